@@ -1,0 +1,63 @@
+"""Settings, read once at start and passed in as arguments (the domain never reads them)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from landbank.errors import InputError
+
+DEFAULT_DB = "sqlite:///landbank.sqlite"
+
+
+def database_url(cli_value: str | None = None) -> str:
+    """Returns the database URL: ``--db``, else ``LANDBANK_DB``, else the local SpatiaLite file."""
+    return cli_value or os.environ.get("LANDBANK_DB") or DEFAULT_DB
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A city's settings: name, jurisdiction and the thresholds later rules read."""
+
+    name: str
+    jurisdiction_bbox: tuple[float, float, float, float] | None = None
+    gk_zone_3deg: int | None = None
+    data: dict = field(default_factory=dict)
+
+
+def load_profile(name_or_path: str | None = None) -> Profile:
+    """Reads a profile TOML: a path, or a name shipped in ``landbank/profiles``.
+
+    The name comes from the argument, else ``LANDBANK_PROFILE``, else ``default``.
+    """
+    ref = name_or_path or os.environ.get("LANDBANK_PROFILE") or "default"
+    path = Path(ref)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise InputError(f"profile {ref}: no such file; give a .toml path or a shipped name")
+        text = path.read_text(encoding="utf-8")
+    else:
+        shipped = resources.files("landbank.profiles") / f"{ref}.toml"
+        if not shipped.is_file():
+            names = sorted(
+                p.name.removesuffix(".toml")
+                for p in resources.files("landbank.profiles").iterdir()
+                if p.name.endswith(".toml")
+            )
+            raise InputError(f"profile {ref!r} is unknown; use one of {', '.join(names)} or a path")
+        text = shipped.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"profile {ref}: not valid TOML ({exc}); fix the file") from None
+    juris = data.get("jurisdiction", {})
+    bbox = juris.get("bbox")
+    return Profile(
+        name=data.get("name", ref),
+        jurisdiction_bbox=tuple(bbox) if bbox else None,
+        gk_zone_3deg=juris.get("gk_zone_3deg"),
+        data=data,
+    )

@@ -1,0 +1,1 @@
+"""Storage: one schema on two engines (SpatiaLite file, PostgreSQL + PostGIS)."""

@@ -1,0 +1,214 @@
+"""The data model of design.md as SQLAlchemy 2 tables. Migrations (Alembic) create it;
+these classes are what services query through. Geometries are EPSG:4490."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SRID = 4490
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.current_timestamp())
+
+
+class Parcel(Base):
+    """A parcel of the inventory, keyed by the bureau's code (地块编号)."""
+
+    __tablename__ = "parcel"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    district: Mapped[str | None] = mapped_column(Text, index=True)
+    park: Mapped[str | None] = mapped_column(Text)
+    land_use: Mapped[str | None] = mapped_column(Text)
+    land_use_class: Mapped[str | None] = mapped_column(Text)
+    holder: Mapped[str | None] = mapped_column(Text)
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
+    supplied_on: Mapped[dt.date | None] = mapped_column(Date)
+    agreed_start_on: Mapped[dt.date | None] = mapped_column(Date)
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    agreed_completion_on: Mapped[dt.date | None] = mapped_column(Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    operating_on: Mapped[dt.date | None] = mapped_column(Date)
+    stopped_on: Mapped[dt.date | None] = mapped_column(Date)
+    area_mu: Mapped[float] = mapped_column(Float, nullable=False)
+    recorded_area_mu: Mapped[float | None] = mapped_column(Float)
+    developed_area_mu: Mapped[float | None] = mapped_column(Float)
+    invested_wan: Mapped[float | None] = mapped_column(Float)
+    total_investment_wan: Mapped[float | None] = mapped_column(Float)
+    land_price_wan: Mapped[float | None] = mapped_column(Float)
+    floor_area_m2: Mapped[float | None] = mapped_column(Float)
+    cause: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(32), index=True)
+    category_reasons: Mapped[str | None] = mapped_column(Text)  # JSON list
+    category_override: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    parent_code: Mapped[str | None] = mapped_column(String(64))
+    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                          server_default="0")
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False)
+
+
+class ParcelEvent(Base):
+    """Append-only history: one row per changed field of a parcel."""
+
+    __tablename__ = "parcel_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parcel_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    field: Mapped[str] = mapped_column(String(64), nullable=False)
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Disposal(Base):
+    """The disposal (处置) of a parcel, or of part of it."""
+
+    __tablename__ = "disposal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parcel_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    method: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    cause: Mapped[str | None] = mapped_column(String(16))
+    planned_on: Mapped[dt.date | None] = mapped_column(Date)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    area_mu: Mapped[float | None] = mapped_column(Float)
+    idle_fee_wan: Mapped[float | None] = mapped_column(Float)
+    blockers: Mapped[str | None] = mapped_column(Text)  # JSON list
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+
+
+class Building(Base):
+    """An idle-building record (楼宇 / 标准厂房): footprint or point."""
+
+    __tablename__ = "building"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    district: Mapped[str | None] = mapped_column(Text)
+    park: Mapped[str | None] = mapped_column(Text)
+    building_type: Mapped[str | None] = mapped_column(String(32))
+    floors: Mapped[int | None] = mapped_column(Integer)
+    total_floor_area_m2: Mapped[float | None] = mapped_column(Float)
+    structure: Mapped[str | None] = mapped_column(Text)
+    floor_load_kn_m2: Mapped[float | None] = mapped_column(Float)
+    clear_height_m: Mapped[float | None] = mapped_column(Float)
+    power_kva: Mapped[float | None] = mapped_column(Float)
+    owner: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(Text)
+    rent_yuan_m2_month: Mapped[float | None] = mapped_column(Float)
+    price_wan: Mapped[float | None] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=True))
+
+
+class Vacancy(Base):
+    """Vacant floor space in a building, per floor or unit."""
+
+    __tablename__ = "vacancy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    building_code: Mapped[str] = mapped_column(
+        String(64), ForeignKey("building.code", ondelete="CASCADE"), nullable=False, index=True
+    )
+    floor: Mapped[int | None] = mapped_column(Integer)
+    unit: Mapped[str | None] = mapped_column(Text)
+    vacant_area_m2: Mapped[float] = mapped_column(Float, nullable=False)
+    available_from: Mapped[dt.date | None] = mapped_column(Date)
+    rent_yuan_m2_month: Mapped[float | None] = mapped_column(Float)
+
+
+class Performance(Base):
+    """A parcel's figures for one year (per-mu evaluation)."""
+
+    __tablename__ = "performance"
+    __table_args__ = (UniqueConstraint("parcel_code", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parcel_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    tax_wan: Mapped[float | None] = mapped_column(Float)
+    output_wan: Mapped[float | None] = mapped_column(Float)
+    value_added_wan: Mapped[float | None] = mapped_column(Float)
+    investment_wan: Mapped[float | None] = mapped_column(Float)
+    energy_tce: Mapped[float | None] = mapped_column(Float)
+    emissions_t: Mapped[float | None] = mapped_column(Float)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    rd_wan: Mapped[float | None] = mapped_column(Float)
+    revenue_wan: Mapped[float | None] = mapped_column(Float)
+
+
+class Project(Base):
+    """An investment project's requirement (land or floor space)."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    industry: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # land | floor_space
+    requirement: Mapped[str] = mapped_column(Text, nullable=False)  # JSON
+    created_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class Reservation(Base):
+    """A parcel or building held for a project, so nothing is promised twice."""
+
+    __tablename__ = "reservation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    parcel_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    building_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    by: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = _now()
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    """A person who signs in. Table ``app_user``: ``user`` is reserved in PostgreSQL."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)  # viewer | clerk | admin
+    districts: Mapped[str | None] = mapped_column(Text)  # comma-separated; empty = all
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()

@@ -1,0 +1,1 @@
+"""Pure domain logic: plain values and frames in, plain values and frames out. No I/O."""
