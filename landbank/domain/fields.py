@@ -88,6 +88,6 @@ def label(name: str, lang: str = "zh") -> str:
     """Returns the zh or en label of a canonical field (or the name itself)."""
     f = FIELD_BY_NAME.get(name)
     if f is None:
-        return {"area_mu": {"zh": "面积(亩)", "en": "area (mu)"},
+        return {"area_mu": {"zh": "计算面积(亩)", "en": "computed area (mu)"},
                 "category": {"zh": "类别", "en": "category"}}.get(name, {}).get(lang, name)
     return f.zh if lang == "zh" else f.en

@@ -1,0 +1,286 @@
+"""The command line: parse arguments, call a service, print. No rules live here."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from landbank import config
+from landbank.domain.categories import category_label
+from landbank.errors import LandbankError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="landbank: the idle and inefficient land (五未土地) inventory.")
+import_app = typer.Typer(no_args_is_help=True, help="Import files into the database.")
+parcels_app = typer.Typer(no_args_is_help=True, help="List and show parcels.")
+app.add_typer(import_app, name="import")
+app.add_typer(parcels_app, name="parcels")
+
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+class State:
+    db: str = config.DEFAULT_DB
+    lang: str = "zh"
+
+
+state = State()
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def handled(fn):
+    """Turns a LandbankError into one line on stderr and its exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except LandbankError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+@app.callback()
+def main_options(
+    db: Annotated[str | None, typer.Option(help="Database URL (else LANDBANK_DB, else "
+                                           "sqlite:///landbank.sqlite).")] = None,
+    lang: Annotated[str, typer.Option(help="Language of labels: zh or en.")] = "zh",
+) -> None:
+    state.db = config.database_url(db)
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("use zh or en", param_hint="--lang")
+    state.lang = lang
+
+
+@app.command()
+@handled
+def init(as_json: JsonOpt = False) -> None:
+    """Create the database schema, or upgrade it to the newest (safe to repeat)."""
+    from landbank.services.database import init_db
+
+    result = init_db(state.db)
+    if as_json:
+        print_json({"database": result.database, "before": result.before,
+                    "after": result.after, "changed": result.changed})
+        return
+    if result.changed:
+        out.print(f"{result.database}: schema {result.before or 'none'} → {result.after}")
+    else:
+        out.print(f"{result.database}: schema already at {result.after}")
+
+
+@import_app.command("parcels")
+@handled
+def import_parcels_cmd(
+    file: Annotated[Path, typer.Argument(help="GeoPackage, GeoJSON, Shapefile, FlatGeobuf, "
+                                         "or CSV/.xlsx with a wkt column.")],
+    layer: Annotated[str | None, typer.Option(help="Layer (GeoPackage) or sheet (.xlsx).")] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS of the coordinates where the file has "
+                                            "none (or a wrong one), e.g. 4490 or EPSG:4527.")] = None,
+    field: Annotated[list[str] | None, typer.Option(
+        "--field", help="CANONICAL=SOURCE column mapping; repeatable.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="TOML file with a [fields] table.")] = None,
+    repair: Annotated[bool, typer.Option(help="Repair invalid geometries (make_valid).")] = False,
+    dissolve_duplicates: Annotated[bool, typer.Option(
+        help="One parcel per code: union the polygons that share a code.")] = False,
+    swap_xy: Annotated[bool, typer.Option(help="The file has X and Y swapped.")] = False,
+    upsert: Annotated[bool, typer.Option(help="Update parcels already stored.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing.")] = False,
+    by: Annotated[str | None, typer.Option(help="Who imports (default: the OS user).")] = None,
+    profile: Annotated[str | None, typer.Option(help="City profile name or TOML file.")] = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Import parcels: checked, measured in mu, stored in EPSG:4490, in one transaction."""
+    from landbank.io.columns import parse_field_options, read_mapping_file
+    from landbank.io.parcels import ReadOptions
+    from landbank.services.import_parcels import import_parcels
+
+    prof = config.load_profile(profile)
+    fields = read_mapping_file(mapping) if mapping else {}
+    fields.update(parse_field_options(field or []))
+    opts = ReadOptions(layer=layer, crs=crs, fields=fields, repair=repair,
+                       dissolve_duplicates=dissolve_duplicates, swap_xy=swap_xy,
+                       gk_zone=prof.gk_zone_3deg, jurisdiction_bbox=prof.jurisdiction_bbox)
+    with _progress(not (as_json or quiet)) as progress:
+        summary = import_parcels(state.db, file, opts, upsert=upsert, dry_run=dry_run,
+                                 by=by or _os_user(), progress=progress)
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    verb = "would import" if dry_run else "imported"
+    out.print(f"{summary.file} ({summary.source_crs}): {summary.rows} parcels read, "
+              f"{verb} {summary.imported}, updated {summary.updated}, "
+              f"unchanged {summary.unchanged}")
+    table = Table("district 行政区", "parcels", "area mu", title="by district")
+    for row in summary.by_district:
+        table.add_row(row["district"] or "—", str(row["count"]), f"{row['area_mu']:.2f}")
+    out.print(table)
+    for w in summary.warnings:
+        err.print(f"warning: {w}", markup=False, highlight=False)
+    if summary.ignored_columns:
+        err.print("note: columns not imported: " + ", ".join(summary.ignored_columns),
+                  markup=False, highlight=False)
+
+
+@app.command()
+@handled
+def export(
+    file: Annotated[Path, typer.Argument(help="Output; format from the suffix: .gpkg .geojson "
+                                         ".shp .fgb .csv .xlsx")],
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    codes: Annotated[str | None, typer.Option(help="Only these codes, comma-separated.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export the parcels to a file."""
+    from landbank.services.export import export_parcels
+
+    code_list = [c.strip() for c in codes.split(",") if c.strip()] if codes else None
+    result = export_parcels(state.db, file, category=category, codes=code_list, lang=state.lang)
+    if as_json:
+        print_json(result)
+    else:
+        out.print(f"wrote {result['count']} parcels to {result['file']}")
+
+
+@parcels_app.command("list")
+@handled
+def parcels_list(
+    category: Annotated[str | None, typer.Option(help="Only this category id.")] = None,
+    district: Annotated[str | None, typer.Option(help="Only this district.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List parcels: code, name, district, park, land use, area (mu), category."""
+    from landbank.services.parcels import list_parcels
+
+    items = list_parcels(state.db, category=category, district=district)
+    if as_json:
+        print_json(items)
+        return
+    table = Table("code", "name", "district", "park", "land use", "area mu", "category")
+    for p in items:
+        table.add_row(p["code"], p["name"] or "", p["district"] or "", p["park"] or "",
+                      p["land_use"] or "", f"{p['area_mu']:.2f}",
+                      category_label(p["category"], state.lang))
+    out.print(table)
+    out.print(f"{len(items)} parcels, {sum(p['area_mu'] for p in items):.2f} mu")
+
+
+@parcels_app.command("show")
+@handled
+def parcels_show(
+    code: Annotated[str, typer.Argument(help="Parcel code (地块编号).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show every stored field of one parcel."""
+    from landbank.domain.fields import label
+    from landbank.services.parcels import show_parcel
+
+    record = show_parcel(state.db, code)
+    if as_json:
+        print_json(record)
+        return
+    table = Table("field", "value", show_header=False)
+    for key, value in record.items():
+        table.add_row(f"{label(key, state.lang)} ({key})" if label(key, state.lang) != key
+                      else key, "" if value is None else str(value))
+    out.print(table)
+
+
+@app.command()
+@handled
+def synth(
+    parcels: Annotated[int, typer.Option(help="Number of parcels.")] = 400,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same city).")] = 1,
+    out_file: Annotated[Path, typer.Option("--out", help="Output file (.gpkg, .geojson, "
+                                           "...).")] = Path("synthetic_city.gpkg"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Make a synthetic city (Zaozhuang's place): parks, roads, blocks, parcels."""
+    from landbank.services.synth import write_synthetic_city
+
+    result = write_synthetic_city(out_file, parcels=parcels, seed=seed)
+    if as_json:
+        print_json(result)
+    else:
+        out.print(f"wrote {result['parcels']} synthetic parcels to {result['file']}")
+
+
+@app.command()
+@handled
+def demo(quiet: QuietOpt = False) -> None:
+    """Load the bundled sample city (synthetic Zaozhuang) and run every step on it."""
+    from landbank.services.demo import run_demo
+
+    with _progress(not quiet) as progress:
+        report = run_demo(state.db, progress=progress)
+    for line in report:
+        out.print(line, markup=False, highlight=False)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a bare container
+        return "landbank"
+
+
+class _RichProgress:
+    def __init__(self, bar):
+        self.bar, self.task = bar, None
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[0].total or 1)
+            self.bar.remove_task(self.task)
+        self.task = self.bar.add_task(name, total=total)
+
+    def advance(self, n: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, n)
+
+
+class _progress:
+    """A rich progress bar on stderr, only for a terminal and when wanted."""
+
+    def __init__(self, wanted: bool):
+        self.wanted = wanted and err.is_terminal
+        self.bar = None
+
+    def __enter__(self):
+        if not self.wanted:
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(console=err, transient=True)
+        self.bar.start()
+        return _RichProgress(self.bar)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Parcel rows in and out of the database, as frames."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, bindparam, func, select, update
+
+from landbank.db.bulk import insert_frame
+from landbank.db.models import Parcel, ParcelEvent
+from landbank.domain.fields import PARCEL_FIELDS
+
+ATTRIBUTES = [f.name for f in PARCEL_FIELDS]
+STORED = [*ATTRIBUTES, "area_mu"]
+T = Parcel.__table__
+
+
+def existing_codes(conn: Connection) -> set[str]:
+    """Returns the codes of every parcel in the database (retired ones too)."""
+    return set(conn.execute(select(T.c.code)).scalars())
+
+
+def load_parcels(
+    conn: Connection,
+    codes: list[str] | None = None,
+    category: str | None = None,
+    district: str | None = None,
+    with_geometry: bool = True,
+    include_retired: bool = False,
+) -> pd.DataFrame:
+    """Returns the parcels as a frame: every column of the table, ``geometry`` as shapely
+    objects (EPSG:4490) instead of ``geom``, ``category_reasons`` decoded from JSON."""
+    cols = [c for c in T.c if c.name != "geom"]
+    if with_geometry:
+        cols.append(func.ST_AsBinary(T.c.geom).label("wkb"))
+    stmt = select(*cols).order_by(T.c.code)
+    if not include_retired:
+        stmt = stmt.where(T.c.retired.is_(False))
+    if category:
+        stmt = stmt.where(T.c.category == category)
+    if district:
+        stmt = stmt.where(T.c.district == district)
+    frames = []
+    chunks = [codes[i:i + 500] for i in range(0, len(codes), 500)] if codes is not None else [None]
+    for chunk in chunks:
+        s = stmt.where(T.c.code.in_(chunk)) if chunk is not None else stmt
+        result = conn.execute(s)
+        frames.append(pd.DataFrame(result.all(), columns=list(result.keys())))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if with_geometry:
+        wkb = frame.pop("wkb").map(lambda b: bytes(b) if b is not None else None)
+        frame["geometry"] = shapely.from_wkb(wkb.to_numpy(dtype=object))
+    frame["category_reasons"] = frame["category_reasons"].map(
+        lambda v: json.loads(v) if isinstance(v, str) else []
+    )
+    return frame
+
+
+def insert_parcels(conn: Connection, frame: pd.DataFrame, progress=None) -> int:
+    """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``); returns the count."""
+    data = frame[STORED].copy()
+    data["geom"] = frame["geometry"].to_numpy()
+    return insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
+
+
+def update_parcels(conn: Connection, frame: pd.DataFrame, now) -> int:
+    """Writes the stored fields and geometry of existing parcels (matched by code), one
+    version up. Returns the number of rows updated."""
+    if frame.empty:
+        return 0
+    values = {c: bindparam(f"v_{c}") for c in STORED}
+    stmt = (
+        update(T)
+        .where(T.c.code == bindparam("b_code"))
+        .values(**values, geom=func.ST_GeomFromWKB(bindparam("b_wkb"), 4490),
+                version=T.c.version + 1, updated_at=now)
+    )
+    rows = []
+    data = frame[STORED].astype(object).where(frame[STORED].notna(), None)
+    wkb = shapely.to_wkb(frame["geometry"].to_numpy())
+    for rec, code, geom in zip(data.to_dict("records"), frame["code"], wkb, strict=True):
+        row = {f"v_{k}": v for k, v in rec.items()}
+        row.update(b_code=code, b_wkb=geom)
+        rows.append(row)
+    conn.execute(stmt, rows)
+    return len(rows)
+
+
+def insert_events(conn: Connection, events: pd.DataFrame) -> int:
+    """Appends history rows (parcel_code, field, old_value, new_value, by, at, reason)."""
+    cols = [c.name for c in ParcelEvent.__table__.c if c.name != "id"]
+    return insert_frame(conn, "parcel_event", events[cols])
+
+
+def as_text(value) -> str | None:
+    """Returns a value as history stores it: ISO dates, plain numbers, None for blanks."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return str(value)

@@ -1,0 +1,1 @@
+"""Files in and out: vector files, spreadsheets, CRS detection, column mapping."""

@@ -1,0 +1,175 @@
+"""Which coordinate reference system a file's numbers are in.
+
+A file's own CRS label is checked against its coordinates (inside the CRS's area of
+use); where there is no label, the numbers are recognised: degrees, CGCS2000
+Gauss-Krüger with or without the zone prefix, Web Mercator, and swapped axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from landbank.errors import InputError
+
+CHINA = (73.0, 17.0, 136.0, 54.0)  # lon/lat box that holds China with a margin
+NORTHING = (1.5e6, 6.0e6)  # Gauss-Krüger northings of China, metres
+WEB_MERCATOR_MAX = 20037508.35
+
+
+def parse_crs(text: str) -> CRS:
+    """Reads ``4490``, ``EPSG:4490`` or any pyproj input; raises InputError if unknown."""
+    value = text.strip()
+    if value.isdigit():
+        value = f"EPSG:{value}"
+    try:
+        return CRS.from_user_input(value)
+    except CRSError:
+        raise InputError(f"--crs {text!r}: not a known CRS; write an EPSG code, e.g. 4490") from None
+
+
+def _in_box(lon, lat, box=CHINA) -> bool:
+    return bool(box[0] <= lon[0] and lon[1] <= box[2] and box[1] <= lat[0] and lat[1] <= box[3])
+
+
+def _plain_guesses(xmin, ymin, xmax, ymax, gk_zone: int | None) -> list[tuple[int | None, str]]:
+    """Candidate CRSs for a bounding box read in the file's own axis order."""
+    out: list[tuple[int | None, str]] = []
+    if -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90:
+        out.append((4490, "degrees of longitude/latitude (CGCS2000, EPSG:4490)"))
+        return out
+    north_ok = NORTHING[0] <= ymin and ymax <= NORTHING[1]
+    zone_lo, zone_hi = int(xmin // 1e6), int(xmax // 1e6)
+    if north_ok and zone_lo == zone_hi:
+        zone = zone_lo
+        if 25 <= zone <= 45:
+            out.append((4488 + zone, f"CGCS2000 3° Gauss-Krüger zone {zone} (EPSG:{4488 + zone})"))
+        elif 13 <= zone <= 23:
+            out.append((4478 + zone, f"CGCS2000 6° Gauss-Krüger zone {zone} (EPSG:{4478 + zone})"))
+        elif zone == 0 and 0 < xmin and xmax < 1e6:
+            if gk_zone:
+                code = 4509 + gk_zone
+                out.append((code, f"CGCS2000 3° Gauss-Krüger zone {gk_zone} without the zone "
+                                  f"prefix (EPSG:{code})"))
+            else:
+                out.append((None, "CGCS2000 Gauss-Krüger without the zone prefix "
+                                  "(EPSG:4534–4554 for 3° zones 25–45); the zone cannot be "
+                                  "read from the numbers"))
+    if abs(xmin) <= WEB_MERCATOR_MAX and abs(xmax) <= WEB_MERCATOR_MAX and abs(ymax) < 2e7:
+        tr = Transformer.from_crs(3857, 4326, always_xy=True)
+        lon, lat = tr.transform([xmin, xmax], [ymin, ymax])
+        if _in_box(lon, lat):
+            out.append((3857, "Web Mercator (EPSG:3857)"))
+    return out
+
+
+def guess_crs(bounds, gk_zone: int | None = None) -> list[tuple[int | None, str, bool]]:
+    """Returns what the numbers in ``bounds`` (xmin, ymin, xmax, ymax) look like:
+    a list of (EPSG or None, description, axes_swapped)."""
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    plain = [(c, d, False) for c, d in _plain_guesses(xmin, ymin, xmax, ymax, gk_zone)]
+    swapped = [(c, d, True) for c, d in _plain_guesses(ymin, xmin, ymax, xmax, gk_zone)]
+    if plain and plain[0][0] == 4490:
+        # Degrees that only make sense in China when read the other way round.
+        if not _in_box((xmin, xmax), (ymin, ymax)) and _in_box((ymin, ymax), (xmin, xmax)):
+            return swapped + plain
+        return plain
+    return plain + swapped
+
+
+def fits_crs(crs: CRS, bounds) -> bool:
+    """True when the bounding box lies inside the CRS's area of use (a 2° margin)."""
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    aou = crs.area_of_use
+    if crs.is_geographic:
+        lon, lat = (xmin, xmax), (ymin, ymax)
+    else:
+        tr = Transformer.from_crs(crs, 4326, always_xy=True)
+        xs = np.array([xmin, xmax, xmin, xmax, (xmin + xmax) / 2])
+        ys = np.array([ymin, ymin, ymax, ymax, (ymin + ymax) / 2])
+        lons, lats = tr.transform(xs, ys)
+        if not (np.all(np.isfinite(lons)) and np.all(np.isfinite(lats))):
+            return False
+        # A transverse Mercator inverts far-off numbers to somewhere: check the round trip.
+        back_x, back_y = Transformer.from_crs(4326, crs, always_xy=True).transform(lons, lats)
+        if not (np.allclose(back_x, xs, rtol=0, atol=1.0) and np.allclose(back_y, ys, atol=1.0)):
+            return False
+        lon, lat = (lons.min(), lons.max()), (lats.min(), lats.max())
+    if not (-180 <= lon[0] and lon[1] <= 180 and -90 <= lat[0] and lat[1] <= 90):
+        return False
+    if aou is None:
+        return True
+    m = 2.0
+    box = (aou.west - m, aou.south - m, aou.east + m, aou.north + m)
+    return _in_box(lon, lat, box)
+
+
+def describe(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
+
+
+def _looks_like(guesses) -> str:
+    if not guesses:
+        return "they match no CRS landbank recognises"
+    parts = [f"{d}{' with X and Y swapped' if s else ''}" for _, d, s in guesses]
+    return "they look like " + " or ".join(parts)
+
+
+def _fix(guesses) -> str:
+    code, _, swapped = guesses[0] if guesses else (None, "", False)
+    if swapped:
+        return "pass --swap-xy" + (f" --crs EPSG:{code}" if code and code != 4490 else "")
+    if code:
+        return f"pass --crs EPSG:{code} if so"
+    return "pass --crs EPSG:NNNN with the file's real CRS"
+
+
+def resolve_crs(
+    source: str,
+    declared: CRS | None,
+    override: str | None,
+    bounds,
+    gk_zone: int | None = None,
+    swap_xy: bool = False,
+) -> tuple[CRS, list[str]]:
+    """Decides the CRS of a file's coordinates.
+
+    Reads the file's label ``declared``, the user's ``--crs`` ``override`` and the
+    data ``bounds`` (already swapped back when ``swap_xy``). Returns (CRS, warnings);
+    raises InputError when the label contradicts the numbers or nothing fits.
+    """
+    warnings: list[str] = []
+    crs = parse_crs(override) if override else declared
+    numbers = f"(x {bounds[0]:.6g}…{bounds[2]:.6g}, y {bounds[1]:.6g}…{bounds[3]:.6g})"
+    if crs is not None:
+        if fits_crs(crs, bounds):
+            _warn_old_datum(crs, warnings)
+            return crs, warnings
+        guesses = guess_crs(bounds, gk_zone)
+        who = "--crs says" if override else "the file says its CRS is"
+        raise InputError(
+            f"{source}: {who} {describe(crs)}, but the coordinates {numbers} lie outside "
+            f"its area of use; {_looks_like(guesses)}; {_fix(guesses)}"
+        )
+    guesses = guess_crs(bounds, gk_zone)
+    if guesses and guesses[0][0] is not None and not guesses[0][2]:
+        code, desc, _ = guesses[0]
+        warnings.append(f"{source} has no CRS; its coordinates look like {desc}, read as such")
+        return CRS.from_epsg(code), warnings
+    if guesses and guesses[0][2]:
+        raise InputError(f"{source}: X and Y are swapped: {_looks_like(guesses)}; {_fix(guesses)}")
+    raise InputError(
+        f"{source}: no CRS in the file and the coordinates {numbers} do not tell: "
+        f"{_looks_like(guesses)}; {_fix(guesses)}"
+    )
+
+
+def _warn_old_datum(crs: CRS, warnings: list[str]) -> None:
+    name = crs.name.lower()
+    if "beijing 1954" in name or "xian 1980" in name:
+        warnings.append(
+            f"{describe(crs)} is an older datum: without the bureau's 7 transformation "
+            "parameters the shift to CGCS2000 is approximate (metres)"
+        )

@@ -1,0 +1,147 @@
+"""A parcel file in, as a canonical frame in EPSG:4490: ``read_parcels``.
+
+Reads the file, maps its columns to canonical names, types every value, checks every
+geometry and the CRS, and folds or refuses duplicate codes. Pure reading: nothing is
+written anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from landbank.domain.fields import PARCEL_FIELDS
+from landbank.errors import InputError
+from landbank.io import values
+from landbank.io.columns import map_columns
+from landbank.io.crs import describe, resolve_crs
+from landbank.io.geometry import check_geometries, to_multipolygons
+from landbank.io.read import read_table
+
+STORAGE_EPSG = 4490
+
+
+@dataclass
+class ReadOptions:
+    layer: str | None = None
+    crs: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)  # canonical -> source column
+    repair: bool = False
+    dissolve_duplicates: bool = False
+    swap_xy: bool = False
+    gk_zone: int | None = None  # the profile's zone, for coordinates without a prefix
+    jurisdiction_bbox: tuple[float, float, float, float] | None = None
+
+
+@dataclass
+class ParcelFile:
+    """The canonical parcels of one file and what was noticed on the way."""
+
+    frame: pd.DataFrame  # canonical columns + geometry (MultiPolygon, EPSG:4490)
+    source_crs: str
+    warnings: list[str]
+    repaired: int = 0
+    dissolved: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
+    """Reads a parcel file into canonical columns; raises InputError on bad input."""
+    raw = read_table(Path(path), opts.layer)
+    name = raw.path.name
+    mapping = map_columns(
+        [c for c in raw.frame.columns if c != "geometry"], PARCEL_FIELDS, opts.fields, name
+    )
+    if "code" not in mapping.values():
+        cols = ", ".join(c for c in raw.frame.columns if c != "geometry")
+        raise InputError(
+            f"{name}: no parcel code column (地块编号); columns are {cols}; "
+            "name it with --field code=COLUMN"
+        )
+    frame = _typed(raw.frame, mapping, name, raw.row_label)
+    geoms, repaired = check_geometries(raw.frame["geometry"].to_numpy(), name, raw.row_label,
+                                       opts.repair)
+    if opts.swap_xy:
+        geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
+    crs, warnings = resolve_crs(name, raw.crs, opts.crs, shapely.total_bounds(geoms),
+                                opts.gk_zone)
+    geoms = _to_storage(geoms, crs)
+    frame["geometry"] = geoms
+    if repaired:
+        warnings.append(f"{repaired} invalid geometries repaired with make_valid (--repair)")
+    frame, dissolved = _duplicates(frame, name, opts.dissolve_duplicates)
+    if dissolved:
+        warnings.append(
+            f"{dissolved} rows folded into parcels with the same code (--dissolve-duplicates)"
+        )
+    warnings += _outside(frame["geometry"].to_numpy(), opts.jurisdiction_bbox)
+    ignored = [c for c in raw.frame.columns if c != "geometry" and c not in mapping]
+    return ParcelFile(frame, describe(crs), warnings, repaired, dissolved, ignored)
+
+
+def _typed(src: pd.DataFrame, mapping: dict[str, str], name: str, label) -> pd.DataFrame:
+    out = pd.DataFrame(index=src.index)
+    for f in PARCEL_FIELDS:
+        column = next((s for s, c in mapping.items() if c == f.name), None)
+        series = src[column] if column else pd.Series([None] * len(src), index=src.index)
+        shown = f.name if column in (None, f.name) else f"{f.name} ({column})"
+        if f.kind == "date":
+            out[f.name] = values.parse_dates(series, name, label, shown)
+        elif f.kind == "number":
+            out[f.name] = values.parse_numbers(series, name, label, shown)
+        elif f.kind == "cause":
+            out[f.name] = values.parse_cause(series, name, label, shown)
+        else:
+            out[f.name] = values.parse_text(series)
+    blank = out["code"].isna().to_numpy()
+    if blank.any():
+        i = int(np.flatnonzero(blank)[0])
+        raise InputError(f"{name} {label(i)}, code: empty; every parcel needs a code (地块编号)")
+    return out
+
+
+def _to_storage(geoms: np.ndarray, crs) -> np.ndarray:
+    if crs.to_epsg() == STORAGE_EPSG:
+        return geoms
+    tr = Transformer.from_crs(crs, STORAGE_EPSG, always_xy=True)
+
+    def fwd(xy: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, fwd)
+
+
+def _duplicates(frame: pd.DataFrame, name: str, dissolve: bool) -> tuple[pd.DataFrame, int]:
+    dup = frame["code"].duplicated(keep=False)
+    if not dup.any():
+        return frame, 0
+    codes = list(dict.fromkeys(frame.loc[dup, "code"]))
+    if not dissolve:
+        shown = ", ".join(codes[:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+        raise InputError(
+            f"{name}, code: {len(codes)} codes appear more than once ({shown}); make codes "
+            "unique, or pass --dissolve-duplicates to union each code's polygons into one parcel"
+        )
+    grouped = frame[dup].groupby("code", sort=False)
+    unions = grouped["geometry"].agg(lambda g: shapely.union_all(g.to_numpy()))
+    first = grouped.first()  # attributes of a code's first row
+    first["geometry"] = to_multipolygons(unions.to_numpy())
+    merged = pd.concat([frame[~dup], first.reset_index()], ignore_index=True)
+    return merged, int(dup.sum()) - len(codes)
+
+
+def _outside(geoms: np.ndarray, bbox) -> list[str]:
+    if not bbox:
+        return []
+    b = shapely.bounds(geoms)
+    out = (b[:, 0] < bbox[0]) | (b[:, 1] < bbox[1]) | (b[:, 2] > bbox[2]) | (b[:, 3] > bbox[3])
+    n = int(out.sum())
+    if not n:
+        return []
+    return [f"{n} parcels lie outside the profile's jurisdiction {list(bbox)}; check the data"]

@@ -1,0 +1,164 @@
+"""Reads a parcel file into a frame with a ``geometry`` column of shapely geometries.
+
+GeoJSON, GeoPackage, Shapefile (GBK or UTF-8 .dbf, .cpg honoured), FlatGeobuf and
+other OGR formats through pyogrio; CSV and .xlsx with a WKT column through pandas.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from landbank.errors import InputError
+
+TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "几何", "图形", "坐标")
+
+
+@dataclass
+class RawTable:
+    """What a file held: its rows, its CRS (if it said), and how to name a row."""
+
+    path: Path
+    frame: pd.DataFrame  # source columns plus "geometry" (shapely objects, maybe None)
+    crs: CRS | None
+    is_spreadsheet: bool  # rows named as a clerk sees them in Excel ("row 2" = first data row)
+
+    def row_label(self, i: int) -> str:
+        """Names the i-th (0-based) record as a clerk would find it in the file."""
+        return f"row {i + 2}" if self.is_spreadsheet else f"feature {i + 1}"
+
+
+def read_table(path: Path, layer: str | None = None) -> RawTable:
+    """Reads ``path``; raises InputError for a missing, unreadable or empty file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{path.name}: the file is empty; export the layer again")
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        frame = _read_spreadsheet(path, layer)
+        raw = RawTable(path, frame, None, True)
+    else:
+        raw = _read_vector(path, layer)
+    if len(raw.frame) == 0:
+        raise InputError(f"{path.name}: no rows; the file holds no parcels")
+    return raw
+
+
+def _read_vector(path: Path, layer: str | None) -> RawTable:
+    kwargs: dict = {}
+    if path.suffix.lower() in (".shp", ".dbf") and not path.with_suffix(".cpg").exists():
+        kwargs["encoding"] = _dbf_encoding(path.with_suffix(".dbf"))
+    if layer is not None:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        if layer not in layers:
+            raise InputError(f"{path.name}: no layer {layer!r}; layers: {', '.join(layers)}")
+        kwargs["layer"] = layer
+    try:
+        meta = pyogrio.read_info(path, **({"layer": layer} if layer else {}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # e.g. "could not parse as JSON"
+            table = pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"{path.name}: not a readable vector file ({first}); use GeoPackage, GeoJSON, "
+            "Shapefile, FlatGeobuf, or CSV/.xlsx with a wkt column"
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path.name}: text is neither UTF-8 nor GBK; add a .cpg file naming the encoding"
+        ) from None
+    crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
+    frame = pd.DataFrame(table.drop(columns="geometry"))
+    frame["geometry"] = np.asarray(table.geometry.values, dtype=object)
+    return RawTable(path, frame, crs, False)
+
+
+def _dbf_encoding(dbf: Path) -> str:
+    """Guesses a .dbf's encoding when no .cpg names it: its language driver byte, else
+    whether its records decode as UTF-8, else GBK (Chinese shapefiles from ArcGIS)."""
+    data = dbf.read_bytes() if dbf.exists() else b""
+    if len(data) < 32:
+        return "UTF-8"
+    ldid = data[29]
+    if ldid == 0x4D:  # code page 936
+        return "GBK"
+    header_len = int.from_bytes(data[8:10], "little")
+    try:
+        data[header_len:].decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GBK"
+
+
+def _decode_text(path: Path) -> str:
+    data = path.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path.name}: text is neither UTF-8 nor GBK; save it as UTF-8")
+
+
+def _read_spreadsheet(path: Path, sheet: str | None) -> pd.DataFrame:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            with pd.ExcelFile(path, engine="openpyxl") as book:
+                name = sheet if sheet is not None else book.sheet_names[0]
+                if name not in book.sheet_names:
+                    raise InputError(
+                        f"{path.name}: no sheet {name!r}; sheets: {', '.join(book.sheet_names)}"
+                    )
+                frame = book.parse(name, dtype=object)
+        except InputError:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+            raise InputError(
+                f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__}); "
+                "save it again from Excel as .xlsx"
+            ) from None
+    else:
+        import io
+
+        try:
+            frame = pd.read_csv(io.StringIO(_decode_text(path)), dtype=str, keep_default_na=False)
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path.name}: not a well-formed CSV ({exc}); check quoting") from None
+        frame = frame.replace("", None)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.dropna(how="all").reset_index(drop=True)
+    wkt_col = next((c for c in frame.columns if c.lower() in WKT_COLUMNS), None)
+    if wkt_col is None:
+        raise InputError(
+            f"{path.name}: no geometry column; add a column named wkt holding each parcel's "
+            "polygon as WKT (POLYGON ((lon lat, ...)))"
+        )
+    wkt = frame.pop(wkt_col)
+    frame["geometry"] = _parse_wkt(path, wkt)
+    return frame
+
+
+def _parse_wkt(path: Path, wkt: pd.Series) -> np.ndarray:
+    values = wkt.astype(object).where(wkt.notna(), None).to_numpy()
+    geoms = shapely.from_wkt(values, on_invalid="ignore")
+    bad = np.flatnonzero(shapely.is_missing(geoms) & pd.notna(values) & (values != None))  # noqa: E711
+    if len(bad):
+        i = int(bad[0])
+        text = str(values[i])
+        snippet = text if len(text) <= 40 else text[:37] + "..."
+        raise InputError(
+            f"{path.name} row {i + 2}, wkt: {snippet!r} is not WKT; "
+            "write POLYGON ((x y, x y, ...)) or MULTIPOLYGON (...)"
+        )
+    return geoms

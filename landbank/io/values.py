@@ -1,0 +1,101 @@
+"""Turns source columns into typed canonical columns, with errors a clerk can act on.
+
+Every parser works on a whole column and raises one InputError naming the file, the
+first bad row, the field and the fix (and how many more rows share the fault).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from landbank.domain.fields import CAUSE_VALUES
+from landbank.errors import InputError
+
+_DATE_RE = r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*(?:[T ].*)?$"
+_COMPACT_RE = r"^\s*(\d{4})(\d{2})(\d{2})(?:\.0+)?\s*$"
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    """True where a cell is empty: None, NaN, NaT or whitespace."""
+    as_text = series.astype("string")
+    return series.isna() | as_text.str.strip().eq("").fillna(True)
+
+
+def _fail(where: str, label: Callable[[int], str], field: str, series: pd.Series,
+          bad: np.ndarray, what: str, fix: str) -> None:
+    idx = np.flatnonzero(bad)
+    if not len(idx):
+        return
+    i = int(idx[0])
+    more = f" (and {len(idx) - 1} more rows)" if len(idx) > 1 else ""
+    raise InputError(f'{where} {label(i)}, {field}: "{series.iloc[i]}" {what}{more}; {fix}')
+
+
+def parse_dates(series: pd.Series, where: str, label, field: str) -> pd.Series:
+    """Returns a column of datetime.date (or None) from dates, datetimes or text such as
+    2023-05-01, 2023/5/1, 2023.05.01, 2023年5月1日, 20230501."""
+    blank = _blank(series).to_numpy()
+    out = pd.Series([None] * len(series), index=series.index, dtype=object)
+    is_dt = series.map(lambda v: isinstance(v, dt.date)).to_numpy(dtype=bool)
+    if is_dt.any():
+        out[is_dt] = series[is_dt].map(lambda v: v.date() if isinstance(v, dt.datetime) else v)
+    text = series.astype("string").str.strip()
+    rest = ~blank & ~is_dt
+    parts = text.str.extract(_DATE_RE)
+    compact = text.str.extract(_COMPACT_RE)
+    parts = parts.where(parts[0].notna(), compact)
+    ymd = parts[0].fillna("") + "-" + parts[1].fillna("").str.zfill(2) + "-" + parts[2].fillna(
+        ""
+    ).str.zfill(2)
+    parsed = pd.to_datetime(ymd.where(rest), format="%Y-%m-%d", errors="coerce")
+    bad = rest & parsed.isna().to_numpy()
+    _fail(where, label, field, series, bad, "is not a date", "write YYYY-MM-DD")
+    ok = rest & ~bad
+    if ok.any():
+        out[ok] = parsed[ok].dt.date
+    return out
+
+
+def parse_numbers(series: pd.Series, where: str, label, field: str,
+                  minimum: float | None = 0.0) -> pd.Series:
+    """Returns a float column (NaN for blanks) from numbers or text such as 1,234.5."""
+    blank = _blank(series).to_numpy()
+    text = series.astype("string").str.strip().str.replace(r"[,\s]", "", regex=True)
+    values = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+    bad = ~blank & values.isna().to_numpy()
+    _fail(where, label, field, series, bad, "is not a number",
+          "write digits only, e.g. 12.5 (no units)")
+    if minimum is not None:
+        neg = (values < minimum).fillna(False).to_numpy()
+        _fail(where, label, field, series, neg, f"is below {minimum:g}", "check the value")
+    return values
+
+
+def parse_text(series: pd.Series) -> pd.Series:
+    """Returns stripped text, None for blanks; whole numbers read as 12.0 become '12'."""
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        s = str(v).strip()
+        return s or None
+
+    return pd.Series(np.array([one(v) for v in series.to_numpy(dtype=object)], dtype=object),
+                     index=series.index, dtype=object)
+
+
+def parse_cause(series: pd.Series, where: str, label, field: str) -> pd.Series:
+    """Returns 'government' / 'enterprise' / None from ids or the Chinese words."""
+    text = parse_text(series)
+    mapped = pd.Series(
+        np.array([CAUSE_VALUES.get(v.lower()) if v else None for v in text], dtype=object),
+        index=series.index, dtype=object)
+    bad = np.array([t is not None and m is None for t, m in zip(text, mapped, strict=True)])
+    _fail(where, label, field, series, bad, "is not a cause",
+          "write government (政府原因) or enterprise (企业原因)")
+    return mapped

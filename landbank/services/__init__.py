@@ -1,0 +1,2 @@
+"""One function per user action. Each opens its transaction, loads, calls the domain,
+writes with history. The CLI and the web service both call these."""

@@ -1,0 +1,66 @@
+"""``landbank synth``: write a synthetic city as a bureau's files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from landbank.domain.fields import PARCEL_FIELDS
+from landbank.errors import InputError
+from landbank.synth import synthetic_buildings, synthetic_parcels, synthetic_performance
+
+VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".fgb": "FlatGeobuf",
+                  ".shp": "ESRI Shapefile"}
+
+
+def _as_bureau_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Canonical columns renamed to the Chinese headers a bureau's layer carries."""
+    cols = {f.name: f.zh for f in PARCEL_FIELDS}
+    data = frame[[f.name for f in PARCEL_FIELDS]].rename(columns=cols)
+    for f in PARCEL_FIELDS:
+        if f.kind == "date":
+            data[f.zh] = data[f.zh].map(lambda v: v.isoformat() if isinstance(v, dt.date) else None)
+    return gpd.GeoDataFrame(data, geometry=frame["geometry"].to_numpy(), crs="EPSG:4490")
+
+
+def write_synthetic_city(path: Path, parcels: int, seed: int) -> dict:
+    """Writes ``parcels`` synthetic parcels to ``path`` (format from the suffix)."""
+    path = Path(path)
+    driver = VECTOR_DRIVERS.get(path.suffix.lower())
+    if driver is None:
+        raise InputError(f"--out {path.name}: use one of {', '.join(VECTOR_DRIVERS)}")
+    if parcels < 1:
+        raise InputError("--parcels must be at least 1")
+    frame = synthetic_parcels(parcels, seed=seed)
+    if path.exists():
+        path.unlink()
+    extra = {"layer": "parcels", "dataset_options": {"VERSION": "1.2"}} if driver == "GPKG" else {}
+    _as_bureau_layer(frame).to_file(path, driver=driver, engine="pyogrio", **extra)
+    return {"file": str(path), "parcels": len(frame), "seed": seed}
+
+
+def write_sample_city(folder: Path, parcels: int = 400, seed: int = 2026) -> list[Path]:
+    """Writes the bundled sample city into ``folder`` (data/): parcels (GeoPackage),
+    idle buildings and vacancies (.xlsx), a year of performance figures (.xlsx)."""
+    folder = Path(folder)
+    frame = synthetic_parcels(parcels, seed=seed)
+    written = []
+    gpkg = folder / "parcels" / "zaozhuang_parcels.gpkg"
+    gpkg.unlink(missing_ok=True)
+    _as_bureau_layer(frame).to_file(gpkg, driver="GPKG", engine="pyogrio", layer="地块",
+                                    dataset_options={"VERSION": "1.2"})
+    written.append(gpkg)
+    buildings, vacancies = synthetic_buildings(frame, 12, seed=seed)
+    xlsx = folder / "buildings" / "zaozhuang_buildings.xlsx"
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as w:
+        buildings.to_excel(w, sheet_name="楼宇", index=False)
+        vacancies.to_excel(w, sheet_name="空置楼层", index=False)
+    written.append(xlsx)
+    perf = synthetic_performance(frame, 2025, seed=seed)
+    xlsx = folder / "performance" / "zaozhuang_performance_2025.xlsx"
+    perf.to_excel(xlsx, sheet_name="2025", index=False)
+    written.append(xlsx)
+    return written

@@ -1,0 +1,273 @@
+"""The synthetic city: a realistic, reproducible inventory placed in Zaozhuang, Shandong.
+
+Parks are cut into blocks by roads, blocks into rows, rows into parcels that share
+their edges. Dates and measures follow the parcel's intended category so that every
+rule of domain.md has parcels to fire on. Everything derives from ``seed``; nothing
+reads the clock (dates are relative to ``reference``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from landbank.domain.area import area_mu
+
+REFERENCE = dt.date(2026, 6, 30)
+GK_EPSG = 4527  # CGCS2000 3° Gauss-Krüger zone 39 (central meridian 117°E), with prefix
+
+# district, admin code, park, lon, lat, weight, land-use code scheme
+PARKS = [
+    ("市中区", "370402", "枣庄市中经济开发区", 117.585, 34.875, 1.0, "gbt"),
+    ("薛城区", "370403", "枣庄高新技术产业开发区", 117.285, 34.805, 1.6, "gbt"),
+    ("峄城区", "370404", "峄城经济开发区", 117.615, 34.785, 0.8, "gbt"),
+    ("台儿庄区", "370405", "台儿庄经济开发区", 117.705, 34.585, 0.7, "gbt"),
+    ("山亭区", "370406", "山亭经济开发区", 117.475, 35.085, 0.6, "tk2023"),
+    ("滕州市", "370481", "滕州经济开发区", 117.175, 35.075, 1.5, "tk2023"),
+]
+CATEGORY_SHARES = {
+    "approved_not_supplied": 0.12, "supplied_not_used": 0.13, "used_not_completed": 0.10,
+    "built_not_operating": 0.08, "operating_below_standard": 0.12, "compliant": 0.45,
+}
+LAND_USES = {
+    "gbt": (["0601", "0508", "0604", "0501"], [0.78, 0.12, 0.06, 0.04]),
+    "tk2023": (["1001", "1101", "1001", "0901"], [0.72, 0.14, 0.10, 0.04]),
+}
+FIRMS_A = ["鲁南", "恒泰", "金桥", "华宇", "盛源", "中联", "东岳", "兴业", "瑞丰", "远航", "新华",
+           "泰和", "宏达", "博创", "汇金", "天元"]
+FIRMS_B = ["机械制造", "新材料", "化工", "电子科技", "精密铸造", "纺织", "食品", "物流", "医药",
+           "新能源", "装备", "建材"]
+FIRMS_C = ["有限公司", "股份有限公司", "科技有限公司"]
+
+
+def _days(rng, n, lo_years, hi_years) -> np.ndarray:
+    return np.round(rng.uniform(lo_years, hi_years, n) * 365.25).astype(int)
+
+
+def _blocks(rng, n_parcels: int, cx: float, cy: float):
+    """Returns block centres, sizes and the park's rotation for about n_parcels parcels."""
+    n_blocks = max(1, int(np.ceil(n_parcels / 5.5)))
+    cols = int(np.ceil(np.sqrt(n_blocks * 1.4)))
+    rows = int(np.ceil(n_blocks / cols))
+    bw = rng.uniform(260, 420, cols)
+    bh = rng.uniform(180, 320, rows)
+    road = 30.0
+    xs = np.concatenate([[0], np.cumsum(bw + road)])[:-1] + bw / 2
+    ys = np.concatenate([[0], np.cumsum(bh + road)])[:-1] + bh / 2
+    gx, gy = np.meshgrid(xs - xs.mean(), ys - ys.mean())
+    gw, gh = np.meshgrid(bw, bh)
+    take = slice(0, n_blocks)
+    angle = np.deg2rad(rng.uniform(-25, 25))
+    return (gx.ravel()[take] + cx, gy.ravel()[take] + cy, gw.ravel()[take], gh.ravel()[take],
+            angle)
+
+
+def _parcels_in_blocks(rng, bx, by, bw, bh, angle, n_target):
+    """Cuts each block into one or two rows and each row into strips (shared edges)."""
+    rows_per = rng.choice([1, 2], size=len(bx), p=[0.45, 0.55])
+    r_block = np.repeat(np.arange(len(bx)), rows_per)
+    r_index = np.concatenate([np.arange(k) for k in rows_per])
+    r_count = rows_per[r_block]
+    # each row: height share (equal rows), k strips along the block's width
+    k = rng.integers(2, 6, size=len(r_block))
+    total = k.sum()
+    scale = n_target / total
+    k = np.maximum(1, np.ceil(k * scale * 1.15).astype(int))  # enough; the caller trims
+    p_row = np.repeat(np.arange(len(r_block)), k)
+    w = rng.uniform(0.6, 1.4, size=len(p_row))
+    ends = np.cumsum(w)
+    starts_of_row = np.concatenate([[0], np.cumsum(k)[:-1]])
+    row_totals = np.add.reduceat(w, starts_of_row)
+    before = np.concatenate([[0], ends[:-1]]) - np.repeat(ends[starts_of_row] - w[starts_of_row],
+                                                          k)
+    f0 = before / np.repeat(row_totals, k)
+    f1 = f0 + w / np.repeat(row_totals, k)
+    blk = r_block[p_row]
+    W, H = bw[blk], bh[blk]
+    x0, x1 = -W / 2 + f0 * W, -W / 2 + f1 * W
+    rh = H / r_count[p_row]
+    y0 = -H / 2 + r_index[p_row] * rh
+    y1 = y0 + rh
+    corners = np.stack([np.stack([x0, y0], -1), np.stack([x1, y0], -1), np.stack([x1, y1], -1),
+                        np.stack([x0, y1], -1), np.stack([x0, y0], -1)], axis=1)
+    c, s = np.cos(angle), np.sin(angle)
+    rx = corners[..., 0] * c - corners[..., 1] * s + bx[blk][:, None]
+    ry = corners[..., 0] * s + corners[..., 1] * c + by[blk][:, None]
+    return shapely.polygons(np.stack([rx, ry], -1)), blk
+
+
+def synthetic_parcels(n: int, seed: int = 1, reference: dt.date = REFERENCE) -> pd.DataFrame:
+    """Returns ``n`` parcels with canonical columns and ``geometry`` (EPSG:4490)."""
+    rng = np.random.default_rng(seed)
+    weights = np.array([p[5] for p in PARKS])
+    counts = rng.multinomial(n, weights / weights.sum())
+    to_gk = Transformer.from_crs(4490, GK_EPSG, always_xy=True)
+    frames = []
+    for pi, (park, count) in enumerate(zip(PARKS, counts, strict=True)):
+        if count == 0:
+            continue
+        district, admin, park_name, lon, lat, _, scheme = park
+        cx, cy = to_gk.transform(lon, lat)
+        geoms, blk = _parcels_in_blocks(rng, *_blocks(rng, count, cx, cy), count)
+        geoms, blk = geoms[:count], blk[:count]
+        m = len(geoms)
+        codes, probs = LAND_USES[scheme]
+        frames.append(pd.DataFrame({
+            "code": [f"{admin}-{pi + 1:02d}-{i + 1:06d}" for i in range(m)],
+            "name": [f"{park_name[:-5] if park_name.endswith('开发区') else park_name}"
+                     f"{b + 1}号街坊{i + 1}号地块" for i, b in enumerate(blk)],
+            "district": district, "park": park_name,
+            "land_use": rng.choice(codes, size=m, p=probs),
+            "gk_geometry": geoms,
+        }))
+    frame = pd.concat(frames, ignore_index=True)
+    back = Transformer.from_crs(GK_EPSG, 4490, always_xy=True)
+    geoms = shapely.transform(frame.pop("gk_geometry").to_numpy(),
+                              lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+    frame["geometry"] = shapely.multipolygons(geoms, indices=np.arange(len(geoms)))
+    area = area_mu(frame["geometry"].to_numpy())
+    _attributes(rng, frame, area, reference)
+    return frame
+
+
+def _attributes(rng, f: pd.DataFrame, area: np.ndarray, ref: dt.date) -> None:
+    n = len(f)
+    cats = rng.choice(list(CATEGORY_SHARES), size=n, p=list(CATEGORY_SHARES.values()))
+    ref64 = np.datetime64(ref)
+    nat = np.datetime64("NaT")
+
+    def date(mask, days_before):
+        out = np.full(n, nat, dtype="datetime64[D]")
+        out[mask] = ref64 - days_before[mask]
+        return out
+
+    supplied_days = _days(rng, n, 0.6, 6.0)
+    is_ans = cats == "approved_not_supplied"
+    approved = date(np.ones(n, bool), supplied_days + _days(rng, n, 0.2, 1.5))
+    approved[is_ans] = ref64 - _days(rng, n, 0.3, 4.0)[is_ans]  # some lapse (> 2 years)
+    supplied = date(~is_ans, supplied_days)
+    agreed_start = supplied + _days(rng, n, 0.25, 1.0)
+    is_snu = cats == "supplied_not_used"
+    # supplied, not used: some not yet due, most overdue, some idle or reclaimable
+    agreed_start[is_snu] = ref64 - _days(rng, n, -0.3, 3.0)[is_snu]
+    supplied[is_snu] = agreed_start[is_snu] - _days(rng, n, 0.25, 1.0)[is_snu]
+    approved[is_snu] = supplied[is_snu] - _days(rng, n, 0.2, 1.5)[is_snu]
+    started = agreed_start + _days(rng, n, -0.1, 0.5)
+    started[is_ans | is_snu] = nat
+    started = np.minimum(started, ref64 - 30)
+    agreed_completion = agreed_start + _days(rng, n, 1.5, 3.0)
+    build = _days(rng, n, 1.0, 2.5)
+    completed = started + build
+    is_unc = cats == "used_not_completed"
+    completed[is_ans | is_snu | is_unc] = nat
+    late = completed > ref64 - 60
+    completed[late] = ref64 - 60  # finished buildings lie in the past
+    operating = completed + _days(rng, n, 0.1, 1.0)
+    is_bno = cats == "built_not_operating"
+    operating[is_ans | is_snu | is_unc | is_bno] = nat
+    operating = np.where(operating > ref64, ref64 - 1, operating)
+    stopped = np.full(n, nat, dtype="datetime64[D]")
+    stop_unc = is_unc & (rng.random(n) < 0.7)
+    stopped[stop_unc] = ref64 - _days(rng, n, 0.5, 2.5)[stop_unc]
+    stopped = np.maximum(stopped, started)  # NaT stays NaT
+    stopped[~stop_unc] = nat
+    # built, not operating: completed long enough ago for the 24-month rule to fire
+    completed[is_bno] = np.minimum(completed[is_bno], ref64 - _days(rng, n, 1.0, 3.5)[is_bno])
+
+    price_per_mu = rng.uniform(15, 45, n)
+    total_inv = area * rng.uniform(250, 650, n)
+    share = np.where(is_unc, rng.uniform(0.05, 0.6, n), 1.0)
+    share[is_ans | is_snu] = 0.0
+    f["holder"] = np.where(
+        is_ans, None,
+        [f"枣庄{a}{b}{c}" for a, b, c in zip(rng.choice(FIRMS_A, n), rng.choice(FIRMS_B, n),
+                                             rng.choice(FIRMS_C, n), strict=True)])
+    for name, arr in [("approved_on", approved), ("supplied_on", supplied),
+                      ("agreed_start_on", np.where(is_ans, nat, agreed_start)),
+                      ("started_on", started),
+                      ("agreed_completion_on", np.where(is_ans, nat, agreed_completion)),
+                      ("completed_on", completed), ("operating_on", operating),
+                      ("stopped_on", stopped)]:
+        f[name] = pd.Series(arr).dt.date.astype(object).where(pd.notna(arr), None)
+    noise = rng.normal(0, 0.008, n)
+    off = rng.random(n) < 0.03  # a few ledgers disagree with the survey
+    noise[off] = rng.choice([-1, 1], off.sum()) * rng.uniform(0.06, 0.2, off.sum())
+    f["recorded_area_mu"] = np.round(area * (1 + noise), 2)
+    f["developed_area_mu"] = np.round(area * share, 2)
+    f["invested_wan"] = np.round(total_inv * np.clip(share * rng.uniform(0.7, 1.1, n), 0, 1), 1)
+    f["total_investment_wan"] = np.where(is_ans, np.nan, np.round(total_inv, 1))
+    f["land_price_wan"] = np.where(is_ans, np.nan, np.round(area * price_per_mu, 1))
+    plot_ratio = np.where(cats == "compliant", rng.uniform(1.2, 2.2, n), rng.uniform(0.5, 1.6, n))
+    f["floor_area_m2"] = np.where(share > 0, np.round(area * 666.667 * plot_ratio * share, 0),
+                                  np.nan)
+    cause = np.where(rng.random(n) < 0.3, "government", "enterprise")
+    f["cause"] = np.where(is_snu | stop_unc, cause, None)
+    f["intended_category"] = cats  # the generator's intent, for checking the rules
+
+
+def synthetic_buildings(parcels: pd.DataFrame, n: int, seed: int = 1):
+    """Returns (buildings, vacancies) frames for ``n`` buildings on operating parcels."""
+    rng = np.random.default_rng(seed + 1000)
+    pool = parcels[parcels["operating_on"].notna() | parcels["completed_on"].notna()]
+    pick = pool.sample(n=min(n, len(pool)), random_state=int(rng.integers(1 << 31)))
+    pts = shapely.point_on_surface(pick["geometry"].to_numpy())
+    types = rng.choice(["standard_factory", "office", "warehouse", "commercial"], size=len(pick),
+                       p=[0.55, 0.2, 0.15, 0.1])
+    floors = np.where(types == "standard_factory", rng.integers(1, 5, len(pick)),
+                      rng.integers(2, 12, len(pick)))
+    floor_area = np.round(floors * rng.uniform(1500, 4000, len(pick)), 0)
+    b = pd.DataFrame({
+        "code": [f"LY-{i + 1:04d}" for i in range(len(pick))],
+        "name": [f"{park[:-5] if park.endswith('开发区') else park}{i + 1}号楼"
+                 for i, park in enumerate(pick["park"])],
+        "address": [f"{d}{p}内" for d, p in zip(pick["district"], pick["park"], strict=True)],
+        "district": pick["district"].to_numpy(), "park": pick["park"].to_numpy(),
+        "building_type": types, "floors": floors, "total_floor_area_m2": floor_area,
+        "structure": rng.choice(["钢结构", "框架结构", "砖混结构"], len(pick)),
+        "floor_load_kn_m2": np.where(types == "standard_factory",
+                                     rng.choice([5.0, 8.0, 10.0, 15.0], len(pick)), 3.5),
+        "clear_height_m": np.where(types == "standard_factory",
+                                   rng.choice([6.0, 8.0, 9.0, 12.0], len(pick)), 3.6),
+        "power_kva": rng.choice([250, 400, 630, 800, 1250], len(pick)).astype(float),
+        "owner": pick["holder"].to_numpy(),
+        "contact": [f"0632-{rng.integers(3000000, 9999999)}" for _ in range(len(pick))],
+        "rent_yuan_m2_month": np.round(rng.uniform(8, 25, len(pick)), 1),
+        "lon": np.round(shapely.get_x(pts), 6), "lat": np.round(shapely.get_y(pts), 6),
+    })
+    rows = []
+    for code, fl, fa in zip(b["code"], b["floors"], b["total_floor_area_m2"], strict=True):
+        per_floor = fa / fl
+        for floor in range(1, fl + 1):
+            if rng.random() < 0.45:
+                part = 1.0 if rng.random() < 0.6 else rng.uniform(0.3, 0.8)
+                rows.append((code, floor, None, round(per_floor * part, 0),
+                             REFERENCE + dt.timedelta(days=int(rng.integers(-90, 240))),
+                             round(float(rng.uniform(8, 25)), 1)))
+    v = pd.DataFrame(rows, columns=["building_code", "floor", "unit", "vacant_area_m2",
+                                    "available_from", "rent_yuan_m2_month"])
+    return b, v
+
+
+def synthetic_performance(parcels: pd.DataFrame, year: int, seed: int = 1) -> pd.DataFrame:
+    """Returns one row per operating parcel for ``year``: tax, output, value added, ..."""
+    rng = np.random.default_rng(seed + 2000)
+    op = parcels[parcels["operating_on"].notna()].reset_index(drop=True)
+    area = area_mu(op["geometry"].to_numpy())
+    low = (op["intended_category"] == "operating_below_standard").to_numpy()
+    m = len(op)
+    tax_mu = np.where(low, rng.uniform(3, 22, m), rng.uniform(30, 70, m))
+    out_mu = np.where(low, rng.uniform(80, 380, m), rng.uniform(500, 1100, m))
+    output = area * out_mu
+    return pd.DataFrame({
+        "code": op["code"], "year": year, "tax_wan": np.round(area * tax_mu, 1),
+        "output_wan": np.round(output, 1), "value_added_wan": np.round(output * 0.25, 1),
+        "investment_wan": op["total_investment_wan"],
+        "energy_tce": np.round(output * rng.uniform(0.02, 0.08, m), 1),
+        "emissions_t": np.round(output * rng.uniform(0.001, 0.01, m), 2),
+        "employees": rng.integers(20, 600, m), "rd_wan": np.round(output * 0.02, 1),
+        "revenue_wan": np.round(output * 1.05, 1),
+    })
