@@ -192,7 +192,7 @@ def _attributes(rng, f: pd.DataFrame, area: np.ndarray, ref: dt.date) -> None:
                       ("agreed_completion_on", np.where(is_ans, nat, agreed_completion)),
                       ("completed_on", completed), ("operating_on", operating),
                       ("stopped_on", stopped)]:
-        f[name] = pd.Series(arr).dt.date.astype(object).where(pd.notna(arr), None)
+        f[name] = pd.Series(arr).astype("datetime64[s]")
     noise = rng.normal(0, 0.008, n)
     off = rng.random(n) < 0.03  # a few ledgers disagree with the survey
     noise[off] = rng.choice([-1, 1], off.sum()) * rng.uniform(0.06, 0.2, off.sum())

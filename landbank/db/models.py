@@ -37,7 +37,8 @@ class Parcel(Base):
     __tablename__ = "parcel"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # A unique index, not a constraint: a bulk load can drop and rebuild it.
+    code: Mapped[str] = mapped_column(String(64), unique=True, index=True, nullable=False)
     name: Mapped[str | None] = mapped_column(Text)
     district: Mapped[str | None] = mapped_column(Text, index=True)
     park: Mapped[str | None] = mapped_column(Text)

@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, literal, select, update
 
 from landbank.db.bulk import insert_frame
 from landbank.db.models import Parcel, ParcelEvent
-from landbank.domain.fields import PARCEL_FIELDS
+from landbank.domain.dates import iso_value
+from landbank.domain.fields import DATE_FIELDS, PARCEL_FIELDS
 
 ATTRIBUTES = [f.name for f in PARCEL_FIELDS]
 STORED = [*ATTRIBUTES, "area_mu"]
@@ -53,17 +54,28 @@ def load_parcels(
     if with_geometry:
         wkb = frame.pop("wkb").map(lambda b: bytes(b) if b is not None else None)
         frame["geometry"] = shapely.from_wkb(wkb.to_numpy(dtype=object))
+    for name in DATE_FIELDS:
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
     frame["category_reasons"] = frame["category_reasons"].map(
         lambda v: json.loads(v) if isinstance(v, str) else []
     )
     return frame
 
 
-def insert_parcels(conn: Connection, frame: pd.DataFrame, progress=None) -> int:
-    """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``); returns the count."""
+def insert_parcels(conn: Connection, frame: pd.DataFrame, by: str, at, reason: str,
+                   progress=None) -> int:
+    """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``) and one
+    ``created`` history row for each, written set-based in SQL. Returns the count."""
+    last_id = conn.execute(select(func.coalesce(func.max(T.c.id), 0))).scalar()
     data = frame[STORED].copy()
     data["geom"] = frame["geometry"].to_numpy()
-    return insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
+    n = insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
+    E = ParcelEvent.__table__
+    created = select(T.c.code, literal("created"), literal(reason), literal(by),
+                     literal(at, type_=E.c.at.type), literal(reason)).where(T.c.id > last_id)
+    conn.execute(E.insert().from_select(
+        ["parcel_code", "field", "new_value", "by", "at", "reason"], created))
+    return n
 
 
 def update_parcels(conn: Connection, frame: pd.DataFrame, now) -> int:
@@ -79,7 +91,10 @@ def update_parcels(conn: Connection, frame: pd.DataFrame, now) -> int:
                 version=T.c.version + 1, updated_at=now)
     )
     rows = []
-    data = frame[STORED].astype(object).where(frame[STORED].notna(), None)
+    data = frame[STORED].copy()
+    for name in DATE_FIELDS:
+        data[name] = [d.date() if pd.notna(d) else None for d in data[name]]
+    data = data.astype(object).where(data.notna(), None)
     wkb = shapely.to_wkb(frame["geometry"].to_numpy())
     for rec, code, geom in zip(data.to_dict("records"), frame["code"], wkb, strict=True):
         row = {f"v_{k}": v for k, v in rec.items()}
@@ -100,7 +115,7 @@ def as_text(value) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return None
     if hasattr(value, "isoformat"):
-        return value.isoformat()
+        return iso_value(value)
     if isinstance(value, float):
         return repr(round(value, 6))
     return str(value)

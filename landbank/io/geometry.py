@@ -10,7 +10,14 @@ from landbank.errors import InputError
 
 def to_multipolygons(geoms: np.ndarray) -> np.ndarray:
     """Returns each geometry's polygons as one 2-D MultiPolygon (None where it has none)."""
-    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    geoms = np.asarray(geoms, dtype=object)
+    if shapely.has_z(geoms).any():
+        geoms = shapely.force_2d(geoms)
+    types = shapely.get_type_id(geoms)
+    if (types == 6).all():
+        return geoms
+    if (types == 3).all():
+        return shapely.multipolygons(geoms, indices=np.arange(len(geoms)))
     parts, idx = shapely.get_parts(geoms, return_index=True)
     # make_valid may return a collection: flatten once more, keep the polygons.
     sub, sub_idx = shapely.get_parts(parts, return_index=True)

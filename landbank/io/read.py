@@ -67,7 +67,7 @@ def _read_vector(path: Path, layer: str | None) -> RawTable:
         meta = pyogrio.read_info(path, **({"layer": layer} if layer else {}))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # e.g. "could not parse as JSON"
-            table = pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
+            _, table = pyogrio.read_arrow(path, **kwargs)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(
@@ -79,8 +79,12 @@ def _read_vector(path: Path, layer: str | None) -> RawTable:
             f"{path.name}: text is neither UTF-8 nor GBK; add a .cpg file naming the encoding"
         ) from None
     crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
-    frame = pd.DataFrame(table.drop(columns="geometry"))
-    frame["geometry"] = np.asarray(table.geometry.values, dtype=object)
+    geom_name = meta.get("geometry_name") or "wkb_geometry"
+    if geom_name not in table.column_names:
+        geom_name = next(c for c in table.column_names if c in ("wkb_geometry", "geometry"))
+    wkb = table.column(geom_name).to_numpy(zero_copy_only=False)
+    frame = table.drop_columns([geom_name]).to_pandas()
+    frame["geometry"] = shapely.from_wkb(wkb)
     return RawTable(path, frame, crs, False)
 
 

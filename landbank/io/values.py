@@ -36,39 +36,55 @@ def _fail(where: str, label: Callable[[int], str], field: str, series: pd.Series
 
 
 def parse_dates(series: pd.Series, where: str, label, field: str) -> pd.Series:
-    """Returns a column of datetime.date (or None) from dates, datetimes or text such as
-    2023-05-01, 2023/5/1, 2023.05.01, 2023年5月1日, 20230501."""
+    """Returns a datetime64 column (whole days, NaT for blanks) from dates, datetimes or
+    text such as 2023-05-01, 2023/5/1, 2023.05.01, 2023年5月1日, 20230501."""
+    if series.dtype.kind == "M":  # already datetimes (Arrow / Excel)
+        return _days(pd.to_datetime(series))
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind in ("date", "datetime", "datetime64"):
+        return _days(pd.to_datetime(series, errors="coerce"))
+    is_dt = np.zeros(len(series), dtype=bool)
+    if kind not in ("string", "empty", "integer", "floating"):
+        is_dt = np.array([isinstance(v, dt.date) for v in series], dtype=bool)
     blank = _blank(series).to_numpy()
-    out = pd.Series([None] * len(series), index=series.index, dtype=object)
-    is_dt = series.map(lambda v: isinstance(v, dt.date)).to_numpy(dtype=bool)
+    text = series.where(~is_dt).astype("string").str.strip()
+    # Fast path: ISO dates, parsed in C; the rest through the patterns clerks write.
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    rest = ~blank & ~is_dt & parsed.isna().to_numpy()
+    if rest.any():
+        sub = text[rest]
+        parts = sub.str.extract(_DATE_RE)
+        compact = sub.str.extract(_COMPACT_RE)
+        parts = parts.where(parts[0].notna(), compact)
+        ymd = (parts[0].fillna("") + "-" + parts[1].fillna("").str.zfill(2) + "-"
+               + parts[2].fillna("").str.zfill(2))
+        parsed[rest] = pd.to_datetime(ymd, format="%Y-%m-%d", errors="coerce")
+        bad = rest & parsed.isna().to_numpy()
+        _fail(where, label, field, series, bad, "is not a date", "write YYYY-MM-DD")
     if is_dt.any():
-        out[is_dt] = series[is_dt].map(lambda v: v.date() if isinstance(v, dt.datetime) else v)
-    text = series.astype("string").str.strip()
-    rest = ~blank & ~is_dt
-    parts = text.str.extract(_DATE_RE)
-    compact = text.str.extract(_COMPACT_RE)
-    parts = parts.where(parts[0].notna(), compact)
-    ymd = parts[0].fillna("") + "-" + parts[1].fillna("").str.zfill(2) + "-" + parts[2].fillna(
-        ""
-    ).str.zfill(2)
-    parsed = pd.to_datetime(ymd.where(rest), format="%Y-%m-%d", errors="coerce")
-    bad = rest & parsed.isna().to_numpy()
-    _fail(where, label, field, series, bad, "is not a date", "write YYYY-MM-DD")
-    ok = rest & ~bad
-    if ok.any():
-        out[ok] = parsed[ok].dt.date
-    return out
+        parsed[is_dt] = pd.to_datetime(series[is_dt].astype(object))
+    return _days(parsed)
+
+
+def _days(parsed: pd.Series) -> pd.Series:
+    """A datetime64 column cut to whole days (seconds resolution, no time zone)."""
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.dt.floor("D").astype("datetime64[s]")
 
 
 def parse_numbers(series: pd.Series, where: str, label, field: str,
                   minimum: float | None = 0.0) -> pd.Series:
     """Returns a float column (NaN for blanks) from numbers or text such as 1,234.5."""
-    blank = _blank(series).to_numpy()
-    text = series.astype("string").str.strip().str.replace(r"[,\s]", "", regex=True)
-    values = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
-    bad = ~blank & values.isna().to_numpy()
-    _fail(where, label, field, series, bad, "is not a number",
-          "write digits only, e.g. 12.5 (no units)")
+    if series.dtype.kind in "iuf":
+        values = series.astype(float)
+    else:
+        blank = _blank(series).to_numpy()
+        text = series.astype("string").str.strip().str.replace(r"[,\s]", "", regex=True)
+        values = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+        bad = ~blank & values.isna().to_numpy()
+        _fail(where, label, field, series, bad, "is not a number",
+              "write digits only, e.g. 12.5 (no units)")
     if minimum is not None:
         neg = (values < minimum).fillna(False).to_numpy()
         _fail(where, label, field, series, neg, f"is below {minimum:g}", "check the value")
@@ -77,16 +93,18 @@ def parse_numbers(series: pd.Series, where: str, label, field: str,
 
 def parse_text(series: pd.Series) -> pd.Series:
     """Returns stripped text, None for blanks; whole numbers read as 12.0 become '12'."""
-    def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        s = str(v).strip()
-        return s or None
-
-    return pd.Series(np.array([one(v) for v in series.to_numpy(dtype=object)], dtype=object),
-                     index=series.index, dtype=object)
+    if series.dtype.kind == "f":
+        whole = series.notna() & (series % 1 == 0)
+        text = series.astype(object)
+        text[whole] = series[whole].astype("int64").astype(str)
+        text[~whole & series.notna()] = series[~whole & series.notna()].astype(str)
+    else:
+        text = series.astype("string").str.strip()
+    out = np.array(text.astype(object).to_numpy(), dtype=object)
+    missing = pd.isna(out)
+    out[missing] = None
+    out[~missing & (out == "")] = None
+    return pd.Series(out, index=series.index, dtype=object)
 
 
 def parse_cause(series: pd.Series, where: str, label, field: str) -> pd.Series:

@@ -7,7 +7,6 @@ in mu and a WKT column, so that every format can be imported again.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +14,7 @@ import pandas as pd
 import shapely
 
 from landbank.domain.categories import category_label
+from landbank.domain.dates import iso_dates
 from landbank.domain.fields import PARCEL_FIELDS, label, short_name
 from landbank.errors import InputError
 
@@ -45,7 +45,7 @@ def write_parcels(frame: pd.DataFrame, path: Path, lang: str = "zh") -> Path:
     geoms = frame["geometry"].to_numpy()
     if suffix in VECTOR:
         for c in DATE_COLUMNS:
-            data[c] = data[c].map(lambda v: v.isoformat() if isinstance(v, dt.date) else None)
+            data[c] = iso_dates(data[c])
         if suffix == ".shp":
             data = data.rename(columns=short_name)
         gdf = gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4490")

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from landbank.db import parcels as rows
@@ -89,35 +88,25 @@ def import_parcels(
                 "to update them"
             )
         new, old = frame[~known], frame[known]
-        events = _created_events(new, summary.file, by, now, reason)
-        changed = pd.DataFrame()
+        changed, events = pd.DataFrame(), pd.DataFrame()
         if len(old):
             before = rows.load_parcels(conn, codes=old["code"].tolist(), include_retired=True)
             fields = [c for c in rows.STORED if c != "code"]
             diff = diff_parcels(before, old, fields, rows.as_text)
             changed = old[old["code"].isin(set(diff["parcel_code"]))]
-            diff = diff.assign(by=by, at=now, reason=reason or f"import {summary.file}")
-            events = pd.concat([events, diff], ignore_index=True)
+            events = diff.assign(by=by, at=now, reason=reason or f"import {summary.file}")
         summary.imported, summary.updated = len(new), len(changed)
         summary.unchanged = len(old) - len(changed)
         if dry_run:
             return summary  # only reads happened in this transaction
         progress.stage("writing", total=len(new))
-        rows.insert_parcels(conn, new, progress=progress.advance)
+        rows.insert_parcels(conn, new, by, now, reason or f"import {summary.file}",
+                            progress=progress.advance)
         rows.update_parcels(conn, changed, now)
-        rows.insert_events(conn, events)
+        if len(events):
+            rows.insert_events(conn, events)
     engine.dispose()
     return summary
-
-
-def _created_events(new: pd.DataFrame, file: str, by: str, now, reason) -> pd.DataFrame:
-    n = len(new)
-    return pd.DataFrame({
-        "parcel_code": new["code"].to_numpy(), "field": np.full(n, "created", dtype=object),
-        "old_value": [None] * n, "new_value": np.full(n, file, dtype=object),
-        "by": np.full(n, by, dtype=object), "at": [now] * n,
-        "reason": np.full(n, reason or f"import {file}", dtype=object),
-    })
 
 
 def _by_district(frame: pd.DataFrame) -> list[dict]:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from landbank.db import parcels as rows
 from landbank.domain.categories import CATEGORIES
+from landbank.domain.dates import iso_value
 from landbank.errors import InputError, NotFoundError
 from landbank.services.database import open_db
 
@@ -58,7 +59,7 @@ def _jsonable(record: dict) -> dict:
     out = {}
     for k, v in record.items():
         if isinstance(v, (dt.date, dt.datetime)):
-            v = v.isoformat()
+            v = iso_value(v)
         elif isinstance(v, float) and np.isnan(v):
             v = None
         elif isinstance(v, np.generic):

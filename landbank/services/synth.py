@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from landbank.domain.dates import iso_dates
 from landbank.domain.fields import PARCEL_FIELDS
 from landbank.errors import InputError
 from landbank.synth import synthetic_buildings, synthetic_parcels, synthetic_performance
@@ -22,7 +22,7 @@ def _as_bureau_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     data = frame[[f.name for f in PARCEL_FIELDS]].rename(columns=cols)
     for f in PARCEL_FIELDS:
         if f.kind == "date":
-            data[f.zh] = data[f.zh].map(lambda v: v.isoformat() if isinstance(v, dt.date) else None)
+            data[f.zh] = iso_dates(data[f.zh])
     return gpd.GeoDataFrame(data, geometry=frame["geometry"].to_numpy(), crs="EPSG:4490")
 
 

@@ -151,10 +151,10 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("code"),
     )
     with op.batch_alter_table("parcel", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_parcel_category"), ["category"], unique=False)
+        batch_op.create_index(batch_op.f("ix_parcel_code"), ["code"], unique=True)
         batch_op.create_index(batch_op.f("ix_parcel_district"), ["district"], unique=False)
 
     op.create_table(
