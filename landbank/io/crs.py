@@ -43,10 +43,10 @@ def _plain_guesses(xmin, ymin, xmax, ymax, gk_zone: int | None) -> list[tuple[in
     zone_lo, zone_hi = int(xmin // 1e6), int(xmax // 1e6)
     if north_ok and zone_lo == zone_hi:
         zone = zone_lo
-        if 25 <= zone <= 45:
-            out.append((4488 + zone, f"CGCS2000 3° Gauss-Krüger zone {zone} (EPSG:{4488 + zone})"))
-        elif 13 <= zone <= 23:
-            out.append((4478 + zone, f"CGCS2000 6° Gauss-Krüger zone {zone} (EPSG:{4478 + zone})"))
+        code = 4488 + zone if 25 <= zone <= 45 else 4478 + zone if 13 <= zone <= 23 else None
+        if code and _lands_in_china(code, xmin, ymin, xmax, ymax):
+            width = 3 if zone >= 25 else 6
+            out.append((code, f"CGCS2000 {width}° Gauss-Krüger zone {zone} (EPSG:{code})"))
         elif zone == 0 and 0 < xmin and xmax < 1e6:
             if gk_zone:
                 code = 4509 + gk_zone
@@ -57,11 +57,16 @@ def _plain_guesses(xmin, ymin, xmax, ymax, gk_zone: int | None) -> list[tuple[in
                                   "(EPSG:4534–4554 for 3° zones 25–45); the zone cannot be "
                                   "read from the numbers"))
     if abs(xmin) <= WEB_MERCATOR_MAX and abs(xmax) <= WEB_MERCATOR_MAX and abs(ymax) < 2e7:
-        tr = Transformer.from_crs(3857, 4326, always_xy=True)
-        lon, lat = tr.transform([xmin, xmax], [ymin, ymax])
-        if _in_box(lon, lat):
+        if _lands_in_china(3857, xmin, ymin, xmax, ymax):
             out.append((3857, "Web Mercator (EPSG:3857)"))
     return out
+
+
+def _lands_in_china(epsg: int, xmin, ymin, xmax, ymax) -> bool:
+    """True when the box, read in ``epsg``, falls in China."""
+    tr = Transformer.from_crs(epsg, 4326, always_xy=True)
+    lon, lat = tr.transform([xmin, xmax], [ymin, ymax])
+    return _in_box((min(lon), max(lon)), (min(lat), max(lat)))
 
 
 def guess_crs(bounds, gk_zone: int | None = None) -> list[tuple[int | None, str, bool]]:

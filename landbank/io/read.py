@@ -124,7 +124,7 @@ def _read_spreadsheet(path: Path, sheet: str | None) -> pd.DataFrame:
                     raise InputError(
                         f"{path.name}: no sheet {name!r}; sheets: {', '.join(book.sheet_names)}"
                     )
-                frame = book.parse(name, dtype=object)
+                frame = pd.read_excel(book, sheet_name=name, dtype=object)
         except InputError:
             raise
         except Exception as exc:  # openpyxl raises many kinds for a damaged workbook

@@ -1,0 +1,115 @@
+"""Shared fixtures: one database fixture parametrised over SpatiaLite and PostGIS (each
+migrated to head), the CLI runner, small synthetic parcel files, the real-data folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from landbank.cli import app
+from landbank.services.database import init_db
+from landbank.synth import synthetic_parcels
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = ROOT.parent / "shared" / "realdata"
+PG_ADMIN = os.environ.get("LANDBANK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _pg_admin_dsn(dbname: str = "postgres") -> str:
+    return PG_ADMIN.replace("postgresql+psycopg://", "postgresql://") + f"/{dbname}"
+
+
+def _postgis_available() -> str | None:
+    """Returns why PostGIS cannot be used, or None when it can."""
+    try:
+        with psycopg.connect(_pg_admin_dsn("landbank_test"), connect_timeout=5) as conn:
+            row = conn.execute("SELECT 1 FROM pg_extension WHERE extname='postgis'").fetchone()
+            if row is None:
+                return "database landbank_test has no postgis extension (run make setup)"
+    except psycopg.Error as exc:
+        return f"PostgreSQL not reachable at {PG_ADMIN}/landbank_test: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spatialite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    init_db(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgis_template(request) -> str:
+    """A migrated PostGIS database that each test's database is copied from."""
+    why = _postgis_available()
+    if why:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostGIS is required in CI: {why}")
+        pytest.skip(why)
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    name = f"landbank_tmpl_{worker}"
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE landbank_test')
+    init_db(f"{_pg_admin_dsn(name)}")
+    yield name
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["spatialite", "postgis"])
+def db_url(request, tmp_path) -> str:
+    """A fresh database at the newest schema, on each engine in turn."""
+    if request.param == "spatialite":
+        path = tmp_path / "landbank.sqlite"
+        shutil.copy(request.getfixturevalue("spatialite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgis_template")
+    name = f"lbt_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield _pg_admin_dsn(name)
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_db_url(request, tmp_path) -> str:
+    """A new, empty SpatiaLite file (no schema)."""
+    return f"sqlite:///{tmp_path / 'empty.sqlite'}"
+
+
+class Cli:
+    """Runs the landbank CLI in-process; returns the click Result."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, db: str | None = None, input: str | None = None):
+        argv = [*(["--db", db] if db else []), *map(str, args)]
+        return self.runner.invoke(app, argv, input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture(scope="session")
+def small_city():
+    """Forty synthetic parcels (canonical columns, EPSG:4490), made once."""
+    return synthetic_parcels(40, seed=11)
+
+
+def require_realdata(*parts: str) -> Path:
+    path = REALDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data {path} is absent (../shared/realdata is not beside the checkout)")
+    return path
