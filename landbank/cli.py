@@ -100,6 +100,9 @@ def import_parcels_cmd(
     dissolve_duplicates: Annotated[bool, typer.Option(
         help="One parcel per code: union the polygons that share a code.")] = False,
     swap_xy: Annotated[bool, typer.Option(help="The file has X and Y swapped.")] = False,
+    skip_uncoded: Annotated[bool, typer.Option(
+        help="Leave out rows without a code (roads, blanks) instead of refusing the file.")
+    ] = False,
     upsert: Annotated[bool, typer.Option(help="Update parcels already stored.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing.")] = False,
     by: Annotated[str | None, typer.Option(help="Who imports (default: the OS user).")] = None,
@@ -117,6 +120,7 @@ def import_parcels_cmd(
     fields.update(parse_field_options(field or []))
     opts = ReadOptions(layer=layer, crs=crs, fields=fields, repair=repair,
                        dissolve_duplicates=dissolve_duplicates, swap_xy=swap_xy,
+                       skip_uncoded=skip_uncoded,
                        gk_zone=prof.gk_zone_3deg, jurisdiction_bbox=prof.jurisdiction_bbox)
     with _progress(not (as_json or quiet)) as progress:
         summary = import_parcels(state.db, file, opts, upsert=upsert, dry_run=dry_run,

@@ -36,7 +36,7 @@ def write_vector(frame: pd.DataFrame, path: Path, crs="EPSG:4490", headers="zh",
 
 def write_table(frame: pd.DataFrame, path: Path, headers="zh", encoding="utf-8") -> Path:
     data = bureau_frame(frame, headers)
-    data["wkt"] = shapely.to_wkt(frame["geometry"].to_numpy(), rounding_precision=9)
+    data["wkt"] = shapely.to_wkt(frame["geometry"].to_numpy(), rounding_precision=-1)
     if path.suffix == ".xlsx":
         data.to_excel(path, index=False)
     else:

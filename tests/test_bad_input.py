@@ -58,7 +58,7 @@ CASES = {
                        ["--crs", "4490"],
         ["no parcel code column", "--field code="]),
     "blank_code": (lambda t, f: _csv(t, f, {(1, "地块编号"): ""}), ["--crs", "4490"],
-                   ["row 3", "code", "empty"]),
+                   ["row 3", "code", "empty", "--skip-uncoded"]),
     "impossible_date": (lambda t, f: _csv(t, f, {(2, "批准日期"): "2031-02-30"}),
                         ["--crs", "4490"], ["row 4", "approved_on", "2031-02-30",
                                              "YYYY-MM-DD"]),

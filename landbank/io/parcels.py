@@ -34,6 +34,7 @@ class ReadOptions:
     repair: bool = False
     dissolve_duplicates: bool = False
     swap_xy: bool = False
+    skip_uncoded: bool = False  # leave out rows without a code instead of refusing
     gk_zone: int | None = None  # the profile's zone, for coordinates without a prefix
     jurisdiction_bbox: tuple[float, float, float, float] | None = None
 
@@ -47,6 +48,7 @@ class ParcelFile:
     warnings: list[str]
     repaired: int = 0
     dissolved: int = 0
+    skipped_uncoded: int = 0
     ignored_columns: list[str] = field(default_factory=list)
 
 
@@ -63,9 +65,9 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
             f"{name}: no parcel code column (地块编号); columns are {cols}; "
             "name it with --field code=COLUMN"
         )
-    frame = _typed(raw.frame, mapping, name, raw.row_label)
-    geoms, repaired = check_geometries(raw.frame["geometry"].to_numpy(), name, raw.row_label,
-                                       opts.repair)
+    source, label, skipped = _coded_rows(raw, mapping, opts.skip_uncoded)
+    frame = _typed(source, mapping, name, label)
+    geoms, repaired = check_geometries(source["geometry"].to_numpy(), name, label, opts.repair)
     if opts.swap_xy:
         geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
     crs, warnings = resolve_crs(name, raw.crs, opts.crs, shapely.total_bounds(geoms),
@@ -79,9 +81,30 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
         warnings.append(
             f"{dissolved} rows folded into parcels with the same code (--dissolve-duplicates)"
         )
+    if skipped:
+        warnings.append(f"{skipped} rows without a code left out (--skip-uncoded)")
     warnings += _outside(frame["geometry"].to_numpy(), opts.jurisdiction_bbox)
     ignored = [c for c in raw.frame.columns if c != "geometry" and c not in mapping]
-    return ParcelFile(frame, describe(crs), warnings, repaired, dissolved, ignored)
+    return ParcelFile(frame, describe(crs), warnings, repaired, dissolved, skipped, ignored)
+
+
+def _coded_rows(raw, mapping: dict[str, str], skip: bool):
+    """Returns (rows to read, row-label function, rows left out). Without ``skip`` a row
+    with a blank code is an error naming it; labels keep the file's own row numbers."""
+    column = next(s for s, c in mapping.items() if c == "code")
+    blank = values.parse_text(raw.frame[column]).isna().to_numpy()
+    if not blank.any():
+        return raw.frame, raw.row_label, 0
+    if not skip:
+        idx = np.flatnonzero(blank)
+        more = f" (and {len(idx) - 1} more rows)" if len(idx) > 1 else ""
+        raise InputError(
+            f"{raw.path.name} {raw.row_label(int(idx[0]))}, code: empty{more}; every parcel "
+            "needs a code (地块编号): fill it in, or pass --skip-uncoded to leave such rows out"
+        )
+    kept = np.flatnonzero(~blank)
+    source = raw.frame.iloc[kept].reset_index(drop=True)
+    return source, (lambda i: raw.row_label(int(kept[i]))), int(blank.sum())
 
 
 def _typed(src: pd.DataFrame, mapping: dict[str, str], name: str, label) -> pd.DataFrame:
@@ -98,10 +121,6 @@ def _typed(src: pd.DataFrame, mapping: dict[str, str], name: str, label) -> pd.D
             out[f.name] = values.parse_cause(series, name, label, shown)
         else:
             out[f.name] = values.parse_text(series)
-    blank = out["code"].isna().to_numpy()
-    if blank.any():
-        i = int(np.flatnonzero(blank)[0])
-        raise InputError(f"{name} {label(i)}, code: empty; every parcel needs a code (地块编号)")
     return out
 
 

@@ -53,7 +53,7 @@ def write_parcels(frame: pd.DataFrame, path: Path, lang: str = "zh") -> Path:
             _remove(path)
         gdf.to_file(path, driver=VECTOR[suffix], engine="pyogrio", **_options(suffix))
     elif suffix == ".csv":
-        data["wkt"] = shapely.to_wkt(geoms, rounding_precision=9)
+        data["wkt"] = shapely.to_wkt(geoms, rounding_precision=-1)
         data.to_csv(path, index=False, encoding="utf-8-sig")
     else:
         _write_ledger(data, geoms, path, lang)
@@ -82,7 +82,7 @@ def _write_ledger(data: pd.DataFrame, geoms, path: Path, lang: str) -> None:
 
     data = data.copy()
     data["category"] = data["category"].map(lambda c: category_label(c, lang) or None)
-    data["wkt"] = shapely.to_wkt(geoms, rounding_precision=9)
+    data["wkt"] = shapely.to_wkt(geoms, rounding_precision=-1)
     headers = [label(c, lang) if c != "wkt" else "wkt" for c in data.columns]
     data.columns = headers
     sheet = "地块台账" if lang == "zh" else "parcels"

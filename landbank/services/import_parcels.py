@@ -28,6 +28,7 @@ class ImportSummary:
     dry_run: bool = False
     repaired: int = 0
     dissolved: int = 0
+    skipped_uncoded: int = 0
     area_mismatch_codes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
@@ -67,6 +68,7 @@ def import_parcels(
     summary = ImportSummary(
         file=Path(path).name, source_crs=parcels.source_crs, rows=len(frame), dry_run=dry_run,
         repaired=parcels.repaired, dissolved=parcels.dissolved,
+        skipped_uncoded=parcels.skipped_uncoded,
         area_mismatch_codes=frame.loc[mismatch, "code"].tolist(),
         warnings=list(parcels.warnings), ignored_columns=parcels.ignored_columns,
         by_district=_by_district(frame),
