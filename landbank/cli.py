@@ -17,8 +17,12 @@ from landbank import config
 from landbank.domain.categories import category_label
 from landbank.errors import LandbankError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="landbank: the idle and inefficient land (五未土地) inventory.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="landbank: the idle and inefficient land (五未土地) inventory.",
+)
 import_app = typer.Typer(no_args_is_help=True, help="Import files into the database.")
 parcels_app = typer.Typer(no_args_is_help=True, help="List and show parcels.")
 app.add_typer(import_app, name="import")
@@ -58,8 +62,10 @@ def print_json(obj) -> None:
 
 @app.callback()
 def main_options(
-    db: Annotated[str | None, typer.Option(help="Database URL (else LANDBANK_DB, else "
-                                           "sqlite:///landbank.sqlite).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="Database URL (else LANDBANK_DB, else sqlite:///landbank.sqlite)."),
+    ] = None,
     lang: Annotated[str, typer.Option(help="Language of labels: zh or en.")] = "zh",
 ) -> None:
     state.db = config.database_url(db)
@@ -76,8 +82,14 @@ def init(as_json: JsonOpt = False) -> None:
 
     result = init_db(state.db)
     if as_json:
-        print_json({"database": result.database, "before": result.before,
-                    "after": result.after, "changed": result.changed})
+        print_json(
+            {
+                "database": result.database,
+                "before": result.before,
+                "after": result.after,
+                "changed": result.changed,
+            }
+        )
         return
     if result.changed:
         out.print(f"{result.database}: schema {result.before or 'none'} → {result.after}")
@@ -88,20 +100,35 @@ def init(as_json: JsonOpt = False) -> None:
 @import_app.command("parcels")
 @handled
 def import_parcels_cmd(
-    file: Annotated[Path, typer.Argument(help="GeoPackage, GeoJSON, Shapefile, FlatGeobuf, "
-                                         "or CSV/.xlsx with a wkt column.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="GeoPackage, GeoJSON, Shapefile, FlatGeobuf, or CSV/.xlsx with a wkt column."
+        ),
+    ],
     layer: Annotated[str | None, typer.Option(help="Layer (GeoPackage) or sheet (.xlsx).")] = None,
-    crs: Annotated[str | None, typer.Option(help="CRS of the coordinates where the file has "
-                                            "none (or a wrong one), e.g. 4490 or EPSG:4527.")] = None,
-    field: Annotated[list[str] | None, typer.Option(
-        "--field", help="CANONICAL=SOURCE column mapping; repeatable.")] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            help="CRS of the coordinates where the file has "
+            "none (or a wrong one), e.g. 4490 or EPSG:4527."
+        ),
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option("--field", help="CANONICAL=SOURCE column mapping; repeatable."),
+    ] = None,
     mapping: Annotated[Path | None, typer.Option(help="TOML file with a [fields] table.")] = None,
     repair: Annotated[bool, typer.Option(help="Repair invalid geometries (make_valid).")] = False,
-    dissolve_duplicates: Annotated[bool, typer.Option(
-        help="One parcel per code: union the polygons that share a code.")] = False,
+    dissolve_duplicates: Annotated[
+        bool, typer.Option(help="One parcel per code: union the polygons that share a code.")
+    ] = False,
     swap_xy: Annotated[bool, typer.Option(help="The file has X and Y swapped.")] = False,
-    skip_uncoded: Annotated[bool, typer.Option(
-        help="Leave out rows without a code (roads, blanks) instead of refusing the file.")
+    skip_uncoded: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out rows without a code (roads, blanks) instead of refusing the file."
+        ),
     ] = False,
     upsert: Annotated[bool, typer.Option(help="Update parcels already stored.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing.")] = False,
@@ -118,20 +145,36 @@ def import_parcels_cmd(
     prof = config.load_profile(profile)
     fields = read_mapping_file(mapping) if mapping else {}
     fields.update(parse_field_options(field or []))
-    opts = ReadOptions(layer=layer, crs=crs, fields=fields, repair=repair,
-                       dissolve_duplicates=dissolve_duplicates, swap_xy=swap_xy,
-                       skip_uncoded=skip_uncoded,
-                       gk_zone=prof.gk_zone_3deg, jurisdiction_bbox=prof.jurisdiction_bbox)
+    opts = ReadOptions(
+        layer=layer,
+        crs=crs,
+        fields=fields,
+        repair=repair,
+        dissolve_duplicates=dissolve_duplicates,
+        swap_xy=swap_xy,
+        skip_uncoded=skip_uncoded,
+        gk_zone=prof.gk_zone_3deg,
+        jurisdiction_bbox=prof.jurisdiction_bbox,
+    )
     with _progress(not (as_json or quiet)) as progress:
-        summary = import_parcels(state.db, file, opts, upsert=upsert, dry_run=dry_run,
-                                 by=by or _os_user(), progress=progress)
+        summary = import_parcels(
+            state.db,
+            file,
+            opts,
+            upsert=upsert,
+            dry_run=dry_run,
+            by=by or _os_user(),
+            progress=progress,
+        )
     if as_json:
         print_json(summary.to_dict())
         return
     verb = "would import" if dry_run else "imported"
-    out.print(f"{summary.file} ({summary.source_crs}): {summary.rows} parcels read, "
-              f"{verb} {summary.imported}, updated {summary.updated}, "
-              f"unchanged {summary.unchanged}")
+    out.print(
+        f"{summary.file} ({summary.source_crs}): {summary.rows} parcels read, "
+        f"{verb} {summary.imported}, updated {summary.updated}, "
+        f"unchanged {summary.unchanged}"
+    )
     table = Table("district 行政区", "parcels", "area mu", title="by district")
     for row in summary.by_district:
         table.add_row(row["district"] or "—", str(row["count"]), f"{row['area_mu']:.2f}")
@@ -139,15 +182,20 @@ def import_parcels_cmd(
     for w in summary.warnings:
         err.print(f"warning: {w}", markup=False, highlight=False)
     if summary.ignored_columns:
-        err.print("note: columns not imported: " + ", ".join(summary.ignored_columns),
-                  markup=False, highlight=False)
+        err.print(
+            "note: columns not imported: " + ", ".join(summary.ignored_columns),
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
 @handled
 def export(
-    file: Annotated[Path, typer.Argument(help="Output; format from the suffix: .gpkg .geojson "
-                                         ".shp .fgb .csv .xlsx")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="Output; format from the suffix: .gpkg .geojson .shp .fgb .csv .xlsx"),
+    ],
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     codes: Annotated[str | None, typer.Option(help="Only these codes, comma-separated.")] = None,
     as_json: JsonOpt = False,
@@ -179,9 +227,15 @@ def parcels_list(
         return
     table = Table("code", "name", "district", "park", "land use", "area mu", "category")
     for p in items:
-        table.add_row(p["code"], p["name"] or "", p["district"] or "", p["park"] or "",
-                      p["land_use"] or "", f"{p['area_mu']:.2f}",
-                      category_label(p["category"], state.lang))
+        table.add_row(
+            p["code"],
+            p["name"] or "",
+            p["district"] or "",
+            p["park"] or "",
+            p["land_use"] or "",
+            f"{p['area_mu']:.2f}",
+            category_label(p["category"], state.lang),
+        )
     out.print(table)
     out.print(f"{len(items)} parcels, {sum(p['area_mu'] for p in items):.2f} mu")
 
@@ -202,8 +256,10 @@ def parcels_show(
         return
     table = Table("field", "value", show_header=False)
     for key, value in record.items():
-        table.add_row(f"{label(key, state.lang)} ({key})" if label(key, state.lang) != key
-                      else key, "" if value is None else str(value))
+        table.add_row(
+            f"{label(key, state.lang)} ({key})" if label(key, state.lang) != key else key,
+            "" if value is None else str(value),
+        )
     out.print(table)
 
 
@@ -212,8 +268,9 @@ def parcels_show(
 def synth(
     parcels: Annotated[int, typer.Option(help="Number of parcels.")] = 400,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same city).")] = 1,
-    out_file: Annotated[Path, typer.Option("--out", help="Output file (.gpkg, .geojson, "
-                                           "...).")] = Path("synthetic_city.gpkg"),
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Output file (.gpkg, .geojson, ...).")
+    ] = Path("synthetic_city.gpkg"),
     as_json: JsonOpt = False,
 ) -> None:
     """Make a synthetic city (Zaozhuang's place): parks, roads, blocks, parcels."""

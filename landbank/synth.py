@@ -30,17 +30,49 @@ PARKS = [
     ("滕州市", "370481", "滕州经济开发区", 117.175, 35.075, 1.5, "tk2023"),
 ]
 CATEGORY_SHARES = {
-    "approved_not_supplied": 0.12, "supplied_not_used": 0.13, "used_not_completed": 0.10,
-    "built_not_operating": 0.08, "operating_below_standard": 0.12, "compliant": 0.45,
+    "approved_not_supplied": 0.12,
+    "supplied_not_used": 0.13,
+    "used_not_completed": 0.10,
+    "built_not_operating": 0.08,
+    "operating_below_standard": 0.12,
+    "compliant": 0.45,
 }
 LAND_USES = {
     "gbt": (["0601", "0508", "0604", "0501"], [0.78, 0.12, 0.06, 0.04]),
     "tk2023": (["1001", "1101", "1001", "0901"], [0.72, 0.14, 0.10, 0.04]),
 }
-FIRMS_A = ["鲁南", "恒泰", "金桥", "华宇", "盛源", "中联", "东岳", "兴业", "瑞丰", "远航", "新华",
-           "泰和", "宏达", "博创", "汇金", "天元"]
-FIRMS_B = ["机械制造", "新材料", "化工", "电子科技", "精密铸造", "纺织", "食品", "物流", "医药",
-           "新能源", "装备", "建材"]
+FIRMS_A = [
+    "鲁南",
+    "恒泰",
+    "金桥",
+    "华宇",
+    "盛源",
+    "中联",
+    "东岳",
+    "兴业",
+    "瑞丰",
+    "远航",
+    "新华",
+    "泰和",
+    "宏达",
+    "博创",
+    "汇金",
+    "天元",
+]
+FIRMS_B = [
+    "机械制造",
+    "新材料",
+    "化工",
+    "电子科技",
+    "精密铸造",
+    "纺织",
+    "食品",
+    "物流",
+    "医药",
+    "新能源",
+    "装备",
+    "建材",
+]
 FIRMS_C = ["有限公司", "股份有限公司", "科技有限公司"]
 
 
@@ -62,42 +94,100 @@ def _blocks(rng, n_parcels: int, cx: float, cy: float):
     gw, gh = np.meshgrid(bw, bh)
     take = slice(0, n_blocks)
     angle = np.deg2rad(rng.uniform(-25, 25))
-    return (gx.ravel()[take] + cx, gy.ravel()[take] + cy, gw.ravel()[take], gh.ravel()[take],
-            angle)
+    # the whole park's grid turns about the park's centre
+    ox, oy = gx.ravel()[take], gy.ravel()[take]
+    c, s = np.cos(angle), np.sin(angle)
+    return (ox * c - oy * s + cx, ox * s + oy * c + cy, gw.ravel()[take], gh.ravel()[take], angle)
 
 
 def _parcels_in_blocks(rng, bx, by, bw, bh, angle, n_target):
-    """Cuts each block into one or two rows and each row into strips (shared edges)."""
-    rows_per = rng.choice([1, 2], size=len(bx), p=[0.45, 0.55])
-    r_block = np.repeat(np.arange(len(bx)), rows_per)
-    r_index = np.concatenate([np.arange(k) for k in rows_per])
-    r_count = rows_per[r_block]
-    # each row: height share (equal rows), k strips along the block's width
-    k = rng.integers(2, 6, size=len(r_block))
-    total = k.sum()
-    scale = n_target / total
-    k = np.maximum(1, np.ceil(k * scale * 1.15).astype(int))  # enough; the caller trims
-    p_row = np.repeat(np.arange(len(r_block)), k)
-    w = rng.uniform(0.6, 1.4, size=len(p_row))
-    ends = np.cumsum(w)
-    starts_of_row = np.concatenate([[0], np.cumsum(k)[:-1]])
-    row_totals = np.add.reduceat(w, starts_of_row)
-    before = np.concatenate([[0], ends[:-1]]) - np.repeat(ends[starts_of_row] - w[starts_of_row],
-                                                          k)
-    f0 = before / np.repeat(row_totals, k)
-    f1 = f0 + w / np.repeat(row_totals, k)
-    blk = r_block[p_row]
+    """Cuts each block into strips across its width and, in some blocks, the strips into
+    two rows: a grid per block, so neighbours share whole edges and vertices."""
+    n_blocks = len(bx)
+    rows = rng.choice([1, 2], size=n_blocks, p=[0.45, 0.55])
+    k = rng.integers(2, 6, size=n_blocks)
+    k = np.maximum(1, np.ceil(k * n_target * 1.15 / (k * rows).sum()).astype(int))
+    s_block = np.repeat(np.arange(n_blocks), k)  # one entry per strip
+    w = rng.uniform(0.6, 1.4, size=len(s_block))
+    first = np.concatenate([[0], np.cumsum(k)[:-1]])
+    totals = np.add.reduceat(w, first)
+    ends = np.cumsum(w) - np.repeat(np.cumsum(w)[first] - w[first], k)
+    f1 = ends / np.repeat(totals, k)
+    f1[np.cumsum(k) - 1] = 1.0
+    f0 = np.roll(f1, 1)  # a strip starts exactly where its neighbour ends
+    f0[first] = 0.0
+    # each strip once per row of its block
+    reps = rows[s_block]
+    strip = np.repeat(np.arange(len(s_block)), reps)
+    row = np.concatenate([np.arange(r) for r in reps])
+    blk = s_block[strip]
     W, H = bw[blk], bh[blk]
-    x0, x1 = -W / 2 + f0 * W, -W / 2 + f1 * W
-    rh = H / r_count[p_row]
-    y0 = -H / 2 + r_index[p_row] * rh
+    x0, x1 = -W / 2 + f0[strip] * W, -W / 2 + f1[strip] * W
+    rh = H / rows[blk]
+    y0 = -H / 2 + row * rh
     y1 = y0 + rh
-    corners = np.stack([np.stack([x0, y0], -1), np.stack([x1, y0], -1), np.stack([x1, y1], -1),
-                        np.stack([x0, y1], -1), np.stack([x0, y0], -1)], axis=1)
+    corners = np.stack(
+        [
+            np.stack([x0, y0], -1),
+            np.stack([x1, y0], -1),
+            np.stack([x1, y1], -1),
+            np.stack([x0, y1], -1),
+            np.stack([x0, y0], -1),
+        ],
+        axis=1,
+    )
     c, s = np.cos(angle), np.sin(angle)
     rx = corners[..., 0] * c - corners[..., 1] * s + bx[blk][:, None]
     ry = corners[..., 0] * s + corners[..., 1] * c + by[blk][:, None]
     return shapely.polygons(np.stack([rx, ry], -1)), blk
+
+
+CLUSTER = 1500  # parcels in one cluster of blocks (a park's 片区), at most ~8.5 km across
+CELL_M = 9500.0  # clusters sit in cells of this size, so no two ever overlap
+
+
+def _cluster_centres(counts, centres) -> list[list[tuple[float, float]]]:
+    """For each park, the plane centres of its clusters: the first at the park itself,
+    the others in the free cells nearest to it, taken in turn park by park."""
+
+    def cell_of(x, y):
+        return int(np.floor(x / CELL_M)), int(np.floor(y / CELL_M))
+
+    used: set[tuple[int, int]] = set()
+    need = [int(np.ceil(c / CLUSTER)) for c in counts]
+    out: list[list[tuple[float, float]]] = [[] for _ in counts]
+    half = CELL_M / 2
+    for p, (x, y) in enumerate(centres):
+        if need[p]:
+            out[p].append((x, y))
+            for dx in (-half, half):
+                for dy in (-half, half):
+                    used.add(cell_of(x + dx, y + dy))
+    while any(len(out[p]) < need[p] for p in range(len(counts))):
+        for p, (x, y) in enumerate(centres):
+            if len(out[p]) >= need[p]:
+                continue
+            home = cell_of(x, y)
+            ring = 1
+            while True:
+                free = [
+                    (home[0] + i, home[1] + j)
+                    for i in range(-ring, ring + 1)
+                    for j in range(-ring, ring + 1)
+                    if max(abs(i), abs(j)) == ring and (home[0] + i, home[1] + j) not in used
+                ]
+                if free:
+                    best = min(
+                        free,
+                        key=lambda c: (
+                            ((c[0] + 0.5) * CELL_M - x) ** 2 + ((c[1] + 0.5) * CELL_M - y) ** 2
+                        ),
+                    )
+                    used.add(best)
+                    out[p].append(((best[0] + 0.5) * CELL_M, (best[1] + 0.5) * CELL_M))
+                    break
+                ring += 1
+    return out
 
 
 def synthetic_parcels(n: int, seed: int = 1, reference: dt.date = REFERENCE) -> pd.DataFrame:
@@ -106,28 +196,42 @@ def synthetic_parcels(n: int, seed: int = 1, reference: dt.date = REFERENCE) -> 
     weights = np.array([p[5] for p in PARKS])
     counts = rng.multinomial(n, weights / weights.sum())
     to_gk = Transformer.from_crs(4490, GK_EPSG, always_xy=True)
+    centres = [to_gk.transform(p[3], p[4]) for p in PARKS]
+    clusters = _cluster_centres(counts, centres)
     frames = []
     for pi, (park, count) in enumerate(zip(PARKS, counts, strict=True)):
         if count == 0:
             continue
-        district, admin, park_name, lon, lat, _, scheme = park
-        cx, cy = to_gk.transform(lon, lat)
-        geoms, blk = _parcels_in_blocks(rng, *_blocks(rng, count, cx, cy), count)
-        geoms, blk = geoms[:count], blk[:count]
+        district, admin, park_name, _, _, _, scheme = park
+        sizes = np.diff(np.linspace(0, count, len(clusters[pi]) + 1).round().astype(int))
+        parts, blocks, offset = [], [], 0
+        for (cx, cy), size in zip(clusters[pi], sizes, strict=True):
+            geoms, blk = _parcels_in_blocks(rng, *_blocks(rng, size, cx, cy), size)
+            parts.append(geoms[:size])
+            blocks.append(blk[:size] + offset)
+            offset += int(blk.max()) + 1
+        geoms, blk = np.concatenate(parts), np.concatenate(blocks)
         m = len(geoms)
+        short = park_name[:-5] if park_name.endswith("开发区") else park_name
         codes, probs = LAND_USES[scheme]
-        frames.append(pd.DataFrame({
-            "code": [f"{admin}-{pi + 1:02d}-{i + 1:06d}" for i in range(m)],
-            "name": [f"{park_name[:-5] if park_name.endswith('开发区') else park_name}"
-                     f"{b + 1}号街坊{i + 1}号地块" for i, b in enumerate(blk)],
-            "district": district, "park": park_name,
-            "land_use": rng.choice(codes, size=m, p=probs),
-            "gk_geometry": geoms,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "code": [f"{admin}-{pi + 1:02d}-{i + 1:06d}" for i in range(m)],
+                    "name": [f"{short}{b + 1}号街坊{i + 1}号地块" for i, b in enumerate(blk)],
+                    "district": district,
+                    "park": park_name,
+                    "land_use": rng.choice(codes, size=m, p=probs),
+                    "gk_geometry": geoms,
+                }
+            )
+        )
     frame = pd.concat(frames, ignore_index=True)
     back = Transformer.from_crs(GK_EPSG, 4490, always_xy=True)
-    geoms = shapely.transform(frame.pop("gk_geometry").to_numpy(),
-                              lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+    geoms = shapely.transform(
+        frame.pop("gk_geometry").to_numpy(),
+        lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])),
+    )
     frame["geometry"] = shapely.multipolygons(geoms, indices=np.arange(len(geoms)))
     area = area_mu(frame["geometry"].to_numpy())
     _attributes(rng, frame, area, reference)
@@ -183,15 +287,25 @@ def _attributes(rng, f: pd.DataFrame, area: np.ndarray, ref: dt.date) -> None:
     share = np.where(is_unc, rng.uniform(0.05, 0.6, n), 1.0)
     share[is_ans | is_snu] = 0.0
     f["holder"] = np.where(
-        is_ans, None,
-        [f"枣庄{a}{b}{c}" for a, b, c in zip(rng.choice(FIRMS_A, n), rng.choice(FIRMS_B, n),
-                                             rng.choice(FIRMS_C, n), strict=True)])
-    for name, arr in [("approved_on", approved), ("supplied_on", supplied),
-                      ("agreed_start_on", np.where(is_ans, nat, agreed_start)),
-                      ("started_on", started),
-                      ("agreed_completion_on", np.where(is_ans, nat, agreed_completion)),
-                      ("completed_on", completed), ("operating_on", operating),
-                      ("stopped_on", stopped)]:
+        is_ans,
+        None,
+        [
+            f"枣庄{a}{b}{c}"
+            for a, b, c in zip(
+                rng.choice(FIRMS_A, n), rng.choice(FIRMS_B, n), rng.choice(FIRMS_C, n), strict=True
+            )
+        ],
+    )
+    for name, arr in [
+        ("approved_on", approved),
+        ("supplied_on", supplied),
+        ("agreed_start_on", np.where(is_ans, nat, agreed_start)),
+        ("started_on", started),
+        ("agreed_completion_on", np.where(is_ans, nat, agreed_completion)),
+        ("completed_on", completed),
+        ("operating_on", operating),
+        ("stopped_on", stopped),
+    ]:
         f[name] = pd.Series(arr).astype("datetime64[s]")
     noise = rng.normal(0, 0.008, n)
     off = rng.random(n) < 0.03  # a few ledgers disagree with the survey
@@ -202,8 +316,9 @@ def _attributes(rng, f: pd.DataFrame, area: np.ndarray, ref: dt.date) -> None:
     f["total_investment_wan"] = np.where(is_ans, np.nan, np.round(total_inv, 1))
     f["land_price_wan"] = np.where(is_ans, np.nan, np.round(area * price_per_mu, 1))
     plot_ratio = np.where(cats == "compliant", rng.uniform(1.2, 2.2, n), rng.uniform(0.5, 1.6, n))
-    f["floor_area_m2"] = np.where(share > 0, np.round(area * 666.667 * plot_ratio * share, 0),
-                                  np.nan)
+    f["floor_area_m2"] = np.where(
+        share > 0, np.round(area * 666.667 * plot_ratio * share, 0), np.nan
+    )
     cause = np.where(rng.random(n) < 0.3, "government", "enterprise")
     f["cause"] = np.where(is_snu | stop_unc, cause, None)
     f["intended_category"] = cats  # the generator's intent, for checking the rules
@@ -215,40 +330,70 @@ def synthetic_buildings(parcels: pd.DataFrame, n: int, seed: int = 1):
     pool = parcels[parcels["operating_on"].notna() | parcels["completed_on"].notna()]
     pick = pool.sample(n=min(n, len(pool)), random_state=int(rng.integers(1 << 31)))
     pts = shapely.point_on_surface(pick["geometry"].to_numpy())
-    types = rng.choice(["standard_factory", "office", "warehouse", "commercial"], size=len(pick),
-                       p=[0.55, 0.2, 0.15, 0.1])
-    floors = np.where(types == "standard_factory", rng.integers(1, 5, len(pick)),
-                      rng.integers(2, 12, len(pick)))
+    types = rng.choice(
+        ["standard_factory", "office", "warehouse", "commercial"],
+        size=len(pick),
+        p=[0.55, 0.2, 0.15, 0.1],
+    )
+    floors = np.where(
+        types == "standard_factory", rng.integers(1, 5, len(pick)), rng.integers(2, 12, len(pick))
+    )
     floor_area = np.round(floors * rng.uniform(1500, 4000, len(pick)), 0)
-    b = pd.DataFrame({
-        "code": [f"LY-{i + 1:04d}" for i in range(len(pick))],
-        "name": [f"{park[:-5] if park.endswith('开发区') else park}{i + 1}号楼"
-                 for i, park in enumerate(pick["park"])],
-        "address": [f"{d}{p}内" for d, p in zip(pick["district"], pick["park"], strict=True)],
-        "district": pick["district"].to_numpy(), "park": pick["park"].to_numpy(),
-        "building_type": types, "floors": floors, "total_floor_area_m2": floor_area,
-        "structure": rng.choice(["钢结构", "框架结构", "砖混结构"], len(pick)),
-        "floor_load_kn_m2": np.where(types == "standard_factory",
-                                     rng.choice([5.0, 8.0, 10.0, 15.0], len(pick)), 3.5),
-        "clear_height_m": np.where(types == "standard_factory",
-                                   rng.choice([6.0, 8.0, 9.0, 12.0], len(pick)), 3.6),
-        "power_kva": rng.choice([250, 400, 630, 800, 1250], len(pick)).astype(float),
-        "owner": pick["holder"].to_numpy(),
-        "contact": [f"0632-{rng.integers(3000000, 9999999)}" for _ in range(len(pick))],
-        "rent_yuan_m2_month": np.round(rng.uniform(8, 25, len(pick)), 1),
-        "lon": np.round(shapely.get_x(pts), 6), "lat": np.round(shapely.get_y(pts), 6),
-    })
+    b = pd.DataFrame(
+        {
+            "code": [f"LY-{i + 1:04d}" for i in range(len(pick))],
+            "name": [
+                f"{park[:-5] if park.endswith('开发区') else park}{i + 1}号楼"
+                for i, park in enumerate(pick["park"])
+            ],
+            "address": [f"{d}{p}内" for d, p in zip(pick["district"], pick["park"], strict=True)],
+            "district": pick["district"].to_numpy(),
+            "park": pick["park"].to_numpy(),
+            "building_type": types,
+            "floors": floors,
+            "total_floor_area_m2": floor_area,
+            "structure": rng.choice(["钢结构", "框架结构", "砖混结构"], len(pick)),
+            "floor_load_kn_m2": np.where(
+                types == "standard_factory", rng.choice([5.0, 8.0, 10.0, 15.0], len(pick)), 3.5
+            ),
+            "clear_height_m": np.where(
+                types == "standard_factory", rng.choice([6.0, 8.0, 9.0, 12.0], len(pick)), 3.6
+            ),
+            "power_kva": rng.choice([250, 400, 630, 800, 1250], len(pick)).astype(float),
+            "owner": pick["holder"].to_numpy(),
+            "contact": [f"0632-{rng.integers(3000000, 9999999)}" for _ in range(len(pick))],
+            "rent_yuan_m2_month": np.round(rng.uniform(8, 25, len(pick)), 1),
+            "lon": np.round(shapely.get_x(pts), 6),
+            "lat": np.round(shapely.get_y(pts), 6),
+        }
+    )
     rows = []
     for code, fl, fa in zip(b["code"], b["floors"], b["total_floor_area_m2"], strict=True):
         per_floor = fa / fl
         for floor in range(1, fl + 1):
             if rng.random() < 0.45:
                 part = 1.0 if rng.random() < 0.6 else rng.uniform(0.3, 0.8)
-                rows.append((code, floor, None, round(per_floor * part, 0),
-                             REFERENCE + dt.timedelta(days=int(rng.integers(-90, 240))),
-                             round(float(rng.uniform(8, 25)), 1)))
-    v = pd.DataFrame(rows, columns=["building_code", "floor", "unit", "vacant_area_m2",
-                                    "available_from", "rent_yuan_m2_month"])
+                rows.append(
+                    (
+                        code,
+                        floor,
+                        None,
+                        round(per_floor * part, 0),
+                        REFERENCE + dt.timedelta(days=int(rng.integers(-90, 240))),
+                        round(float(rng.uniform(8, 25)), 1),
+                    )
+                )
+    v = pd.DataFrame(
+        rows,
+        columns=[
+            "building_code",
+            "floor",
+            "unit",
+            "vacant_area_m2",
+            "available_from",
+            "rent_yuan_m2_month",
+        ],
+    )
     return b, v
 
 
@@ -262,12 +407,18 @@ def synthetic_performance(parcels: pd.DataFrame, year: int, seed: int = 1) -> pd
     tax_mu = np.where(low, rng.uniform(3, 22, m), rng.uniform(30, 70, m))
     out_mu = np.where(low, rng.uniform(80, 380, m), rng.uniform(500, 1100, m))
     output = area * out_mu
-    return pd.DataFrame({
-        "code": op["code"], "year": year, "tax_wan": np.round(area * tax_mu, 1),
-        "output_wan": np.round(output, 1), "value_added_wan": np.round(output * 0.25, 1),
-        "investment_wan": op["total_investment_wan"],
-        "energy_tce": np.round(output * rng.uniform(0.02, 0.08, m), 1),
-        "emissions_t": np.round(output * rng.uniform(0.001, 0.01, m), 2),
-        "employees": rng.integers(20, 600, m), "rd_wan": np.round(output * 0.02, 1),
-        "revenue_wan": np.round(output * 1.05, 1),
-    })
+    return pd.DataFrame(
+        {
+            "code": op["code"],
+            "year": year,
+            "tax_wan": np.round(area * tax_mu, 1),
+            "output_wan": np.round(output, 1),
+            "value_added_wan": np.round(output * 0.25, 1),
+            "investment_wan": op["total_investment_wan"],
+            "energy_tce": np.round(output * rng.uniform(0.02, 0.08, m), 1),
+            "emissions_t": np.round(output * rng.uniform(0.001, 0.01, m), 2),
+            "employees": rng.integers(20, 600, m),
+            "rd_wan": np.round(output * 0.02, 1),
+            "revenue_wan": np.round(output * 1.05, 1),
+        }
+    )

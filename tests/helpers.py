@@ -26,10 +26,10 @@ def bureau_frame(frame: pd.DataFrame, headers: str = "zh") -> pd.DataFrame:
     return data
 
 
-def write_vector(frame: pd.DataFrame, path: Path, crs="EPSG:4490", headers="zh",
-                 **kwargs) -> Path:
-    gdf = gpd.GeoDataFrame(bureau_frame(frame, headers), geometry=frame["geometry"].to_numpy(),
-                           crs=crs)
+def write_vector(frame: pd.DataFrame, path: Path, crs="EPSG:4490", headers="zh", **kwargs) -> Path:
+    gdf = gpd.GeoDataFrame(
+        bureau_frame(frame, headers), geometry=frame["geometry"].to_numpy(), crs=crs
+    )
     gdf.to_file(path, engine="pyogrio", **kwargs)
     return path
 
@@ -47,11 +47,21 @@ def write_table(frame: pd.DataFrame, path: Path, headers="zh", encoding="utf-8")
 def table_counts(db_url: str) -> dict[str, int]:
     """Rows in each landbank table: the fingerprint of 'database unchanged'."""
     engine = make_engine(db_url)
-    tables = ["parcel", "parcel_event", "disposal", "building", "vacancy", "performance",
-              "project", "reservation", "app_user"]
+    tables = [
+        "parcel",
+        "parcel_event",
+        "disposal",
+        "building",
+        "vacancy",
+        "performance",
+        "project",
+        "reservation",
+        "app_user",
+    ]
     with engine.connect() as conn:
         counts = {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in tables}
-        counts["versions"] = conn.execute(text("SELECT coalesce(sum(version), 0) FROM parcel")
-                                          ).scalar()
+        counts["versions"] = conn.execute(
+            text("SELECT coalesce(sum(version), 0) FROM parcel")
+        ).scalar()
     engine.dispose()
     return counts

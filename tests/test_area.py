@@ -17,18 +17,19 @@ def test_one_mu_is_ten_thousand_fifteenths_of_a_square_metre():
     assert M2_PER_MU == pytest.approx(666.6667, abs=1e-4)
 
 
-@pytest.mark.parametrize("lon, zone", [(117.4, 39), (118.49, 39), (118.51, 40), (73.6, 25),
-                                       (134.9, 45)])
+@pytest.mark.parametrize(
+    "lon, zone", [(117.4, 39), (118.49, 39), (118.51, 40), (73.6, 25), (134.9, 45)]
+)
 def test_zone_is_longitude_over_three_rounded(lon, zone):
     assert gk3_zone(np.array([lon]))[0] == zone
 
 
-@pytest.mark.parametrize("epsg, x0", [(4527, 39_500_000.0), (4527, 39_380_000.0),
-                                      (4528, 40_610_000.0)])
+@pytest.mark.parametrize(
+    "epsg, x0", [(4527, 39_500_000.0), (4527, 39_380_000.0), (4528, 40_610_000.0)]
+)
 def test_area_matches_the_survey_plane_within_a_thousandth(epsg, x0):
     # An irregular 7-vertex parcel drawn on the bureau's survey plane (zone prefix on X).
-    ring = [(0, 0), (312.4, 0), (340.1, 120.7), (298.2, 251.3), (120.5, 270.9), (12.2, 180),
-            (0, 0)]
+    ring = [(0, 0), (312.4, 0), (340.1, 120.7), (298.2, 251.3), (120.5, 270.9), (12.2, 180), (0, 0)]
     plane = shapely.Polygon([(x0 + x, 3_860_000 + y) for x, y in ring])
     survey_mu = plane.area / M2_PER_MU
     lonlat = _from_plane(plane, epsg)

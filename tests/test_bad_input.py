@@ -45,71 +45,181 @@ def _with_geoms(tmp, frame, geoms, name, crs="EPSG:4490"):
 CASES = {
     "missing_file": (lambda t, f: t / "nowhere.gpkg", [], ["no such file"]),
     "empty_file": (lambda t, f: _geojson_text(t, ""), [], ["empty"]),
-    "no_features": (lambda t, f: _geojson_text(
-        t, '{"type": "FeatureCollection", "features": []}'), [], ["no rows"]),
-    "not_vector": (lambda t, f: _geojson_text(t, "PK\x03\x04 garbage", "bad.gpkg"), [],
-                   ["not a readable vector file"]),
-    "csv_without_wkt": (lambda t, f: (t / "nowkt.csv").write_text(
-        "地块编号,行政区\nA1,市中区\n", encoding="utf-8") and t / "nowkt.csv", [],
-        ["no geometry column", "wkt"]),
-    "bad_wkt": (lambda t, f: _csv(t, f, {(2, "wkt"): "POLYGON ((1 2, 3"}),
-                ["--crs", "4490"], ["row 4", "wkt", "not WKT"]),
-    "no_code_column": (lambda t, f: _csv(t, f, {}, "nocode.csv", drop=["地块编号"]),
-                       ["--crs", "4490"],
-        ["no parcel code column", "--field code="]),
-    "blank_code": (lambda t, f: _csv(t, f, {(1, "地块编号"): ""}), ["--crs", "4490"],
-                   ["row 3", "code", "empty", "--skip-uncoded"]),
-    "impossible_date": (lambda t, f: _csv(t, f, {(2, "批准日期"): "2031-02-30"}),
-                        ["--crs", "4490"], ["row 4", "approved_on", "2031-02-30",
-                                             "YYYY-MM-DD"]),
-    "number_with_unit": (lambda t, f: _csv(t, f, {(0, "土地价款(万元)"): "300万"}),
-                         ["--crs", "4490"], ["row 2", "land_price_wan", "not a number"]),
-    "negative_area": (lambda t, f: _csv(t, f, {(1, "登记面积(亩)"): "-3"}),
-                      ["--crs", "4490"], ["row 3", "recorded_area_mu", "below 0"]),
-    "unknown_cause": (lambda t, f: _csv(t, f, {(0, "闲置原因"): "weather"}),
-                      ["--crs", "4490"], ["row 2", "cause", "government"]),
-    "duplicate_codes": (lambda t, f: _csv(t, f, {(1, "地块编号"): f["code"].iloc[0]}),
-                        ["--crs", "4490"], ["appear more than once", "--dissolve-duplicates"]),
-    "self_intersection": (lambda t, f: _with_geoms(t, f, [shapely.from_wkt(BOWTIE)],
-                                                   "bowtie.gpkg"), [],
-                          ["feature 1", "geometry", "Self-intersection", "--repair"]),
-    "point_not_polygon": (lambda t, f: _with_geoms(t, f, [shapely.Point(117.3, 34.8)],
-                                                   "point.gpkg"), [],
-                          ["feature 1", "geometry", "is a Point", "Polygon"]),
-    "null_geometry": (lambda t, f: _csv(t, f, {(3, "wkt"): ""}), ["--crs", "4490"],
-                      ["row 5", "geometry", "missing"]),
-    "crs_label_contradicted": (lambda t, f: _geojson_text(t, json.dumps({
-        "type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
-            "code": "G1"}, "geometry": {"type": "Polygon", "coordinates": [[
-                [39527000, 3851000], [39527100, 3851000], [39527100, 3851100],
-                [39527000, 3851000]]]}}]})), [],
-        ["EPSG:4326", "outside its area of use", "zone 39", "--crs EPSG:4527"]),
-    "unrecognisable_numbers": (lambda t, f: (t / "odd.csv").write_text(
-        "code,wkt\nX1,\"POLYGON ((5e9 5e9, 5.1e9 5e9, 5.1e9 5.1e9, 5e9 5e9))\"\n",
-        encoding="utf-8") and t / "odd.csv", [], ["no CRS", "--crs EPSG:NNNN"]),
-    "swapped_axes": (lambda t, f: (t / "swap.csv").write_text(
-        "code,wkt\nS1,\"POLYGON ((3851000 39527000, 3851000 39527100, 3851100 39527100, "
-        "3851000 39527000))\"\n", encoding="utf-8") and t / "swap.csv", [],
-        ["swapped", "--swap-xy"]),
-    "wrong_encoding": (lambda t, f: (t / "u16.csv").write_bytes(
-        "地块编号,wkt\nA,POINT (1 2)\n".encode("utf-16")) and t / "u16.csv", [],
-        ["neither UTF-8 nor GBK", "save it as UTF-8"]),
-    "corrupt_xlsx": (lambda t, f: (t / "bad.xlsx").write_bytes(b"PK\x03\x04broken") and
-                     t / "bad.xlsx", [], ["not a readable .xlsx", "save it again"]),
-    "wrong_layer": (lambda t, f: write_vector(f.head(2), t / "l.gpkg", layer="地块"),
-                    ["--layer", "parcels"], ["no layer 'parcels'", "地块"]),
-    "field_column_absent": (lambda t, f: write_vector(f.head(2), t / "x.gpkg"),
-                            ["--field", "code=DKBH"], ["no column 'DKBH'", "columns are"]),
-    "field_unknown_name": (lambda t, f: write_vector(f.head(2), t / "y.gpkg"),
-                           ["--field", "parcel_no=地块编号"], ["'parcel_no' is not a field"]),
-    "bad_mapping_file": (lambda t, f: write_vector(f.head(2), t / "z.gpkg"),
-                         ["--mapping", "MAPPING"], ["map.toml", "not valid UTF-8 TOML"]),
-    "gk_without_prefix_no_zone": (lambda t, f: (t / "np.csv").write_text(
-        "code,wkt\nN1,\"POLYGON ((527000 3851000, 527100 3851000, 527100 3851100, "
-        "527000 3851000))\"\n", encoding="utf-8") and t / "np.csv", [],
-        ["without the zone prefix", "--crs"]),
-    "full_width_digits": (lambda t, f: _csv(t, f, {(0, "总投资额(万元)"): "１２，０００"}),
-                          ["--crs", "4490"], ["row 2", "total_investment_wan", "not a number"]),
+    "no_features": (
+        lambda t, f: _geojson_text(t, '{"type": "FeatureCollection", "features": []}'),
+        [],
+        ["no rows"],
+    ),
+    "not_vector": (
+        lambda t, f: _geojson_text(t, "PK\x03\x04 garbage", "bad.gpkg"),
+        [],
+        ["not a readable vector file"],
+    ),
+    "csv_without_wkt": (
+        lambda t, f: (
+            (t / "nowkt.csv").write_text("地块编号,行政区\nA1,市中区\n", encoding="utf-8")
+            and t / "nowkt.csv"
+        ),
+        [],
+        ["no geometry column", "wkt"],
+    ),
+    "bad_wkt": (
+        lambda t, f: _csv(t, f, {(2, "wkt"): "POLYGON ((1 2, 3"}),
+        ["--crs", "4490"],
+        ["row 4", "wkt", "not WKT"],
+    ),
+    "no_code_column": (
+        lambda t, f: _csv(t, f, {}, "nocode.csv", drop=["地块编号"]),
+        ["--crs", "4490"],
+        ["no parcel code column", "--field code="],
+    ),
+    "blank_code": (
+        lambda t, f: _csv(t, f, {(1, "地块编号"): ""}),
+        ["--crs", "4490"],
+        ["row 3", "code", "empty", "--skip-uncoded"],
+    ),
+    "impossible_date": (
+        lambda t, f: _csv(t, f, {(2, "批准日期"): "2031-02-30"}),
+        ["--crs", "4490"],
+        ["row 4", "approved_on", "2031-02-30", "YYYY-MM-DD"],
+    ),
+    "number_with_unit": (
+        lambda t, f: _csv(t, f, {(0, "土地价款(万元)"): "300万"}),
+        ["--crs", "4490"],
+        ["row 2", "land_price_wan", "not a number"],
+    ),
+    "negative_area": (
+        lambda t, f: _csv(t, f, {(1, "登记面积(亩)"): "-3"}),
+        ["--crs", "4490"],
+        ["row 3", "recorded_area_mu", "below 0"],
+    ),
+    "unknown_cause": (
+        lambda t, f: _csv(t, f, {(0, "闲置原因"): "weather"}),
+        ["--crs", "4490"],
+        ["row 2", "cause", "government"],
+    ),
+    "duplicate_codes": (
+        lambda t, f: _csv(t, f, {(1, "地块编号"): f["code"].iloc[0]}),
+        ["--crs", "4490"],
+        ["appear more than once", "--dissolve-duplicates"],
+    ),
+    "self_intersection": (
+        lambda t, f: _with_geoms(t, f, [shapely.from_wkt(BOWTIE)], "bowtie.gpkg"),
+        [],
+        ["feature 1", "geometry", "Self-intersection", "--repair"],
+    ),
+    "point_not_polygon": (
+        lambda t, f: _with_geoms(t, f, [shapely.Point(117.3, 34.8)], "point.gpkg"),
+        [],
+        ["feature 1", "geometry", "is a Point", "Polygon"],
+    ),
+    "null_geometry": (
+        lambda t, f: _csv(t, f, {(3, "wkt"): ""}),
+        ["--crs", "4490"],
+        ["row 5", "geometry", "missing"],
+    ),
+    "crs_label_contradicted": (
+        lambda t, f: _geojson_text(
+            t,
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {"code": "G1"},
+                            "geometry": {
+                                "type": "Polygon",
+                                "coordinates": [
+                                    [
+                                        [39527000, 3851000],
+                                        [39527100, 3851000],
+                                        [39527100, 3851100],
+                                        [39527000, 3851000],
+                                    ]
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ),
+        ),
+        [],
+        ["EPSG:4326", "outside its area of use", "zone 39", "--crs EPSG:4527"],
+    ),
+    "unrecognisable_numbers": (
+        lambda t, f: (
+            (t / "odd.csv").write_text(
+                'code,wkt\nX1,"POLYGON ((5e9 5e9, 5.1e9 5e9, 5.1e9 5.1e9, 5e9 5e9))"\n',
+                encoding="utf-8",
+            )
+            and t / "odd.csv"
+        ),
+        [],
+        ["no CRS", "--crs EPSG:NNNN"],
+    ),
+    "swapped_axes": (
+        lambda t, f: (
+            (t / "swap.csv").write_text(
+                'code,wkt\nS1,"POLYGON ((3851000 39527000, 3851000 39527100, 3851100 39527100, '
+                '3851000 39527000))"\n',
+                encoding="utf-8",
+            )
+            and t / "swap.csv"
+        ),
+        [],
+        ["swapped", "--swap-xy"],
+    ),
+    "wrong_encoding": (
+        lambda t, f: (
+            (t / "u16.csv").write_bytes("地块编号,wkt\nA,POINT (1 2)\n".encode("utf-16"))
+            and t / "u16.csv"
+        ),
+        [],
+        ["neither UTF-8 nor GBK", "save it as UTF-8"],
+    ),
+    "corrupt_xlsx": (
+        lambda t, f: (t / "bad.xlsx").write_bytes(b"PK\x03\x04broken") and t / "bad.xlsx",
+        [],
+        ["not a readable .xlsx", "save it again"],
+    ),
+    "wrong_layer": (
+        lambda t, f: write_vector(f.head(2), t / "l.gpkg", layer="地块"),
+        ["--layer", "parcels"],
+        ["no layer 'parcels'", "地块"],
+    ),
+    "field_column_absent": (
+        lambda t, f: write_vector(f.head(2), t / "x.gpkg"),
+        ["--field", "code=DKBH"],
+        ["no column 'DKBH'", "columns are"],
+    ),
+    "field_unknown_name": (
+        lambda t, f: write_vector(f.head(2), t / "y.gpkg"),
+        ["--field", "parcel_no=地块编号"],
+        ["'parcel_no' is not a field"],
+    ),
+    "bad_mapping_file": (
+        lambda t, f: write_vector(f.head(2), t / "z.gpkg"),
+        ["--mapping", "MAPPING"],
+        ["map.toml", "not valid UTF-8 TOML"],
+    ),
+    "gk_without_prefix_no_zone": (
+        lambda t, f: (
+            (t / "np.csv").write_text(
+                'code,wkt\nN1,"POLYGON ((527000 3851000, 527100 3851000, 527100 3851100, '
+                '527000 3851000))"\n',
+                encoding="utf-8",
+            )
+            and t / "np.csv"
+        ),
+        [],
+        ["without the zone prefix", "--crs"],
+    ),
+    "full_width_digits": (
+        lambda t, f: _csv(t, f, {(0, "总投资额(万元)"): "１２，０００"}),
+        ["--crs", "4490"],
+        ["row 2", "total_investment_wan", "not a number"],
+    ),
 }
 
 
@@ -127,7 +237,8 @@ def test_there_are_at_least_twenty_distinct_bad_files():
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_gets_one_clear_line_and_leaves_the_database_unchanged(
-        case, cli, loaded_db, small_city, tmp_path):
+    case, cli, loaded_db, small_city, tmp_path
+):
     make, options, words = CASES[case]
     frame = small_city.copy()
     frame = frame.assign(code=[f"NEW-{i}" for i in range(len(frame))])
@@ -156,8 +267,11 @@ def test_a_real_process_exits_1_with_one_line_and_no_traceback(tmp_path, small_c
     exe = str(Path(sys.executable).with_name("landbank"))
     assert subprocess.run([exe, "--db", db, "init"], capture_output=True).returncode == 0
     path = _csv(tmp_path, small_city, {(2, "批准日期"): "2031-02-30"})
-    proc = subprocess.run([exe, "--db", db, "import", "parcels", str(path), "--crs", "4490"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [exe, "--db", db, "import", "parcels", str(path), "--crs", "4490"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0
     assert "bad.csv row 4, approved_on" in proc.stderr
@@ -166,8 +280,7 @@ def test_a_real_process_exits_1_with_one_line_and_no_traceback(tmp_path, small_c
 
 def test_a_database_url_with_a_password_is_never_printed(cli, tmp_path, small_city):
     path = write_vector(small_city.head(2), tmp_path / "p.gpkg")
-    result = cli("import", "parcels", path,
-                 db="postgresql://clerk:s3cret@127.0.0.1:1/nowhere")
+    result = cli("import", "parcels", path, db="postgresql://clerk:s3cret@127.0.0.1:1/nowhere")
     assert result.exit_code == 1
     assert "s3cret" not in result.stderr and "***" in result.stderr
 
@@ -191,9 +304,14 @@ def test_repair_fixes_invalid_geometry_and_says_how_many(cli, db_url, small_city
 
 def test_swap_xy_reads_a_swapped_file(cli, db_url, tmp_path):
     path = tmp_path / "swap.csv"
-    pd.DataFrame({"code": ["S1"], "wkt": [
-        "POLYGON ((3851000 39527000, 3851000 39527100, 3851100 39527100, 3851000 39527000))"
-    ]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "code": ["S1"],
+            "wkt": [
+                "POLYGON ((3851000 39527000, 3851000 39527100, 3851100 39527100, 3851000 39527000))"
+            ],
+        }
+    ).to_csv(path, index=False)
     result = cli("import", "parcels", path, "--swap-xy", "--json", db=db_url)
     assert result.exit_code == 0, result.stderr
     shown = json.loads(cli("parcels", "show", "S1", "--json", db=db_url).stdout)

@@ -13,16 +13,19 @@ ZZ_GK6_20 = (20_527_000, 3_851_000, 20_529_000, 3_853_000)
 ZZ_WEBMERC = (13_058_000, 4_136_000, 13_060_000, 4_138_000)
 
 
-@pytest.mark.parametrize("bounds, zone, epsg, swapped", [
-    (ZZ_DEG, None, 4490, False),
-    ((34.80, 117.30, 34.82, 117.32), None, 4490, True),
-    (ZZ_GK39, None, 4527, False),
-    ((3_851_000, 39_527_000, 3_853_000, 39_529_000), None, 4527, True),
-    (ZZ_GK39_NOPREFIX, 39, 4548, False),
-    (ZZ_GK39_NOPREFIX, None, None, False),
-    (ZZ_GK6_20, None, 4498, False),
-    (ZZ_WEBMERC, None, 3857, False),
-])
+@pytest.mark.parametrize(
+    "bounds, zone, epsg, swapped",
+    [
+        (ZZ_DEG, None, 4490, False),
+        ((34.80, 117.30, 34.82, 117.32), None, 4490, True),
+        (ZZ_GK39, None, 4527, False),
+        ((3_851_000, 39_527_000, 3_853_000, 39_529_000), None, 4527, True),
+        (ZZ_GK39_NOPREFIX, 39, 4548, False),
+        (ZZ_GK39_NOPREFIX, None, None, False),
+        (ZZ_GK6_20, None, 4498, False),
+        (ZZ_WEBMERC, None, 3857, False),
+    ],
+)
 def test_numbers_are_recognised(bounds, zone, epsg, swapped):
     first = guess_crs(bounds, zone)[0]
     assert (first[0], first[2]) == (epsg, swapped)
@@ -64,6 +67,10 @@ def test_an_unknown_crs_option_is_a_clear_error():
 
 
 def test_old_datums_warn_that_the_shift_is_approximate():
-    _, warnings = resolve_crs("c.shp", CRS.from_epsg(2363), None,  # Xian 1980 3° zone 39
-                              (39_527_000, 3_851_000, 39_529_000, 3_853_000))
+    _, warnings = resolve_crs(
+        "c.shp",
+        CRS.from_epsg(2363),
+        None,  # Xian 1980 3° zone 39
+        (39_527_000, 3_851_000, 39_529_000, 3_853_000),
+    )
     assert any("older datum" in w for w in warnings)

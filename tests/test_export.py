@@ -16,8 +16,10 @@ FORMATS = [".gpkg", ".geojson", ".shp", ".fgb", ".csv", ".xlsx"]
 
 def _records(cli, db):
     items = json.loads(cli("parcels", "list", "--json", db=db).stdout)
-    return {p["code"]: json.loads(cli("parcels", "show", p["code"], "--json", db=db).stdout)
-            for p in items}
+    return {
+        p["code"]: json.loads(cli("parcels", "show", p["code"], "--json", db=db).stdout)
+        for p in items
+    }
 
 
 @pytest.fixture
@@ -29,7 +31,8 @@ def loaded(cli, db_url, small_city, tmp_path):
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_export_then_import_gives_the_same_codes_areas_and_attributes(
-        suffix, cli, loaded, tmp_path, spatialite_template):
+    suffix, cli, loaded, tmp_path, spatialite_template
+):
     out = tmp_path / f"out{suffix}"
     result = cli("export", out, "--json", db=loaded)
     assert result.exit_code == 0, result.stderr
@@ -56,8 +59,9 @@ def test_geopackage_opens_in_gdal_with_the_same_count_and_epsg_4490(cli, loaded,
         pytest.skip("GDAL's ogrinfo is not installed (make setup installs gdal-bin)")
     out = tmp_path / "out.gpkg"
     assert cli("export", out, db=loaded).exit_code == 0
-    info = subprocess.run(["ogrinfo", "-so", str(out), "parcels"],
-                          capture_output=True, text=True, check=True)
+    info = subprocess.run(
+        ["ogrinfo", "-so", str(out), "parcels"], capture_output=True, text=True, check=True
+    )
     assert "Feature Count: 12" in info.stdout
     assert 'ID["EPSG",4490]' in info.stdout
     assert "Warning" not in info.stderr  # GeoPackage 1.2: no complaint from older GDAL

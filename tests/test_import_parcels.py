@@ -40,9 +40,14 @@ def test_import_geopackage_with_chinese_headers(cli, db_url, small_city, tmp_pat
     assert table_counts(db_url)["parcel_event"] == 40  # one "created" row each
 
 
-@pytest.mark.parametrize("suffix, kwargs", [
-    (".geojson", {}), (".fgb", {}), (".shp", {"encoding": "UTF-8"}),
-])
+@pytest.mark.parametrize(
+    "suffix, kwargs",
+    [
+        (".geojson", {}),
+        (".fgb", {}),
+        (".shp", {"encoding": "UTF-8"}),
+    ],
+)
 def test_import_vector_formats(cli, db_url, small_city, tmp_path, suffix, kwargs):
     headers = "canonical" if suffix == ".shp" else "zh"
     frame = small_city.copy()
@@ -51,8 +56,9 @@ def test_import_vector_formats(cli, db_url, small_city, tmp_path, suffix, kwargs
         from landbank.domain.area import area_mu
         from landbank.io.write import write_parcels
 
-        write_parcels(frame.assign(category=None,
-                                   area_mu=area_mu(frame["geometry"].to_numpy())), path)
+        write_parcels(
+            frame.assign(category=None, area_mu=area_mu(frame["geometry"].to_numpy())), path
+        )
     else:
         path = write_vector(frame, tmp_path / f"p{suffix}", headers=headers, **kwargs)
     result = cli("import", "parcels", path, db=db_url)
@@ -66,9 +72,11 @@ def test_import_shapefile_in_gbk_without_cpg(cli, db_url, small_city, tmp_path):
     import geopandas as gpd
 
     frame = small_city.head(5)
-    gdf = gpd.GeoDataFrame({"地块编号": frame["code"], "行政区": frame["district"],
-                            "园区": frame["park"]}, geometry=frame["geometry"].to_numpy(),
-                           crs="EPSG:4490")
+    gdf = gpd.GeoDataFrame(
+        {"地块编号": frame["code"], "行政区": frame["district"], "园区": frame["park"]},
+        geometry=frame["geometry"].to_numpy(),
+        crs="EPSG:4490",
+    )
     path = tmp_path / "gbk.shp"
     gdf.to_file(path, engine="pyogrio", encoding="GBK")
     path.with_suffix(".cpg").unlink(missing_ok=True)
@@ -77,12 +85,12 @@ def test_import_shapefile_in_gbk_without_cpg(cli, db_url, small_city, tmp_path):
     assert result.exit_code == 0, result.stderr
     got = listed(cli, db_url)
     assert {c: p["district"] for c, p in got.items()} == dict(
-        zip(frame["code"], frame["district"], strict=True))
+        zip(frame["code"], frame["district"], strict=True)
+    )
     assert {p["park"] for p in got.values()} == set(frame["park"])
 
 
-@pytest.mark.parametrize("suffix, encoding", [(".csv", "utf-8"), (".csv", "gbk"),
-                                              (".xlsx", None)])
+@pytest.mark.parametrize("suffix, encoding", [(".csv", "utf-8"), (".csv", "gbk"), (".xlsx", None)])
 def test_import_tables_with_a_wkt_column(cli, db_url, small_city, tmp_path, suffix, encoding):
     path = write_table(small_city, tmp_path / f"p{suffix}", encoding=encoding or "utf-8")
     result = cli("import", "parcels", path, "--crs", "4490", "--json", db=db_url)
@@ -95,9 +103,10 @@ def test_import_tables_with_a_wkt_column(cli, db_url, small_city, tmp_path, suff
 def test_area_is_measured_on_the_survey_plane(cli, db_url, small_city, tmp_path):
     """A file drawn on CGCS2000 3° zone 39 (with prefix): area_mu equals its plane area."""
     to_plane = Transformer.from_crs(4490, 4527, always_xy=True)
-    plane = shapely.transform(small_city["geometry"].to_numpy(),
-                              lambda xy: np.column_stack(to_plane.transform(xy[:, 0],
-                                                                             xy[:, 1])))
+    plane = shapely.transform(
+        small_city["geometry"].to_numpy(),
+        lambda xy: np.column_stack(to_plane.transform(xy[:, 0], xy[:, 1])),
+    )
     frame = small_city.assign(geometry=plane)
     path = write_vector(frame, tmp_path / "plane.gpkg", crs="EPSG:4527")
     assert cli("import", "parcels", path, db=db_url).exit_code == 0
@@ -107,8 +116,9 @@ def test_area_is_measured_on_the_survey_plane(cli, db_url, small_city, tmp_path)
         assert got[code]["area_mu"] == pytest.approx(survey, rel=1e-3)
 
 
-def test_recorded_area_off_by_more_than_five_percent_is_a_warning(cli, db_url, small_city,
-                                                                  tmp_path):
+def test_recorded_area_off_by_more_than_five_percent_is_a_warning(
+    cli, db_url, small_city, tmp_path
+):
     frame = small_city.copy()
     frame.loc[0, "recorded_area_mu"] = frame.loc[0, "recorded_area_mu"] * 1.2
     path = write_vector(frame, tmp_path / "p.gpkg")
@@ -120,15 +130,28 @@ def test_recorded_area_off_by_more_than_five_percent_is_a_warning(cli, db_url, s
 
 def test_field_option_and_mapping_file_name_other_columns(cli, db_url, small_city, tmp_path):
     frame = small_city.head(5)
-    data = pd.DataFrame({"DKBH": frame["code"], "QX": frame["district"],
-                         "MJ": frame["recorded_area_mu"]})
+    data = pd.DataFrame(
+        {"DKBH": frame["code"], "QX": frame["district"], "MJ": frame["recorded_area_mu"]}
+    )
     data["wkt"] = shapely.to_wkt(frame["geometry"].to_numpy())
     path = tmp_path / "odd.csv"
     data.to_csv(path, index=False)
     mapping = tmp_path / "map.toml"
     mapping.write_text('[fields]\ndistrict = "QX"\n', encoding="utf-8")
-    result = cli("import", "parcels", path, "--field", "code=DKBH", "--field",
-                 "recorded_area_mu=MJ", "--mapping", mapping, "--crs", "EPSG:4490", db=db_url)
+    result = cli(
+        "import",
+        "parcels",
+        path,
+        "--field",
+        "code=DKBH",
+        "--field",
+        "recorded_area_mu=MJ",
+        "--mapping",
+        mapping,
+        "--crs",
+        "EPSG:4490",
+        db=db_url,
+    )
     assert result.exit_code == 0, result.stderr
     got = listed(cli, db_url)
     assert got[frame["code"].iloc[0]]["district"] == frame["district"].iloc[0]
@@ -153,8 +176,7 @@ def test_existing_codes_are_refused_without_upsert(cli, db_url, small_city, tmp_
     assert table_counts(db_url) == before
 
 
-def test_upsert_records_each_changed_field_and_bumps_the_version(cli, db_url, small_city,
-                                                                 tmp_path):
+def test_upsert_records_each_changed_field_and_bumps_the_version(cli, db_url, small_city, tmp_path):
     path = write_vector(small_city, tmp_path / "p.gpkg")
     assert cli("import", "parcels", path, db=db_url).exit_code == 0
     changed = small_city.copy()
@@ -173,11 +195,17 @@ def test_upsert_records_each_changed_field_and_bumps_the_version(cli, db_url, sm
     from landbank.db.engine import make_engine
 
     with make_engine(db_url).connect() as conn:
-        events = conn.execute(text(
-            "SELECT field, new_value, by FROM parcel_event WHERE parcel_code = :c "
-            "AND field <> 'created' ORDER BY field"), {"c": code}).all()
+        events = conn.execute(
+            text(
+                "SELECT field, new_value, by FROM parcel_event WHERE parcel_code = :c "
+                "AND field <> 'created' ORDER BY field"
+            ),
+            {"c": code},
+        ).all()
     assert [(e[0], e[1], e[2]) for e in events] == [
-        ("land_price_wan", "999.5", "clerk-li"), ("started_on", "2025-03-01", "clerk-li")]
+        ("land_price_wan", "999.5", "clerk-li"),
+        ("started_on", "2025-03-01", "clerk-li"),
+    ]
 
 
 def test_duplicate_codes_are_refused_or_dissolved(cli, db_url, small_city, tmp_path):

@@ -19,8 +19,17 @@ def test_philadelphia_needs_repair_and_its_vacant_lots_are_found(cli, db_url, tm
     gdf.insert(0, "pid", [f"PHL-{i + 1:05d}" for i in range(len(gdf))])
     path = tmp_path / "philly.gpkg"
     gdf.to_file(path, engine="pyogrio")
-    args = ["import", "parcels", path, "--field", "code=pid", "--field",
-            "land_use=BC_LANDUSE", "--field", "holder=OWNER1"]
+    args = [
+        "import",
+        "parcels",
+        path,
+        "--field",
+        "code=pid",
+        "--field",
+        "land_use=BC_LANDUSE",
+        "--field",
+        "holder=OWNER1",
+    ]
     result = cli(*args, db=db_url)
     assert result.exit_code == 1
     assert "feature 55, geometry: invalid (Self-intersection" in result.stderr
@@ -51,8 +60,9 @@ def test_kastoria_repeated_ids_are_refused_then_dissolved(cli, db_url):
     assert summary["imported"] == 387 and summary["dissolved"] == 5
     assert summary["skipped_uncoded"] == 101
     assert summary["source_crs"].startswith("EPSG:2100")
-    total = sum(p["area_mu"] for p in json.loads(cli("parcels", "list", "--json",
-                                                        db=db_url).stdout))
+    total = sum(
+        p["area_mu"] for p in json.loads(cli("parcels", "list", "--json", db=db_url).stdout)
+    )
     src_gdf = gpd.read_file(src)
     coded = src_gdf[src_gdf["KAK"].notna()]
     # Greek Grid's plane against our Gauss-Krüger plane: within 0.5 %
@@ -66,8 +76,9 @@ def test_wuhan_mislabelled_crs_is_caught_and_explained(cli, db_url):
     line = result.stderr
     assert "EPSG:32649" in line and "outside its area of use" in line
     assert "Web Mercator (EPSG:3857)" in line and "--crs EPSG:3857" in line
-    result = cli("import", "parcels", src, "--field", "code=id", "--crs", "EPSG:3857",
-                 "--json", db=db_url)
+    result = cli(
+        "import", "parcels", src, "--field", "code=id", "--crs", "EPSG:3857", "--json", db=db_url
+    )
     assert result.exit_code == 0, result.stderr
     items = json.loads(cli("parcels", "list", "--json", db=db_url).stdout)
     assert len(items) == 39

@@ -13,8 +13,18 @@ def label(i):
     return f"row {i + 2}"
 
 
-@pytest.mark.parametrize("text", ["2023-05-01", "2023/5/1", "2023.05.01", "2023年5月1日",
-                                  "20230501", "2023-05-01 00:00:00", " 2023-5-01 "])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-05-01",
+        "2023/5/1",
+        "2023.05.01",
+        "2023年5月1日",
+        "20230501",
+        "2023-05-01 00:00:00",
+        " 2023-5-01 ",
+    ],
+)
 def test_dates_in_the_usual_ways_clerks_write_them(text):
     got = parse_dates(pd.Series([text, None]), "f.csv", label, "approved_on")
     assert got.iloc[0] == pd.Timestamp(2023, 5, 1)
@@ -22,8 +32,12 @@ def test_dates_in_the_usual_ways_clerks_write_them(text):
 
 
 def test_date_objects_from_a_spreadsheet_are_taken_as_they_are():
-    got = parse_dates(pd.Series([dt.datetime(2022, 2, 28, 13, 5), dt.date(2020, 2, 29), None],
-                                dtype=object), "f.xlsx", label, "supplied_on")
+    got = parse_dates(
+        pd.Series([dt.datetime(2022, 2, 28, 13, 5), dt.date(2020, 2, 29), None], dtype=object),
+        "f.xlsx",
+        label,
+        "supplied_on",
+    )
     assert list(got.iloc[:2]) == [pd.Timestamp(2022, 2, 28), pd.Timestamp(2020, 2, 29)]
 
 
@@ -31,8 +45,9 @@ def test_date_objects_from_a_spreadsheet_are_taken_as_they_are():
 def test_an_impossible_date_names_file_row_field_and_fix(bad):
     with pytest.raises(InputError) as err:
         parse_dates(pd.Series(["2020-01-01", bad]), "parcels.csv", label, "approved_on")
-    assert str(err.value) == (f'parcels.csv row 3, approved_on: "{bad}" is not a date; '
-                              "write YYYY-MM-DD")
+    assert str(err.value) == (
+        f'parcels.csv row 3, approved_on: "{bad}" is not a date; write YYYY-MM-DD'
+    )
 
 
 def test_numbers_with_thousands_separators_are_read():
@@ -42,8 +57,11 @@ def test_numbers_with_thousands_separators_are_read():
 
 
 def test_a_number_with_a_unit_is_refused_and_the_count_of_others_given():
-    with pytest.raises(InputError, match=r'row 2, land_price_wan: "12万" is not a number '
-                                         r"\(and 1 more rows\); write digits only"):
+    with pytest.raises(
+        InputError,
+        match=r'row 2, land_price_wan: "12万" is not a number '
+        r"\(and 1 more rows\); write digits only",
+    ):
         parse_numbers(pd.Series(["12万", "3", "4亩"]), "f.csv", label, "land_price_wan")
 
 

@@ -6,7 +6,6 @@ inside the caller's transaction, so an error still rolls everything back.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -28,8 +27,11 @@ def _column(s: pd.Series, sqlite: bool) -> np.ndarray:
         if sqlite or not isinstance(s.dtype, pd.DatetimeTZDtype):
             naive = s.dt.tz_localize(None) if isinstance(s.dtype, pd.DatetimeTZDtype) else s
             whole_days = bool((naive.dropna() == naive.dropna().dt.floor("D")).all())
-            arr = (naive.to_numpy(dtype="datetime64[D]").astype(str) if whole_days
-                   else naive.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy()).astype(object)
+            arr = (
+                naive.to_numpy(dtype="datetime64[D]").astype(str)
+                if whole_days
+                else naive.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy()
+            ).astype(object)
         else:
             arr = np.array(s.dt.to_pydatetime(), dtype=object)
         arr[missing] = None
@@ -45,7 +47,7 @@ def _plain(frame: pd.DataFrame, sqlite: bool) -> Iterator[list[tuple]]:
     """Yields chunks of row tuples with None for missing values."""
     cols = [_column(frame[name], sqlite) for name in frame.columns]
     for start in range(0, len(frame), CHUNK):
-        yield list(zip(*(c[start:start + CHUNK] for c in cols), strict=True))
+        yield list(zip(*(c[start : start + CHUNK] for c in cols), strict=True))
 
 
 def insert_frame(
@@ -108,7 +110,7 @@ def _copy_postgres(conn, table, frame, geom_column, progress) -> None:
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv)') as copy:
         for start in range(0, len(data), CHUNK * 10):
-            part = data.iloc[start:start + CHUNK * 10]
+            part = data.iloc[start : start + CHUNK * 10]
             sink = pa.BufferOutputStream()
             pacsv.write_csv(pa.Table.from_pandas(part, preserve_index=False), sink, options)
             copy.write(sink.getvalue().to_pybytes())
@@ -131,7 +133,8 @@ def _drop_indexes(conn: Connection, table: str) -> list[str]:
     found = conn.exec_driver_sql(
         "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %(t)s "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-        {"t": table}).all()
+        {"t": table},
+    ).all()
     for name, _ in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [sql for _, sql in found]
@@ -146,14 +149,15 @@ def _suspend_spatial_triggers(conn: Connection, table: str, column: str) -> list
     conn.exec_driver_sql(f'DROP TABLE IF EXISTS "idx_{table}_{column}"')
     found = conn.exec_driver_sql(
         "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') "
-        "AND tbl_name = ? AND sql IS NOT NULL", (table,)).all()
+        "AND tbl_name = ? AND sql IS NOT NULL",
+        (table,),
+    ).all()
     for kind, name, _ in found:
         conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
     return [sql for _, _, sql in found]
 
 
-def _restore_spatial_triggers(conn: Connection, table: str, column: str,
-                              saved: list[str]) -> None:
+def _restore_spatial_triggers(conn: Connection, table: str, column: str, saved: list[str]) -> None:
     for sql in saved:
         conn.exec_driver_sql(sql)
     conn.exec_driver_sql(f"SELECT CreateSpatialIndex('{table}', '{column}')")

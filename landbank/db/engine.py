@@ -75,8 +75,7 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise InputError(
-            f"database URL {url!r} is not a URL; use sqlite:///FILE or "
-            "postgresql://USER@HOST/DB"
+            f"database URL {url!r} is not a URL; use sqlite:///FILE or postgresql://USER@HOST/DB"
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":

@@ -66,8 +66,9 @@ class Parcel(Base):
     category_override: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     parent_code: Mapped[str | None] = mapped_column(String(64))
-    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
-                                          server_default="0")
+    retired: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default="0"
+    )
     created_at: Mapped[dt.datetime] = _now()
     updated_at: Mapped[dt.datetime] = _now()
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False)

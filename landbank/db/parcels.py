@@ -45,7 +45,9 @@ def load_parcels(
     if district:
         stmt = stmt.where(T.c.district == district)
     frames = []
-    chunks = [codes[i:i + 500] for i in range(0, len(codes), 500)] if codes is not None else [None]
+    chunks = (
+        [codes[i : i + 500] for i in range(0, len(codes), 500)] if codes is not None else [None]
+    )
     for chunk in chunks:
         s = stmt.where(T.c.code.in_(chunk)) if chunk is not None else stmt
         result = conn.execute(s)
@@ -62,8 +64,9 @@ def load_parcels(
     return frame
 
 
-def insert_parcels(conn: Connection, frame: pd.DataFrame, by: str, at, reason: str,
-                   progress=None) -> int:
+def insert_parcels(
+    conn: Connection, frame: pd.DataFrame, by: str, at, reason: str, progress=None
+) -> int:
     """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``) and one
     ``created`` history row for each, written set-based in SQL. Returns the count."""
     last_id = conn.execute(select(func.coalesce(func.max(T.c.id), 0))).scalar()
@@ -71,10 +74,17 @@ def insert_parcels(conn: Connection, frame: pd.DataFrame, by: str, at, reason: s
     data["geom"] = frame["geometry"].to_numpy()
     n = insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
     E = ParcelEvent.__table__
-    created = select(T.c.code, literal("created"), literal(reason), literal(by),
-                     literal(at, type_=E.c.at.type), literal(reason)).where(T.c.id > last_id)
-    conn.execute(E.insert().from_select(
-        ["parcel_code", "field", "new_value", "by", "at", "reason"], created))
+    created = select(
+        T.c.code,
+        literal("created"),
+        literal(reason),
+        literal(by),
+        literal(at, type_=E.c.at.type),
+        literal(reason),
+    ).where(T.c.id > last_id)
+    conn.execute(
+        E.insert().from_select(["parcel_code", "field", "new_value", "by", "at", "reason"], created)
+    )
     return n
 
 
@@ -87,8 +97,12 @@ def update_parcels(conn: Connection, frame: pd.DataFrame, now) -> int:
     stmt = (
         update(T)
         .where(T.c.code == bindparam("b_code"))
-        .values(**values, geom=func.ST_GeomFromWKB(bindparam("b_wkb"), 4490),
-                version=T.c.version + 1, updated_at=now)
+        .values(
+            **values,
+            geom=func.ST_GeomFromWKB(bindparam("b_wkb"), 4490),
+            version=T.c.version + 1,
+            updated_at=now,
+        )
     )
     rows = []
     data = frame[STORED].copy()

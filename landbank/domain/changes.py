@@ -17,12 +17,11 @@ def _same(old: pd.Series, new: pd.Series) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             eq = np.isclose(o, n, rtol=1e-9, atol=1e-6)
     else:
-        eq = (old.astype(object).to_numpy() == new.astype(object).to_numpy())
+        eq = old.astype(object).to_numpy() == new.astype(object).to_numpy()
     return both | (eq & ~o_na & ~n_na)
 
 
-def diff_parcels(old: pd.DataFrame, new: pd.DataFrame, fields: list[str],
-                 as_text) -> pd.DataFrame:
+def diff_parcels(old: pd.DataFrame, new: pd.DataFrame, fields: list[str], as_text) -> pd.DataFrame:
     """Returns one row per changed field: ``parcel_code, field, old_value, new_value``.
 
     Reads ``old`` and ``new`` (same codes, any order) with the columns ``fields`` and
@@ -33,12 +32,17 @@ def diff_parcels(old: pd.DataFrame, new: pd.DataFrame, fields: list[str],
     rows = []
     for f in fields:
         changed = ~_same(old[f], new[f])
-        for code, o, n in zip(old.index[changed], old[f][changed], new[f][changed],
-                              strict=True):
+        for code, o, n in zip(old.index[changed], old[f][changed], new[f][changed], strict=True):
             rows.append((code, f, as_text(o), as_text(n)))
     og, ng = old["geometry"].to_numpy(), new["geometry"].to_numpy()
     moved = ~shapely.equals_exact(og, ng, tolerance=1e-9)
     for code, o, n in zip(old.index[moved], og[moved], ng[moved], strict=True):
-        rows.append((code, "geometry", shapely.to_wkt(o, rounding_precision=9),
-                     shapely.to_wkt(n, rounding_precision=9)))
+        rows.append(
+            (
+                code,
+                "geometry",
+                shapely.to_wkt(o, rounding_precision=9),
+                shapely.to_wkt(n, rounding_precision=9),
+            )
+        )
     return pd.DataFrame(rows, columns=["parcel_code", "field", "old_value", "new_value"])

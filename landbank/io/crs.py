@@ -26,7 +26,9 @@ def parse_crs(text: str) -> CRS:
     try:
         return CRS.from_user_input(value)
     except CRSError:
-        raise InputError(f"--crs {text!r}: not a known CRS; write an EPSG code, e.g. 4490") from None
+        raise InputError(
+            f"--crs {text!r}: not a known CRS; write an EPSG code, e.g. 4490"
+        ) from None
 
 
 def _in_box(lon, lat, box=CHINA) -> bool:
@@ -50,12 +52,22 @@ def _plain_guesses(xmin, ymin, xmax, ymax, gk_zone: int | None) -> list[tuple[in
         elif zone == 0 and 0 < xmin and xmax < 1e6:
             if gk_zone:
                 code = 4509 + gk_zone
-                out.append((code, f"CGCS2000 3° Gauss-Krüger zone {gk_zone} without the zone "
-                                  f"prefix (EPSG:{code})"))
+                out.append(
+                    (
+                        code,
+                        f"CGCS2000 3° Gauss-Krüger zone {gk_zone} without the zone "
+                        f"prefix (EPSG:{code})",
+                    )
+                )
             else:
-                out.append((None, "CGCS2000 Gauss-Krüger without the zone prefix "
-                                  "(EPSG:4534–4554 for 3° zones 25–45); the zone cannot be "
-                                  "read from the numbers"))
+                out.append(
+                    (
+                        None,
+                        "CGCS2000 Gauss-Krüger without the zone prefix "
+                        "(EPSG:4534–4554 for 3° zones 25–45); the zone cannot be "
+                        "read from the numbers",
+                    )
+                )
     if abs(xmin) <= WEB_MERCATOR_MAX and abs(xmax) <= WEB_MERCATOR_MAX and abs(ymax) < 2e7:
         if _lands_in_china(3857, xmin, ymin, xmax, ymax):
             out.append((3857, "Web Mercator (EPSG:3857)"))

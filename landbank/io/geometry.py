@@ -46,8 +46,13 @@ def check_geometries(geoms: np.ndarray, where: str, label, repair: bool) -> tupl
     wrong = ~np.isin(types, [3, 6])
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0])
-        _first(wrong, where, label, f"is a {geoms[i].geom_type}",
-               "parcels must be Polygon or MultiPolygon")
+        _first(
+            wrong,
+            where,
+            label,
+            f"is a {geoms[i].geom_type}",
+            "parcels must be Polygon or MultiPolygon",
+        )
     valid = shapely.is_valid(geoms)
     repaired = 0
     if not valid.all():

@@ -70,8 +70,7 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     geoms, repaired = check_geometries(source["geometry"].to_numpy(), name, label, opts.repair)
     if opts.swap_xy:
         geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
-    crs, warnings = resolve_crs(name, raw.crs, opts.crs, shapely.total_bounds(geoms),
-                                opts.gk_zone)
+    crs, warnings = resolve_crs(name, raw.crs, opts.crs, shapely.total_bounds(geoms), opts.gk_zone)
     geoms = _to_storage(geoms, crs)
     frame["geometry"] = geoms
     if repaired:

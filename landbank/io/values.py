@@ -25,8 +25,15 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | as_text.str.strip().eq("").fillna(True)
 
 
-def _fail(where: str, label: Callable[[int], str], field: str, series: pd.Series,
-          bad: np.ndarray, what: str, fix: str) -> None:
+def _fail(
+    where: str,
+    label: Callable[[int], str],
+    field: str,
+    series: pd.Series,
+    bad: np.ndarray,
+    what: str,
+    fix: str,
+) -> None:
     idx = np.flatnonzero(bad)
     if not len(idx):
         return
@@ -56,8 +63,13 @@ def parse_dates(series: pd.Series, where: str, label, field: str) -> pd.Series:
         parts = sub.str.extract(_DATE_RE)
         compact = sub.str.extract(_COMPACT_RE)
         parts = parts.where(parts[0].notna(), compact)
-        ymd = (parts[0].fillna("") + "-" + parts[1].fillna("").str.zfill(2) + "-"
-               + parts[2].fillna("").str.zfill(2))
+        ymd = (
+            parts[0].fillna("")
+            + "-"
+            + parts[1].fillna("").str.zfill(2)
+            + "-"
+            + parts[2].fillna("").str.zfill(2)
+        )
         parsed[rest] = pd.to_datetime(ymd, format="%Y-%m-%d", errors="coerce")
         bad = rest & parsed.isna().to_numpy()
         _fail(where, label, field, series, bad, "is not a date", "write YYYY-MM-DD")
@@ -73,8 +85,9 @@ def _days(parsed: pd.Series) -> pd.Series:
     return parsed.dt.floor("D").astype("datetime64[s]")
 
 
-def parse_numbers(series: pd.Series, where: str, label, field: str,
-                  minimum: float | None = 0.0) -> pd.Series:
+def parse_numbers(
+    series: pd.Series, where: str, label, field: str, minimum: float | None = 0.0
+) -> pd.Series:
     """Returns a float column (NaN for blanks) from numbers or text such as 1,234.5."""
     if series.dtype.kind in "iuf":
         values = series.astype(float)
@@ -83,8 +96,15 @@ def parse_numbers(series: pd.Series, where: str, label, field: str,
         text = series.astype("string").str.strip().str.replace(r"[,\s]", "", regex=True)
         values = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
         bad = ~blank & values.isna().to_numpy()
-        _fail(where, label, field, series, bad, "is not a number",
-              "write digits only, e.g. 12.5 (no units)")
+        _fail(
+            where,
+            label,
+            field,
+            series,
+            bad,
+            "is not a number",
+            "write digits only, e.g. 12.5 (no units)",
+        )
     if minimum is not None:
         neg = (values < minimum).fillna(False).to_numpy()
         _fail(where, label, field, series, neg, f"is below {minimum:g}", "check the value")
@@ -112,8 +132,17 @@ def parse_cause(series: pd.Series, where: str, label, field: str) -> pd.Series:
     text = parse_text(series)
     mapped = pd.Series(
         np.array([CAUSE_VALUES.get(v.lower()) if v else None for v in text], dtype=object),
-        index=series.index, dtype=object)
+        index=series.index,
+        dtype=object,
+    )
     bad = np.array([t is not None and m is None for t, m in zip(text, mapped, strict=True)])
-    _fail(where, label, field, series, bad, "is not a cause",
-          "write government (政府原因) or enterprise (企业原因)")
+    _fail(
+        where,
+        label,
+        field,
+        series,
+        bad,
+        "is not a cause",
+        "write government (政府原因) or enterprise (企业原因)",
+    )
     return mapped

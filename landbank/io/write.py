@@ -18,8 +18,13 @@ from landbank.domain.dates import iso_dates
 from landbank.domain.fields import PARCEL_FIELDS, label, short_name
 from landbank.errors import InputError
 
-VECTOR = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".fgb": "FlatGeobuf",
-          ".shp": "ESRI Shapefile"}
+VECTOR = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".fgb": "FlatGeobuf",
+    ".shp": "ESRI Shapefile",
+}
 TABLE = {".csv", ".xlsx"}
 COLUMNS = [f.name for f in PARCEL_FIELDS] + ["area_mu", "category"]
 DATE_COLUMNS = [f.name for f in PARCEL_FIELDS if f.kind == "date"]

@@ -19,8 +19,7 @@ def _reachable(url: str, engine: Engine) -> None:
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
         raise EnvironmentProblem(
-            f"database {safe_url(url)}: {reason}; check --db / LANDBANK_DB and that the "
-            "server runs"
+            f"database {safe_url(url)}: {reason}; check --db / LANDBANK_DB and that the server runs"
         ) from None
 
 

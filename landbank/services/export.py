@@ -11,8 +11,13 @@ from landbank.services.database import open_db
 from landbank.services.parcels import _check_category
 
 
-def export_parcels(db_url: str, path: Path, category: str | None = None,
-                   codes: list[str] | None = None, lang: str = "zh") -> dict:
+def export_parcels(
+    db_url: str,
+    path: Path,
+    category: str | None = None,
+    codes: list[str] | None = None,
+    lang: str = "zh",
+) -> dict:
     """Writes the current parcels (optionally one category or some codes) to ``path``;
     returns ``{"file", "count"}``."""
     _check_category(category)

@@ -66,17 +66,23 @@ def import_parcels(
     frame["area_mu"] = area_mu(frame["geometry"].to_numpy())
     mismatch = area_mismatch(frame["area_mu"].to_numpy(), frame["recorded_area_mu"].to_numpy())
     summary = ImportSummary(
-        file=Path(path).name, source_crs=parcels.source_crs, rows=len(frame), dry_run=dry_run,
-        repaired=parcels.repaired, dissolved=parcels.dissolved,
+        file=Path(path).name,
+        source_crs=parcels.source_crs,
+        rows=len(frame),
+        dry_run=dry_run,
+        repaired=parcels.repaired,
+        dissolved=parcels.dissolved,
         skipped_uncoded=parcels.skipped_uncoded,
         area_mismatch_codes=frame.loc[mismatch, "code"].tolist(),
-        warnings=list(parcels.warnings), ignored_columns=parcels.ignored_columns,
+        warnings=list(parcels.warnings),
+        ignored_columns=parcels.ignored_columns,
         by_district=_by_district(frame),
     )
     if mismatch.any():
         summary.warnings.append(
             f"{int(mismatch.sum())} parcels' recorded area differs from the computed area "
-            "by more than 5 %: " + ", ".join(summary.area_mismatch_codes[:10])
+            "by more than 5 %: "
+            + ", ".join(summary.area_mismatch_codes[:10])
             + (" …" if mismatch.sum() > 10 else "")
         )
     with engine.begin() as conn:
@@ -102,8 +108,9 @@ def import_parcels(
         if dry_run:
             return summary  # only reads happened in this transaction
         progress.stage("writing", total=len(new))
-        rows.insert_parcels(conn, new, by, now, reason or f"import {summary.file}",
-                            progress=progress.advance)
+        rows.insert_parcels(
+            conn, new, by, now, reason or f"import {summary.file}", progress=progress.advance
+        )
         rows.update_parcels(conn, changed, now)
         if len(events):
             rows.insert_events(conn, events)

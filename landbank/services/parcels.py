@@ -18,19 +18,17 @@ LIST_COLUMNS = ["code", "name", "district", "park", "land_use", "area_mu", "cate
 
 def _check_category(category: str | None) -> None:
     if category and category not in CATEGORIES:
-        raise InputError(
-            f"--category {category!r} is unknown; use one of {', '.join(CATEGORIES)}"
-        )
+        raise InputError(f"--category {category!r} is unknown; use one of {', '.join(CATEGORIES)}")
 
 
-def list_parcels(db_url: str, category: str | None = None,
-                 district: str | None = None) -> list[dict]:
+def list_parcels(
+    db_url: str, category: str | None = None, district: str | None = None
+) -> list[dict]:
     """Returns the current parcels (not retired) as dicts with LIST_COLUMNS, by code."""
     _check_category(category)
     engine = open_db(db_url)
     with engine.connect() as conn:
-        frame = rows.load_parcels(conn, category=category, district=district,
-                                  with_geometry=False)
+        frame = rows.load_parcels(conn, category=category, district=district, with_geometry=False)
     engine.dispose()
     if frame.empty:
         return []

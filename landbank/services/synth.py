@@ -12,8 +12,12 @@ from landbank.domain.fields import PARCEL_FIELDS
 from landbank.errors import InputError
 from landbank.synth import synthetic_buildings, synthetic_parcels, synthetic_performance
 
-VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".fgb": "FlatGeobuf",
-                  ".shp": "ESRI Shapefile"}
+VECTOR_DRIVERS = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".fgb": "FlatGeobuf",
+    ".shp": "ESRI Shapefile",
+}
 
 
 def _as_bureau_layer(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -50,8 +54,9 @@ def write_sample_city(folder: Path, parcels: int = 400, seed: int = 2026) -> lis
     written = []
     gpkg = folder / "parcels" / "zaozhuang_parcels.gpkg"
     gpkg.unlink(missing_ok=True)
-    _as_bureau_layer(frame).to_file(gpkg, driver="GPKG", engine="pyogrio", layer="地块",
-                                    dataset_options={"VERSION": "1.2"})
+    _as_bureau_layer(frame).to_file(
+        gpkg, driver="GPKG", engine="pyogrio", layer="地块", dataset_options={"VERSION": "1.2"}
+    )
     written.append(gpkg)
     buildings, vacancies = synthetic_buildings(frame, 12, seed=seed)
     xlsx = folder / "buildings" / "zaozhuang_buildings.xlsx"
