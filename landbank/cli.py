@@ -308,7 +308,6 @@ class _RichProgress:
 
     def stage(self, name: str, total: int | None = None) -> None:
         if self.task is not None:
-            self.bar.update(self.task, completed=self.bar.tasks[0].total or 1)
             self.bar.remove_task(self.task)
         self.task = self.bar.add_task(name, total=total)
 
