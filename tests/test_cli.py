@@ -81,3 +81,18 @@ def test_domain_imports_no_database_file_cli_or_web_code():
                 names = [node.module]
             for name in names:
                 assert not name.startswith(forbidden), f"{path.name} imports {name}"
+
+
+def test_missing_spatialite_names_the_package_to_install(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPATIALITE_LIBRARY_PATH", str(tmp_path / "no_such_mod_spatialite"))
+    result = cli("init", db=f"sqlite:///{tmp_path / 'x.sqlite'}")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: SpatiaLite (mod_spatialite) cannot be loaded; install it: apt-get install "
+        "libsqlite3-mod-spatialite (Debian/Ubuntu), brew install libspatialite (macOS)")
+
+
+def test_an_unreachable_server_is_one_line(cli):
+    result = cli("parcels", "list", db="postgresql://nobody@127.0.0.1:1/none")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "check --db / LANDBANK_DB" in result.stderr

@@ -9,6 +9,7 @@ explicit transactions, so DDL and DML roll back together.
 from __future__ import annotations
 
 import importlib
+import os
 import sqlite3
 
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
@@ -46,9 +47,12 @@ def _sqlite_module():
 
 def _on_sqlite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # transactions are begun explicitly (see _on_begin)
+    # SPATIALITE_LIBRARY_PATH (GeoAlchemy2's name) points at a module outside the
+    # loader's search path; by default the OS's mod_spatialite is found by name.
+    library = os.environ.get("SPATIALITE_LIBRARY_PATH") or "mod_spatialite"
     try:
         dbapi_conn.enable_load_extension(True)
-        dbapi_conn.load_extension("mod_spatialite")
+        dbapi_conn.load_extension(library)
         dbapi_conn.enable_load_extension(False)
     except Exception:
         raise EnvironmentProblem(SPATIALITE_HINT) from None

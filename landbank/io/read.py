@@ -18,7 +18,7 @@ from pyproj import CRS
 
 from landbank.errors import InputError
 
-TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "几何", "图形", "坐标")
 
 
