@@ -169,6 +169,8 @@ def import_parcels_cmd(
     if as_json:
         print_json(summary.to_dict())
         return
+    if dry_run:
+        _print_dry_run(summary.parcels)
     verb = "would import" if dry_run else "imported"
     out.print(
         f"{summary.file} ({summary.source_crs}): {summary.rows} parcels read, "
@@ -189,26 +191,64 @@ def import_parcels_cmd(
         )
 
 
+def _print_dry_run(parcels: list[dict], limit: int = 200) -> None:
+    table = Table(
+        "code", "name", "area mu", "recorded mu", "zone", "source EPSG", title="would import"
+    )
+    for p in parcels[:limit]:
+        recorded = "" if p["recorded_area_mu"] is None else f"{p['recorded_area_mu']:.2f}"
+        table.add_row(
+            p["code"],
+            p["name"] or "",
+            f"{p['area_mu']:.2f}",
+            recorded,
+            str(p["zone"]),
+            str(p["source_epsg"] or ""),
+        )
+    out.print(table)
+    if len(parcels) > limit:
+        out.print(f"… and {len(parcels) - limit} more (--json lists them all)")
+
+
 @app.command()
 @handled
 def export(
     file: Annotated[
         Path,
-        typer.Argument(help="Output; format from the suffix: .gpkg .geojson .shp .fgb .csv .xlsx"),
+        typer.Argument(
+            help="Output; format from the suffix: .gpkg .geojson .shp .fgb .csv .xlsx, or "
+            ".txt for a boundary coordinate file (勘测定界)"
+        ),
     ],
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     codes: Annotated[str | None, typer.Option(help="Only these codes, comma-separated.")] = None,
+    zone: Annotated[
+        int | None, typer.Option(help=".txt: write on this 3° zone (default: each parcel's).")
+    ] = None,
+    encoding: Annotated[str, typer.Option(help=".txt: gbk (default) or utf-8.")] = "gbk",
     as_json: JsonOpt = False,
 ) -> None:
     """Export the parcels to a file."""
     from landbank.services.export import export_parcels
 
     code_list = [c.strip() for c in codes.split(",") if c.strip()] if codes else None
-    result = export_parcels(state.db, file, category=category, codes=code_list, lang=state.lang)
+    result = export_parcels(
+        state.db,
+        file,
+        category=category,
+        codes=code_list,
+        lang=state.lang,
+        zone=zone,
+        encoding=encoding,
+    )
     if as_json:
         print_json(result)
-    else:
-        out.print(f"wrote {result['count']} parcels to {result['file']}")
+        return
+    for f in result["files"]:
+        where = f" (zone {f['zone']})" if f["zone"] is not None else ""
+        out.print(f"wrote {f['count']} parcels to {f['file']}{where}")
+    if len(result["files"]) > 1:
+        out.print("the parcels span several Gauss-Krüger zones: one file per zone")
 
 
 @parcels_app.command("list")

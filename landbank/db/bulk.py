@@ -45,7 +45,7 @@ def _column(s: pd.Series, sqlite: bool) -> np.ndarray:
 
 def _plain(frame: pd.DataFrame, sqlite: bool) -> Iterator[list[tuple]]:
     """Yields chunks of row tuples with None for missing values."""
-    cols = [_column(frame[name], sqlite) for name in frame.columns]
+    cols = [_column(frame[name], sqlite).tolist() for name in frame.columns]
     for start in range(0, len(frame), CHUNK):
         yield list(zip(*(c[start : start + CHUNK] for c in cols), strict=True))
 

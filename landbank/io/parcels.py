@@ -45,6 +45,7 @@ class ParcelFile:
 
     frame: pd.DataFrame  # canonical columns + geometry (MultiPolygon, EPSG:4490)
     source_crs: str
+    source_epsg: int | None
     warnings: list[str]
     repaired: int = 0
     dissolved: int = 0
@@ -54,7 +55,7 @@ class ParcelFile:
 
 def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     """Reads a parcel file into canonical columns; raises InputError on bad input."""
-    raw = read_table(Path(path), opts.layer)
+    raw = read_table(Path(path), opts.layer, swap_xy=opts.swap_xy)
     name = raw.path.name
     mapping = map_columns(
         [c for c in raw.frame.columns if c != "geometry"], PARCEL_FIELDS, opts.fields, name
@@ -68,9 +69,10 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     source, label, skipped = _coded_rows(raw, mapping, opts.skip_uncoded)
     frame = _typed(source, mapping, name, label)
     geoms, repaired = check_geometries(source["geometry"].to_numpy(), name, label, opts.repair)
-    if opts.swap_xy:
+    if opts.swap_xy and not raw.axes_swapped:
         geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
     crs, warnings = resolve_crs(name, raw.crs, opts.crs, shapely.total_bounds(geoms), opts.gk_zone)
+    warnings = raw.warnings + warnings
     geoms = _to_storage(geoms, crs)
     frame["geometry"] = geoms
     if repaired:
@@ -84,7 +86,9 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
         warnings.append(f"{skipped} rows without a code left out (--skip-uncoded)")
     warnings += _outside(frame["geometry"].to_numpy(), opts.jurisdiction_bbox)
     ignored = [c for c in raw.frame.columns if c != "geometry" and c not in mapping]
-    return ParcelFile(frame, describe(crs), warnings, repaired, dissolved, skipped, ignored)
+    return ParcelFile(
+        frame, describe(crs), crs.to_epsg(), warnings, repaired, dissolved, skipped, ignored
+    )
 
 
 def _coded_rows(raw, mapping: dict[str, str], skip: bool):

@@ -7,7 +7,7 @@ other OGR formats through pyogrio; CSV and .xlsx with a WKT column through panda
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ import shapely
 from pyproj import CRS
 
 from landbank.errors import InputError
+from landbank.io.boundary_txt import looks_like_boundary_txt, read_boundary_txt
 
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "几何", "图形", "坐标")
@@ -30,21 +31,30 @@ class RawTable:
     frame: pd.DataFrame  # source columns plus "geometry" (shapely objects, maybe None)
     crs: CRS | None
     is_spreadsheet: bool  # rows named as a clerk sees them in Excel ("row 2" = first data row)
+    labels: list[str] | None = None  # where each record stands ("line 12"), if not rows
+    warnings: list[str] = field(default_factory=list)
+    axes_swapped: bool = False  # the reader already put X and Y the right way round
 
     def row_label(self, i: int) -> str:
         """Names the i-th (0-based) record as a clerk would find it in the file."""
+        if self.labels is not None:
+            return self.labels[i]
         return f"row {i + 2}" if self.is_spreadsheet else f"feature {i + 1}"
 
 
-def read_table(path: Path, layer: str | None = None) -> RawTable:
-    """Reads ``path``; raises InputError for a missing, unreadable or empty file."""
+def read_table(path: Path, layer: str | None = None, swap_xy: bool = False) -> RawTable:
+    """Reads ``path``; raises InputError for a missing, unreadable or empty file.
+    A boundary coordinate file (勘测定界 TXT) is recognised by its content."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path")
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(f"{path.name}: the file is empty; export the layer again")
     suffix = path.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
+    if looks_like_boundary_txt(path):
+        txt = read_boundary_txt(path, swap_xy=swap_xy)
+        raw = RawTable(path, txt.frame, txt.crs, False, txt.labels, txt.warnings, swap_xy)
+    elif suffix in TABLE_SUFFIXES:
         frame = _read_spreadsheet(path, layer)
         raw = RawTable(path, frame, None, True)
     else:

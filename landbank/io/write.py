@@ -31,14 +31,14 @@ DATE_COLUMNS = [f.name for f in PARCEL_FIELDS if f.kind == "date"]
 
 
 def export_formats() -> list[str]:
-    return sorted([*VECTOR, *TABLE])
+    return sorted([*VECTOR, *TABLE, ".txt"])
 
 
 def write_parcels(frame: pd.DataFrame, path: Path, lang: str = "zh") -> Path:
     """Writes parcels (canonical columns + ``geometry`` in EPSG:4490) to ``path``."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in VECTOR and suffix not in TABLE:
+    if suffix not in VECTOR and suffix not in TABLE:  # .txt: see io.boundary_txt
         raise InputError(
             f"{path.name}: cannot tell the format from {suffix or 'no suffix'!r}; "
             f"use one of {', '.join(export_formats())}"

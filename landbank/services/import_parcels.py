@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from landbank.db import parcels as rows
-from landbank.domain.area import area_mismatch, area_mu
+import shapely
+
+from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
 from landbank.errors import ConflictError
 from landbank.io.parcels import ReadOptions, read_parcels
@@ -33,6 +35,8 @@ class ImportSummary:
     warnings: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     by_district: list[dict] = field(default_factory=list)  # district, count, area_mu
+    # with dry_run: each parcel as it would be stored (code, name, areas, zone, source EPSG)
+    parcels: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,6 +110,7 @@ def import_parcels(
         summary.imported, summary.updated = len(new), len(changed)
         summary.unchanged = len(old) - len(changed)
         if dry_run:
+            summary.parcels = _listing(frame, parcels.source_epsg)
             return summary  # only reads happened in this transaction
         progress.stage("writing", total=len(new))
         rows.insert_parcels(
@@ -116,6 +121,26 @@ def import_parcels(
             rows.insert_events(conn, events)
     engine.dispose()
     return summary
+
+
+def _listing(frame: pd.DataFrame, epsg: int | None) -> list[dict]:
+    b = shapely.bounds(frame["geometry"].to_numpy())
+    zones = gk3_zone((b[:, 0] + b[:, 2]) / 2)
+    recorded = frame["recorded_area_mu"].round(4).astype(object)
+    recorded[frame["recorded_area_mu"].isna()] = None
+    return [
+        {
+            "code": c,
+            "name": n,
+            "area_mu": round(float(a), 4),
+            "recorded_area_mu": r,
+            "zone": int(z),
+            "source_epsg": epsg,
+        }
+        for c, n, a, r, z in zip(
+            frame["code"], frame["name"], frame["area_mu"], recorded, zones, strict=True
+        )
+    ]
 
 
 def _by_district(frame: pd.DataFrame) -> list[dict]:

@@ -16,7 +16,7 @@ from landbank.services.database import open_db
 LIST_COLUMNS = ["code", "name", "district", "park", "land_use", "area_mu", "category"]
 
 
-def _check_category(category: str | None) -> None:
+def check_category(category: str | None) -> None:
     if category and category not in CATEGORIES:
         raise InputError(f"--category {category!r} is unknown; use one of {', '.join(CATEGORIES)}")
 
@@ -25,7 +25,7 @@ def list_parcels(
     db_url: str, category: str | None = None, district: str | None = None
 ) -> list[dict]:
     """Returns the current parcels (not retired) as dicts with LIST_COLUMNS, by code."""
-    _check_category(category)
+    check_category(category)
     engine = open_db(db_url)
     with engine.connect() as conn:
         frame = rows.load_parcels(conn, category=category, district=district, with_geometry=False)
