@@ -89,7 +89,8 @@ def test_missing_spatialite_names_the_package_to_install(cli, tmp_path, monkeypa
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         "error: SpatiaLite (mod_spatialite) cannot be loaded; install it: apt-get install "
-        "libsqlite3-mod-spatialite (Debian/Ubuntu), brew install libspatialite (macOS)")
+        "libsqlite3-mod-spatialite (Debian/Ubuntu), brew install libspatialite (macOS)"
+    )
 
 
 def test_an_unreachable_server_is_one_line(cli):
