@@ -7,10 +7,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
-
-from landbank.db import parcels as rows
 import shapely
 
+from landbank.db import parcels as rows
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
 from landbank.errors import ConflictError
