@@ -19,7 +19,7 @@ whether a further ring is a hole or another part is decided by containment.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +66,17 @@ def decode(data: bytes, name: str) -> str:
 class _Parcel:
     line: int
     fields: list[str]
-    points: list[tuple[int, str, float, float]] = field(default_factory=list)  # line, ring, x, y
+
+
+@dataclass
+class _Points:
+    """Every point line, as arrays: its line number, ring key, X, Y and parcel."""
+
+    line: np.ndarray
+    ring: np.ndarray  # ring numbers as written (text)
+    x: np.ndarray
+    y: np.ndarray
+    parcel: np.ndarray  # index into the parcel list
 
 
 @dataclass
@@ -85,71 +95,100 @@ def read_boundary_txt(path: Path, swap_xy: bool = False) -> BoundaryFile:
     path = Path(path)
     name = path.name
     text = decode(path.read_bytes(), name)
-    header, parcels = _parse(text, name)
+    header, parcels, points = _parse(text, name)
     warnings: list[str] = []
     if not parcels:
         raise InputError(
             f"{name}: no parcel lines under {SECTION_COORDS}; the file holds no parcels"
         )
-    kept, skipped = [], []
-    for p in parcels:
-        shape = _field(p.fields, 4)
-        (kept if shape in ("面", "") else skipped).append(p)
-    if skipped:
+    is_polygon = np.array([_field(p.fields, 4) in ("面", "") for p in parcels])
+    if not is_polygon.all():
+        skipped = [p.line for p, ok in zip(parcels, is_polygon, strict=True) if not ok]
         warnings.append(
             f"{len(skipped)} features that are not polygons (点/线) skipped: lines "
-            + ", ".join(str(p.line) for p in skipped[:10])
+            + ", ".join(map(str, skipped[:10]))
         )
-    if not kept:
+    if not is_polygon.any():
         raise InputError(f"{name}: no polygon (面) parcels; only 点/线 features")
-    for p in kept:
-        if not p.points:
-            raise InputError(
-                f"{name} line {p.line}: parcel line without points; add its J1,1,X,Y lines below it"
-            )
-    x = np.array([pt[2] for p in kept for pt in p.points])
-    y = np.array([pt[3] for p in kept for pt in p.points])
-    if swap_xy:
-        x, y = y, x
-        kept = [_swapped(p) for p in kept]
-    _check_axes(x, y, kept, name)
-    crs, zone, more = _crs(header, y, name, kept)
-    warnings += more
-    rows, labels, fallback = [], [], 0
-    for seq, p in enumerate(kept, start=1):
-        code, name_field = _field(p.fields, 2), _field(p.fields, 3)
-        if not code:
-            code = name_field or f"{path.stem}-{seq}"
-            fallback += 1
-        rows.append(
-            {
-                "code": code,
-                "name": name_field or None,
-                "recorded_area_mu": _area_mu(p, name),
-                "land_use": _field(p.fields, 7) or _field(p.fields, 6) or None,
-                "geometry": _geometry(p, name),
-            }
+    counts = np.bincount(points.parcel, minlength=len(parcels))
+    empty = np.flatnonzero(is_polygon & (counts == 0))
+    if len(empty):
+        raise InputError(
+            f"{name} line {parcels[empty[0]].line}: parcel line without points; add its "
+            "J1,1,X,Y lines below it"
         )
-        labels.append(f"line {p.line}")
+    keep = is_polygon[points.parcel]
+    kept_index = np.flatnonzero(is_polygon)
+    points = _Points(
+        points.line[keep],
+        points.ring[keep],
+        points.x[keep],
+        points.y[keep],
+        np.searchsorted(kept_index, points.parcel[keep]),
+    )
+    kept = [parcels[i] for i in kept_index]
+    if swap_xy:
+        points.x, points.y = points.y, points.x
+    _check_axes(points, name)
+    crs, zone, more = _crs(header, points, name)
+    warnings += more
+    codes, fallback = [], 0
+    for seq, p in enumerate(kept, start=1):
+        code = _field(p.fields, 2) or _field(p.fields, 3)
+        if not _field(p.fields, 2):
+            code = code or f"{path.stem}-{seq}"
+            fallback += 1
+        codes.append(code)
     if fallback:
         warnings.append(
             f"{fallback} parcels have no code: the name (or file name and "
             "sequence) stands in for it"
         )
-    return BoundaryFile(pd.DataFrame(rows), crs, zone, labels, warnings)
+    frame = pd.DataFrame(
+        {
+            "code": codes,
+            "name": [_field(p.fields, 3) or None for p in kept],
+            "recorded_area_mu": [_area_mu(p, name) for p in kept],
+            "land_use": [_field(p.fields, 7) or _field(p.fields, 6) or None for p in kept],
+            "geometry": _geometries(points, len(kept), name),
+        }
+    )
+    return BoundaryFile(frame, crs, zone, [f"line {p.line}" for p in kept], warnings)
 
 
 def _field(fields: list[str], i: int) -> str:
     return fields[i].strip() if i < len(fields) else ""
 
 
-def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel]]:
+def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points]:
+    """Sorts the lines into header, parcel lines and point lines; the point lines are
+    parsed in one go by pandas' C reader, and line by line only to name a fault."""
+    bad = FULL_WIDTH.search(text)
+    if bad:
+        no = text.count("\n", 0, bad.start()) + 1
+        raise InputError(
+            f"{name} line {no}: full-width character {bad.group()!r}; "
+            "write ASCII commas, digits and points"
+        )
     header: dict[str, str] = {}
     parcels: list[_Parcel] = []
+    point_lines: list[str] = []
+    point_no: list[int] = []
+    point_parcel: list[int] = []
     section = None
-    for no, raw in enumerate(text.splitlines(), start=1):
+    for no, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line:
+            continue
+        if section == SECTION_COORDS and line.count(",") == 3 and not line.endswith("@"):
+            if not parcels:
+                raise InputError(
+                    f"{name} line {no}: a point before any parcel line; put the "
+                    "parcel line (…,@) above its points"
+                )
+            point_lines.append(line)
+            point_no.append(no)
+            point_parcel.append(len(parcels) - 1)
             continue
         if line.startswith("[") and line.endswith("]"):
             if line not in (SECTION_ATTRS, SECTION_COORDS):
@@ -159,12 +198,6 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel]]:
                 )
             section = line
             continue
-        bad = FULL_WIDTH.search(line)
-        if bad:
-            raise InputError(
-                f"{name} line {no}: full-width character {bad.group()!r}; "
-                "write ASCII commas, digits and points"
-            )
         if section == SECTION_ATTRS or (section is None and "=" in line):
             key, _, value = line.partition("=")
             header[key.strip()] = value.strip()
@@ -180,13 +213,6 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel]]:
             if fields[-1]:
                 fields.append("")
             parcels.append(_Parcel(no, fields))
-        elif len(fields) == 4:
-            if not parcels:
-                raise InputError(
-                    f"{name} line {no}: a point before any parcel line; put the "
-                    "parcel line (…,@) above its points"
-                )
-            parcels[-1].points.append(_point(fields, no, name))
         elif len(fields) >= 5:
             raise InputError(f"{name} line {no}: parcel line without @ at its end; end it with ,@")
         else:
@@ -194,42 +220,64 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel]]:
                 f"{name} line {no}: neither a parcel line (…,@) nor a point line "
                 "(J1,1,X,Y); check the line"
             )
-    return header, parcels
+    points = _Points(
+        np.array(point_no, dtype=np.int64),
+        *_read_points(point_lines, point_no, name),
+        np.array(point_parcel, dtype=np.int64),
+    )
+    return header, parcels, points
 
 
-def _point(fields: list[str], no: int, name: str) -> tuple[int, str, float, float]:
-    ring = fields[1].strip() or "1"
+def _read_points(lines: list[str], numbers: list[int], name: str):
+    """(ring, x, y) arrays from ``id,ring,x,y`` lines."""
+    import csv
+    import io
+
+    if not lines:
+        return np.array([], dtype=object), np.array([]), np.array([])
     try:
-        x, y = float(fields[-2]), float(fields[-1])
-    except ValueError:
+        table = pd.read_csv(
+            io.StringIO("\n".join(lines)),
+            header=None,
+            names=["id", "ring", "x", "y"],
+            dtype=str,
+            keep_default_na=False,
+            quoting=csv.QUOTE_NONE,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):
+        table = pd.DataFrame([ln.split(",") for ln in lines], columns=["id", "ring", "x", "y"])
+    if len(table) != len(lines):  # the C reader skips what it takes for blank lines
+        table = pd.DataFrame([ln.split(",") for ln in lines], columns=["id", "ring", "x", "y"])
+    x = pd.to_numeric(table["x"].str.strip(), errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(table["y"].str.strip(), errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(x) & np.isfinite(y))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        fields = lines[i].split(",")
         raise InputError(
-            f"{name} line {no}: {fields[-2].strip()!r} or {fields[-1].strip()!r} "
+            f"{name} line {numbers[i]}: {fields[2].strip()!r} or {fields[3].strip()!r} "
             "is not a coordinate; write numbers such as 3853189.181"
-        ) from None
-    if not (np.isfinite(x) and np.isfinite(y)):
-        raise InputError(f"{name} line {no}: coordinate is not finite; write real numbers")
-    return no, ring, x, y
+        )
+    ring = table["ring"].str.strip().replace("", "1").to_numpy(dtype=object)
+    return ring, x, y
 
 
-def _swapped(p: _Parcel) -> _Parcel:
-    return _Parcel(p.line, p.fields, [(n, r, y, x) for n, r, x, y in p.points])
-
-
-def _check_axes(x: np.ndarray, y: np.ndarray, parcels: list[_Parcel], name: str) -> None:
+def _check_axes(points: _Points, name: str) -> None:
     """X must be northings (2.0e6–5.9e6) and Y eastings; otherwise they are swapped."""
+    x, y = points.x, points.y
     x_north = (x >= NORTHING[0] * 0.75) & (x <= NORTHING[1] * 1.05)
     y_north = (y >= NORTHING[0] * 0.75) & (y <= NORTHING[1] * 1.05)
     if not x_north.all() and y_north.all():
         raise InputError(
-            f"{name} line {parcels[0].points[0][0]}: X and Y look swapped "
+            f"{name} line {points.line[0]}: X and Y look swapped "
             f"(X {x[0]:.3f} is no northing, Y {y[0]:.3f} is); X is the northing: "
             "pass --swap-xy"
         )
     if not x_north.all():
         i = int(np.flatnonzero(~x_north)[0])
-        line = [pt[0] for p in parcels for pt in p.points][i]
         raise InputError(
-            f"{name} line {line}: X {x[i]:.3f} is no northing in China "
+            f"{name} line {points.line[i]}: X {x[i]:.3f} is no northing in China "
             "(2,000,000–5,900,000 m); check the coordinate"
         )
 
@@ -248,10 +296,9 @@ def _datum(value: str, name: str) -> str:
     )
 
 
-def _crs(
-    header: dict[str, str], eastings: np.ndarray, name: str, parcels
-) -> tuple[CRS, int, list[str]]:
+def _crs(header: dict[str, str], points: _Points, name: str) -> tuple[CRS, int, list[str]]:
     """The CRS from the header and the eastings' zone prefix (which must agree)."""
+    eastings = points.y
     warnings = []
     unknown = [k for k in header if k not in HEADER_KEYS]
     if unknown:
@@ -289,7 +336,7 @@ def _crs(
     else:
         if header_zone is None:
             raise InputError(
-                f"{name} line {parcels[0].points[0][0]}: no zone: 带号 is empty "
+                f"{name} line {points.line[0]}: no zone: 带号 is empty "
                 "and the eastings carry no zone prefix; fill in 带号"
             )
         zone = header_zone
@@ -326,26 +373,38 @@ def _area_mu(p: _Parcel, name: str) -> float | None:
     return ha * 15
 
 
-def _geometry(p: _Parcel, name: str):
-    """Polygon parts and holes from the rings: the biggest rings are shells, a ring inside
-    a shell is its hole (an island inside a hole is a shell again)."""
-    rings: dict[str, list[tuple[int, float, float]]] = {}
-    for no, ring, x, y in p.points:
-        rings.setdefault(ring, []).append((no, y, x))  # plane order: easting, northing
-    polys = []
-    for pts in rings.values():
-        coords = [(e, n) for _, e, n in pts]
-        if len(set(coords)) < 3:
-            raise InputError(
-                f"{name} line {pts[0][0]}: a ring with fewer than 3 distinct "
-                "points; a parcel's boundary needs at least 3"
-            )
-        if coords[0] != coords[-1]:
-            coords.append(coords[0])
-        polys.append((shapely.Polygon(coords), pts[0][0]))
-    polys.sort(key=lambda item: -abs(item[0].area))
+def _geometries(points: _Points, n: int, name: str) -> np.ndarray:
+    """One MultiPolygon per parcel from its rings (plane order: easting, northing). A
+    parcel with one ring is built in bulk; with several, the biggest rings are shells and
+    a ring inside a shell is its hole (an island inside a hole is a shell again)."""
+    keys = pd.DataFrame({"parcel": points.parcel, "ring": points.ring})
+    ring_id = keys.groupby(["parcel", "ring"], sort=False).ngroup().to_numpy()
+    distinct = pd.DataFrame({"r": ring_id, "x": points.x, "y": points.y}).drop_duplicates()
+    sizes = np.bincount(distinct["r"].to_numpy(), minlength=ring_id.max() + 1)
+    if (sizes < 3).any():
+        first = int(np.flatnonzero(ring_id == int(np.flatnonzero(sizes < 3)[0]))[0])
+        raise InputError(
+            f"{name} line {points.line[first]}: a ring with fewer than 3 distinct "
+            "points; a parcel's boundary needs at least 3"
+        )
+    coords = np.column_stack([points.y, points.x])
+    rings = shapely.linearrings(coords, indices=ring_id)
+    ring_parcel = np.zeros(len(rings), dtype=np.int64)
+    ring_parcel[ring_id] = points.parcel
+    per_parcel = np.bincount(ring_parcel, minlength=n)
+    out = np.empty(n, dtype=object)
+    single = per_parcel[ring_parcel] == 1
+    polys = shapely.polygons(rings[single])
+    out[ring_parcel[single]] = shapely.multipolygons(polys, indices=np.arange(len(polys)))
+    for parcel in np.flatnonzero(per_parcel > 1):
+        out[parcel] = _assemble(rings[ring_parcel == parcel])
+    return out
+
+
+def _assemble(rings: np.ndarray):
+    polys = sorted((shapely.Polygon(r) for r in rings), key=lambda p: -abs(p.area))
     shells: list[list] = []  # [shell polygon, [hole polygons]]
-    for poly, _ in polys:
+    for poly in polys:
         point = (
             poly.representative_point() if poly.is_valid else shapely.Point(poly.exterior.coords[0])
         )
@@ -361,10 +420,9 @@ def _geometry(p: _Parcel, name: str):
             host[1].append(poly)
         else:
             shells.append([poly, []])
-    parts = [
-        shapely.Polygon(s[0].exterior.coords, [h.exterior.coords for h in s[1]]) for s in shells
-    ]
-    return shapely.MultiPolygon(parts)
+    return shapely.MultiPolygon(
+        [shapely.Polygon(s[0].exterior.coords, [h.exterior.coords for h in s[1]]) for s in shells]
+    )
 
 
 HEADER_TEMPLATE = (
@@ -394,17 +452,9 @@ def boundary_txt_text(frame: pd.DataFrame, zone: int) -> str:
     ring_no = pd.Series(ring_parcel).groupby(ring_parcel).cumcount().to_numpy() + 1
     parcel = ring_parcel[coord_ring]
     point_no = pd.Series(parcel).groupby(parcel).cumcount().to_numpy() + 1
-    points = pd.DataFrame(
-        {
-            "id": np.char.add("J", point_no.astype(str)),
-            "ring": ring_no[coord_ring],
-            "x": coords[:, 1],
-            "y": coords[:, 0] + zone * 1_000_000,
-        }
+    lines = _point_lines(
+        point_no, ring_no[coord_ring], coords[:, 1], coords[:, 0] + zone * 1_000_000
     )
-    lines = points.to_csv(
-        header=False, index=False, float_format="%.3f", lineterminator="\n"
-    ).splitlines()
     counts = np.bincount(parcel, minlength=len(frame))
     out = [HEADER_TEMPLATE.format(zone=zone)]
     start = 0
@@ -417,6 +467,34 @@ def boundary_txt_text(frame: pd.DataFrame, zone: int) -> str:
         out.append("\n".join(lines[start : start + n]) + "\n")
         start += n
     return "".join(out)
+
+
+def _fixed3(values: np.ndarray):
+    """Numbers as text with exactly 3 decimals, formatted by Arrow in C (a million
+    f-strings take seconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mm = np.round(np.abs(values) * 1000).astype(np.int64)
+    whole = pa.array(mm // 1000).cast(pa.string())
+    frac = pc.utf8_lpad(pa.array(mm % 1000).cast(pa.string()), 3, "0")
+    text = pc.binary_join_element_wise(whole, frac, ".")
+    sign = pa.array(np.where(values < 0, "-", ""))
+    return pc.binary_join_element_wise(sign, text, "")
+
+
+def _point_lines(point_no, ring_no, x, y) -> list[str]:
+    """``J{n},{ring},{x},{y}`` for every point."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = pc.binary_join_element_wise(
+        pa.array(np.full(len(point_no), "J")), pa.array(point_no).cast(pa.string()), ""
+    )
+    line = pc.binary_join_element_wise(
+        ids, pa.array(ring_no).cast(pa.string()), _fixed3(x), _fixed3(y), ","
+    )
+    return line.to_pylist()
 
 
 def write_boundary_txt(
