@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from landbank import config
 from landbank.domain.categories import category_label
@@ -52,6 +53,15 @@ def handled(fn):
         except LandbankError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except DBAPIError as exc:  # the database refused: say what it said, in one line
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            err.print(
+                f"error: the database refused the change ({first}); nothing was written",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
 
     return wrapper
 
@@ -138,23 +148,18 @@ def import_parcels_cmd(
     quiet: QuietOpt = False,
 ) -> None:
     """Import parcels: checked, measured in mu, stored in EPSG:4490, in one transaction."""
-    from landbank.io.columns import parse_field_options, read_mapping_file
-    from landbank.io.parcels import ReadOptions
-    from landbank.services.import_parcels import import_parcels
+    from landbank.services.import_parcels import import_parcels, read_options
 
-    prof = config.load_profile(profile)
-    fields = read_mapping_file(mapping) if mapping else {}
-    fields.update(parse_field_options(field or []))
-    opts = ReadOptions(
+    opts = read_options(
         layer=layer,
         crs=crs,
-        fields=fields,
+        fields=field,
+        mapping=mapping,
+        profile=profile,
         repair=repair,
         dissolve_duplicates=dissolve_duplicates,
-        swap_xy=swap_xy,
         skip_uncoded=skip_uncoded,
-        gk_zone=prof.gk_zone_3deg,
-        jurisdiction_bbox=prof.jurisdiction_bbox,
+        swap_xy=swap_xy,
     )
     with _progress(not (as_json or quiet)) as progress:
         summary = import_parcels(

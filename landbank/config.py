@@ -55,9 +55,23 @@ def load_profile(name_or_path: str | None = None) -> Profile:
         raise InputError(f"profile {ref}: not valid TOML ({exc}); fix the file") from None
     juris = data.get("jurisdiction", {})
     bbox = juris.get("bbox")
+    if bbox is not None and not (
+        isinstance(bbox, list)
+        and len(bbox) == 4
+        and all(isinstance(v, int | float) for v in bbox)
+        and bbox[0] < bbox[2]
+        and bbox[1] < bbox[3]
+    ):
+        raise InputError(
+            f"profile {ref}: [jurisdiction] bbox must be [west, south, east, north] in "
+            "degrees, e.g. [116.8, 34.4, 118.0, 35.4]"
+        )
+    zone = juris.get("gk_zone_3deg")
+    if zone is not None and not (isinstance(zone, int) and 25 <= zone <= 45):
+        raise InputError(f"profile {ref}: [jurisdiction] gk_zone_3deg must be 25 to 45")
     return Profile(
         name=data.get("name", ref),
         jurisdiction_bbox=tuple(bbox) if bbox else None,
-        gk_zone_3deg=juris.get("gk_zone_3deg"),
+        gk_zone_3deg=zone,
         data=data,
     )

@@ -63,21 +63,39 @@ def postgis_template(request) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["spatialite", "postgis"])
-def db_url(request, tmp_path) -> str:
-    """A fresh database at the newest schema, on each engine in turn."""
-    if request.param == "spatialite":
-        path = tmp_path / "landbank.sqlite"
+def _new_database(request, kind: str, tmp_path: Path):
+    """Creates a migrated database of ``kind``; returns (url, drop function)."""
+    if kind == "spatialite":
+        path = tmp_path / f"landbank_{uuid.uuid4().hex[:8]}.sqlite"
         shutil.copy(request.getfixturevalue("spatialite_template"), path)
-        yield f"sqlite:///{path}"
-        return
+        return f"sqlite:///{path}", lambda: None
     template = request.getfixturevalue("postgis_template")
     name = f"lbt_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield _pg_admin_dsn(name)
-    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop():
+        with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return _pg_admin_dsn(name), drop
+
+
+@pytest.fixture(params=["spatialite", "postgis"])
+def db_url(request, tmp_path) -> str:
+    """A fresh database at the newest schema, on each engine in turn."""
+    url, drop = _new_database(request, request.param, tmp_path)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def other_db_url(request, db_url, tmp_path) -> str:
+    """A second fresh database on the same engine as ``db_url``."""
+    kind = "spatialite" if db_url.startswith("sqlite") else "postgis"
+    url, drop = _new_database(request, kind, tmp_path)
+    yield url
+    drop()
 
 
 @pytest.fixture

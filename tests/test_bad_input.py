@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 
@@ -39,6 +39,20 @@ def _with_geoms(tmp, frame, geoms, name, crs="EPSG:4490"):
     data = frame.head(len(geoms)).copy()
     data["geometry"] = geoms
     return write_vector(data, tmp / name, crs=crs)
+
+
+def _xlsx_with_number_wkt(tmp, frame):
+    path = write_table(frame.head(2), tmp / "num.xlsx")
+    data = pd.read_excel(path, dtype=object)
+    data.loc[0, "wkt"] = 12345
+    data.to_excel(path, index=False)
+    return path
+
+
+def _attribute_layer(tmp, frame):
+    path = tmp / "attrs.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"地块编号": frame["code"].head(2)}), path)
+    return path
 
 
 # name: (make the file from (tmp_path, frame), extra CLI options, words the line must hold)
@@ -215,6 +229,42 @@ CASES = {
         [],
         ["without the zone prefix", "--crs"],
     ),
+    "blank_csv": (
+        lambda t, f: (t / "blank.csv").write_text("\n\n\n", encoding="utf-8") and t / "blank.csv",
+        [],
+        ["blank"],
+    ),
+    "number_in_wkt_cell": (
+        lambda t, f: _xlsx_with_number_wkt(t, f),
+        ["--crs", "4490"],
+        ["row 2", "wkt", "not WKT"],
+    ),
+    "layer_without_geometry": (lambda t, f: _attribute_layer(t, f), [], ["has no geometry"]),
+    "code_too_long": (
+        lambda t, f: _csv(t, f, {(0, "地块编号"): "X" * 65}),
+        ["--crs", "4490"],
+        ["row 2", "longer than 64"],
+    ),
+    "infinite_number": (
+        lambda t, f: _csv(t, f, {(1, "土地价款(万元)"): "1e400"}),
+        ["--crs", "4490"],
+        ["row 3", "not a finite number"],
+    ),
+    "no_geometry_without_upsert": (
+        lambda t, f: _csv(t, f, {}, "attrs.csv", drop=["wkt"]),
+        [],
+        ["no geometry column", "--upsert"],
+    ),
+    "degrees_labelled_web_mercator": (
+        lambda t, f: write_vector(f.head(2), t / "d.gpkg", crs="EPSG:3857"),
+        [],
+        ["EPSG:3857", "far from the jurisdiction", "degrees", "--crs EPSG:4490"],
+    ),
+    "degrees_called_utm_by_option": (
+        lambda t, f: write_vector(f.head(2), t / "u.gpkg"),
+        ["--crs", "32650"],
+        ["--crs says", "EPSG:32650"],
+    ),
     "full_width_digits": (
         lambda t, f: _csv(t, f, {(0, "总投资额(万元)"): "１２，０００"}),
         ["--crs", "4490"],
@@ -254,8 +304,8 @@ def test_bad_input_gets_one_clear_line_and_leaves_the_database_unchanged(
     assert "\n" not in line, line
     assert line.startswith("error: ")
     assert "Traceback" not in result.stderr
-    name = path.name
-    assert name in line or "--field" in line or "map.toml" in line, line  # the file at fault
+    at_fault = {"field_unknown_name": "--field", "bad_mapping_file": "map.toml"}
+    assert at_fault.get(case, path.name) in line, line  # the file (or option) at fault
     for word in words:
         assert word in line, (word, line)
     assert table_counts(loaded_db) == before
@@ -319,5 +369,46 @@ def test_swap_xy_reads_a_swapped_file(cli, db_url, tmp_path):
     assert shown["area_mu"] == pytest.approx(5000 / (10000 / 15), rel=1e-3)
 
 
-def test_unused_gpd_import_guard():
-    assert gpd.__name__ == "geopandas"
+def test_row_numbers_stay_those_of_the_file_after_blank_rows(cli, db_url, small_city, tmp_path):
+    path = write_table(small_city.head(3), tmp_path / "gap.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, ",,,,,,,,,,,,,,,,,,,,,")  # an empty row 3 in the spreadsheet
+    bad = lines[3].rsplit('"', 2)
+    lines[3] = bad[0] + '"POLYGON ((1 2, 3"' + bad[2]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("import", "parcels", path, "--crs", "4490", db=db_url)
+    assert result.exit_code == 1
+    assert "gap.csv row 4, wkt" in result.stderr
+
+
+def test_semicolon_separated_csv_is_read(cli, db_url, small_city, tmp_path):
+    path = write_table(small_city.head(3), tmp_path / "semi.csv")
+    pd.read_csv(path, dtype=str).to_csv(path, sep=";", index=False)
+    result = cli("import", "parcels", path, "--crs", "4490", "--json", db=db_url)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["imported"] == 3
+
+
+def test_a_file_that_is_not_a_database_is_one_line(cli, tmp_path):
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_text("this is not a database", encoding="utf-8")
+    result = cli("parcels", "list", db=f"sqlite:///{bogus}")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "not a database" in result.stderr
+
+
+def test_a_malformed_profile_is_one_line(cli, db_url, small_city, tmp_path):
+    profile = tmp_path / "city.toml"
+    profile.write_text('[jurisdiction]\nbbox = [1, 2, "x"]\n', encoding="utf-8")
+    path = write_vector(small_city.head(2), tmp_path / "p.gpkg")
+    result = cli("import", "parcels", path, "--profile", profile, db=db_url)
+    assert result.exit_code == 1
+    assert "bbox must be [west, south, east, north]" in result.stderr
+
+
+def test_a_long_by_name_is_refused_before_anything_is_written(cli, db_url, small_city, tmp_path):
+    path = write_vector(small_city.head(2), tmp_path / "p.gpkg")
+    before = table_counts(db_url)
+    result = cli("import", "parcels", path, "--by", "x" * 129, db=db_url)
+    assert result.exit_code == 1 and "--by: at most 128" in result.stderr
+    assert table_counts(db_url) == before

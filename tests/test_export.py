@@ -31,15 +31,13 @@ def loaded(cli, db_url, small_city, tmp_path):
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_export_then_import_gives_the_same_codes_areas_and_attributes(
-    suffix, cli, loaded, tmp_path, spatialite_template
+    suffix, cli, loaded, tmp_path, other_db_url
 ):
     out = tmp_path / f"out{suffix}"
     result = cli("export", out, "--json", db=loaded)
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["count"] == 12
-    again = tmp_path / "again.sqlite"
-    shutil.copy(spatialite_template, again)
-    db2 = f"sqlite:///{again}"
+    db2 = other_db_url
     result = cli("import", "parcels", out, db=db2)
     assert result.exit_code == 0, result.stderr
     before, after = _records(cli, loaded), _records(cli, db2)

@@ -11,7 +11,7 @@ import shapely
 from pyproj import Transformer
 
 from landbank.domain.area import M2_PER_MU
-from tests.helpers import table_counts, write_table, write_vector
+from tests.helpers import table_counts, write_table, write_vector  # noqa: F401
 
 
 def listed(cli, db_url) -> dict[str, dict]:
@@ -65,6 +65,14 @@ def test_import_vector_formats(cli, db_url, small_city, tmp_path, suffix, kwargs
     assert result.exit_code == 0, result.stderr
     got = listed(cli, db_url)
     assert len(got) == 40
+    for _, row in frame.iterrows():
+        shown = json.loads(cli("parcels", "show", row["code"], "--json", db=db_url).stdout)
+        assert shown["district"] == row["district"]
+        assert shown["holder"] == (None if pd.isna(row["holder"]) else row["holder"])
+        price = None if pd.isna(row["land_price_wan"]) else pytest.approx(row["land_price_wan"])
+        assert shown["land_price_wan"] == price
+        expected = None if pd.isna(row["agreed_start_on"]) else str(row["agreed_start_on"].date())
+        assert shown["agreed_start_on"] == expected
 
 
 def test_import_shapefile_in_gbk_without_cpg(cli, db_url, small_city, tmp_path):
@@ -123,6 +131,7 @@ def test_recorded_area_off_by_more_than_five_percent_is_a_warning(
     frame.loc[0, "recorded_area_mu"] = frame.loc[0, "recorded_area_mu"] * 1.2
     path = write_vector(frame, tmp_path / "p.gpkg")
     result = cli("import", "parcels", path, "--json", db=db_url)
+    assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert frame.loc[0, "code"] in summary["area_mismatch_codes"]
     assert any("more than 5 %" in w for w in summary["warnings"])
@@ -239,3 +248,134 @@ def test_a_database_without_schema_says_to_run_init(cli, empty_db_url, small_cit
     result = cli("import", "parcels", path, db=empty_db_url)
     assert result.exit_code == 1
     assert "run: landbank init" in result.stderr
+
+
+def _show(cli, db, code):
+    return json.loads(cli("parcels", "show", code, "--json", db=db).stdout)
+
+
+def test_upsert_of_a_partial_file_leaves_the_other_fields_as_they_are(
+    cli, db_url, small_city, tmp_path
+):
+    assert (
+        cli("import", "parcels", write_vector(small_city, tmp_path / "p.gpkg"), db=db_url).exit_code
+        == 0
+    )
+    code = small_city["code"].iloc[5]
+    before = _show(cli, db_url, code)
+    part = pd.DataFrame(
+        {
+            "地块编号": small_city["code"].head(8),
+            "土地价款(万元)": small_city["land_price_wan"].head(8),
+        }
+    )
+    part.loc[5, "土地价款(万元)"] = 1234.5
+    part["wkt"] = shapely.to_wkt(small_city["geometry"].head(8).to_numpy(), rounding_precision=-1)
+    path = tmp_path / "price.csv"
+    part.to_csv(path, index=False)
+    result = cli("import", "parcels", path, "--upsert", "--crs", "4490", "--json", db=db_url)
+    summary = json.loads(result.stdout)
+    assert (summary["updated"], summary["unchanged"]) == (1, 7), summary
+    after = _show(cli, db_url, code)
+    assert after["land_price_wan"] == 1234.5 and after["version"] == 2
+    for key in (
+        "name",
+        "district",
+        "holder",
+        "approved_on",
+        "supplied_on",
+        "cause",
+        "recorded_area_mu",
+        "total_investment_wan",
+    ):
+        assert after[key] == before[key], key
+
+
+def test_an_attribute_only_ledger_updates_stored_parcels(cli, db_url, small_city, tmp_path):
+    assert (
+        cli("import", "parcels", write_vector(small_city, tmp_path / "p.gpkg"), db=db_url).exit_code
+        == 0
+    )
+    ledger = pd.DataFrame(
+        {
+            "地块编号": small_city["code"].head(4),
+            "实际开工日期": ["2025-01-02", "2025-02-03", "2025-03-04", None],
+        }
+    )
+    path = tmp_path / "台账.xlsx"
+    ledger.to_excel(path, index=False)
+    result = cli("import", "parcels", path, "--upsert", "--json", db=db_url)
+    assert result.exit_code == 0, result.stderr
+    codes = small_city["code"].head(4).tolist()
+    assert _show(cli, db_url, codes[0])["started_on"] == "2025-01-02"
+    geometry_before = small_city["geometry"].iloc[0].area
+    assert _show(cli, db_url, codes[0])["area_mu"] > 0 and geometry_before > 0
+    ledger.loc[4] = ["NOT-STORED", "2025-05-05"]
+    ledger.to_excel(path, index=False)
+    before = table_counts(db_url)
+    result = cli("import", "parcels", path, "--upsert", db=db_url)
+    assert result.exit_code == 1 and "NOT-STORED" in result.stderr
+    assert "not in the database" in result.stderr
+    assert table_counts(db_url) == before
+
+
+def test_upsert_of_many_changed_parcels_writes_every_one(cli, db_url, small_city, tmp_path):
+    assert (
+        cli("import", "parcels", write_vector(small_city, tmp_path / "p.gpkg"), db=db_url).exit_code
+        == 0
+    )
+    changed = small_city.assign(land_price_wan=small_city["land_price_wan"].fillna(0) + 1)
+    result = cli(
+        "import",
+        "parcels",
+        write_vector(changed, tmp_path / "q.gpkg"),
+        "--upsert",
+        "--json",
+        db=db_url,
+    )
+    assert json.loads(result.stdout)["updated"] == 40
+    assert {p["code"] for p in listed(cli, db_url).values()} == set(small_city["code"])
+    assert all(_show(cli, db_url, c)["version"] == 2 for c in small_city["code"].head(5))
+
+
+def test_a_stale_version_is_refused_not_merged(db_url, small_city, tmp_path, cli):
+    from landbank.db import parcels as rows
+    from landbank.db.engine import make_engine
+    from landbank.errors import ConflictError
+
+    assert (
+        cli(
+            "import", "parcels", write_vector(small_city.head(3), tmp_path / "p.gpkg"), db=db_url
+        ).exit_code
+        == 0
+    )
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        stored = rows.load_parcels(conn)
+    stale = {c: 0 for c in stored["code"]}  # as if read before someone else's change
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        with engine.begin() as conn:
+            rows.update_parcels(
+                conn,
+                stored.assign(name="x"),
+                ["name"],
+                stale,
+                pd.Timestamp.now(tz="UTC"),
+                with_geometry=False,
+            )
+    engine.dispose()
+    assert all(p["name"] != "x" for p in listed(cli, db_url).values())
+
+
+def test_english_ledger_imports_again(cli, db_url, other_db_url, small_city, tmp_path):
+    assert (
+        cli(
+            "import", "parcels", write_vector(small_city.head(5), tmp_path / "p.gpkg"), db=db_url
+        ).exit_code
+        == 0
+    )
+    out = tmp_path / "en.xlsx"
+    assert cli("--lang", "en", "export", out, db=db_url).exit_code == 0
+    result = cli("import", "parcels", out, "--crs", "4490", "--json", db=other_db_url)
+    assert result.exit_code == 0, result.stderr
+    assert set(listed(cli, other_db_url)) == set(small_city["code"].head(5))

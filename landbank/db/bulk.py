@@ -103,8 +103,10 @@ def _copy_postgres(conn, table, frame, geom_column, progress) -> None:
         # bytes.hex is several times faster than GEOS's own hex writer
         ewkb = shapely.to_wkb(geoms, include_srid=True)
         data[geom_column] = np.array([b.hex() for b in ewkb], dtype=object)
-    large = geom_column and _is_bulk(conn, table, len(frame))
-    index_sql = _drop_indexes(conn, table) if large else []
+    # Only a load into an empty table rebuilds its indexes afterwards: dropping them takes
+    # a lock that would block every reader of a shared server until the commit.
+    empty = geom_column and _is_bulk(conn, table, len(frame), only_empty=True)
+    index_sql = _drop_indexes(conn, table) if empty else []
     columns = ", ".join(f'"{c}"' for c in data.columns)
     cursor = conn.connection.driver_connection.cursor()
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
@@ -120,11 +122,12 @@ def _copy_postgres(conn, table, frame, geom_column, progress) -> None:
         conn.exec_driver_sql(sql)
 
 
-def _is_bulk(conn: Connection, table: str, adding: int) -> bool:
+def _is_bulk(conn: Connection, table: str, adding: int, only_empty: bool = False) -> bool:
     """A load large enough (and large against the table) to build indexes once after."""
     if adding < 10_000:
         return False
-    return conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar() <= adding
+    present = conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar()
+    return present == 0 if only_empty else present <= adding
 
 
 def _drop_indexes(conn: Connection, table: str) -> list[str]:

@@ -7,12 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, bindparam, func, literal, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from landbank.db.bulk import insert_frame
 from landbank.db.models import Parcel, ParcelEvent
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, PARCEL_FIELDS
+from landbank.errors import ConflictError
 
 ATTRIBUTES = [f.name for f in PARCEL_FIELDS]
 STORED = [*ATTRIBUTES, "area_mu"]
@@ -68,54 +69,64 @@ def insert_parcels(
     conn: Connection, frame: pd.DataFrame, by: str, at, reason: str, progress=None
 ) -> int:
     """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``) and one
-    ``created`` history row for each, written set-based in SQL. Returns the count."""
-    last_id = conn.execute(select(func.coalesce(func.max(T.c.id), 0))).scalar()
+    ``created`` history row for each. Returns the count."""
     data = frame[STORED].copy()
     data["geom"] = frame["geometry"].to_numpy()
     n = insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
-    E = ParcelEvent.__table__
-    created = select(
-        T.c.code,
-        literal("created"),
-        literal(reason),
-        literal(by),
-        literal(at, type_=E.c.at.type),
-        literal(reason),
-    ).where(T.c.id > last_id)
-    conn.execute(
-        E.insert().from_select(["parcel_code", "field", "new_value", "by", "at", "reason"], created)
+    created = pd.DataFrame(
+        {
+            "parcel_code": frame["code"].to_numpy(),
+            "field": "created",
+            "old_value": None,
+            "new_value": reason,
+            "by": by,
+            "reason": reason,
+        }
     )
+    created["at"] = pd.Series([at] * len(frame), dtype="datetime64[us, UTC]")
+    insert_events(conn, created)
     return n
 
 
-def update_parcels(conn: Connection, frame: pd.DataFrame, now) -> int:
-    """Writes the stored fields and geometry of existing parcels (matched by code), one
-    version up. Returns the number of rows updated."""
+def update_parcels(
+    conn: Connection,
+    frame: pd.DataFrame,
+    fields: list[str],
+    versions: dict,
+    now,
+    with_geometry: bool,
+) -> int:
+    """Writes ``fields`` (and the geometry, with ``with_geometry``) of existing parcels,
+    matched by code and by the version they had when read (``versions``: code → version),
+    one version up. A parcel changed meanwhile by someone else is a ConflictError.
+    Returns the number of rows updated."""
     if frame.empty:
         return 0
-    values = {c: bindparam(f"v_{c}") for c in STORED}
+    values = {c: bindparam(f"v_{c}") for c in fields}
+    if with_geometry:
+        values["geom"] = func.ST_GeomFromWKB(bindparam("b_wkb"), 4490)
     stmt = (
         update(T)
-        .where(T.c.code == bindparam("b_code"))
-        .values(
-            **values,
-            geom=func.ST_GeomFromWKB(bindparam("b_wkb"), 4490),
-            version=T.c.version + 1,
-            updated_at=now,
-        )
+        .where(T.c.code == bindparam("b_code"), T.c.version == bindparam("b_version"))
+        .values(**values, version=T.c.version + 1, updated_at=now)
     )
-    rows = []
-    data = frame[STORED].copy()
+    data = frame[fields].copy()
     for name in DATE_FIELDS:
-        data[name] = [d.date() if pd.notna(d) else None for d in data[name]]
+        if name in data:
+            data[name] = [d.date() if pd.notna(d) else None for d in data[name]]
     data = data.astype(object).where(data.notna(), None)
-    wkb = shapely.to_wkb(frame["geometry"].to_numpy())
-    for rec, code, geom in zip(data.to_dict("records"), frame["code"], wkb, strict=True):
-        row = {f"v_{k}": v for k, v in rec.items()}
-        row.update(b_code=code, b_wkb=geom)
-        rows.append(row)
-    conn.execute(stmt, rows)
-    return len(rows)
+    data.columns = [f"v_{c}" for c in fields]
+    data["b_code"] = frame["code"].to_numpy()
+    data["b_version"] = [versions[c] for c in frame["code"]]
+    if with_geometry:
+        data["b_wkb"] = shapely.to_wkb(frame["geometry"].to_numpy())
+    written = conn.execute(stmt, data.to_dict("records")).rowcount
+    if written != len(frame):
+        raise ConflictError(
+            f"{len(frame) - written} parcels were changed by someone else while this import "
+            "ran; nothing was written: run the import again"
+        )
+    return written
 
 
 def insert_events(conn: Connection, events: pd.DataFrame) -> int:

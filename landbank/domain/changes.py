@@ -21,7 +21,9 @@ def _same(old: pd.Series, new: pd.Series) -> np.ndarray:
     return both | (eq & ~o_na & ~n_na)
 
 
-def diff_parcels(old: pd.DataFrame, new: pd.DataFrame, fields: list[str], as_text) -> pd.DataFrame:
+def diff_parcels(
+    old: pd.DataFrame, new: pd.DataFrame, fields: list[str], as_text, geometry: bool = True
+) -> pd.DataFrame:
     """Returns one row per changed field: ``parcel_code, field, old_value, new_value``.
 
     Reads ``old`` and ``new`` (same codes, any order) with the columns ``fields`` and
@@ -34,6 +36,8 @@ def diff_parcels(old: pd.DataFrame, new: pd.DataFrame, fields: list[str], as_tex
         changed = ~_same(old[f], new[f])
         for code, o, n in zip(old.index[changed], old[f][changed], new[f][changed], strict=True):
             rows.append((code, f, as_text(o), as_text(n)))
+    if not geometry:
+        return pd.DataFrame(rows, columns=["parcel_code", "field", "old_value", "new_value"])
     og, ng = old["geometry"].to_numpy(), new["geometry"].to_numpy()
     moved = ~shapely.equals_exact(og, ng, tolerance=1e-9)
     for code, o, n in zip(old.index[moved], og[moved], ng[moved], strict=True):

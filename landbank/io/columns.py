@@ -79,7 +79,7 @@ def map_columns(
     for f in fields:
         if f.name in taken:
             continue
-        for candidate in (f.name, f.zh, *f.aliases, f.short):
+        for candidate in (f.name, f.zh, f.en, *f.aliases, f.short):
             column = present.get(_norm(candidate)) if candidate else None
             if column is not None and column not in mapping:
                 mapping[column] = f.name

@@ -149,27 +149,46 @@ def resolve_crs(
     override: str | None,
     bounds,
     gk_zone: int | None = None,
-    swap_xy: bool = False,
+    home: tuple[float, float, float, float] | None = None,
 ) -> tuple[CRS, list[str]]:
     """Decides the CRS of a file's coordinates.
 
-    Reads the file's label ``declared``, the user's ``--crs`` ``override`` and the
-    data ``bounds`` (already swapped back when ``swap_xy``). Returns (CRS, warnings);
-    raises InputError when the label contradicts the numbers or nothing fits.
+    Reads the file's label ``declared``, the user's ``--crs`` ``override``, the data
+    ``bounds`` and the profile's ``gk_zone`` and jurisdiction ``home`` (lon/lat box,
+    China by default). Returns (CRS, warnings); raises InputError when the CRS
+    contradicts the numbers: outside its area of use, or placing them far from home
+    when another reading of the same numbers lands at home (degrees labelled Web
+    Mercator, say). Nothing fits: also an InputError.
     """
     warnings: list[str] = []
     crs = parse_crs(override) if override else declared
     numbers = f"(x {bounds[0]:.6g}…{bounds[2]:.6g}, y {bounds[1]:.6g}…{bounds[3]:.6g})"
     if crs is not None:
-        if fits_crs(crs, bounds):
-            _warn_old_datum(crs, warnings)
-            return crs, warnings
-        guesses = guess_crs(bounds, gk_zone)
         who = "--crs says" if override else "the file says its CRS is"
-        raise InputError(
-            f"{source}: {who} {describe(crs)}, but the coordinates {numbers} lie outside "
-            f"its area of use; {_looks_like(guesses)}; {_fix(guesses)}"
-        )
+        if not fits_crs(crs, bounds):
+            guesses = guess_crs(bounds, gk_zone)
+            raise InputError(
+                f"{source}: {who} {describe(crs)}, but the coordinates {numbers} lie outside "
+                f"its area of use; {_looks_like(guesses)}; {_fix(guesses)}"
+            )
+        box = tuple(home) if home else CHINA
+        if not _lands_in(crs, bounds, box):
+            better = [
+                g
+                for g in guess_crs(bounds, gk_zone)
+                if g[0] is not None
+                and g[0] != crs.to_epsg()
+                and _lands_in(CRS.from_epsg(g[0]), _maybe_swapped(bounds, g[2]), box)
+                and not (g[0] == 4490 and crs.is_geographic)
+            ]
+            if better:
+                raise InputError(
+                    f"{source}: {who} {describe(crs)}, which puts the coordinates {numbers} "
+                    f"far from the jurisdiction {list(box)}; {_looks_like(better)}; "
+                    f"{_fix(better)}"
+                )
+        _warn_old_datum(crs, warnings)
+        return crs, warnings
     guesses = guess_crs(bounds, gk_zone)
     if guesses and guesses[0][0] is not None and not guesses[0][2]:
         code, desc, _ = guesses[0]
@@ -181,6 +200,23 @@ def resolve_crs(
         f"{source}: no CRS in the file and the coordinates {numbers} do not tell: "
         f"{_looks_like(guesses)}; {_fix(guesses)}"
     )
+
+
+def _maybe_swapped(bounds, swapped: bool):
+    xmin, ymin, xmax, ymax = bounds
+    return (ymin, xmin, ymax, xmax) if swapped else bounds
+
+
+def _lands_in(crs: CRS, bounds, box) -> bool:
+    """True when the bounding box, read in ``crs``, lies in the lon/lat ``box``."""
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    if crs.is_geographic:
+        return _in_box((xmin, xmax), (ymin, ymax), box)
+    tr = Transformer.from_crs(crs, 4326, always_xy=True)
+    lon, lat = tr.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
+    if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
+        return False
+    return _in_box((min(lon), max(lon)), (min(lat), max(lat)), box)
 
 
 def _warn_old_datum(crs: CRS, warnings: list[str]) -> None:

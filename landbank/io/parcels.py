@@ -24,6 +24,7 @@ from landbank.io.geometry import check_geometries, to_multipolygons
 from landbank.io.read import read_table
 
 STORAGE_EPSG = 4490
+CODE_MAX = 64  # the width of parcel.code
 
 
 @dataclass
@@ -43,7 +44,7 @@ class ReadOptions:
 class ParcelFile:
     """The canonical parcels of one file and what was noticed on the way."""
 
-    frame: pd.DataFrame  # canonical columns + geometry (MultiPolygon, EPSG:4490)
+    frame: pd.DataFrame  # canonical columns + geometry (MultiPolygon, EPSG:4490, or None)
     source_crs: str
     source_epsg: int | None
     warnings: list[str]
@@ -51,6 +52,8 @@ class ParcelFile:
     dissolved: int = 0
     skipped_uncoded: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)  # canonical fields the file holds
+    has_geometry: bool = True  # False: attributes only, for parcels already stored
 
 
 def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
@@ -68,13 +71,39 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
         )
     source, label, skipped = _coded_rows(raw, mapping, opts.skip_uncoded)
     frame = _typed(source, mapping, name, label)
+    fields = [f.name for f in PARCEL_FIELDS if f.name in mapping.values()]
+    ignored = [c for c in raw.frame.columns if c != "geometry" and c not in mapping]
+    warnings = list(raw.warnings)
+    if skipped:
+        warnings.append(f"{skipped} rows without a code left out (--skip-uncoded)")
+    if not raw.has_geometry:
+        frame["geometry"] = None
+        dup = frame["code"][frame["code"].duplicated()].unique().tolist()
+        if dup:
+            raise InputError(
+                f"{name}, code: {', '.join(dup[:5])} appear more than once; "
+                "one row per parcel in an attribute-only file"
+            )
+        return ParcelFile(
+            frame,
+            "none (attributes only)",
+            None,
+            warnings,
+            0,
+            0,
+            skipped,
+            ignored,
+            fields,
+            has_geometry=False,
+        )
     geoms, repaired = check_geometries(source["geometry"].to_numpy(), name, label, opts.repair)
     if opts.swap_xy and not raw.axes_swapped:
         geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
-    crs, warnings = resolve_crs(name, raw.crs, opts.crs, shapely.total_bounds(geoms), opts.gk_zone)
-    warnings = raw.warnings + warnings
-    geoms = _to_storage(geoms, crs)
-    frame["geometry"] = geoms
+    crs, more = resolve_crs(
+        name, raw.crs, opts.crs, shapely.total_bounds(geoms), opts.gk_zone, opts.jurisdiction_bbox
+    )
+    warnings += more
+    frame["geometry"] = _to_storage(geoms, crs)
     if repaired:
         warnings.append(f"{repaired} invalid geometries repaired with make_valid (--repair)")
     frame, dissolved = _duplicates(frame, name, opts.dissolve_duplicates)
@@ -82,12 +111,17 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
         warnings.append(
             f"{dissolved} rows folded into parcels with the same code (--dissolve-duplicates)"
         )
-    if skipped:
-        warnings.append(f"{skipped} rows without a code left out (--skip-uncoded)")
     warnings += _outside(frame["geometry"].to_numpy(), opts.jurisdiction_bbox)
-    ignored = [c for c in raw.frame.columns if c != "geometry" and c not in mapping]
     return ParcelFile(
-        frame, describe(crs), crs.to_epsg(), warnings, repaired, dissolved, skipped, ignored
+        frame,
+        describe(crs),
+        crs.to_epsg(),
+        warnings,
+        repaired,
+        dissolved,
+        skipped,
+        ignored,
+        fields,
     )
 
 
@@ -124,6 +158,12 @@ def _typed(src: pd.DataFrame, mapping: dict[str, str], name: str, label) -> pd.D
             out[f.name] = values.parse_cause(series, name, label, shown)
         else:
             out[f.name] = values.parse_text(series)
+    too_long = out["code"].str.len().gt(CODE_MAX).fillna(False).to_numpy()
+    if too_long.any():
+        i = int(np.flatnonzero(too_long)[0])
+        raise InputError(
+            f"{name} {label(i)}, code: longer than {CODE_MAX} characters; shorten the code"
+        )
     return out
 
 

@@ -6,6 +6,7 @@ other OGR formats through pyogrio; CSV and .xlsx with a WKT column through panda
 
 from __future__ import annotations
 
+import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ class RawTable:
     labels: list[str] | None = None  # where each record stands ("line 12"), if not rows
     warnings: list[str] = field(default_factory=list)
     axes_swapped: bool = False  # the reader already put X and Y the right way round
+    has_geometry: bool = True  # False: an attribute-only table (updates stored parcels)
 
     def row_label(self, i: int) -> str:
         """Names the i-th (0-based) record as a clerk would find it in the file."""
@@ -55,8 +57,8 @@ def read_table(path: Path, layer: str | None = None, swap_xy: bool = False) -> R
         txt = read_boundary_txt(path, swap_xy=swap_xy)
         raw = RawTable(path, txt.frame, txt.crs, False, txt.labels, txt.warnings, swap_xy)
     elif suffix in TABLE_SUFFIXES:
-        frame = _read_spreadsheet(path, layer)
-        raw = RawTable(path, frame, None, True)
+        frame, labels, has_geometry = _read_spreadsheet(path, layer)
+        raw = RawTable(path, frame, None, True, labels, has_geometry=has_geometry)
     else:
         raw = _read_vector(path, layer)
     if len(raw.frame) == 0:
@@ -91,7 +93,9 @@ def _read_vector(path: Path, layer: str | None) -> RawTable:
     crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
     geom_name = meta.get("geometry_name") or "wkb_geometry"
     if geom_name not in table.column_names:
-        geom_name = next(c for c in table.column_names if c in ("wkb_geometry", "geometry"))
+        geom_name = next((c for c in table.column_names if c in ("wkb_geometry", "geometry")), None)
+    if geom_name is None or not meta.get("geometry_type"):
+        raise InputError(f"{path.name}: the layer has no geometry; export it with its polygons")
     wkb = table.column(geom_name).to_numpy(zero_copy_only=False)
     frame = table.drop_columns([geom_name]).to_pandas()
     frame["geometry"] = shapely.from_wkb(wkb)
@@ -125,7 +129,9 @@ def _decode_text(path: Path) -> str:
     raise InputError(f"{path.name}: text is neither UTF-8 nor GBK; save it as UTF-8")
 
 
-def _read_spreadsheet(path: Path, sheet: str | None) -> pd.DataFrame:
+def _read_spreadsheet(path: Path, sheet: str | None) -> tuple[pd.DataFrame, list[str], bool]:
+    """Returns (rows, their labels as in the file, whether there is a geometry column).
+    Blank rows are dropped; labels keep the row numbers a clerk sees in Excel."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             with pd.ExcelFile(path, engine="openpyxl") as book:
@@ -143,36 +149,53 @@ def _read_spreadsheet(path: Path, sheet: str | None) -> pd.DataFrame:
                 "save it again from Excel as .xlsx"
             ) from None
     else:
-        import io
-
+        text = _decode_text(path)
         try:
-            frame = pd.read_csv(io.StringIO(_decode_text(path)), dtype=str, keep_default_na=False)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep=_separator(text),
+                skip_blank_lines=False,
+            )
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{path.name}: no header row and no rows; the file is blank") from None
         except pd.errors.ParserError as exc:
             raise InputError(f"{path.name}: not a well-formed CSV ({exc}); check quoting") from None
-        frame = frame.replace("", None)
+        frame = frame.replace(r"^\s*$", None, regex=True)
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.dropna(how="all").reset_index(drop=True)
+    kept = np.flatnonzero(frame.notna().any(axis=1).to_numpy())
+    frame = frame.iloc[kept].reset_index(drop=True)
+    labels = [f"row {i + 2}" for i in kept]
     wkt_col = next((c for c in frame.columns if c.lower() in WKT_COLUMNS), None)
     if wkt_col is None:
-        raise InputError(
-            f"{path.name}: no geometry column; add a column named wkt holding each parcel's "
-            "polygon as WKT (POLYGON ((lon lat, ...)))"
-        )
+        return frame, labels, False
     wkt = frame.pop(wkt_col)
-    frame["geometry"] = _parse_wkt(path, wkt)
-    return frame
+    frame["geometry"] = _parse_wkt(path, wkt, labels)
+    return frame, labels, True
 
 
-def _parse_wkt(path: Path, wkt: pd.Series) -> np.ndarray:
-    values = wkt.astype(object).where(wkt.notna(), None).to_numpy()
+def _separator(text: str) -> str:
+    """The CSV's delimiter: whichever of , ; tab | the header line uses most."""
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _parse_wkt(path: Path, wkt: pd.Series, labels: list[str]) -> np.ndarray:
+    present = wkt.notna().to_numpy()
+    values = np.array(
+        [str(v) if ok else None for v, ok in zip(wkt, present, strict=True)], dtype=object
+    )
     geoms = shapely.from_wkt(values, on_invalid="ignore")
-    bad = np.flatnonzero(shapely.is_missing(geoms) & pd.notna(values) & (values != None))  # noqa: E711
+    bad = np.flatnonzero(shapely.is_missing(geoms) & present)
     if len(bad):
         i = int(bad[0])
         text = str(values[i])
         snippet = text if len(text) <= 40 else text[:37] + "..."
         raise InputError(
-            f"{path.name} row {i + 2}, wkt: {snippet!r} is not WKT; "
+            f"{path.name} {labels[i]}, wkt: {snippet!r} is not WKT; "
             "write POLYGON ((x y, x y, ...)) or MULTIPOLYGON (...)"
         )
     return geoms

@@ -105,6 +105,8 @@ def parse_numbers(
             "is not a number",
             "write digits only, e.g. 12.5 (no units)",
         )
+    infinite = np.isinf(values.to_numpy())
+    _fail(where, label, field, series, infinite, "is not a finite number", "check the value")
     if minimum is not None:
         neg = (values < minimum).fillna(False).to_numpy()
         _fail(where, label, field, series, neg, f"is below {minimum:g}", "check the value")
@@ -130,12 +132,9 @@ def parse_text(series: pd.Series) -> pd.Series:
 def parse_cause(series: pd.Series, where: str, label, field: str) -> pd.Series:
     """Returns 'government' / 'enterprise' / None from ids or the Chinese words."""
     text = parse_text(series)
-    mapped = pd.Series(
-        np.array([CAUSE_VALUES.get(v.lower()) if v else None for v in text], dtype=object),
-        index=series.index,
-        dtype=object,
-    )
-    bad = np.array([t is not None and m is None for t, m in zip(text, mapped, strict=True)])
+    mapped = text.str.lower().map(CAUSE_VALUES).astype(object)
+    mapped[mapped.isna()] = None
+    bad = (text.notna() & mapped.isna()).to_numpy()
     _fail(
         where,
         label,

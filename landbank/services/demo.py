@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from landbank.config import load_profile
-from landbank.io.parcels import ReadOptions
 from landbank.services.database import init_db
-from landbank.services.import_parcels import import_parcels
+from landbank.services.import_parcels import import_parcels, read_options
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data"
 
@@ -28,8 +26,7 @@ def run_demo(db_url: str, progress=None) -> list[str]:
     with --upsert semantics) and returns the lines to print."""
     folder = sample_folder()
     init = init_db(db_url)
-    profile = load_profile("zaozhuang")
-    opts = ReadOptions(gk_zone=profile.gk_zone_3deg, jurisdiction_bbox=profile.jurisdiction_bbox)
+    opts = read_options(profile="zaozhuang")
     parcels = folder / "parcels" / "zaozhuang_parcels.gpkg"
     summary = import_parcels(db_url, parcels, opts, upsert=True, by="demo", progress=progress)
     lines = [

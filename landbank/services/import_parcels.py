@@ -6,16 +6,22 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import shapely
+from sqlalchemy.exc import IntegrityError
 
+from landbank.config import load_profile
 from landbank.db import parcels as rows
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
-from landbank.errors import ConflictError
+from landbank.errors import ConflictError, InputError
+from landbank.io.columns import parse_field_options, read_mapping_file
 from landbank.io.parcels import ReadOptions, read_parcels
 from landbank.services.database import open_db
 from landbank.services.progress import NoProgress, Progress
+
+BY_MAX = 128  # the width of parcel_event.by
 
 
 @dataclass
@@ -41,6 +47,37 @@ class ImportSummary:
         return asdict(self)
 
 
+def read_options(
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    fields: list[str] | None = None,
+    mapping: Path | None = None,
+    profile: str | None = None,
+    repair: bool = False,
+    dissolve_duplicates: bool = False,
+    skip_uncoded: bool = False,
+    swap_xy: bool = False,
+) -> ReadOptions:
+    """Builds the reading options from what a user gives (CLI or web alike): column
+    mapping from ``--field CANONICAL=SOURCE`` strings over a mapping TOML file, and the
+    city profile's Gauss-Krüger zone and jurisdiction."""
+    prof = load_profile(profile)
+    columns = read_mapping_file(mapping) if mapping else {}
+    columns.update(parse_field_options(fields or []))
+    return ReadOptions(
+        layer=layer,
+        crs=crs,
+        fields=columns,
+        repair=repair,
+        dissolve_duplicates=dissolve_duplicates,
+        skip_uncoded=skip_uncoded,
+        swap_xy=swap_xy,
+        gk_zone=prof.gk_zone_3deg,
+        jurisdiction_bbox=prof.jurisdiction_bbox,
+    )
+
+
 def import_parcels(
     db_url: str,
     path: Path,
@@ -56,20 +93,32 @@ def import_parcels(
     """Reads, checks and writes a parcel file; returns what was done.
 
     New codes are inserted; codes already stored are refused (ConflictError) unless
-    ``upsert``, which writes each changed field as a ``parcel_event``. Nothing is
-    written on ``dry_run`` or on any error.
+    ``upsert``, which writes each changed field the file holds as a ``parcel_event``
+    (fields the file lacks are left as they are). A file without geometry may only
+    update stored parcels. Nothing is written on ``dry_run`` or on any error.
     """
     progress = progress or NoProgress()
     now = now or dt.datetime.now(dt.UTC)
+    if len(by) > BY_MAX:
+        raise InputError(f"--by: at most {BY_MAX} characters")
     engine = open_db(db_url)
     progress.stage("reading")
     parcels = read_parcels(Path(path), opts)
     frame = parcels.frame
+    file = Path(path).name
+    if not parcels.has_geometry and not upsert:
+        raise InputError(
+            f"{file}: no geometry column; add a column named wkt holding each parcel's polygon "
+            "as WKT, or pass --upsert to update the attributes of parcels already stored"
+        )
     progress.stage("measuring areas")
-    frame["area_mu"] = area_mu(frame["geometry"].to_numpy())
-    mismatch = area_mismatch(frame["area_mu"].to_numpy(), frame["recorded_area_mu"].to_numpy())
+    if parcels.has_geometry:
+        frame["area_mu"] = area_mu(frame["geometry"].to_numpy())
+        mismatch = area_mismatch(frame["area_mu"].to_numpy(), frame["recorded_area_mu"].to_numpy())
+    else:
+        mismatch = np.zeros(len(frame), dtype=bool)
     summary = ImportSummary(
-        file=Path(path).name,
+        file=file,
         source_crs=parcels.source_crs,
         rows=len(frame),
         dry_run=dry_run,
@@ -79,7 +128,7 @@ def import_parcels(
         area_mismatch_codes=frame.loc[mismatch, "code"].tolist(),
         warnings=list(parcels.warnings),
         ignored_columns=parcels.ignored_columns,
-        by_district=_by_district(frame),
+        by_district=_by_district(frame) if parcels.has_geometry else [],
     )
     if mismatch.any():
         summary.warnings.append(
@@ -88,43 +137,73 @@ def import_parcels(
             + ", ".join(summary.area_mismatch_codes[:10])
             + (" …" if mismatch.sum() > 10 else "")
         )
-    with engine.begin() as conn:
-        stored = rows.existing_codes(conn)
-        known = frame["code"].isin(stored).to_numpy()
-        if known.any() and not upsert:
-            codes = frame.loc[known, "code"].tolist()
-            raise ConflictError(
-                f"{summary.file}, code: {len(codes)} parcels are already in the database "
-                f"({', '.join(codes[:5])}{' …' if len(codes) > 5 else ''}); pass --upsert "
-                "to update them"
-            )
-        new, old = frame[~known], frame[known]
-        changed, events = pd.DataFrame(), pd.DataFrame()
-        if len(old):
-            before = rows.load_parcels(conn, codes=old["code"].tolist(), include_retired=True)
-            fields = [c for c in rows.STORED if c != "code"]
-            diff = diff_parcels(before, old, fields, rows.as_text)
-            changed = old[old["code"].isin(set(diff["parcel_code"]))]
-            events = diff.assign(by=by, at=now, reason=reason or f"import {summary.file}")
-        summary.imported, summary.updated = len(new), len(changed)
-        summary.unchanged = len(old) - len(changed)
-        if dry_run:
-            summary.parcels = _listing(frame, parcels.source_epsg)
-            return summary  # only reads happened in this transaction
-        progress.stage("writing", total=len(new))
-        rows.insert_parcels(
-            conn, new, by, now, reason or f"import {summary.file}", progress=progress.advance
-        )
-        rows.update_parcels(conn, changed, now)
-        if len(events):
-            rows.insert_events(conn, events)
-    engine.dispose()
+    reason = reason or f"import {file}"
+    try:
+        with engine.begin() as conn:
+            _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress)
+    except IntegrityError:
+        raise ConflictError(
+            f"{file}: another import stored some of these codes meanwhile; nothing was "
+            "written: run it again (with --upsert to update them)"
+        ) from None
+    finally:
+        engine.dispose()
     return summary
 
 
+def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -> None:
+    frame = parcels.frame
+    known = frame["code"].isin(rows.existing_codes(conn)).to_numpy()
+    if known.any() and not upsert:
+        codes = frame.loc[known, "code"].tolist()
+        raise ConflictError(
+            f"{summary.file}, code: {len(codes)} parcels are already in the database "
+            f"({', '.join(codes[:5])}{' …' if len(codes) > 5 else ''}); pass --upsert "
+            "to update them"
+        )
+    if not parcels.has_geometry and not known.all():
+        codes = frame.loc[~known, "code"].tolist()
+        raise InputError(
+            f"{summary.file}, code: {len(codes)} parcels are not in the database "
+            f"({', '.join(codes[:5])}{' …' if len(codes) > 5 else ''}) and the file has no "
+            "geometry; import them from the GIS layer first, or add a wkt column"
+        )
+    new, old = frame[~known], frame[known]
+    fields = [f for f in parcels.fields if f != "code"]
+    if parcels.has_geometry:
+        fields.append("area_mu")
+    changed, events, versions = pd.DataFrame(), pd.DataFrame(), {}
+    if len(old):
+        before = rows.load_parcels(
+            conn,
+            codes=old["code"].tolist(),
+            include_retired=True,
+            with_geometry=parcels.has_geometry,
+        )
+        versions = dict(zip(before["code"], before["version"], strict=True))
+        diff = diff_parcels(before, old, fields, rows.as_text, parcels.has_geometry)
+        changed = old[old["code"].isin(set(diff["parcel_code"]))]
+        events = diff.assign(by=by, at=now, reason=reason)
+    summary.imported, summary.updated = len(new), len(changed)
+    summary.unchanged = len(old) - len(changed)
+    if dry_run:
+        summary.parcels = _listing(frame, parcels.source_epsg)
+        return  # only reads happened in this transaction
+    progress.stage("writing", total=len(new))
+    if len(new):
+        rows.insert_parcels(conn, new, by, now, reason, progress=progress.advance)
+    rows.update_parcels(conn, changed, fields, versions, now, parcels.has_geometry)
+    if len(events):
+        rows.insert_events(conn, events)
+
+
 def _listing(frame: pd.DataFrame, epsg: int | None) -> list[dict]:
-    b = shapely.bounds(frame["geometry"].to_numpy())
-    zones = gk3_zone((b[:, 0] + b[:, 2]) / 2)
+    if frame["geometry"].isna().all():
+        zones = np.zeros(len(frame), dtype=int)
+        frame = frame.assign(area_mu=np.nan)
+    else:
+        b = shapely.bounds(frame["geometry"].to_numpy())
+        zones = gk3_zone((b[:, 0] + b[:, 2]) / 2)
     recorded = frame["recorded_area_mu"].round(4).astype(object)
     recorded[frame["recorded_area_mu"].isna()] = None
     return [
