@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -66,6 +67,8 @@ def test_the_bundled_sample_is_the_generator_output_and_says_it_is_synthetic():
     frame = pyogrio.read_dataframe(sample)
     assert len(frame) == 400 and frame["地块编号"].is_unique
     assert "synthetic" in (ROOT / "data" / "README.md").read_text(encoding="utf-8").lower()
+    ledger = pd.read_excel(ROOT / "data" / "parcels" / "zaozhuang_ledger.xlsx")
+    assert set(ledger["地块编号"]) == set(frame["地块编号"]) and "批准日期" in ledger
     assert (ROOT / "data" / "buildings" / "zaozhuang_buildings.xlsx").exists()
     assert (ROOT / "data" / "performance" / "zaozhuang_performance_2025.xlsx").exists()
     assert len(list((ROOT / "data" / "projects").glob("*.toml"))) >= 2

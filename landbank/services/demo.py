@@ -22,20 +22,22 @@ def sample_folder() -> Path:
 
 
 def run_demo(db_url: str, progress=None) -> list[str]:
-    """Initialises ``db_url``, loads the sample parcels (replacing earlier demo values
-    with --upsert semantics) and returns the lines to print."""
+    """Initialises ``db_url``, loads the sample city's GIS layer and then its ledger
+    (attributes by code), both as upserts so that a second run changes nothing, and
+    returns the lines to print."""
     folder = sample_folder()
     init = init_db(db_url)
     opts = read_options(profile="zaozhuang")
-    parcels = folder / "parcels" / "zaozhuang_parcels.gpkg"
-    summary = import_parcels(db_url, parcels, opts, upsert=True, by="demo", progress=progress)
-    lines = [
-        f"database: {init.database} (schema {init.after})",
-        f"parcels: {parcels} → {summary.imported} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged ({summary.source_crs})",
-    ]
-    for row in summary.by_district:
-        lines.append(f"  {row['district']}: {row['count']} parcels, {row['area_mu']:.1f} mu")
-    lines += [f"  warning: {w}" for w in summary.warnings]
+    lines = [f"database: {init.database} (schema {init.after})"]
+    for name in ("zaozhuang_parcels.gpkg", "zaozhuang_ledger.xlsx"):
+        path = folder / "parcels" / name
+        summary = import_parcels(db_url, path, opts, upsert=True, by="demo", progress=progress)
+        lines.append(
+            f"{path.relative_to(folder.parent)} → {summary.imported} new, {summary.updated} "
+            f"updated, {summary.unchanged} unchanged ({summary.source_crs})"
+        )
+        for row in summary.by_district:
+            lines.append(f"  {row['district']}: {row['count']} parcels, {row['area_mu']:.1f} mu")
+        lines += [f"  warning: {w}" for w in summary.warnings]
     lines.append("next: landbank parcels list; landbank export parcels.xlsx")
     return lines

@@ -114,9 +114,6 @@ def import_parcels(
     progress.stage("measuring areas")
     if parcels.has_geometry:
         frame["area_mu"] = area_mu(frame["geometry"].to_numpy())
-        mismatch = area_mismatch(frame["area_mu"].to_numpy(), frame["recorded_area_mu"].to_numpy())
-    else:
-        mismatch = np.zeros(len(frame), dtype=bool)
     summary = ImportSummary(
         file=file,
         source_crs=parcels.source_crs,
@@ -125,18 +122,12 @@ def import_parcels(
         repaired=parcels.repaired,
         dissolved=parcels.dissolved,
         skipped_uncoded=parcels.skipped_uncoded,
-        area_mismatch_codes=frame.loc[mismatch, "code"].tolist(),
         warnings=list(parcels.warnings),
         ignored_columns=parcels.ignored_columns,
         by_district=_by_district(frame) if parcels.has_geometry else [],
     )
-    if mismatch.any():
-        summary.warnings.append(
-            f"{int(mismatch.sum())} parcels' recorded area differs from the computed area "
-            "by more than 5 %: "
-            + ", ".join(summary.area_mismatch_codes[:10])
-            + (" …" if mismatch.sum() > 10 else "")
-        )
+    if parcels.has_geometry:
+        _warn_mismatch(summary, frame)
     reason = reason or f"import {file}"
     try:
         with engine.begin() as conn:
@@ -181,6 +172,8 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
             with_geometry=parcels.has_geometry,
         )
         versions = dict(zip(before["code"], before["version"], strict=True))
+        if not parcels.has_geometry and "recorded_area_mu" in fields:
+            _warn_mismatch(summary, old.merge(before[["code", "area_mu"]], on="code"))
         diff = diff_parcels(before, old, fields, rows.as_text, parcels.has_geometry)
         changed = old[old["code"].isin(set(diff["parcel_code"]))]
         events = diff.assign(by=by, at=now, reason=reason)
@@ -195,6 +188,20 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
     rows.update_parcels(conn, changed, fields, versions, now, parcels.has_geometry)
     if len(events):
         rows.insert_events(conn, events)
+
+
+def _warn_mismatch(summary: ImportSummary, frame: pd.DataFrame) -> None:
+    """Lists the parcels whose recorded area is more than 5 % off the computed one."""
+    mismatch = area_mismatch(frame["area_mu"].to_numpy(), frame["recorded_area_mu"].to_numpy())
+    if not mismatch.any():
+        return
+    summary.area_mismatch_codes = frame.loc[mismatch, "code"].tolist()
+    summary.warnings.append(
+        f"{int(mismatch.sum())} parcels' recorded area differs from the computed area by "
+        "more than 5 %: "
+        + ", ".join(summary.area_mismatch_codes[:10])
+        + (" …" if mismatch.sum() > 10 else "")
+    )
 
 
 def _listing(frame: pd.DataFrame, epsg: int | None) -> list[dict]:

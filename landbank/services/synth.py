@@ -46,18 +46,34 @@ def write_synthetic_city(path: Path, parcels: int, seed: int) -> dict:
     return {"file": str(path), "parcels": len(frame), "seed": seed}
 
 
+GIS_FIELDS = ["code", "name", "district", "park", "land_use"]
+
+
 def write_sample_city(folder: Path, parcels: int = 400, seed: int = 2026) -> list[Path]:
-    """Writes the bundled sample city into ``folder`` (data/): parcels (GeoPackage),
-    idle buildings and vacancies (.xlsx), a year of performance figures (.xlsx)."""
+    """Writes the bundled sample city into ``folder`` (data/) as a bureau keeps it: the
+    GIS layer of parcels (GeoPackage: code, name, district, park, use, polygon), the
+    parcel ledger (台账, .xlsx: holder, dates and measures by code), idle buildings and
+    vacancies (.xlsx), a year of performance figures (.xlsx)."""
     folder = Path(folder)
     frame = synthetic_parcels(parcels, seed=seed)
     written = []
+    layer = _as_bureau_layer(frame)
+    gis = [f.zh for f in PARCEL_FIELDS if f.name in GIS_FIELDS]
     gpkg = folder / "parcels" / "zaozhuang_parcels.gpkg"
     gpkg.unlink(missing_ok=True)
-    _as_bureau_layer(frame).to_file(
+    layer[[*gis, "geometry"]].to_file(
         gpkg, driver="GPKG", engine="pyogrio", layer="地块", dataset_options={"VERSION": "1.2"}
     )
     written.append(gpkg)
+    ledger = pd.DataFrame(layer.drop(columns=["geometry", *gis[1:]]))
+    for f in PARCEL_FIELDS:
+        if f.kind == "date":
+            ledger[f.zh] = pd.to_datetime(ledger[f.zh]).dt.date
+    xlsx = folder / "parcels" / "zaozhuang_ledger.xlsx"
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as w:
+        ledger.to_excel(w, sheet_name="地块台账", index=False)
+        w.sheets["地块台账"].freeze_panes = "A2"
+    written.append(xlsx)
     buildings, vacancies = synthetic_buildings(frame, 12, seed=seed)
     xlsx = folder / "buildings" / "zaozhuang_buildings.xlsx"
     with pd.ExcelWriter(xlsx, engine="openpyxl") as w:
