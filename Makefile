@@ -25,7 +25,8 @@ test: setup lint
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: setup
-	$(PY) bench/bench_import.py
+	$(PY) bench/bench_import.py --record
+	$(PY) bench/bench_boundary_txt.py --record
 
 clean:
 	rm -rf $(VENV) landbank.sqlite maps/*.html
