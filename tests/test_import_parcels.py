@@ -379,3 +379,34 @@ def test_english_ledger_imports_again(cli, db_url, other_db_url, small_city, tmp
     result = cli("import", "parcels", out, "--crs", "4490", "--json", db=other_db_url)
     assert result.exit_code == 0, result.stderr
     assert set(listed(cli, other_db_url)) == set(small_city["code"].head(5))
+
+
+def test_created_history_belongs_to_the_import_that_made_the_parcel(db_url, small_city):
+    """Two imports at once on a shared server: each one's "created" rows name its own
+    author, never the other's parcels."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one writer at a time; the interleaving cannot happen")
+    from sqlalchemy import text
+
+    from landbank.db import parcels as rows
+    from landbank.db.engine import make_engine
+    from landbank.domain.area import area_mu
+
+    frame = small_city.assign(area_mu=area_mu(small_city["geometry"].to_numpy()))
+    a, b = frame.iloc[:20], frame.iloc[20:]
+    engine = make_engine(db_url)
+    now = pd.Timestamp.now(tz="UTC")
+    with engine.connect() as first, engine.connect() as second:
+        t1 = first.begin()
+        rows.insert_parcels(first, a, "alice", now, "import a")
+        with second.begin():
+            rows.insert_parcels(second, b, "bob", now, "import b")
+        t1.commit()
+    with engine.connect() as conn:
+        authors = dict(
+            conn.execute(
+                text("SELECT parcel_code, by FROM parcel_event WHERE field = 'created'")
+            ).all()
+        )
+    engine.dispose()
+    assert authors == {**{c: "alice" for c in a["code"]}, **{c: "bob" for c in b["code"]}}

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, literal, select, text, update
 
 from landbank.db.bulk import insert_frame
 from landbank.db.models import Parcel, ParcelEvent
@@ -69,22 +69,30 @@ def insert_parcels(
     conn: Connection, frame: pd.DataFrame, by: str, at, reason: str, progress=None
 ) -> int:
     """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``) and one
-    ``created`` history row for each. Returns the count."""
+    ``created`` history row for each, the latter set-based in SQL. Returns the count."""
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite lets one writer at a time, so the rows above the current last id are ours.
+        last_id = conn.execute(select(func.coalesce(func.max(T.c.id), 0))).scalar()
+        ours = T.c.id > last_id
+    else:
+        # PostgreSQL: rows written by this very transaction (other imports may run too).
+        ours = text("parcel.xmin = pg_current_xact_id()::xid")
     data = frame[STORED].copy()
     data["geom"] = frame["geometry"].to_numpy()
     n = insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
-    created = pd.DataFrame(
-        {
-            "parcel_code": frame["code"].to_numpy(),
-            "field": "created",
-            "old_value": None,
-            "new_value": reason,
-            "by": by,
-            "reason": reason,
-        }
+    E = ParcelEvent.__table__
+    created = select(
+        T.c.code,
+        literal("created"),
+        literal(reason),
+        literal(by),
+        literal(at, type_=E.c.at.type),
+        literal(reason),
+    ).where(ours)
+    conn.execute(
+        E.insert().from_select(["parcel_code", "field", "new_value", "by", "at", "reason"], created)
     )
-    created["at"] = pd.Series([at] * len(frame), dtype="datetime64[us, UTC]")
-    insert_events(conn, created)
     return n
 
 
