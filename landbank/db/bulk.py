@@ -56,23 +56,24 @@ def insert_frame(
     frame: pd.DataFrame,
     geom_column: str | None = None,
     progress: Callable[[int], None] | None = None,
+    staging: bool = False,
 ) -> int:
     """Inserts every row of ``frame`` (columns named as the table's) into ``table``.
 
     ``geom_column`` names a column of shapely geometries stored with SRID 4490, already
     checked (type, validity, SRID) by the caller. Calls ``progress(rows)`` after each
-    chunk. Returns the number of rows written.
+    chunk. ``staging``: a temporary table, no index juggling. Returns the row count.
     """
     if frame.empty:
         return 0
     if conn.dialect.name == "sqlite":
-        _insert_sqlite(conn, table, frame, geom_column, progress)
+        _insert_sqlite(conn, table, frame, geom_column, progress, staging)
     else:
-        _copy_postgres(conn, table, frame, geom_column, progress)
+        _copy_postgres(conn, table, frame, geom_column, progress, staging)
     return len(frame)
 
 
-def _insert_sqlite(conn, table, frame, geom_column, progress) -> None:
+def _insert_sqlite(conn, table, frame, geom_column, progress, staging=False) -> None:
     data = frame.copy()
     if geom_column:
         data[geom_column] = shapely.to_wkb(data[geom_column].to_numpy())
@@ -80,7 +81,7 @@ def _insert_sqlite(conn, table, frame, geom_column, progress) -> None:
     marks = ", ".join(f"GeomFromWKB(?, {SRID})" if c == geom_column else "?" for c in columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})'
-    large = geom_column and _is_bulk(conn, table, len(frame))
+    large = geom_column and not staging and _is_bulk(conn, table, len(frame))
     if large:
         saved = _suspend_spatial_triggers(conn, table, geom_column)
     cursor = conn.connection.driver_connection.cursor()
@@ -92,7 +93,7 @@ def _insert_sqlite(conn, table, frame, geom_column, progress) -> None:
         _restore_spatial_triggers(conn, table, geom_column, saved)
 
 
-def _copy_postgres(conn, table, frame, geom_column, progress) -> None:
+def _copy_postgres(conn, table, frame, geom_column, progress, staging=False) -> None:
     """COPY ... FROM STDIN in CSV, the CSV made by Arrow in one vectorised step."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -105,7 +106,7 @@ def _copy_postgres(conn, table, frame, geom_column, progress) -> None:
         data[geom_column] = np.array([b.hex() for b in ewkb], dtype=object)
     # Only a load into an empty table rebuilds its indexes afterwards: dropping them takes
     # a lock that would block every reader of a shared server until the commit.
-    empty = geom_column and _is_bulk(conn, table, len(frame), only_empty=True)
+    empty = geom_column and not staging and _is_bulk(conn, table, len(frame), only_empty=True)
     index_sql = _drop_indexes(conn, table) if empty else []
     columns = ", ".join(f'"{c}"' for c in data.columns)
     cursor = conn.connection.driver_connection.cursor()

@@ -11,7 +11,9 @@ def _same(old: pd.Series, new: pd.Series) -> np.ndarray:
     """Element-wise equality that treats two blanks as equal and floats to 1e-6."""
     o_na, n_na = old.isna().to_numpy(), new.isna().to_numpy()
     both = o_na & n_na
-    if old.dtype.kind == "f" or new.dtype.kind == "f":
+    if old.dtype.kind == "M" and new.dtype.kind == "M":
+        eq = old.to_numpy() == new.to_numpy()
+    elif old.dtype.kind == "f" or new.dtype.kind == "f":
         o = pd.to_numeric(old, errors="coerce").to_numpy(dtype=float)
         n = pd.to_numeric(new, errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):

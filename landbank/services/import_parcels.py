@@ -185,7 +185,12 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
     progress.stage("writing", total=len(new))
     if len(new):
         rows.insert_parcels(conn, new, by, now, reason, progress=progress.advance)
-    rows.update_parcels(conn, changed, fields, versions, now, parcels.has_geometry)
+    # write only what changed somewhere: the fields in the history, the geometry (and
+    # with it the area) only when a polygon moved
+    touched = set(events["field"]) if len(events) else set()
+    moved = "geometry" in touched
+    written = [f for f in fields if f in touched or (moved and f == "area_mu")]
+    rows.update_parcels(conn, changed, written, versions, now, moved)
     if len(events):
         rows.insert_events(conn, events)
 
