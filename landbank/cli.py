@@ -289,23 +289,220 @@ def parcels_list(
 @handled
 def parcels_show(
     code: Annotated[str, typer.Argument(help="Parcel code (地块编号).")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The parcel as the database knew it then (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show every stored field of one parcel."""
+    """Show every stored field of one parcel, its category, flags and reasons."""
     from landbank.domain.fields import label
-    from landbank.services.parcels import show_parcel
+    from landbank.services.parcels import parse_moment, show_as_of, show_parcel
 
-    record = show_parcel(state.db, code)
+    record = (
+        show_as_of(state.db, code, parse_moment(as_of)) if as_of else show_parcel(state.db, code)
+    )
     if as_json:
         print_json(record)
         return
     table = Table("field", "value", show_header=False)
     for key, value in record.items():
+        if key in ("reasons", "category_reasons"):
+            value = "\n".join(r.get(f"text_{state.lang}", "") for r in value or [])
+        elif key == "category":
+            value = f"{category_label(value, state.lang)} ({value})" + (
+                " [override]" if record.get("category_is_override") else ""
+            )
         table.add_row(
             f"{label(key, state.lang)} ({key})" if label(key, state.lang) != key else key,
             "" if value is None else str(value),
         )
     out.print(table)
+
+
+@parcels_app.command("set")
+@handled
+def parcels_set(
+    code: Annotated[str, typer.Argument(help="Parcel code (地块编号).")],
+    assignments: Annotated[
+        list[str],
+        typer.Argument(
+            help="FIELD=VALUE pairs, e.g. started_on=2025-03-01; category=ID overrides the "
+            "derived category (category=none clears it)."
+        ),
+    ],
+    by: Annotated[str, typer.Option(help="Who makes the change.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the history).")],
+    expect_version: Annotated[
+        int | None,
+        typer.Option(help="Refuse the change unless the parcel is still at this version."),
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="City profile name or TOML file.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Update fields of a parcel, re-classify it, keep every change in its history."""
+    from landbank.services.parcels import parse_assignments, set_fields
+
+    result = set_fields(
+        state.db,
+        code,
+        parse_assignments(assignments),
+        by=by,
+        reason=reason,
+        expect_version=expect_version,
+        profile=profile,
+    )
+    if as_json:
+        print_json(result)
+    elif not result["changed"]:
+        out.print(f"{code}: nothing changed (version {result['version']})")
+    else:
+        out.print(
+            f"{code}: {', '.join(result['changed'])} changed; now version "
+            f"{result['version']}, {category_label(result['category'], state.lang)}"
+        )
+
+
+@parcels_app.command("history")
+@handled
+def parcels_history(
+    code: Annotated[str, typer.Argument(help="Parcel code (地块编号).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Every change of a parcel: field, old, new, by, at, reason."""
+    from landbank.services.parcels import history
+
+    events = history(state.db, code)
+    if as_json:
+        print_json(events)
+        return
+    table = Table("at", "field", "old", "new", "by", "reason")
+    for e in events:
+        table.add_row(
+            e["at"][:19],
+            e["field"],
+            e["old_value"] or "",
+            e["new_value"] or "",
+            e["by"],
+            e["reason"] or "",
+        )
+    out.print(table)
+
+
+@app.command()
+@handled
+def classify(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date (default today).")] = None,
+    profile: Annotated[str | None, typer.Option(help="City profile name or TOML file.")] = None,
+    by: Annotated[str | None, typer.Option(help="Who runs it (default: the OS user).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Derive every parcel's five-unused category as of a date, with reasons."""
+    from landbank.services.classify import classify_all, parse_as_of
+
+    summary = classify_all(state.db, parse_as_of(as_of), profile, by=by or _os_user())
+    if as_json:
+        print_json({k: summary[k] for k in ("as_of", "profile", "by_category", "changed")})
+        return
+    districts = sorted({r["district"] or "—" for r in summary["by_district"]})
+    table = Table(
+        "category",
+        *districts,
+        "total",
+        title=f"as of {summary['as_of']} ({summary['profile']}): count / mu",
+    )
+    for cat, total in summary["by_category"].items():
+        cells = []
+        for d in districts:
+            hit = next(
+                (
+                    r
+                    for r in summary["by_district"]
+                    if (r["district"] or "—") == d and r["category"] == cat
+                ),
+                None,
+            )
+            cells.append(f"{hit['count']} / {hit['area_mu']:.0f}" if hit else "")
+        table.add_row(
+            category_label(cat, state.lang), *cells, f"{total['count']} / {total['area_mu']:.0f}"
+        )
+    out.print(table)
+    out.print(f"{summary['changed']} categories changed")
+
+
+@app.command()
+@handled
+def evaluate(
+    year: Annotated[
+        int | None, typer.Option(help="Year (default: the latest with figures).")
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="City profile name or TOML file.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per-mu evaluation: grades A–D (T: not rated) and the parcels below standard."""
+    from landbank.services.classify import evaluate as run
+
+    result = run(state.db, year, profile)
+    if as_json:
+        print_json(result)
+        return
+    grades = ", ".join(f"{g} {n}" for g, n in result["grades"].items())
+    out.print(f"{result['year']} ({result['profile']}): {result['rated']} firms; {grades}")
+    table = Table(
+        "code",
+        "name",
+        "grade",
+        "tax/mu",
+        "output/mu",
+        "invest/mu",
+        "below standard",
+        title="below standard",
+    )
+    for p in result["parcels"]:
+        if p["below_standard"]:
+            why = "; ".join(r[f"text_{state.lang}"] for r in p["reasons"])
+            table.add_row(
+                p["code"],
+                p["name"] or "",
+                p["grade"] or "",
+                _fmt(p["tax_wan_per_mu"]),
+                _fmt(p["output_wan_per_mu"]),
+                _fmt(p["investment_wan_per_mu"]),
+                why,
+            )
+    out.print(table)
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+@import_app.command("performance")
+@handled
+def import_performance_cmd(
+    file: Annotated[Path, typer.Argument(help=".csv or .xlsx: one row per parcel and year.")],
+    layer: Annotated[str | None, typer.Option(help="Sheet of an .xlsx.")] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option("--field", help="CANONICAL=SOURCE column mapping; repeatable."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import per-mu evaluation figures (tax, output, value added, energy, ...)."""
+    from landbank.services.performance import import_performance
+
+    result = import_performance(state.db, file, layer, field, dry_run=dry_run)
+    if as_json:
+        print_json(result)
+    else:
+        out.print(
+            f"{result['file']}: {result['rows']} rows for {result['years']}: "
+            f"{result['new']} new, {result['replaced']} replaced"
+        )
 
 
 @app.command()

@@ -20,12 +20,43 @@ def database_url(cli_value: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class Profile:
-    """A city's settings: name, jurisdiction and the thresholds later rules read."""
+    """A city's settings: name, jurisdiction, rule thresholds, admission standard,
+    grading, land-use crosswalk. A city's file is laid over the default profile."""
 
     name: str
     jurisdiction_bbox: tuple[float, float, float, float] | None = None
     gk_zone_3deg: int | None = None
     data: dict = field(default_factory=dict)
+
+    @property
+    def rules(self) -> dict:
+        return self.data.get("rules", {})
+
+    @property
+    def standard(self) -> dict:
+        return self.data.get("standard", {})
+
+    @property
+    def grading(self) -> dict:
+        return self.data.get("grading", {})
+
+    @property
+    def crosswalk(self) -> dict[str, str]:
+        return self.data.get("crosswalk", {})
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _shipped(name: str):
+    return resources.files("landbank.profiles") / f"{name}.toml"
 
 
 def load_profile(name_or_path: str | None = None) -> Profile:
@@ -40,7 +71,7 @@ def load_profile(name_or_path: str | None = None) -> Profile:
             raise InputError(f"profile {ref}: no such file; give a .toml path or a shipped name")
         text = path.read_text(encoding="utf-8")
     else:
-        shipped = resources.files("landbank.profiles") / f"{ref}.toml"
+        shipped = _shipped(ref)
         if not shipped.is_file():
             names = sorted(
                 p.name.removesuffix(".toml")
@@ -53,6 +84,8 @@ def load_profile(name_or_path: str | None = None) -> Profile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"profile {ref}: not valid TOML ({exc}); fix the file") from None
+    if ref != "default":
+        data = _merge(tomllib.loads(_shipped("default").read_text(encoding="utf-8")), data)
     juris = data.get("jurisdiction", {})
     bbox = juris.get("bbox")
     if bbox is not None and not (

@@ -276,11 +276,22 @@ def _attributes(rng, f: pd.DataFrame, area: np.ndarray, ref: dt.date) -> None:
     operating = np.where(operating > ref64, ref64 - 1, operating)
     stopped = np.full(n, nat, dtype="datetime64[D]")
     stop_unc = is_unc & (rng.random(n) < 0.7)
-    stopped[stop_unc] = ref64 - _days(rng, n, 0.5, 2.5)[stop_unc]
+    stopped[stop_unc] = ref64 - _days(rng, n, 1.05, 2.5)[stop_unc]
     stopped = np.maximum(stopped, started)  # NaT stays NaT
     stopped[~stop_unc] = nat
     # built, not operating: completed long enough ago for the 24-month rule to fire
-    completed[is_bno] = np.minimum(completed[is_bno], ref64 - _days(rng, n, 1.0, 3.5)[is_bno])
+    completed[is_bno] = np.minimum(completed[is_bno], ref64 - _days(rng, n, 2.1, 4.0)[is_bno])
+    # unfinished without a stop: past the agreed completion date
+    late = is_unc & ~stop_unc
+    agreed_completion[late] = ref64 - _days(rng, n, 0.1, 1.5)[late]
+    # keep the story in order: a start precedes completion by months
+    built = ~np.isnat(completed)
+    started[built] = np.minimum(started[built], completed[built] - 180)
+    supplied_ok = ~np.isnat(supplied) & ~np.isnat(started)
+    supplied[supplied_ok] = np.minimum(supplied[supplied_ok], started[supplied_ok] - 30)
+    approved_ok = ~np.isnat(approved) & ~np.isnat(supplied)
+    approved[approved_ok] = np.minimum(approved[approved_ok], supplied[approved_ok] - 30)
+    stopped = np.where(np.isnat(stopped), stopped, np.maximum(stopped, started))
 
     price_per_mu = rng.uniform(15, 45, n)
     total_inv = area * rng.uniform(250, 650, n)
@@ -318,6 +329,18 @@ def _attributes(rng, f: pd.DataFrame, area: np.ndarray, ref: dt.date) -> None:
     plot_ratio = np.where(cats == "compliant", rng.uniform(1.2, 2.2, n), rng.uniform(0.5, 1.6, n))
     f["floor_area_m2"] = np.where(
         share > 0, np.round(area * 666.667 * plot_ratio * share, 0), np.nan
+    )
+    coverage = np.where(cats == "compliant", rng.uniform(0.35, 0.6, n), rng.uniform(0.2, 0.5, n))
+    f["footprint_m2"] = np.where(share > 0, np.round(area * 666.667 * coverage * share, 0), np.nan)
+    contracted = rng.random(n) < 0.4  # newer contracts carry intensity and per-mu targets
+    f["plot_ratio_min"] = np.where(contracted & ~is_ans, 1.0, np.nan)
+    f["building_coverage_min"] = np.where(contracted & ~is_ans, 0.30, np.nan)
+    f["target_tax_wan_per_mu"] = np.where(contracted & ~is_ans, rng.choice([20, 25, 30], n), np.nan)
+    f["target_output_wan_per_mu"] = np.where(
+        contracted & ~is_ans, rng.choice([300, 400, 500], n), np.nan
+    )
+    f["target_investment_wan_per_mu"] = np.where(
+        contracted & ~is_ans, rng.choice([250, 300, 350], n), np.nan
     )
     cause = np.where(rng.random(n) < 0.3, "government", "enterprise")
     f["cause"] = np.where(is_snu | stop_unc, cause, None)

@@ -61,9 +61,17 @@ class Parcel(Base):
     land_price_wan: Mapped[float | None] = mapped_column(Float)
     floor_area_m2: Mapped[float | None] = mapped_column(Float)
     cause: Mapped[str | None] = mapped_column(String(16))
+    footprint_m2: Mapped[float | None] = mapped_column(Float)
+    plot_ratio_min: Mapped[float | None] = mapped_column(Float)
+    building_coverage_min: Mapped[float | None] = mapped_column(Float)
+    target_tax_wan_per_mu: Mapped[float | None] = mapped_column(Float)
+    target_output_wan_per_mu: Mapped[float | None] = mapped_column(Float)
+    target_investment_wan_per_mu: Mapped[float | None] = mapped_column(Float)
     category: Mapped[str | None] = mapped_column(String(32), index=True)
     category_reasons: Mapped[str | None] = mapped_column(Text)  # JSON list
     category_override: Mapped[str | None] = mapped_column(String(32))
+    category_flags: Mapped[str | None] = mapped_column(Text)  # JSON list
+    classified_as_of: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     parent_code: Mapped[str | None] = mapped_column(String(64))
     retired: Mapped[bool] = mapped_column(

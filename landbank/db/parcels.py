@@ -65,9 +65,8 @@ def load_parcels(
         frame["geometry"] = shapely.from_wkb(wkb.to_numpy(dtype=object))
     for name in DATE_FIELDS:
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
-    frame["category_reasons"] = frame["category_reasons"].map(
-        lambda v: json.loads(v) if isinstance(v, str) else []
-    )
+    for column in ("category_reasons", "category_flags"):
+        frame[column] = frame[column].map(lambda v: json.loads(v) if isinstance(v, str) else [])
     return frame
 
 
@@ -106,13 +105,15 @@ def update_parcels(
     conn: Connection,
     frame: pd.DataFrame,
     fields: list[str],
-    versions: dict,
+    versions: dict | None,
     now,
-    with_geometry: bool,
+    with_geometry: bool = False,
+    bump: bool = True,
 ) -> int:
     """Writes ``fields`` (and the geometry, with ``with_geometry``) of existing parcels,
-    matched by code and by the version they had when read (``versions``: code → version),
-    one version up. A parcel changed meanwhile by someone else is a ConflictError.
+    matched by code and, given ``versions`` (code → version when read), by that version:
+    a parcel changed meanwhile by someone else is a ConflictError. ``bump`` puts the
+    version one up (not for derived fields such as the category).
 
     The new values go to a temporary table in bulk, then one set-based UPDATE ... FROM
     writes them (row-by-row UPDATEs take seconds per ten thousand parcels).
@@ -130,19 +131,21 @@ def update_parcels(
         f"expected INTEGER NOT NULL, {', '.join(columns)})"
     )
     staged = frame[["code", *fields]].copy()
-    staged.insert(1, "expected", [versions[c] for c in frame["code"]])
+    staged.insert(1, "expected", [versions[c] for c in frame["code"]] if versions else 0)
     if with_geometry:
         staged["geom"] = frame["geometry"].to_numpy()
     insert_frame(
         conn, "_parcel_update", staged, geom_column="geom" if with_geometry else None, staging=True
     )
     sets = [f"{c} = u.{c}" for c in fields] + (["geom = u.geom"] if with_geometry else [])
+    if bump:
+        sets.append("version = parcel.version + 1")
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
+    check = " AND parcel.version = u.expected" if versions is not None else ""
     written = conn.execute(
         text(
-            f"UPDATE parcel SET {', '.join(sets)}, version = parcel.version + 1, "
-            "updated_at = :now FROM _parcel_update AS u "
-            "WHERE parcel.code = u.code AND parcel.version = u.expected"
+            f"UPDATE parcel SET {', '.join(sets)}, updated_at = :now "
+            f"FROM _parcel_update AS u WHERE parcel.code = u.code{check}"
         ),
         {"now": stamp},
     ).rowcount
@@ -170,3 +173,24 @@ def as_text(value) -> str | None:
     if isinstance(value, float):
         return repr(round(value, 6))
     return str(value)
+
+
+def load_events(conn: Connection, code: str) -> list[dict]:
+    """A parcel's history, oldest first, as dicts (``at`` as ISO text)."""
+    E = ParcelEvent.__table__
+    result = conn.execute(
+        select(E.c.field, E.c.old_value, E.c.new_value, E.c.by, E.c.at, E.c.reason)
+        .where(E.c.parcel_code == code)
+        .order_by(E.c.at, E.c.id)
+    )
+    return [
+        {
+            "field": f,
+            "old_value": o,
+            "new_value": n,
+            "by": b,
+            "at": pd.Timestamp(a).isoformat() if a is not None else None,
+            "reason": r,
+        }
+        for f, o, n, b, a, r in result
+    ]

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from landbank.domain.categories import category_label
+from landbank.services.classify import classify_all, evaluate
 from landbank.services.database import init_db
 from landbank.services.import_parcels import import_parcels, read_options
+from landbank.services.performance import import_performance
+from landbank.synth import REFERENCE
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data"
 
@@ -39,5 +45,27 @@ def run_demo(db_url: str, progress=None) -> list[str]:
         for row in summary.by_district:
             lines.append(f"  {row['district']}: {row['count']} parcels, {row['area_mu']:.1f} mu")
         lines += [f"  warning: {w}" for w in summary.warnings]
-    lines.append("next: landbank parcels list; landbank export parcels.xlsx")
+    perf = folder / "performance" / "zaozhuang_performance_2025.xlsx"
+    figures = import_performance(db_url, perf)
+    lines.append(
+        f"{perf.relative_to(folder.parent)} → {figures['new']} new, "
+        f"{figures['replaced']} replaced rows of per-mu figures"
+    )
+    # the sample's dates are drawn relative to this day: classify as of it, reproducibly
+    summary = classify_all(db_url, pd.Timestamp(REFERENCE), "zaozhuang", by="demo")
+    lines.append(
+        f"classified as of {summary['as_of']} ({summary['profile']}), "
+        f"{summary['changed']} categories changed:"
+    )
+    for cat, n in summary["by_category"].items():
+        lines.append(f"  {category_label(cat)} {cat}: {n['count']} parcels, {n['area_mu']:.1f} mu")
+    graded = evaluate(db_url, 2025, "zaozhuang")
+    lines.append(
+        f"per-mu evaluation 2025: {graded['grades']}, "
+        f"{len(graded['below_standard'])} below standard"
+    )
+    lines.append(
+        "next: landbank parcels list --category supplied_not_used; "
+        "landbank parcels show CODE; landbank export 台账.xlsx"
+    )
     return lines

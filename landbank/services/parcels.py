@@ -10,7 +10,9 @@ import pandas as pd
 from landbank.db import parcels as rows
 from landbank.domain.categories import CATEGORIES
 from landbank.domain.dates import iso_value
-from landbank.errors import InputError, NotFoundError
+from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS
+from landbank.errors import ConflictError, InputError, NotFoundError
+from landbank.io import values
 from landbank.services.database import open_db
 
 LIST_COLUMNS = ["code", "name", "district", "park", "land_use", "area_mu", "category"]
@@ -50,6 +52,9 @@ def show_parcel(db_url: str, code: str) -> dict:
     record["centroid"] = [round(geom.centroid.x, 7), round(geom.centroid.y, 7)]
     record["bounds"] = [round(v, 7) for v in geom.bounds]
     record.pop("id", None)
+    record["flags"] = record["category_flags"]
+    record["reasons"] = record["category_reasons"]
+    record["category_is_override"] = record["category_override"] is not None
     return _jsonable(record)
 
 
@@ -66,3 +71,214 @@ def _jsonable(record: dict) -> dict:
             v = None
         out[k] = v
     return out
+
+
+def _single_value(field: str, text: str):
+    """One FIELD=VALUE as the stored type; InputError with the fix when it is not."""
+    f = FIELD_BY_NAME[field]
+    series = pd.Series([text if text != "" else None], dtype=object)
+    where, label = "parcels set", lambda _i: "value"
+    if f.kind == "date":
+        return values.parse_dates(series, where, label, field).iloc[0]
+    if f.kind == "number":
+        return values.parse_numbers(series, where, label, field).iloc[0]
+    if f.kind == "cause":
+        return values.parse_cause(series, where, label, field).iloc[0]
+    return values.parse_text(series).iloc[0]
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, str]:
+    """``FIELD=VALUE`` strings into a dict; the fields must be editable."""
+    editable = {f.name for f in PARCEL_FIELDS if f.name != "code"} | {"category"}
+    out = {}
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        field = field.strip()
+        if not sep or not field:
+            raise InputError(f"{pair!r}: write FIELD=VALUE, e.g. started_on=2025-03-01")
+        if field not in editable:
+            raise InputError(f"{field!r} cannot be set; fields: {', '.join(sorted(editable))}")
+        out[field] = value.strip()
+    if not out:
+        raise InputError("nothing to set; give FIELD=VALUE pairs")
+    return out
+
+
+def set_fields(
+    db_url: str,
+    code: str,
+    assignments: dict[str, str],
+    by: str,
+    reason: str,
+    expect_version: int | None = None,
+    profile: str | None = None,
+    as_of: pd.Timestamp | None = None,
+) -> dict:
+    """Updates fields of one parcel, re-classifies it and writes one event per changed
+    field, in one transaction. ``category=ID`` sets a manual override (``category=`` or
+    ``category=none`` clears it). A stale ``expect_version``: ConflictError."""
+    from landbank.config import load_profile
+    from landbank.services.classify import derive
+
+    if not by.strip() or not reason.strip():
+        raise InputError("--by and --reason are required: say who changes what, and why")
+    if len(by) > 128:
+        raise InputError("--by: at most 128 characters")
+    typed = {}
+    for field, text in assignments.items():
+        if field == "category":
+            value = None if text.lower() in ("", "none", "auto") else text
+            if value is not None and value not in CATEGORIES:
+                raise InputError(
+                    f"category={text}: use one of {', '.join(CATEGORIES)}, or "
+                    "none to clear the override"
+                )
+            typed["category_override"] = value
+        else:
+            typed[field] = _single_value(field, text)
+    prof = load_profile(profile)
+    now = dt.datetime.now(dt.UTC)
+    engine = open_db(db_url)
+    try:
+        with engine.begin() as conn:
+            frame = rows.load_parcels(conn, codes=[code], with_geometry=False, include_retired=True)
+            if frame.empty:
+                raise NotFoundError(
+                    f"parcel {code!r} is not in the database; see landbank parcels list"
+                )
+            current = int(frame["version"].iloc[0])
+            if expect_version is not None and expect_version != current:
+                raise ConflictError(
+                    f"conflict: parcel {code} is at version {current}, you "
+                    f"expected {expect_version}; nothing was written"
+                )
+            before = frame.copy()
+            for field, value in typed.items():
+                frame[field] = pd.Series(
+                    [value], dtype=frame[field].dtype if field in DATE_FIELDS else object
+                )
+                if field in DATE_FIELDS:
+                    frame[field] = pd.to_datetime(frame[field]).astype("datetime64[s]")
+            changed = [f for f in typed if not _equal(before[f].iloc[0], frame[f].iloc[0])]
+            events = [
+                (f, rows.as_text(before[f].iloc[0]), rows.as_text(frame[f].iloc[0]))
+                for f in changed
+            ]
+            # the field events first: an override's reason is read back from them
+            _record(conn, code, events, by, reason, now)
+            # re-classified as of the date the inventory was last classified (else today)
+            last = frame["classified_as_of"].iloc[0]
+            when = as_of or (
+                pd.Timestamp(last) if pd.notna(last) else pd.Timestamp(dt.date.today())
+            )
+            derived = derive(conn, frame, when, prof)
+            new_category = derived["category"].iloc[0]
+            moved = not _equal(before["category"].iloc[0], new_category)
+            if moved:
+                _record(
+                    conn,
+                    code,
+                    [("category", before["category"].iloc[0], new_category)],
+                    by,
+                    reason,
+                    now,
+                )
+            if not changed and not moved:
+                return {"code": code, "version": current, "changed": [], "category": new_category}
+            derived_columns = ["category", "category_reasons", "category_flags", "classified_as_of"]
+            update = frame[["code", *changed]].copy()
+            for col in derived_columns:
+                update[col] = derived[col].to_numpy()
+            rows.update_parcels(
+                conn, update, [*changed, *derived_columns], {code: current}, now, bump=bool(changed)
+            )
+            return {
+                "code": code,
+                "version": current + (1 if changed else 0),
+                "changed": [*changed, *(["category"] if moved else [])],
+                "category": new_category,
+            }
+    finally:
+        engine.dispose()
+
+
+def _record(conn, code: str, events: list[tuple], by: str, reason: str, now) -> None:
+    if not events:
+        return
+    history = pd.DataFrame(events, columns=["field", "old_value", "new_value"])
+    history.insert(0, "parcel_code", code)
+    history["by"], history["reason"] = by, reason
+    history["at"] = pd.Series([now] * len(history), dtype="datetime64[us, UTC]")
+    rows.insert_events(conn, history)
+
+
+def _equal(a, b) -> bool:
+    a_na, b_na = a is None or bool(pd.isna(a)), b is None or bool(pd.isna(b))
+    if a_na or b_na:
+        return a_na and b_na
+    if isinstance(a, float) or isinstance(b, float):
+        return abs(float(a) - float(b)) <= 1e-9
+    return a == b
+
+
+def history(db_url: str, code: str) -> list[dict]:
+    """Every event of a parcel, oldest first: field, old, new, by, at, reason."""
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            events = rows.load_events(conn, code)
+    finally:
+        engine.dispose()
+    if not events:
+        raise NotFoundError(f"parcel {code!r} has no history; is the code right?")
+    return events
+
+
+def show_as_of(db_url: str, code: str, when: dt.datetime) -> dict:
+    """The parcel as the database knew it at ``when``: today's record with every later
+    event undone (each event holds the old value)."""
+    record = show_parcel(db_url, code)
+    events = history(db_url, code)
+    moments = [pd.Timestamp(e["at"]) for e in events]
+    when = pd.Timestamp(when)
+    if when.tzinfo is None:
+        when = when.tz_localize("UTC")
+    created = [m for e, m in zip(events, moments, strict=True) if e["field"] == "created"]
+    if created and when < _utc(created[0]):
+        raise NotFoundError(
+            f"parcel {code!r} did not exist yet at {when.isoformat()}; it was created {created[0]}"
+        )
+    for event, moment in reversed(list(zip(events, moments, strict=True))):
+        if _utc(moment) <= when or event["field"] == "created":
+            continue
+        if event["field"] == "geometry":
+            import shapely
+
+            geom = shapely.from_wkt(event["old_value"])
+            record["centroid"] = [round(geom.centroid.x, 7), round(geom.centroid.y, 7)]
+            record["bounds"] = [round(v, 7) for v in geom.bounds]
+        else:
+            record[event["field"]] = event["old_value"]
+    record["as_of"] = when.isoformat()
+    return record
+
+
+def _utc(moment) -> pd.Timestamp:
+    moment = pd.Timestamp(moment)
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """``--as-of`` for history: a date (end of that day) or a date and time, UTC."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return dt.datetime.fromisoformat(value).replace(
+                hour=23, minute=59, second=59, tzinfo=dt.UTC
+            )
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f'--as-of "{text}" is not a date or time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM'
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -1,0 +1,37 @@
+"""Per-year performance rows (亩均效益评价 figures) in and out."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, delete, select, tuple_
+
+from landbank.db.bulk import insert_frame
+from landbank.db.models import Performance
+
+T = Performance.__table__
+COLUMNS = [c.name for c in T.c if c.name not in ("id",)]
+
+
+def load_performance(conn: Connection, years: list[int] | None = None) -> pd.DataFrame:
+    """Returns performance rows (all, or of ``years``) with ``code`` for parcel_code."""
+    stmt = select(*[T.c[c] for c in COLUMNS])
+    if years is not None:
+        stmt = stmt.where(T.c.year.in_(years))
+    result = conn.execute(stmt)
+    frame = pd.DataFrame.from_records([tuple(r) for r in result], columns=COLUMNS)
+    return frame.rename(columns={"parcel_code": "code"})
+
+
+def replace_performance(conn: Connection, frame: pd.DataFrame) -> tuple[int, int]:
+    """Writes rows (``code``, ``year``, figures), replacing rows of the same parcel and
+    year. Returns (new, replaced)."""
+    keys = list(zip(frame["code"], frame["year"].astype(int), strict=True))
+    replaced = 0
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        replaced += conn.execute(
+            delete(T).where(tuple_(T.c.parcel_code, T.c.year).in_(chunk))
+        ).rowcount
+    data = frame.rename(columns={"code": "parcel_code"})[COLUMNS]
+    insert_frame(conn, "performance", data)
+    return len(frame) - replaced, replaced

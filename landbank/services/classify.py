@@ -1,0 +1,255 @@
+"""``landbank classify`` and ``landbank evaluate``: the five categories and the per-mu
+grades of every parcel, written back in one transaction with history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from landbank.config import Profile, load_profile
+from landbank.db import parcels as rows
+from landbank.db.models import ParcelEvent
+from landbank.db.performance import load_performance
+from landbank.domain.categories import CATEGORIES
+from landbank.domain.classify import Rules, classify
+from landbank.domain.efficiency import grade, indicators, per_mu
+from landbank.errors import InputError
+from landbank.services.database import open_db
+
+DERIVED = ["category", "category_reasons", "category_flags", "classified_as_of"]
+
+
+def parse_as_of(text: str | None, today: dt.date | None = None) -> pd.Timestamp:
+    """``--as-of`` as a date (default: today); InputError for anything else."""
+    if text is None:
+        return pd.Timestamp(today or dt.date.today())
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(text.strip()))
+    except ValueError:
+        raise InputError(f'--as-of "{text}" is not a date; write YYYY-MM-DD') from None
+
+
+def evaluated(conn: Connection, parcels: pd.DataFrame, year: int, profile: Profile) -> pd.DataFrame:
+    """Parcels joined with their latest figures up to ``year``: per-mu figures,
+    intensity, score and grade (graded among the firms with figures for that year)."""
+    perf = load_performance(conn)
+    perf = perf[perf["year"] <= year]
+    latest = perf.sort_values("year").drop_duplicates("code", keep="last")
+    frame = parcels.merge(latest, on="code", how="left", suffixes=("", "_perf"))
+    frame = per_mu(frame)
+    operating = pd.to_datetime(frame["operating_on"])
+    frame["years_operating"] = (
+        (year + 1)
+        - operating.dt.year
+        - 1
+        + ((operating.dt.month == 1) & (operating.dt.day == 1)).astype(float)
+    )
+    this_year = frame["year"].eq(year).to_numpy()
+    frame["score"] = np.nan
+    frame["grade"] = None
+    if this_year.any():
+        last = perf[perf["year"] == year - 1].merge(parcels[["code", "area_mu"]], on="code")
+        factor = float(profile.grading.get("benchmark_factor", 2.0))
+        bench = indicators(last).mean() * factor if len(last) else None
+        graded = grade(frame[this_year], profile.grading, bench)
+        frame.loc[this_year, "score"] = graded["score"].to_numpy()
+        frame.loc[this_year, "grade"] = graded["grade"].to_numpy()
+    return frame
+
+
+def _override_reasons(conn: Connection, codes: list[str]) -> dict[str, dict]:
+    """The latest override event of each overridden parcel, as a reason."""
+    if not codes:
+        return {}
+    E = ParcelEvent.__table__
+    result = conn.execute(
+        select(E.c.parcel_code, E.c.new_value, E.c.by, E.c.at, E.c.reason)
+        .where(E.c.parcel_code.in_(codes), E.c.field == "category_override")
+        .order_by(E.c.id)
+    ).all()
+    out = {}
+    for code, value, by, at, reason in result:
+        when = str(at)[:10]
+        out[code] = {
+            "rule": "override",
+            "text_zh": f"人工认定为{CATEGORIES.get(value, {}).get('zh', value)}"
+            f"（{by}，{when}）：{reason or ''}",
+            "text_en": f"manual override to {value} by {by} on {when}: {reason or ''}",
+        }
+    return out
+
+
+def derive(
+    conn: Connection, parcels: pd.DataFrame, as_of: pd.Timestamp, profile: Profile
+) -> pd.DataFrame:
+    """The derived columns (category, reasons, flags, as-of) of ``parcels``, overrides
+    applied, plus the flag columns and ``idle_fee_wan``."""
+    frame = evaluated(conn, parcels, as_of.year, profile)
+    result = classify(frame, as_of, Rules.from_profile(profile.rules), profile.standard)
+    result.index = parcels.index
+    override = parcels["category_override"]
+    overridden = override.notna()
+    result["derived_category"] = result["category"]
+    result.loc[overridden, "category"] = override[overridden]
+    reasons = _override_reasons(conn, parcels.loc[overridden, "code"].tolist())
+    for i in np.flatnonzero(overridden.to_numpy()):
+        code = parcels["code"].iloc[i]
+        extra = json.dumps(
+            reasons.get(
+                code, {"rule": "override", "text_zh": "人工认定", "text_en": "manual override"}
+            ),
+            ensure_ascii=False,
+        )
+        current = result["reasons"].iloc[i]
+        result.iloc[i, result.columns.get_loc("reasons")] = (
+            "[" + extra + (", " + current[1:] if current != "[]" else "]")
+        )
+    result["category_reasons"] = result["reasons"]
+    result["category_flags"] = result["flags"]
+    result["classified_as_of"] = as_of.normalize()
+    result["grade"] = frame["grade"].to_numpy()
+    return result
+
+
+def classify_all(
+    db_url: str, as_of: pd.Timestamp, profile: str | None = None, by: str = "landbank"
+) -> dict:
+    """Classifies every current parcel as of ``as_of`` in one transaction; each changed
+    category is a ``parcel_event``. Returns the summary of ``landbank classify``."""
+    prof = load_profile(profile)
+    now = dt.datetime.now(dt.UTC)
+    engine = open_db(db_url)
+    try:
+        with engine.begin() as conn:
+            parcels = rows.load_parcels(conn, with_geometry=False)
+            if parcels.empty:
+                return _summary(parcels, as_of, prof, 0)
+            result = derive(conn, parcels, as_of, prof)
+            old = parcels["category"].astype(object)
+            new = result["category"].astype(object)
+            changed = (old.fillna("") != new).to_numpy()
+            update = parcels[["code"]].copy()
+            for col in DERIVED:
+                update[col] = result[col].to_numpy()
+            rows.update_parcels(conn, update, DERIVED, None, now, bump=False)
+            if changed.any():
+                events = pd.DataFrame(
+                    {
+                        "parcel_code": parcels["code"][changed].to_numpy(),
+                        "field": "category",
+                        "old_value": old[changed].to_numpy(),
+                        "new_value": new[changed].to_numpy(),
+                        "by": by,
+                        "reason": f"classify as of {as_of.date()} ({prof.name})",
+                    }
+                )
+                events["at"] = pd.Series([now] * len(events), dtype="datetime64[us, UTC]")
+                rows.insert_events(conn, events)
+            parcels["category"] = new.to_numpy()
+            return _summary(parcels, as_of, prof, int(changed.sum()))
+    finally:
+        engine.dispose()
+
+
+def _summary(parcels: pd.DataFrame, as_of, prof: Profile, changed: int) -> dict:
+    by_category = {c: {"count": 0, "area_mu": 0.0} for c in CATEGORIES}
+    table = []
+    if len(parcels):
+        g = parcels.groupby("category")["area_mu"].agg(["count", "sum"])
+        for cat, r in g.iterrows():
+            by_category[cat] = {"count": int(r["count"]), "area_mu": round(float(r["sum"]), 2)}
+        d = (
+            parcels.assign(district=parcels["district"].fillna(""))
+            .groupby(["district", "category"])["area_mu"]
+            .agg(["count", "sum"])
+            .reset_index()
+        )
+        table = [
+            {
+                "district": r.district or None,
+                "category": r.category,
+                "count": int(r["count"]),
+                "area_mu": round(float(r["sum"]), 2),
+            }
+            for _, r in d.iterrows()
+        ]
+    return {
+        "as_of": str(pd.Timestamp(as_of).date()),
+        "profile": prof.name,
+        "by_category": by_category,
+        "changed": changed,
+        "by_district": table,
+    }
+
+
+def evaluate(db_url: str, year: int | None = None, profile: str | None = None) -> dict:
+    """Per-mu figures and A–D grades for ``year`` (default: the latest with figures),
+    and the parcels below their contract targets or the admission standard."""
+    prof = load_profile(profile)
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            years = sorted(set(load_performance(conn)["year"].tolist()))
+            if not years:
+                raise InputError(
+                    "no performance figures; import them first with "
+                    "landbank import performance FILE"
+                )
+            year = year or years[-1]
+            if year not in years:
+                raise InputError(
+                    f"--year {year}: no figures; years with figures: {', '.join(map(str, years))}"
+                )
+            parcels = rows.load_parcels(conn, with_geometry=False)
+            frame = evaluated(conn, parcels, year, prof)
+            result = classify(
+                frame,
+                pd.Timestamp(year=year, month=12, day=31),
+                Rules.from_profile(prof.rules),
+                prof.standard,
+            )
+    finally:
+        engine.dispose()
+    rated = frame["year"].eq(year)
+    out = []
+    for i in np.flatnonzero(rated.to_numpy()):
+        r = frame.iloc[i]
+        out.append(
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "district": r["district"],
+                "park": r["park"],
+                "grade": r["grade"],
+                "score": _f(r["score"]),
+                "tax_wan_per_mu": _f(r["tax_wan_per_mu"]),
+                "output_wan_per_mu": _f(r["output_wan_per_mu"]),
+                "value_added_wan_per_mu": _f(r["value_added_wan_per_mu"]),
+                "investment_wan_per_mu": _f(r["investment_wan_per_mu"]),
+                "plot_ratio": _f(r["plot_ratio"]),
+                "building_coverage": _f(r["building_coverage"]),
+                "below_standard": bool(result["is_below_standard"].iloc[i]),
+                "reasons": [
+                    x
+                    for x in json.loads(result["reasons"].iloc[i])
+                    if x["rule"] == "below_standard"
+                ],
+            }
+        )
+    grades = pd.Series([r["grade"] for r in out]).value_counts().to_dict()
+    return {
+        "year": year,
+        "profile": prof.name,
+        "rated": len(out),
+        "grades": {g: int(grades.get(g, 0)) for g in ("A", "B", "C", "D", "T")},
+        "below_standard": [r["code"] for r in out if r["below_standard"]],
+        "parcels": out,
+    }
+
+
+def _f(value) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 4)
