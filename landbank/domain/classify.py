@@ -11,7 +11,7 @@ measures, ``cause``, and, for parcels in production, the per-mu figures of
 
 from __future__ import annotations
 
-import json
+import string
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -70,53 +70,66 @@ def whole_months(start: pd.Series, end: pd.Timestamp) -> pd.Series:
     return months - (start.dt.day > end.day).astype(float)
 
 
-def _iso(dates: pd.Series) -> pd.Series:
-    """Dates as YYYY-MM-DD text, "?" where unknown."""
-    days = dates.to_numpy(dtype="datetime64[D]")
-    text = days.astype(str).astype(object)
-    text[np.isnat(days)] = "?"
-    return pd.Series(text, index=dates.index, dtype=object)
+class D:
+    """A date column shown as YYYY-MM-DD in a reason ("?" where unknown)."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype="datetime64[D]")
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        v = self.values[rows]
+        text = np.datetime_as_string(v).astype(object)
+        text[np.isnat(v)] = "?"
+        return text
 
 
-def _num(values: pd.Series, digits: int = 1) -> pd.Series:
-    """Numbers as text with ``digits`` decimals, "?" where unknown."""
-    arr = np.asarray(values, dtype=float)
-    text = np.char.mod(f"%.{digits}f", np.nan_to_num(arr)).astype(object)
-    text[np.isnan(arr)] = "?"
-    return pd.Series(text, index=values.index, dtype=object)
+class N:
+    """A number column shown with ``digits`` decimals in a reason ("?" where unknown)."""
+
+    def __init__(self, values, digits: int = 1):
+        self.values = np.asarray(values, dtype=float)
+        self.digits = digits
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        d = self.digits
+        return np.array([f"{x:.{d}f}" if x == x else "?" for x in self.values[rows]], dtype=object)
 
 
 class _Reasons:
-    """Collects reason fragments per rule, as JSON text built column-wise."""
+    """Collects each parcel's reasons as JSON text, built only for the parcels a rule
+    fires on: a template's literal parts and its fields are joined column-wise."""
 
-    def __init__(self, index: pd.Index):
-        self.index = index
-        self.parts: list[pd.Series] = []
+    def __init__(self, n: int):
+        self.acc = np.full(n, "", dtype=object)
 
-    def add(self, mask: pd.Series, rule: str, zh: pd.Series | str, en: pd.Series | str) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
+    @staticmethod
+    def _render(template: str, fields: dict, rows: np.ndarray) -> np.ndarray | str:
+        out: np.ndarray | str = ""
+        for literal, name, _spec, _conv in string.Formatter().parse(template):
+            out = out + literal
+            if name is not None:
+                out = out + fields[name].take(rows)
+        return out
+
+    def add(self, mask, rule: str, zh: str, en: str, **fields) -> None:
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not len(rows):
             return
-        zh = zh if isinstance(zh, pd.Series) else pd.Series(zh, index=self.index)
-        en = en if isinstance(en, pd.Series) else pd.Series(en, index=self.index)
-        text = (
+        # templates and fields (dates, numbers) hold no quote or backslash: no escaping
+        frag = (
             '{"rule": "'
             + rule
-            + '", "text_zh": '
-            + zh[mask].map(json.dumps)
-            + ', "text_en": '
-            + en[mask].map(json.dumps)
-            + "}"
+            + '", "text_zh": "'
+            + self._render(zh, fields, rows)
+            + '", "text_en": "'
+            + self._render(en, fields, rows)
+            + '"}'
         )
-        self.parts.append(text.reindex(self.index))
+        current = self.acc[rows]
+        self.acc[rows] = np.where(current == "", frag, current + ", " + frag)
 
-    def json(self) -> pd.Series:
-        out = pd.Series("", index=self.index, dtype=object)
-        for part in self.parts:
-            has = part.notna()
-            sep = np.where(out[has] == "", "", ", ")
-            out[has] = out[has] + sep + part[has]
-        return "[" + out + "]"
+    def json(self) -> np.ndarray:
+        return "[" + self.acc + "]"
 
 
 def classify(
@@ -132,89 +145,82 @@ def classify(
         d = pd.to_datetime(f[col]) if col in f else pd.Series(pd.NaT, index=idx)
         return d.where(d <= as_of)
 
+    def column(name: str) -> pd.Series:
+        return f[name].astype(float) if name in f else pd.Series(np.nan, index=idx)
+
     approved, supplied = happened("approved_on"), happened("supplied_on")
     started, completed = happened("started_on"), happened("completed_on")
     operating, stopped = happened("operating_on"), happened("stopped_on")
     agreed_start = pd.to_datetime(f["agreed_start_on"])
     agreed_completion = pd.to_datetime(f["agreed_completion_on"])
-    completed = completed.fillna(operating.where(operating.notna()))  # producing ⇒ built
+    completed = completed.fillna(operating)  # in production means built
     cause = f["cause"].astype(object) if "cause" in f else pd.Series(None, index=idx)
     enterprise, government = cause.eq("enterprise"), cause.eq("government")
     undetermined = cause.isna()
 
     out = pd.DataFrame(index=idx)
     out["category"] = "compliant"
-    for flag in FLAGS:
-        out[f"is_{flag}"] = False
     out["idle_fee_wan"] = np.nan
-    why = _Reasons(idx)
+    why = _Reasons(len(f))
 
-    # 1. approved, not supplied (批而未供); lapses after 2 years (national)
+    # 1. approved, not supplied (批而未供); the approval lapses after 2 years (national)
     ans = approved.notna() & supplied.isna()
     out.loc[ans, "category"] = "approved_not_supplied"
     why.add(
         ans,
         "approved_not_supplied",
-        "批准于" + _iso(approved) + "，尚未供地",
-        "approved " + _iso(approved) + ", not supplied",
+        "批准于{a}，尚未供地",
+        "approved {a}, not supplied",
+        a=D(approved),
     )
-    lapsed = ans & (as_of >= add_years(approved, rules.approval_lapse_years))
-    out["is_approval_lapsed"] = lapsed
+    years = rules.approval_lapse_years
+    lapsed = ans & (as_of >= add_years(approved, years))
     why.add(
         lapsed,
         "approval_lapsed",
-        f"批准后满{rules.approval_lapse_years}年未供地：批文失效，应撤回或核减",
-        f"not supplied {rules.approval_lapse_years} years after approval: approval lapsed,"
-        " withdraw or reduce it",
+        f"批准后满{years}年未供地：批文失效，应撤回或核减",
+        f"not supplied {years} years after approval: approval lapsed, withdraw or reduce it",
     )
 
-    # 2. supplied, not started (供而未用)
+    # 2. supplied, not started (供而未用): overdue, idle at 1 year, reclaim at 2
     snu = supplied.notna() & started.isna()
     out.loc[snu, "category"] = "supplied_not_used"
-    late_start = whole_months(agreed_start, as_of)
-    overdue = snu & agreed_start.notna() & (as_of > agreed_start)
-    idle_start = (
-        snu & agreed_start.notna() & (as_of >= add_years(agreed_start, rules.idle_after_years))
-    )
+    late = N(whole_months(agreed_start, as_of), 0)
+    overdue_start = snu & agreed_start.notna() & (as_of > agreed_start)
+    idle_start = overdue_start & (as_of >= add_years(agreed_start, rules.idle_after_years))
     reclaim_start = idle_start & (as_of >= add_years(agreed_start, rules.reclaim_after_years))
     why.add(
-        snu & ~overdue,
+        snu & ~overdue_start,
         "supplied_not_used",
-        "供地于" + _iso(supplied) + "，尚未开工" + ("，约定开工" + _iso(agreed_start)).fillna(""),
-        "supplied "
-        + _iso(supplied)
-        + ", not started"
-        + (", agreed start " + _iso(agreed_start)).fillna(""),
+        "供地于{s}，尚未开工，约定开工{a}",
+        "supplied {s}, not started, agreed start {a}",
+        s=D(supplied),
+        a=D(agreed_start),
     )
     why.add(
-        overdue & ~idle_start,
+        overdue_start & ~idle_start,
         "overdue",
-        "约定开工" + _iso(agreed_start) + "，未开工，逾期" + _num(late_start, 0) + "个月",
-        "agreed start "
-        + _iso(agreed_start)
-        + ", no start recorded, "
-        + _num(late_start, 0)
-        + " months overdue",
+        "约定开工{a}，未开工，逾期{m}个月",
+        "agreed start {a}, no start recorded, {m} months overdue",
+        a=D(agreed_start),
+        m=late,
     )
     why.add(
         idle_start,
         "idle_land",
-        "约定开工" + _iso(agreed_start) + "，未开工，逾期" + _num(late_start, 0) + "个月：闲置土地",
-        "agreed start "
-        + _iso(agreed_start)
-        + ", no start recorded, "
-        + _num(late_start, 0)
-        + " months overdue: idle land",
+        "约定开工{a}，未开工，逾期{m}个月：闲置土地",
+        "agreed start {a}, no start recorded, {m} months overdue: idle land",
+        a=D(agreed_start),
+        m=late,
     )
 
     # 3. started, not completed (用而未尽)
+    area = column("area_mu")
+    developed_share = column("developed_area_mu") / area
+    total_inv = column("total_investment_wan")
+    invested_share = column("invested_wan") / total_inv.where(total_inv > 0)
     building = started.notna() & completed.isna()
-    area = f["area_mu"].astype(float)
-    developed_share = f["developed_area_mu"].astype(float) / area
-    total_inv = f["total_investment_wan"].astype(float)
-    invested_share = f["invested_wan"].astype(float) / total_inv.where(total_inv > 0)
     site_stopped = building & stopped.notna() & (stopped >= started)
-    stop_months = whole_months(stopped, as_of)
     small = (developed_share < rules.idle_developed_share) | (
         invested_share < rules.idle_invested_share
     )
@@ -224,192 +230,113 @@ def classify(
         building
         & agreed_completion.notna()
         & (as_of > agreed_completion)
-        & rules.unfinished_past_agreed_completion
+        & bool(rules.unfinished_past_agreed_completion)
     )
-    unc = idle_stop | long_stop | past_completion
-    out.loc[unc, "category"] = "used_not_completed"
-    shares_zh = (
-        "已开发"
-        + _num(developed_share * 100, 0).fillna("?")
-        + "%，已投资"
-        + _num(invested_share * 100, 0).fillna("?")
-        + "%"
+    out.loc[idle_stop | long_stop | past_completion, "category"] = "used_not_completed"
+    stop_fields = dict(
+        s=D(started),
+        d=N(developed_share * 100, 0),
+        i=N(invested_share * 100, 0),
+        t=D(stopped),
+        m=N(whole_months(stopped, as_of), 0),
     )
-    shares_en = (
-        "developed " + _num(developed_share * 100, 0).fillna("?") + "% of the area, "
-        "invested " + _num(invested_share * 100, 0).fillna("?") + "% of the investment"
+    stop_zh = "开工于{s}，已开发{d}%，已投资{i}%，自{t}停工{m}个月"
+    stop_en = (
+        "started {s}, developed {d}% of the area, invested {i}% of the investment, "
+        "stopped since {t} ({m} months)"
     )
-    why.add(
-        idle_stop,
-        "idle_land",
-        "开工于"
-        + _iso(started)
-        + "，"
-        + shares_zh
-        + "，自"
-        + _iso(stopped)
-        + "停工"
-        + _num(stop_months, 0)
-        + "个月：闲置土地",
-        "started "
-        + _iso(started)
-        + ", "
-        + shares_en
-        + ", stopped since "
-        + _iso(stopped)
-        + " ("
-        + _num(stop_months, 0)
-        + " months): idle land",
-    )
-    why.add(
-        long_stop,
-        "stopped",
-        "开工于"
-        + _iso(started)
-        + "，"
-        + shares_zh
-        + "，自"
-        + _iso(stopped)
-        + "停工"
-        + _num(stop_months, 0)
-        + "个月",
-        "started "
-        + _iso(started)
-        + ", "
-        + shares_en
-        + ", stopped since "
-        + _iso(stopped)
-        + " ("
-        + _num(stop_months, 0)
-        + " months)",
-    )
-    late_done = whole_months(agreed_completion, as_of)
+    why.add(idle_stop, "idle_land", stop_zh + "：闲置土地", stop_en + ": idle land", **stop_fields)
+    why.add(long_stop, "stopped", stop_zh, stop_en, **stop_fields)
     why.add(
         past_completion,
         "overdue",
-        "约定竣工" + _iso(agreed_completion) + "，未竣工，逾期" + _num(late_done, 0) + "个月",
-        "agreed completion "
-        + _iso(agreed_completion)
-        + ", not completed, "
-        + _num(late_done, 0)
-        + " months late",
+        "约定竣工{a}，未竣工，逾期{m}个月",
+        "agreed completion {a}, not completed, {m} months late",
+        a=D(agreed_completion),
+        m=N(whole_months(agreed_completion, as_of), 0),
     )
 
-    # 3c. completed below the contracted intensity (用而未尽)
+    # 3c. completed, below the contracted plot ratio or building coverage (用而未尽)
     site_m2 = area * (10000 / 15)
-    plot_ratio = f["floor_area_m2"].astype(float) / site_m2
-    coverage = (
-        (f["footprint_m2"].astype(float) / site_m2)
-        if "footprint_m2" in f
-        else pd.Series(np.nan, index=idx)
-    )
-    pr_min = f["plot_ratio_min"].astype(float) if "plot_ratio_min" in f else np.nan
-    cov_min = f["building_coverage_min"].astype(float) if "building_coverage_min" in f else np.nan
+    plot_ratio, coverage = column("floor_area_m2") / site_m2, column("footprint_m2") / site_m2
+    pr_min, cov_min = column("plot_ratio_min"), column("building_coverage_min")
     done = completed.notna()
-    low_pr = done & (plot_ratio < pr_min)
-    low_cov = done & (coverage < cov_min)
-    out.loc[low_pr | low_cov, "category"] = "used_not_completed"
+    low_pr, low_cov = done & (plot_ratio < pr_min), done & (coverage < cov_min)
+    thin = low_pr | low_cov
+    out.loc[thin, "category"] = "used_not_completed"
     why.add(
         low_pr,
         "below_contracted_intensity",
-        "容积率" + _num(plot_ratio, 2) + "，低于约定下限" + _num(pd.Series(pr_min, index=idx), 2),
-        "plot ratio "
-        + _num(plot_ratio, 2)
-        + " below the contracted minimum "
-        + _num(pd.Series(pr_min, index=idx), 2),
+        "容积率{v}，低于约定下限{m}",
+        "plot ratio {v} below the contracted minimum {m}",
+        v=N(plot_ratio, 2),
+        m=N(pr_min, 2),
     )
     why.add(
         low_cov,
         "below_contracted_intensity",
-        "建筑密度"
-        + _num(coverage * 100, 0)
-        + "%，低于约定下限"
-        + _num(pd.Series(cov_min, index=idx) * 100, 0)
-        + "%",
-        "building coverage "
-        + _num(coverage * 100, 0)
-        + "% below the contracted minimum "
-        + _num(pd.Series(cov_min, index=idx) * 100, 0)
-        + "%",
+        "建筑密度{v}%，低于约定下限{m}%",
+        "building coverage {v}% below the contracted minimum {m}%",
+        v=N(coverage * 100, 0),
+        m=N(cov_min * 100, 0),
     )
 
     # 4. built, not operating (建而未投), or production stopped, for N months
-    n = rules.built_not_operating_months
-    waiting = done & ~(low_pr | low_cov) & operating.isna()
-    idle_built = waiting & (as_of >= add_months(completed, n))
+    months = rules.built_not_operating_months
+    idle_built = done & ~thin & operating.isna() & (as_of >= add_months(completed, months))
     prod_stopped = (
         operating.notna()
         & stopped.notna()
         & (stopped >= operating)
-        & ~(low_pr | low_cov)
-        & (as_of >= add_months(stopped, n))
+        & ~thin
+        & (as_of >= add_months(stopped, months))
     )
     bno = idle_built | prod_stopped
     out.loc[bno, "category"] = "built_not_operating"
     why.add(
         idle_built,
         "built_not_operating",
-        "竣工于" + _iso(completed) + "，未投产" + _num(whole_months(completed, as_of), 0) + "个月",
-        "completed "
-        + _iso(completed)
-        + ", not in production for "
-        + _num(whole_months(completed, as_of), 0)
-        + " months",
+        "竣工于{c}，未投产{m}个月",
+        "completed {c}, not in production for {m} months",
+        c=D(completed),
+        m=N(whole_months(completed, as_of), 0),
     )
     why.add(
         prod_stopped,
         "built_not_operating",
-        "自" + _iso(stopped) + "停产" + _num(stop_months, 0) + "个月",
-        "production stopped since " + _iso(stopped) + " (" + _num(stop_months, 0) + " months)",
+        "自{t}停产{m}个月",
+        "production stopped since {t} ({m} months)",
+        t=D(stopped),
+        m=N(whole_months(stopped, as_of), 0),
     )
 
-    # 5. in production, below standard (投而未达标)
-    producing = operating.notna() & ~bno & ~(low_pr | low_cov)
+    # 5. in production, below the contract targets or the admission standard (投而未达标)
+    producing = operating.notna() & ~bno & ~thin
     below = pd.Series(False, index=idx)
-    for measure, target_col, std_key, zh, en in (
-        ("tax_wan_per_mu", "target_tax_wan_per_mu", "tax_wan_per_mu", "亩均税收", "tax per mu"),
-        (
-            "output_wan_per_mu",
-            "target_output_wan_per_mu",
-            "output_wan_per_mu",
-            "亩均产出",
-            "output per mu",
-        ),
-        (
-            "investment_wan_per_mu",
-            "target_investment_wan_per_mu",
-            "investment_wan_per_mu",
-            "投资强度",
-            "investment per mu",
-        ),
+    for measure, target_col, zh, en in (
+        ("tax_wan_per_mu", "target_tax_wan_per_mu", "亩均税收", "tax per mu"),
+        ("output_wan_per_mu", "target_output_wan_per_mu", "亩均产出", "output per mu"),
+        ("investment_wan_per_mu", "target_investment_wan_per_mu", "投资强度", "investment per mu"),
     ):
         if measure not in f:
             continue
-        value = f[measure].astype(float)
-        target = f[target_col].astype(float) if target_col in f else pd.Series(np.nan, index=idx)
-        default = _standard(f, standard, std_key)
-        source_zh = np.where(target.notna(), "约定", "准入标准")
-        source_en = np.where(target.notna(), "contract", "admission standard")
+        value, target = column(measure), column(target_col)
+        default = _standard(f, standard, measure)
         bar = target.fillna(default)
         low = producing & value.notna() & (value < bar)
         below |= low
-        why.add(
-            low,
-            "below_standard",
-            zh
-            + _num(value)
-            + "万元/亩，低于"
-            + pd.Series(source_zh, index=idx)
-            + _num(bar)
-            + "万元/亩",
-            en
-            + " "
-            + _num(value)
-            + " wan yuan below the "
-            + pd.Series(source_en, index=idx)
-            + " "
-            + _num(bar),
-        )
+        for by_contract, zh_src, en_src in (
+            (True, "约定", "contract"),
+            (False, "准入标准", "admission standard"),
+        ):
+            why.add(
+                low & target.notna().eq(by_contract),
+                "below_standard",
+                zh + "{v}万元/亩，低于" + zh_src + "{b}万元/亩",
+                en + " {v} wan yuan below the " + en_src + " {b}",
+                v=N(value),
+                b=N(bar),
+            )
     if "grade" in f:
         graded_d = producing & f["grade"].eq("D")
         below |= graded_d
@@ -417,37 +344,26 @@ def classify(
             graded_d, "below_standard", "亩均效益评价为D类", "graded D in the per-mu evaluation"
         )
     out.loc[below, "category"] = "operating_below_standard"
-    out["is_below_standard"] = below
 
     # idle land, its cause and what follows (闲置土地处置办法)
     idle = idle_start | idle_stop
     reclaim_stop = idle_stop & (as_of >= add_years(stopped, rules.reclaim_after_years))
-    out["is_idle_land"] = idle
-    out["is_overdue"] = overdue | past_completion
-    out["is_reclaim_eligible"] = (reclaim_start | reclaim_stop) & enterprise
+    reclaim = (reclaim_start | reclaim_stop) & enterprise
     fee = idle & enterprise
-    out["is_idle_fee_due"] = fee
-    price = f["land_price_wan"].astype(float)
+    price = column("land_price_wan")
     out.loc[fee, "idle_fee_wan"] = (price * rules.idle_fee_share)[fee].round(2)
+    share = f"{rules.idle_fee_share:.0%}"
     why.add(
         fee & price.notna(),
         "idle_fee",
-        "企业原因闲置满一年：征收土地闲置费 "
-        + _num(price)
-        + "万元×"
-        + f"{rules.idle_fee_share:.0%}="
-        + _num(price * rules.idle_fee_share, 2)
-        + "万元",
-        "enterprise-caused, idle 1 year: idle fee "
-        + f"{rules.idle_fee_share:.0%}"
-        + " of the land price "
-        + _num(price)
-        + " = "
-        + _num(price * rules.idle_fee_share, 2)
-        + " wan yuan",
+        "企业原因闲置满一年：征收土地闲置费 {p}万元×" + share + "={x}万元",
+        "enterprise-caused, idle 1 year: idle fee " + share + " of the land price {p} = "
+        "{x} wan yuan",
+        p=N(price),
+        x=N(price * rules.idle_fee_share, 2),
     )
     why.add(
-        out["is_reclaim_eligible"],
+        reclaim,
         "reclaim",
         "企业原因闲置满两年：可无偿收回土地使用权",
         "enterprise-caused, idle 2 years: the land use right may be reclaimed without compensation",
@@ -465,8 +381,17 @@ def classify(
         "cause not determined: investigate (enterprise-caused: idle fee at 1 year, reclaim at 2)",
     )
 
-    flag_cols = [f"is_{flag}" for flag in FLAGS]
-    out["flags"] = _flags_json(out[flag_cols])
+    flags = {
+        "overdue": overdue_start | past_completion,
+        "idle_land": idle,
+        "reclaim_eligible": reclaim,
+        "idle_fee_due": fee,
+        "approval_lapsed": lapsed,
+        "below_standard": below,
+    }
+    for flag in FLAGS:
+        out[f"is_{flag}"] = flags[flag].fillna(False).to_numpy(dtype=bool)
+    out["flags"] = _flags_json(out)
     out["reasons"] = why.json()
     return out
 
@@ -474,18 +399,17 @@ def classify(
 def _standard(f: pd.DataFrame, standard: dict | None, key: str) -> pd.Series:
     """The admission standard per parcel: the park's override, else the city's."""
     standard = standard or {}
-    base = standard.get(key, np.nan)
-    values = pd.Series(float(base), index=f.index)
+    values = pd.Series(float(standard.get(key, np.nan)), index=f.index)
     for park, over in (standard.get("parks") or {}).items():
         if key in over and "park" in f:
-            values[f["park"].eq(park)] = float(over[key])
+            values[f["park"].eq(park).to_numpy()] = float(over[key])
     return values
 
 
-def _flags_json(flags: pd.DataFrame) -> pd.Series:
-    out = pd.Series("", index=flags.index, dtype=object)
+def _flags_json(out: pd.DataFrame) -> np.ndarray:
+    acc = np.full(len(out), "", dtype=object)
     for flag in FLAGS:
-        has = flags[f"is_{flag}"].to_numpy()
-        sep = np.where(out[has] == "", "", ", ")
-        out[has] = out[has] + sep + f'"{flag}"'
-    return "[" + out + "]"
+        rows = np.flatnonzero(out[f"is_{flag}"].to_numpy())
+        current = acc[rows]
+        acc[rows] = np.where(current == "", f'"{flag}"', current + f', "{flag}"')
+    return "[" + acc + "]"

@@ -94,12 +94,11 @@ def grade(frame: pd.DataFrame, grading: dict, benchmarks: pd.Series | None = Non
     )
     out = pd.DataFrame({"score": score.round(2), "grade": "T"}, index=frame.index)
     if rated.any():
-        # rank 0 = best; the share of firms ahead of each decides its grade
-        order = score[rated].rank(ascending=False, method="first") - 1
-        position = order / rated.sum()
-        bounds = np.cumsum([float(shares.get(g, 0)) for g in GRADES])
+        # rank 0 = best; grade quotas counted in firms (rounded), not in float shares
+        rank = (score[rated].rank(ascending=False, method="first") - 1).to_numpy()
+        quotas = np.round(np.cumsum([float(shares.get(g, 0)) for g in GRADES]) * rated.sum())
         letters = np.array(GRADES)[
-            np.minimum(np.searchsorted(bounds, position.to_numpy(), side="right"), len(GRADES) - 1)
+            np.minimum(np.searchsorted(quotas, rank, side="right"), len(GRADES) - 1)
         ]
         out.loc[rated, "grade"] = letters
     return out

@@ -1,0 +1,257 @@
+"""Classification, evaluation and parcel updates through the database, on both engines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from landbank.domain.categories import CATEGORIES
+from tests.conftest import ROOT
+from tests.helpers import table_counts
+
+SAMPLE = ROOT / "data"
+
+
+@pytest.fixture
+def city(cli, db_url):
+    """The sample city loaded (layer, ledger, figures), not yet classified."""
+    for path in ("parcels/zaozhuang_parcels.gpkg", "parcels/zaozhuang_ledger.xlsx"):
+        result = cli(
+            "import", "parcels", SAMPLE / path, "--upsert", "--profile", "zaozhuang", db=db_url
+        )
+        assert result.exit_code == 0, result.stderr
+    result = cli(
+        "import", "performance", SAMPLE / "performance/zaozhuang_performance_2025.xlsx", db=db_url
+    )
+    assert result.exit_code == 0, result.stderr
+    return db_url
+
+
+def _json(cli, *args, db):
+    result = cli(*args, "--json", db=db)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_classify_reports_all_six_categories_and_writes_each_change_to_history(cli, city):
+    got = _json(cli, "classify", "--as-of", "2026-06-30", "--profile", "zaozhuang", db=city)
+    assert set(got["by_category"]) == set(CATEGORIES)
+    assert got["as_of"] == "2026-06-30" and got["profile"] == "zaozhuang"
+    assert sum(v["count"] for v in got["by_category"].values()) == 400
+    assert all(v["count"] > 0 for v in got["by_category"].values())
+    assert got["changed"] == 400
+    counts = table_counts(city)
+    again = _json(cli, "classify", "--as-of", "2026-06-30", "--profile", "zaozhuang", db=city)
+    assert again["changed"] == 0 and table_counts(city)["parcel_event"] == counts["parcel_event"]
+    listed = _json(cli, "parcels", "list", "--category", "supplied_not_used", db=city)
+    assert len(listed) == got["by_category"]["supplied_not_used"]["count"]
+
+
+def test_show_gives_flags_and_reasons(cli, city):
+    _json(cli, "classify", "--as-of", "2026-06-30", db=city)
+    idle = next(
+        p
+        for p in _json(cli, "parcels", "list", "--category", "supplied_not_used", db=city)
+        if "idle_land" in _json(cli, "parcels", "show", p["code"], db=city)["flags"]
+    )
+    shown = _json(cli, "parcels", "show", idle["code"], db=city)
+    assert any(
+        r["rule"] == "idle_land" and "months overdue: idle land" in r["text_en"]
+        for r in shown["reasons"]
+    )
+    assert shown["classified_as_of"] == "2026-06-30"
+
+
+def test_a_later_as_of_date_moves_parcels_into_idle_land(cli, city):
+    early = _json(cli, "classify", "--as-of", "2024-01-01", db=city)
+    late = _json(cli, "classify", "--as-of", "2027-01-01", db=city)
+    assert late["changed"] > 0
+    assert (
+        late["by_category"]["built_not_operating"]["count"]
+        >= early["by_category"]["built_not_operating"]["count"]
+    )
+
+
+def test_set_updates_reclassifies_and_keeps_history(cli, city):
+    _json(cli, "classify", "--as-of", "2026-06-30", db=city)
+    code = _json(cli, "parcels", "list", "--category", "supplied_not_used", db=city)[0]["code"]
+    before = _json(cli, "parcels", "show", code, db=city)
+    result = _json(
+        cli,
+        "parcels",
+        "set",
+        code,
+        "started_on=2026-03-01",
+        "developed_area_mu=5",
+        "--by",
+        "李明",
+        "--reason",
+        "现场核实",
+        "--expect-version",
+        str(before["version"]),
+        db=city,
+    )
+    assert result["version"] == before["version"] + 1
+    assert set(result["changed"]) >= {"started_on", "developed_area_mu", "category"}
+    after = _json(cli, "parcels", "show", code, db=city)
+    assert after["started_on"] == "2026-03-01" and after["category"] != "supplied_not_used"
+    events = _json(cli, "parcels", "history", code, db=city)
+    mine = [e for e in events if e["by"] == "李明"]
+    assert {e["field"] for e in mine} == set(result["changed"])
+    assert all(e["reason"] == "现场核实" for e in mine)
+    started = next(e for e in mine if e["field"] == "started_on")
+    assert (started["old_value"], started["new_value"]) == (None, "2026-03-01")
+
+
+def test_a_stale_expected_version_is_refused_and_nothing_written(cli, city):
+    code = "370402-01-000001"
+    version = _json(cli, "parcels", "show", code, db=city)["version"]
+    before = table_counts(city)
+    result = cli(
+        "parcels",
+        "set",
+        code,
+        "holder=某公司",
+        "--by",
+        "a",
+        "--reason",
+        "r",
+        "--expect-version",
+        str(version - 1),
+        db=city,
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"error: conflict: parcel {code} is at version {version}, "
+        f"you expected {version - 1}; nothing was written"
+    )
+    assert table_counts(city) == before
+
+
+def test_a_manual_override_needs_a_reason_and_shows_everywhere(cli, city):
+    _json(cli, "classify", "--as-of", "2026-06-30", db=city)
+    code = _json(cli, "parcels", "list", "--category", "compliant", db=city)[0]["code"]
+    result = cli("parcels", "set", code, "category=idle", "--by", "王局", "--reason", "x", db=city)
+    assert result.exit_code == 1 and "use one of" in result.stderr
+    assert (
+        cli(
+            "parcels", "set", code, "category=built_not_operating", "--by", "王局", db=city
+        ).exit_code
+        == 2
+    )  # --reason is required
+    _json(
+        cli,
+        "parcels",
+        "set",
+        code,
+        "category=built_not_operating",
+        "--by",
+        "王局",
+        "--reason",
+        "局务会认定",
+        db=city,
+    )
+    shown = _json(cli, "parcels", "show", code, db=city)
+    assert shown["category"] == "built_not_operating" and shown["category_is_override"]
+    assert (
+        shown["reasons"][0]["rule"] == "override" and "局务会认定" in shown["reasons"][0]["text_zh"]
+    )
+    _json(cli, "classify", "--as-of", "2026-06-30", db=city)  # the override survives
+    assert _json(cli, "parcels", "show", code, db=city)["category"] == "built_not_operating"
+    listed = _json(cli, "parcels", "list", "--category", "built_not_operating", db=city)
+    assert code in {p["code"] for p in listed}
+    _json(cli, "parcels", "set", code, "category=none", "--by", "王局", "--reason", "撤销", db=city)
+    assert _json(cli, "parcels", "show", code, db=city)["category"] == "compliant"
+
+
+def test_show_as_of_replays_the_history(cli, city):
+    import datetime as dt
+
+    import time
+
+    code = "370402-01-000001"
+    old_holder = _json(cli, "parcels", "show", code, db=city)["holder"]
+    time.sleep(1.1)
+    then = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    time.sleep(1.1)
+    _json(cli, "parcels", "set", code, "holder=新公司", "--by", "a", "--reason", "变更", db=city)
+    assert _json(cli, "parcels", "show", code, db=city)["holder"] == "新公司"
+    past = _json(cli, "parcels", "show", code, "--as-of", then[:19], db=city)
+    assert past["holder"] == old_holder
+    result = cli("parcels", "show", code, "--as-of", "2000-01-01", db=city)
+    assert result.exit_code == 1 and "did not exist yet" in result.stderr
+
+
+def test_evaluate_grades_and_lists_parcels_below_standard(cli, city):
+    got = _json(cli, "evaluate", "--year", "2025", db=city)
+    assert got["rated"] == 226 and sum(got["grades"].values()) == 226
+    assert got["grades"]["A"] > 0 and got["grades"]["T"] > 0
+    below = [p for p in got["parcels"] if p["below_standard"]]
+    assert below and all(p["reasons"] for p in below)
+    result = cli("evaluate", "--year", "2019", db=city)
+    assert result.exit_code == 1 and "years with figures: 2025" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("地块编号,年度,税收\nNOPE-1,2025,3\n", "not in the database"),
+        ("地块编号,年度,税收\n370402-01-000001,20x5,3\n", "row 2, year"),
+        ("地块编号,年度,税收\n370402-01-000001,2025,3万\n", "row 2, tax_wan"),
+        ("年度,税收\n2025,3\n", "no code column"),
+    ],
+)
+def test_bad_performance_files_are_one_line_and_change_nothing(cli, city, tmp_path, content, words):
+    path = tmp_path / "perf.csv"
+    path.write_text(content, encoding="utf-8")
+    before = table_counts(city)
+    result = cli("import", "performance", path, db=city)
+    assert result.exit_code == 1 and words in result.stderr
+    assert result.stderr.count("\n") == 1 and "perf.csv" in result.stderr
+    assert table_counts(city) == before
+
+
+def test_two_processes_with_the_same_expected_version_one_wins(db_url, cli, city):
+    """Two clerks save the same parcel at once: exactly one wins, the other is told."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("the race is a PostGIS matter; SQLite lets one writer at a time")
+    code = "370402-01-000001"
+    version = _json(cli, "parcels", "show", code, db=db_url)["version"]
+    exe = str(Path(sys.executable).with_name("landbank"))
+    procs = [
+        subprocess.Popen(
+            [
+                exe,
+                "--db",
+                db_url,
+                "parcels",
+                "set",
+                code,
+                f"holder=公司{i}",
+                "--by",
+                f"clerk{i}",
+                "--reason",
+                "race",
+                "--expect-version",
+                str(version),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
+    codes = sorted(rc for rc, _ in results)
+    assert codes == [0, 1], results
+    loser = next(err for rc, err in results if rc == 1)
+    assert "conflict" in loser or "changed by someone else" in loser
+    shown = _json(cli, "parcels", "show", code, db=db_url)
+    assert shown["version"] == version + 1
+    events = [e for e in _json(cli, "parcels", "history", code, db=db_url) if e["reason"] == "race"]
+    assert len({e["by"] for e in events}) == 1  # the winner's events, no loser's
+    assert shown["holder"] == f"公司{events[0]['by'][-1]}"
