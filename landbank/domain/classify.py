@@ -91,8 +91,15 @@ class N:
         self.digits = digits
 
     def take(self, rows: np.ndarray) -> np.ndarray:
-        d = self.digits
-        return np.array([f"{x:.{d}f}" if x == x else "?" for x in self.values[rows]], dtype=object)
+        v = self.values[rows]
+        unknown = np.isnan(v)
+        if self.digits == 0:  # whole numbers: one vectorised cast
+            text = np.round(np.nan_to_num(v)).astype(np.int64).astype(str).astype(object)
+        else:
+            d = self.digits
+            text = np.array([f"{x:.{d}f}" for x in np.nan_to_num(v)], dtype=object)
+        text[unknown] = "?"
+        return text
 
 
 class _Reasons:
