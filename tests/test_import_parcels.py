@@ -392,7 +392,9 @@ def test_created_history_belongs_to_the_import_that_made_the_parcel(db_url, smal
     from landbank.db.engine import make_engine
     from landbank.domain.area import area_mu
 
-    frame = small_city.assign(area_mu=area_mu(small_city["geometry"].to_numpy()))
+    frame = small_city.assign(
+        area_mu=area_mu(small_city["geometry"].to_numpy()), land_use_class=None
+    )
     a, b = frame.iloc[:20], frame.iloc[20:]
     engine = make_engine(db_url)
     now = pd.Timestamp.now(tz="UTC")

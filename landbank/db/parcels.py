@@ -16,7 +16,7 @@ from landbank.domain.fields import DATE_FIELDS, PARCEL_FIELDS
 from landbank.errors import ConflictError
 
 ATTRIBUTES = [f.name for f in PARCEL_FIELDS]
-STORED = [*ATTRIBUTES, "area_mu"]
+STORED = [*ATTRIBUTES, "land_use_class", "area_mu"]
 T = Parcel.__table__
 
 

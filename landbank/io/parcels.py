@@ -37,6 +37,7 @@ class ReadOptions:
     swap_xy: bool = False
     skip_uncoded: bool = False  # leave out rows without a code instead of refusing
     gk_zone: int | None = None  # the profile's zone, for coordinates without a prefix
+    crosswalk: dict[str, str] = field(default_factory=dict)  # land-use code -> class
     jurisdiction_bbox: tuple[float, float, float, float] | None = None
 
 

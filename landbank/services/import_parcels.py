@@ -15,6 +15,7 @@ from landbank.config import load_profile
 from landbank.db import parcels as rows
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
+from landbank.domain.landuse import land_use_class
 from landbank.errors import ConflictError, InputError
 from landbank.io.columns import parse_field_options, read_mapping_file
 from landbank.io.parcels import ReadOptions, read_parcels
@@ -75,6 +76,7 @@ def read_options(
         swap_xy=swap_xy,
         gk_zone=prof.gk_zone_3deg,
         jurisdiction_bbox=prof.jurisdiction_bbox,
+        crosswalk=prof.crosswalk,
     )
 
 
@@ -111,6 +113,7 @@ def import_parcels(
             f"{file}: no geometry column; add a column named wkt holding each parcel's polygon "
             "as WKT, or pass --upsert to update the attributes of parcels already stored"
         )
+    frame["land_use_class"] = land_use_class(frame["land_use"], opts.crosswalk)
     progress.stage("measuring areas")
     if parcels.has_geometry:
         frame["area_mu"] = area_mu(frame["geometry"].to_numpy())
@@ -161,6 +164,8 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
         )
     new, old = frame[~known], frame[known]
     fields = [f for f in parcels.fields if f != "code"]
+    if "land_use" in fields:
+        fields.append("land_use_class")
     if parcels.has_geometry:
         fields.append("area_mu")
     changed, events, versions = pd.DataFrame(), pd.DataFrame(), {}
