@@ -27,6 +27,7 @@ test: setup lint
 bench: setup
 	$(PY) bench/bench_import.py --record
 	$(PY) bench/bench_boundary_txt.py --record
+	$(PY) bench/bench_classify.py --record
 
 clean:
 	rm -rf $(VENV) landbank.sqlite maps/*.html
