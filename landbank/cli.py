@@ -279,7 +279,7 @@ def parcels_list(
             p["park"] or "",
             p["land_use"] or "",
             f"{p['area_mu']:.2f}",
-            category_label(p["category"], state.lang),
+            category_label(p["category"], state.lang) + (" *" if p["category_is_override"] else ""),
         )
     out.print(table)
     out.print(f"{len(items)} parcels, {sum(p['area_mu'] for p in items):.2f} mu")
@@ -293,7 +293,8 @@ def parcels_show(
         str | None,
         typer.Option(
             "--as-of",
-            help="The parcel as the database knew it then (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC).",
+            help="The parcel as the database knew it then (YYYY-MM-DD: the end of that "
+            "day, or YYYY-MM-DDTHH:MM), China Standard Time unless an offset is given.",
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -341,9 +342,13 @@ def parcels_set(
         typer.Option(help="Refuse the change unless the parcel is still at this version."),
     ] = None,
     profile: Annotated[str | None, typer.Option(help="City profile name or TOML file.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Re-classify as of this date (default today).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Update fields of a parcel, re-classify it, keep every change in its history."""
+    from landbank.services.classify import parse_as_of
     from landbank.services.parcels import parse_assignments, set_fields
 
     result = set_fields(
@@ -354,6 +359,7 @@ def parcels_set(
         reason=reason,
         expect_version=expect_version,
         profile=profile,
+        as_of=parse_as_of(as_of),
     )
     if as_json:
         print_json(result)

@@ -102,9 +102,66 @@ def load_profile(name_or_path: str | None = None) -> Profile:
     zone = juris.get("gk_zone_3deg")
     if zone is not None and not (isinstance(zone, int) and 25 <= zone <= 45):
         raise InputError(f"profile {ref}: [jurisdiction] gk_zone_3deg must be 25 to 45")
+    _check_values(data, ref)
     return Profile(
-        name=data.get("name", ref),
+        name=data.get("name", Path(ref).stem if ref.endswith(".toml") else ref),
         jurisdiction_bbox=tuple(bbox) if bbox else None,
         gk_zone_3deg=zone,
         data=data,
     )
+
+
+# [rules] keys and the kind of value each takes: years and months are whole numbers
+RULE_KINDS = {
+    "approval_lapse_years": int,
+    "idle_after_years": int,
+    "reclaim_after_years": int,
+    "idle_fee_share": float,
+    "idle_developed_share": float,
+    "idle_invested_share": float,
+    "idle_stopped_years": int,
+    "stopped_years": int,
+    "unfinished_past_agreed_completion": bool,
+    "built_not_operating_months": int,
+}
+
+
+def _check_values(data: dict, ref: str) -> None:
+    """Refuses values the rules cannot use, naming the key and the fix."""
+
+    def bad(where: str, fix: str):
+        raise InputError(f"profile {ref}: {where}: {fix}")
+
+    for key, value in data.get("rules", {}).items():
+        kind = RULE_KINDS.get(key)
+        if kind is None:
+            bad(f"[rules] {key}", f"not a rule setting; use one of {', '.join(RULE_KINDS)}")
+        if kind is bool:
+            if not isinstance(value, bool):
+                bad(f"[rules] {key} = {value!r}", "write true or false")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            bad(f"[rules] {key} = {value!r}", "write a number of at least 0")
+        if kind is int and value != int(value):
+            bad(f"[rules] {key} = {value!r}", "write a whole number")
+        if key.endswith("_share") and value > 1:
+            bad(f"[rules] {key} = {value!r}", "a share lies between 0 and 1")
+
+    def numbers(table: dict, where: str) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict):
+                numbers(value, f"{where}.{key}")
+            elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                bad(f"{where} {key} = {value!r}", "write a number of at least 0")
+
+    numbers(data.get("standard", {}), "[standard]")
+    numbers({k: v for k, v in data.get("grading", {}).items()}, "[grading]")
+    shares = data.get("grading", {}).get("proportions")
+    if shares and abs(sum(shares.values()) - 1) > 1e-6:
+        bad("[grading.proportions]", "the shares of A, B, C and D must add up to 1")
+    for key, value in data.get("crosswalk", {}).items():
+        if value not in ("industrial", "logistics", "commercial", "residential", "public", "other"):
+            bad(
+                f"[crosswalk] {key} = {value!r}",
+                "use industrial, logistics, commercial, residential, public or other",
+            )

@@ -11,9 +11,11 @@ from __future__ import annotations
 import importlib
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -70,7 +72,9 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
 
 
 def _on_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A writing transaction takes SQLite's write lock at once (BEGIN IMMEDIATE): two
+    # writers then queue (busy_timeout) instead of failing on a late lock upgrade.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writes") else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -96,6 +100,16 @@ def make_engine(url: str) -> Engine:
         f"database {safe_url(url)}: only SpatiaLite (sqlite:///FILE) and PostGIS "
         "(postgresql://...) are supported"
     )
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it holds the write lock from its start;
+    on PostgreSQL it is an ordinary transaction (rows are locked where they are read)."""
+    with engine.connect() as conn:
+        conn.info["writes"] = True
+        with conn.begin():
+            yield conn
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -32,6 +32,7 @@ def load_parcels(
     district: str | None = None,
     with_geometry: bool = True,
     include_retired: bool = False,
+    lock: bool = False,
 ) -> pd.DataFrame:
     """Returns the parcels as a frame: every column of the table, ``geometry`` as shapely
     objects (EPSG:4490) instead of ``geom``, ``category_reasons`` decoded from JSON."""
@@ -45,6 +46,8 @@ def load_parcels(
         stmt = stmt.where(T.c.category == category)
     if district:
         stmt = stmt.where(T.c.district == district)
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=T)  # writers of these rows wait for this transaction
     frames = []
     many = codes is not None and len(codes) > 2000  # one scan beats hundreds of IN lists
     chunks = (
@@ -170,8 +173,10 @@ def as_text(value) -> str | None:
         return None
     if hasattr(value, "isoformat"):
         return iso_value(value)
-    if isinstance(value, float):
-        return repr(round(value, 6))
+    if isinstance(value, float | np.floating):
+        return repr(round(float(value), 6))
+    if isinstance(value, np.integer):
+        return str(int(value))
     return str(value)
 
 

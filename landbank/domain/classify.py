@@ -65,9 +65,12 @@ def add_months(dates: pd.Series, months: int) -> pd.Series:
 
 
 def whole_months(start: pd.Series, end: pd.Timestamp) -> pd.Series:
-    """Whole calendar months from each ``start`` to ``end`` (NaN where start is NaT)."""
+    """Whole calendar months from each ``start`` to ``end`` (NaN where start is NaT). A
+    month ends on the same day, or on the month's last day when it has no such day
+    (29 February to 28 February is twelve months)."""
     months = (end.year - start.dt.year) * 12 + (end.month - start.dt.month)
-    return months - (start.dt.day > end.day).astype(float)
+    short = (start.dt.day > end.day) & (end.day != end.days_in_month)
+    return months - short.astype(float)
 
 
 class D:
@@ -317,20 +320,65 @@ def classify(
         m=N(whole_months(stopped, as_of), 0),
     )
 
-    # 5. in production, below the contract targets or the admission standard (投而未达标)
-    producing = operating.notna() & ~bno & ~thin
+    # 5. in production, below the contract targets or the admission standard (投而未达标).
+    # The flag holds for every parcel in production; the category only where no earlier
+    # stage (建而未投, 用而未尽) already applies.
+    in_production = operating.notna()
     below = pd.Series(False, index=idx)
-    for measure, target_col, zh, en in (
-        ("tax_wan_per_mu", "target_tax_wan_per_mu", "亩均税收", "tax per mu"),
-        ("output_wan_per_mu", "target_output_wan_per_mu", "亩均产出", "output per mu"),
-        ("investment_wan_per_mu", "target_investment_wan_per_mu", "投资强度", "investment per mu"),
-    ):
-        if measure not in f:
+    checks = (
+        (
+            "tax_wan_per_mu",
+            "target_tax_wan_per_mu",
+            "tax_wan_per_mu",
+            "亩均税收",
+            "tax per mu",
+            "万元/亩",
+            " wan yuan",
+            1,
+        ),
+        (
+            "output_wan_per_mu",
+            "target_output_wan_per_mu",
+            "output_wan_per_mu",
+            "亩均产出",
+            "output per mu",
+            "万元/亩",
+            " wan yuan",
+            1,
+        ),
+        (
+            "investment_wan_per_mu",
+            "target_investment_wan_per_mu",
+            "investment_wan_per_mu",
+            "投资强度",
+            "investment per mu",
+            "万元/亩",
+            " wan yuan",
+            1,
+        ),
+        ("plot_ratio", "plot_ratio_min", "plot_ratio", "容积率", "plot ratio", "", "", 2),
+        (
+            "building_coverage",
+            "building_coverage_min",
+            "building_coverage",
+            "建筑系数",
+            "building coverage",
+            "",
+            "",
+            2,
+        ),
+    )
+    derived_measures = {"plot_ratio": plot_ratio, "building_coverage": coverage}
+    for measure, target_col, std_key, zh, en, unit_zh, unit_en, digits in checks:
+        if measure in derived_measures:
+            value = derived_measures[measure]
+            target = pd.Series(np.nan, index=idx)  # contract minimums: rule 3c above
+        elif measure in f:
+            value, target = column(measure), column(target_col)
+        else:
             continue
-        value, target = column(measure), column(target_col)
-        default = _standard(f, standard, measure)
-        bar = target.fillna(default)
-        low = producing & value.notna() & (value < bar)
+        bar = target.fillna(_standard(f, standard, std_key))
+        low = in_production & value.notna() & (value < bar)
         below |= low
         for by_contract, zh_src, en_src in (
             (True, "约定", "contract"),
@@ -339,23 +387,24 @@ def classify(
             why.add(
                 low & target.notna().eq(by_contract),
                 "below_standard",
-                zh + "{v}万元/亩，低于" + zh_src + "{b}万元/亩",
-                en + " {v} wan yuan below the " + en_src + " {b}",
-                v=N(value),
-                b=N(bar),
+                zh + "{v}" + unit_zh + "，低于" + zh_src + "{b}" + unit_zh,
+                en + " {v}" + unit_en + " below the " + en_src + " {b}",
+                v=N(value, digits),
+                b=N(bar, digits),
             )
     if "grade" in f:
-        graded_d = producing & f["grade"].eq("D")
+        graded_d = in_production & f["grade"].eq("D")
         below |= graded_d
         why.add(
             graded_d, "below_standard", "亩均效益评价为D类", "graded D in the per-mu evaluation"
         )
-    out.loc[below, "category"] = "operating_below_standard"
+    out.loc[below & ~bno & ~thin, "category"] = "operating_below_standard"
 
     # idle land, its cause and what follows (闲置土地处置办法)
     idle = idle_start | idle_stop
     reclaim_stop = idle_stop & (as_of >= add_years(stopped, rules.reclaim_after_years))
-    reclaim = (reclaim_start | reclaim_stop) & enterprise
+    # 2 years idle: reclaim without compensation unless the delay is government-caused
+    reclaim = (reclaim_start | reclaim_stop) & ~government
     fee = idle & enterprise
     price = column("land_price_wan")
     out.loc[fee, "idle_fee_wan"] = (price * rules.idle_fee_share)[fee].round(2)
@@ -372,8 +421,16 @@ def classify(
     why.add(
         reclaim,
         "reclaim",
-        "企业原因闲置满两年：可无偿收回土地使用权",
-        "enterprise-caused, idle 2 years: the land use right may be reclaimed without compensation",
+        "闲置满两年（非政府原因）：可无偿收回土地使用权",
+        "idle 2 years, not government-caused: the land use right may be reclaimed without "
+        "compensation",
+    )
+    why.add(
+        fee & price.isna(),
+        "idle_fee",
+        "企业原因闲置满一年：应征收土地闲置费（土地价款" + share + "），土地价款未登记",
+        "enterprise-caused, idle 1 year: idle fee " + share + " of the land price is due; "
+        "the land price is not recorded",
     )
     why.add(
         idle & government,

@@ -28,6 +28,13 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return num.astype(float) / den.where(den > 0)
 
 
+def _efficiency(num: pd.Series, den: pd.Series) -> pd.Series:
+    """An output-per-input indicator: output with no input at all is the best there is."""
+    ratio = _ratio(num, den)
+    free = (den.astype(float) == 0) & (num.astype(float) > 0)
+    return ratio.mask(free, np.inf)
+
+
 def per_mu(frame: pd.DataFrame) -> pd.DataFrame:
     """Adds the per-mu figures (万元/亩) and intensities to a copy of ``frame``.
 
@@ -58,7 +65,7 @@ def indicators(frame: pd.DataFrame) -> pd.DataFrame:
     """The grading indicators of each firm (columns of INDICATORS), from one year's rows."""
     return pd.DataFrame(
         {
-            name: _ratio(frame[num], frame[den]) if num in frame and den in frame else np.nan
+            name: _efficiency(frame[num], frame[den]) if num in frame and den in frame else np.nan
             for name, (num, den) in INDICATORS.items()
         },
         index=frame.index,
@@ -79,7 +86,7 @@ def grade(frame: pd.DataFrame, grading: dict, benchmarks: pd.Series | None = Non
     shares = grading.get("proportions", {"A": 0.2, "B": 0.4, "C": 0.35, "D": 0.05})
     ind = indicators(frame)
     if benchmarks is None:
-        benchmarks = ind.mean() * factor
+        benchmarks = ind.replace(np.inf, np.nan).mean() * factor
     score = pd.Series(0.0, index=frame.index)
     for name, weight in weights.items():
         if name not in ind:
@@ -95,7 +102,7 @@ def grade(frame: pd.DataFrame, grading: dict, benchmarks: pd.Series | None = Non
     out = pd.DataFrame({"score": score.round(2), "grade": "T"}, index=frame.index)
     if rated.any():
         # rank 0 = best; grade quotas counted in firms (rounded), not in float shares
-        rank = (score[rated].rank(ascending=False, method="first") - 1).to_numpy()
+        rank = (score[rated].rank(ascending=False, method="min") - 1).to_numpy()  # ties share
         quotas = np.round(np.cumsum([float(shares.get(g, 0)) for g in GRADES]) * rated.sum())
         letters = np.array(GRADES)[
             np.minimum(np.searchsorted(quotas, rank, side="right"), len(GRADES) - 1)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 
 from landbank.config import Profile, load_profile
 from landbank.db import parcels as rows
+from landbank.db.engine import write_transaction
 from landbank.db.models import ParcelEvent
 from landbank.db.performance import load_performance
 from landbank.domain.categories import CATEGORIES
@@ -35,29 +36,28 @@ def parse_as_of(text: str | None, today: dt.date | None = None) -> pd.Timestamp:
 
 def evaluated(conn: Connection, parcels: pd.DataFrame, year: int, profile: Profile) -> pd.DataFrame:
     """Parcels joined with their latest figures up to ``year``: per-mu figures,
-    intensity, score and grade (graded among the firms with figures for that year)."""
+    intensity, score and grade. The grades are those of the latest year with figures
+    (on or before ``year``), among the firms with figures for that year, benchmarked on
+    the year before where it has figures."""
     perf = load_performance(conn)
     perf = perf[perf["year"] <= year]
     latest = perf.sort_values("year").drop_duplicates("code", keep="last")
     frame = parcels.merge(latest, on="code", how="left", suffixes=("", "_perf"))
     frame = per_mu(frame)
-    operating = pd.to_datetime(frame["operating_on"])
-    frame["years_operating"] = (
-        (year + 1)
-        - operating.dt.year
-        - 1
-        + ((operating.dt.month == 1) & (operating.dt.day == 1)).astype(float)
-    )
-    this_year = frame["year"].eq(year).to_numpy()
     frame["score"] = np.nan
     frame["grade"] = None
-    if this_year.any():
-        last = perf[perf["year"] == year - 1].merge(parcels[["code", "area_mu"]], on="code")
-        factor = float(profile.grading.get("benchmark_factor", 2.0))
-        bench = indicators(last).mean() * factor if len(last) else None
-        graded = grade(frame[this_year], profile.grading, bench)
-        frame.loc[this_year, "score"] = graded["score"].to_numpy()
-        frame.loc[this_year, "grade"] = graded["grade"].to_numpy()
+    if perf.empty:
+        return frame
+    graded_year = int(perf["year"].max())
+    year_end = pd.Timestamp(year=graded_year, month=12, day=31)
+    frame["years_operating"] = (year_end - pd.to_datetime(frame["operating_on"])).dt.days / 365.25
+    this_year = frame["year"].eq(graded_year).to_numpy()
+    last = perf[perf["year"] == graded_year - 1].merge(parcels[["code", "area_mu"]], on="code")
+    factor = float(profile.grading.get("benchmark_factor", 2.0))
+    bench = indicators(last).replace(np.inf, np.nan).mean() * factor if len(last) else None
+    graded = grade(frame[this_year], profile.grading, bench)
+    frame.loc[this_year, "score"] = graded["score"].to_numpy()
+    frame.loc[this_year, "grade"] = graded["grade"].to_numpy()
     return frame
 
 
@@ -124,7 +124,11 @@ def classify_all(
     now = dt.datetime.now(dt.UTC)
     engine = open_db(db_url)
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
+            if conn.dialect.name == "postgresql":
+                # no parcel may change between reading it and writing its category back;
+                # readers go on reading
+                conn.exec_driver_sql("LOCK TABLE parcel IN SHARE ROW EXCLUSIVE MODE")
             parcels = rows.load_parcels(conn, with_geometry=False)
             if parcels.empty:
                 return _summary(parcels, as_of, prof, 0)
@@ -199,7 +203,7 @@ def evaluate(db_url: str, year: int | None = None, profile: str | None = None) -
                     "no performance figures; import them first with "
                     "landbank import performance FILE"
                 )
-            year = year or years[-1]
+            year = years[-1] if year is None else year
             if year not in years:
                 raise InputError(
                     f"--year {year}: no figures; years with figures: {', '.join(map(str, years))}"

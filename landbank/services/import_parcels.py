@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from landbank.config import load_profile
 from landbank.db import parcels as rows
+from landbank.db.engine import write_transaction
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
 from landbank.domain.landuse import land_use_class
@@ -133,7 +134,7 @@ def import_parcels(
         _warn_mismatch(summary, frame)
     reason = reason or f"import {file}"
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress)
     except IntegrityError:
         raise ConflictError(

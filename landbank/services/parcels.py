@@ -8,14 +8,25 @@ import numpy as np
 import pandas as pd
 
 from landbank.db import parcels as rows
+from landbank.db.engine import write_transaction
 from landbank.domain.categories import CATEGORIES
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS
+from landbank.domain.landuse import land_use_class
 from landbank.errors import ConflictError, InputError, NotFoundError
 from landbank.io import values
 from landbank.services.database import open_db
 
-LIST_COLUMNS = ["code", "name", "district", "park", "land_use", "area_mu", "category"]
+LIST_COLUMNS = [
+    "code",
+    "name",
+    "district",
+    "park",
+    "land_use",
+    "area_mu",
+    "category",
+    "category_override",
+]
 
 
 def check_category(category: str | None) -> None:
@@ -35,7 +46,10 @@ def list_parcels(
     if frame.empty:
         return []
     frame["area_mu"] = frame["area_mu"].round(4)
-    return [_jsonable(r) for r in frame[LIST_COLUMNS].to_dict("records")]
+    items = [_jsonable(r) for r in frame[LIST_COLUMNS].to_dict("records")]
+    for item in items:
+        item["category_is_override"] = item.pop("category_override") is not None
+    return items
 
 
 def show_parcel(db_url: str, code: str) -> dict:
@@ -140,11 +154,17 @@ def set_fields(
     now = dt.datetime.now(dt.UTC)
     engine = open_db(db_url)
     try:
-        with engine.begin() as conn:
-            frame = rows.load_parcels(conn, codes=[code], with_geometry=False, include_retired=True)
+        with write_transaction(engine) as conn:
+            frame = rows.load_parcels(
+                conn, codes=[code], with_geometry=False, include_retired=True, lock=True
+            )
             if frame.empty:
                 raise NotFoundError(
                     f"parcel {code!r} is not in the database; see landbank parcels list"
+                )
+            if bool(frame["retired"].iloc[0]):
+                raise InputError(
+                    f"parcel {code} is retired (split or replaced); change its successors instead"
                 )
             current = int(frame["version"].iloc[0])
             if expect_version is not None and expect_version != current:
@@ -166,11 +186,19 @@ def set_fields(
             ]
             # the field events first: an override's reason is read back from them
             _record(conn, code, events, by, reason, now)
-            # re-classified as of the date the inventory was last classified (else today)
-            last = frame["classified_as_of"].iloc[0]
-            when = as_of or (
-                pd.Timestamp(last) if pd.notna(last) else pd.Timestamp(dt.date.today())
-            )
+            if "land_use" in changed:
+                frame["land_use_class"] = land_use_class(frame["land_use"], prof.crosswalk)
+                if not _equal(before["land_use_class"].iloc[0], frame["land_use_class"].iloc[0]):
+                    changed.append("land_use_class")
+                    events.append(
+                        (
+                            "land_use_class",
+                            before["land_use_class"].iloc[0],
+                            frame["land_use_class"].iloc[0],
+                        )
+                    )
+                    _record(conn, code, events[-1:], by, reason, now)
+            when = as_of if as_of is not None else pd.Timestamp(dt.date.today())
             derived = derive(conn, frame, when, prof)
             new_category = derived["category"].iloc[0]
             moved = not _equal(before["category"].iloc[0], new_category)
@@ -259,6 +287,17 @@ def show_as_of(db_url: str, code: str, when: dt.datetime) -> dict:
             record["bounds"] = [round(v, 7) for v in geom.bounds]
         else:
             record[event["field"]] = event["old_value"]
+    record["category_is_override"] = record.get("category_override") is not None
+    for derived in (
+        "flags",
+        "reasons",
+        "category_flags",
+        "category_reasons",
+        "version",
+        "updated_at",
+        "classified_as_of",
+    ):
+        record.pop(derived, None)  # not kept in the history: today's would mislead
     record["as_of"] = when.isoformat()
     return record
 
@@ -268,17 +307,21 @@ def _utc(moment) -> pd.Timestamp:
     return moment.tz_localize("UTC") if moment.tzinfo is None else moment
 
 
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
 def parse_moment(text: str) -> dt.datetime:
-    """``--as-of`` for history: a date (end of that day) or a date and time, UTC."""
+    """``--as-of`` for history: a date (the end of that day) or a date and time, in
+    China Standard Time (UTC+8) unless the text gives its own offset."""
     value = text.strip()
     try:
         if len(value) == 10:
             return dt.datetime.fromisoformat(value).replace(
-                hour=23, minute=59, second=59, tzinfo=dt.UTC
+                hour=23, minute=59, second=59, microsecond=999999, tzinfo=CHINA
             )
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise InputError(
             f'--as-of "{text}" is not a date or time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM'
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from landbank.db import parcels as parcel_rows
+from landbank.db.engine import write_transaction
 from landbank.db.performance import replace_performance
 from landbank.domain.fields import PERFORMANCE_FIELDS
 from landbank.errors import InputError
@@ -54,12 +55,19 @@ def import_performance(
     if blank.any():
         i = int(np.flatnonzero(blank)[0])
         raise InputError(f"{name} {raw.row_label(i)}, code: empty; every row names its parcel")
+    big = (frame["employees"] > 10_000_000).to_numpy()
+    if big.any():
+        i = int(np.flatnonzero(big)[0])
+        raise InputError(
+            f"{name} {raw.row_label(i)}, employees: more than ten million; check the value"
+        )
     year = frame["year"]
     bad = (year.isna() | (year % 1 != 0) | (year < 1990) | (year > 2100)).to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         year_column = next(s for s, c in mapping.items() if c == "year")
         shown_year = raw.frame.iloc[i][year_column]
+        shown_year = "" if pd.isna(shown_year) else shown_year
         raise InputError(
             f'{name} {raw.row_label(i)}, year: "{shown_year}" is not a year; write e.g. 2025'
         )
@@ -74,7 +82,7 @@ def import_performance(
         )
     engine = open_db(db_url)
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             known = parcel_rows.existing_codes(conn)
             unknown = sorted(set(frame["code"]) - known)
             if unknown:
