@@ -67,13 +67,18 @@ def test_show_gives_flags_and_reasons(cli, city):
 
 
 def test_a_later_as_of_date_moves_parcels_into_idle_land(cli, city):
-    early = _json(cli, "classify", "--as-of", "2024-01-01", db=city)
-    late = _json(cli, "classify", "--as-of", "2027-01-01", db=city)
-    assert late["changed"] > 0
-    assert (
-        late["by_category"]["built_not_operating"]["count"]
-        >= early["by_category"]["built_not_operating"]["count"]
-    )
+    def idle(as_of):
+        _json(cli, "classify", "--as-of", as_of, db=city)
+        codes = [
+            p["code"]
+            for p in _json(cli, "parcels", "list", "--category", "supplied_not_used", db=city)
+        ]
+        return {
+            c for c in codes if "idle_land" in _json(cli, "parcels", "show", c, db=city)["flags"]
+        }
+
+    early, late = idle("2025-06-30"), idle("2026-06-30")
+    assert early < late  # every parcel idle a year ago is idle still, and more are
 
 
 def test_set_updates_reclassifies_and_keeps_history(cli, city):
@@ -170,7 +175,6 @@ def test_a_manual_override_needs_a_reason_and_shows_everywhere(cli, city):
 
 def test_show_as_of_replays_the_history(cli, city):
     import datetime as dt
-
     import time
 
     code = "370402-01-000001"
@@ -249,9 +253,81 @@ def test_two_processes_with_the_same_expected_version_one_wins(db_url, cli, city
     codes = sorted(rc for rc, _ in results)
     assert codes == [0, 1], results
     loser = next(err for rc, err in results if rc == 1)
-    assert "conflict" in loser or "changed by someone else" in loser
+    assert f"conflict: parcel {code} is at version {version + 1}, you expected {version}" in loser
     shown = _json(cli, "parcels", "show", code, db=db_url)
     assert shown["version"] == version + 1
     events = [e for e in _json(cli, "parcels", "history", code, db=db_url) if e["reason"] == "race"]
     assert len({e["by"] for e in events}) == 1  # the winner's events, no loser's
     assert shown["holder"] == f"公司{events[0]['by'][-1]}"
+
+
+def test_graded_d_parcels_are_flagged_below_standard_by_classify(cli, city):
+    graded = _json(cli, "evaluate", "--year", "2025", db=city)
+    d = [p["code"] for p in graded["parcels"] if p["grade"] == "D"]
+    assert d
+    _json(cli, "classify", "--as-of", "2026-06-30", db=city)
+    for code in d:
+        shown = _json(cli, "parcels", "show", code, db=city)
+        assert "below_standard" in shown["flags"]
+        assert any("graded D" in r["text_en"] for r in shown["reasons"])
+
+
+def test_history_keeps_numbers_as_plain_text_and_land_use_brings_its_class(cli, city):
+    code = "370402-01-000001"
+    _json(
+        cli,
+        "parcels",
+        "set",
+        code,
+        "land_price_wan=29.38",
+        "land_use=1101",
+        "--by",
+        "a",
+        "--reason",
+        "r",
+        db=city,
+    )
+    events = {
+        e["field"]: e for e in _json(cli, "parcels", "history", code, db=city) if e["by"] == "a"
+    }
+    assert events["land_price_wan"]["new_value"] == "29.38"
+    assert _json(cli, "parcels", "show", code, db=city)["land_use_class"] == "logistics"
+    assert events["land_use_class"]["new_value"] == "logistics"
+
+
+def test_lists_mark_an_override(cli, city):
+    code = "370402-01-000001"
+    _json(cli, "parcels", "set", code, "category=compliant", "--by", "a", "--reason", "r", db=city)
+    listed = {p["code"]: p for p in _json(cli, "parcels", "list", db=city)}
+    assert listed[code]["category_is_override"]
+    assert not listed["370402-01-000002"]["category_is_override"]
+
+
+@pytest.mark.parametrize(
+    "toml, words",
+    [
+        ('[rules]\nidle_after_years = "x"\n', "idle_after_years"),
+        ("[rules]\nidle_fee_share = 2\n", "a share lies between 0 and 1"),
+        ("[rules]\nidle_after_yeers = 1\n", "not a rule setting"),
+        ("[rules]\nbuilt_not_operating_months = 1.5\n", "whole number"),
+        ('[standard]\ntax_wan_per_mu = "abc"\n', "tax_wan_per_mu"),
+        ("[grading.proportions]\nA = 0.5\nB = 0.5\nC = 0.5\nD = 0.5\n", "add up to 1"),
+    ],
+)
+def test_bad_profile_values_are_one_line(cli, city, tmp_path, toml, words):
+    path = tmp_path / "city.toml"
+    path.write_text(toml, encoding="utf-8")
+    before = table_counts(city)
+    result = cli("classify", "--profile", path, db=city)
+    assert result.exit_code == 1 and words in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert table_counts(city) == before
+
+
+def test_bad_as_of_and_an_absurd_head_count_are_one_line(cli, city, tmp_path):
+    result = cli("classify", "--as-of", "2026-02-30", db=city)
+    assert result.exit_code == 1 and "--as-of" in result.stderr
+    path = tmp_path / "perf.csv"
+    path.write_text("地块编号,年度,从业人数\n370402-01-000001,2025,1e30\n", encoding="utf-8")
+    result = cli("import", "performance", path, db=city)
+    assert result.exit_code == 1 and "row 2, employees" in result.stderr

@@ -280,3 +280,62 @@ def test_classify_reads_the_frame_and_leaves_it_unchanged():
     out = classify(frame, AS_OF)
     pd.testing.assert_frame_equal(frame, before)
     assert list(out["category"]) == ["supplied_not_used", "approved_not_supplied"]
+
+
+def test_below_the_standard_plot_ratio_where_the_contract_sets_none():
+    site_m2 = 30 * 10000 / 15
+    got, rules, reasons = run(
+        parcel(**OPERATING, floor_area_m2=0.5 * site_m2, tax_wan_per_mu=45.0),
+        standard={**STANDARD, "plot_ratio": 1.5},
+    )
+    assert got["category"] == "operating_below_standard"
+    assert "plot ratio 0.50 below the admission standard 1.50" in reasons[0]["text_en"]
+
+
+def test_below_standard_is_flagged_even_where_an_earlier_stage_sets_the_category():
+    stopped = {
+        **OPERATING,
+        "completed_on": "2024-01-01",
+        "operating_on": "2024-02-01",
+        "stopped_on": "2024-03-01",
+    }
+    got, rules, _ = run(parcel(**stopped, tax_wan_per_mu=5.0), standard=STANDARD)
+    assert got["category"] == "built_not_operating" and got["is_below_standard"]
+
+
+def test_undetermined_cause_idle_two_years_is_reclaim_eligible_but_owes_no_fee_yet():
+    got, rules, _ = run(parcel(**SUPPLIED, agreed_start_on="2024-01-01"))
+    assert got["is_reclaim_eligible"] and not got["is_idle_fee_due"]
+
+
+def test_idle_fee_due_without_a_recorded_land_price_says_so():
+    got, rules, reasons = run(parcel(**SUPPLIED, agreed_start_on="2025-05-01", cause="enterprise"))
+    assert got["is_idle_fee_due"] and np.isnan(got["idle_fee_wan"])
+    assert any("land price is not recorded" in r["text_en"] for r in reasons)
+
+
+def test_29_february_to_28_february_counts_twelve_months():
+    got, _, reasons = run(parcel(**SUPPLIED, agreed_start_on="2024-02-29"), as_of="2025-02-28")
+    idle = next(r for r in reasons if r["rule"] == "idle_land")
+    assert "12 months overdue" in idle["text_en"]
+
+
+@pytest.mark.parametrize("approved, lapsed", [("2024-02-29", True), ("2024-03-01", False)])
+def test_approval_of_29_february_lapses_on_28_february_two_years_on(approved, lapsed):
+    got, _, _ = run(parcel(approved_on=approved), as_of="2026-02-28")
+    assert bool(got["is_approval_lapsed"]) is lapsed
+
+
+def test_site_stopped_two_years_government_caused_is_never_reclaimed():
+    got, rules, _ = run(
+        parcel(
+            **BUILDING,
+            developed_area_mu=5.0,
+            invested_wan=1000.0,
+            stopped_on="2024-01-01",
+            cause="government",
+            land_price_wan=800.0,
+        )
+    )
+    assert got["is_idle_land"] and not got["is_reclaim_eligible"]
+    assert not got["is_idle_fee_due"] and "government_cause" in rules

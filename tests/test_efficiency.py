@@ -52,3 +52,22 @@ def test_grades_follow_the_proportions_and_young_firms_are_not_rated():
     got = grade(f, GRADING)
     assert list(got["grade"].iloc[:n]) == ["A"] * 4 + ["B"] * 8 + ["C"] * 7 + ["D"]
     assert got["grade"].iloc[n] == "T"
+
+
+def test_equal_scores_share_a_grade():
+    f = pd.DataFrame({"area_mu": 1.0, "tax_wan": [5.0] * 4, "years_operating": 5.0})
+    assert set(grade(f, GRADING)["grade"]) == {"A"}
+
+
+def test_output_with_no_energy_used_scores_the_cap():
+    f = pd.DataFrame(
+        {
+            "area_mu": 1.0,
+            "value_added_wan": [10.0, 10.0],
+            "energy_tce": [0.0, 5.0],
+            "years_operating": 5.0,
+        }
+    )
+    rules = {**GRADING, "weights": {"value_added_per_tce": 10}}
+    got = grade(f, rules, benchmarks=pd.Series({"value_added_per_tce": 4.0}))
+    assert got["score"].tolist() == [15.0, 5.0]
