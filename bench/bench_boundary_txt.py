@@ -18,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import shapely
+from results import report  # noqa: E402  (bench/ is the script's folder)
 
 from landbank.domain.area import area_mu
 from landbank.io.boundary_txt import read_boundary_txt, write_boundary_txt
@@ -80,10 +81,7 @@ def main() -> None:
     ]
     lines += [f"| {op} | {base:.2f} | {ours:.2f} | {ours / base:.1f} |" for op, base, ours in rows]
     table = "\n".join(lines) + "\n"
-    print(table)
-    if args.record:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + table)
+    report(table, args.record)
 
 
 if __name__ == "__main__":

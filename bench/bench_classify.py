@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import psycopg
+from results import report  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import text
 
 from landbank.db.engine import make_engine
@@ -131,10 +132,7 @@ def main() -> None:
             f"{whole:.2f} | ≤ 10 s |"
         )
     table = "\n".join(lines) + "\n"
-    print(table)
-    if args.record:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + table)
+    report(table, args.record)
 
 
 if __name__ == "__main__":

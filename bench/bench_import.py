@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from results import report  # noqa: E402  (bench/ is the script's folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -140,10 +141,7 @@ def main() -> None:
         f"{dt.date.today()}, {os.cpu_count()} cores ({cpu}), median of {args.repeat}"
     )
     table = "\n".join([head, "", *lines, ""])
-    print(table)
-    if args.record:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + table)
+    report(table, args.record)
 
 
 if __name__ == "__main__":
