@@ -66,6 +66,9 @@ def insert_frame(
     """
     if frame.empty:
         return 0
+    # a column with no value at all is left to the table's default (NULL): fewer binds
+    empty = [c for c in frame.columns if c != geom_column and frame[c].isna().all()]
+    frame = frame.drop(columns=empty)
     if conn.dialect.name == "sqlite":
         _insert_sqlite(conn, table, frame, geom_column, progress, staging)
     else:
