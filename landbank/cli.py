@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from landbank import config
 from landbank.domain.categories import category_label
+from landbank.errors import InputError as LandbankInput
 from landbank.errors import LandbankError
 
 app = typer.Typer(
@@ -26,7 +27,9 @@ app = typer.Typer(
 )
 import_app = typer.Typer(no_args_is_help=True, help="Import files into the database.")
 parcels_app = typer.Typer(no_args_is_help=True, help="List and show parcels.")
+disposal_app = typer.Typer(no_args_is_help=True, help="Track the disposal (处置) of parcels.")
 app.add_typer(import_app, name="import")
+app.add_typer(disposal_app, name="disposal")
 app.add_typer(parcels_app, name="parcels")
 
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -541,6 +544,177 @@ def demo(quiet: QuietOpt = False) -> None:
         report = run_demo(state.db, progress=progress)
     for line in report:
         out.print(line, markup=False, highlight=False)
+
+
+def _date(text: str | None, option: str):
+    """A --planned / --on date; None stays None."""
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise LandbankInput(f'{option} "{text}" is not a date; write YYYY-MM-DD') from None
+
+
+ByOpt = Annotated[str, typer.Option(help="Who records the step.")]
+DocOpt = Annotated[str | None, typer.Option(help="Document reference, e.g. a letter number.")]
+OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the step (default today).")]
+
+
+def _print_disposal(result: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+        return
+    for d in result["disposals"]:
+        zh = state.lang == "zh"
+        out.print(
+            f"{result['code']} #{d['id']}: {d['state_zh'] if zh else d['state']}, "
+            f"{d['method_zh'] if zh else d['method']}, cause {d['cause'] or '—'}, "
+            f"{d['area_mu']:.2f} mu"
+            + (f", idle fee {d['idle_fee_wan']} 万元" if d["idle_fee_wan"] is not None else "")
+            + (f", blocked by {', '.join(d['blockers'])}" if d["blockers"] else "")
+        )
+        for dl in d["deadlines"]:
+            out.print(
+                f"  due {dl['due_on']}: {dl['what']}" + (" (overdue)" if dl["overdue"] else "")
+            )
+        for st in d["steps"]:
+            out.print(
+                f"  {st['on']} {st['action']} {st['from'] or ''}→{st['to'] or ''} "
+                f"by {st['by']}"
+                + (f" [{st['doc']}]" if st["doc"] else "")
+                + (f": {st['note']}" if st["note"] else "")
+            )
+
+
+@disposal_app.command("open")
+@handled
+def disposal_open(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    method: Annotated[str, typer.Option(help="supply, reclaim, extend_deadline, ...")],
+    by: ByOpt,
+    cause: Annotated[str | None, typer.Option(help="government or enterprise.")] = None,
+    planned: Annotated[str | None, typer.Option(help="Planned date (YYYY-MM-DD).")] = None,
+    area_mu: Annotated[float | None, typer.Option(help="Area disposed (default all).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open the disposal of a parcel (state: suspected)."""
+    from landbank.services.disposal import open_disposal
+
+    result = open_disposal(
+        state.db,
+        code,
+        method,
+        by,
+        cause=cause,
+        planned_on=_date(planned, "--planned"),
+        area_mu=area_mu,
+        reason=reason,
+        on=_date(on, "--on"),
+    )
+    _print_disposal(result, as_json)
+
+
+@disposal_app.command("advance")
+@handled
+def disposal_advance(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    to: Annotated[str, typer.Option("--to", help="Next state.")],
+    by: ByOpt,
+    on: OnOpt = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    doc: DocOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move a parcel's open disposal to its next state."""
+    from landbank.services.disposal import advance
+
+    _print_disposal(
+        advance(state.db, code, to, by, on=_date(on, "--on"), note=note, doc=doc), as_json
+    )
+
+
+def _blocker(code: str, kind: str, blocked: bool, by: str, note, doc, on, as_json) -> None:
+    from landbank.services.disposal import set_blocker
+
+    _print_disposal(
+        set_blocker(state.db, code, kind, blocked, by, note=note, doc=doc, on=_date(on, "--on")),
+        as_json,
+    )
+
+
+KindOpt = Annotated[str, typer.Option(help="mortgage, seizure or dispute.")]
+NoteOpt = Annotated[str | None, typer.Option(help="A note for the record.")]
+
+
+@disposal_app.command("block")
+@handled
+def disposal_block(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    kind: KindOpt,
+    by: ByOpt,
+    note: NoteOpt = None,
+    doc: DocOpt = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a mortgage, court seizure or dispute that holds the disposal up."""
+    _blocker(code, kind, True, by, note, doc, on, as_json)
+
+
+@disposal_app.command("unblock")
+@handled
+def disposal_unblock(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    kind: KindOpt,
+    by: ByOpt,
+    note: NoteOpt = None,
+    doc: DocOpt = None,
+    on: OnOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Clear a blocker."""
+    _blocker(code, kind, False, by, note, doc, on, as_json)
+
+
+@disposal_app.command("show")
+@handled
+def disposal_show(
+    code: Annotated[str, typer.Argument(help="Parcel code.")], as_json: JsonOpt = False
+) -> None:
+    """A parcel's disposals: state, method, cause, deadlines, idle fee, blockers, steps."""
+    from landbank.services.disposal import show_disposal
+
+    _print_disposal(show_disposal(state.db, code), as_json)
+
+
+@disposal_app.command("due")
+@handled
+def disposal_due(
+    within: Annotated[int, typer.Option(help="Days ahead.")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """What falls due within the coming days, or is overdue, soonest first."""
+    from landbank.services.disposal import due
+
+    items = due(state.db, within)
+    if as_json:
+        print_json(items)
+        return
+    table = Table("due", "code", "state", "method", "what")
+    for d in items:
+        table.add_row(
+            d["due_on"] + (" !" if d["overdue"] else ""),
+            d["code"],
+            d["state"],
+            d["method"],
+            d["what"],
+        )
+    out.print(table)
 
 
 def _os_user() -> str:

@@ -118,6 +118,26 @@ class Disposal(Base):
     updated_at: Mapped[dt.datetime] = _now()
 
 
+class DisposalStep(Base):
+    """One move of a disposal: opened, advanced, blocked or unblocked."""
+
+    __tablename__ = "disposal_step"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    disposal_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("disposal.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    parcel_code: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)  # open|advance|block|...
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    by: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    doc: Mapped[str | None] = mapped_column(Text)
+
+
 class Building(Base):
     """An idle-building record (楼宇 / 标准厂房): footprint or point."""
 

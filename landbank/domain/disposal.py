@@ -1,0 +1,154 @@
+"""The disposal (处置) workflow of idle and inefficient land: states, the steps allowed
+between them, methods, blockers, deadlines and the idle fee. Pure rules on plain values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+STATES: dict[str, dict[str, str]] = {
+    "suspected": {"zh": "疑似", "en": "suspected"},
+    "investigating": {"zh": "调查中", "en": "investigating"},
+    "determined": {"zh": "已认定", "en": "determined"},
+    "plan_approved": {"zh": "处置方案已批", "en": "plan approved"},
+    "disposing": {"zh": "处置中", "en": "disposing"},
+    "disposed": {"zh": "已处置", "en": "disposed"},
+    "closed": {"zh": "销号", "en": "closed"},
+    "dismissed": {"zh": "排除", "en": "dismissed"},
+}
+
+# the procedure of 闲置土地处置办法, as steps; "dismissed" ends an investigation that
+# finds no idle land
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "suspected": ("investigating", "dismissed"),
+    "investigating": ("determined", "dismissed"),
+    "determined": ("plan_approved",),
+    "plan_approved": ("disposing",),
+    "disposing": ("disposed",),
+    "disposed": ("closed",),
+    "closed": (),
+    "dismissed": (),
+}
+FINISHED = ("disposed", "closed")
+ENDED = ("closed", "dismissed")
+
+METHODS: dict[str, dict[str, str]] = {
+    "supply": {"zh": "供地", "en": "supply"},
+    "withdraw_approval": {"zh": "撤回/核减批文", "en": "withdraw or reduce the approval"},
+    "start_construction": {"zh": "督促动工", "en": "press for construction"},
+    "extend_deadline": {"zh": "延长动工期限", "en": "extend the start deadline"},
+    "change_use": {"zh": "调整用途", "en": "change use or planning conditions"},
+    "temporary_use": {"zh": "临时使用", "en": "government temporary use"},
+    "paid_recovery": {"zh": "协议有偿收回", "en": "negotiated paid recovery"},
+    "swap": {"zh": "置换", "en": "swap for land of equal value"},
+    "reclaim": {"zh": "无偿收回", "en": "reclaim without compensation"},
+    "idle_fee": {"zh": "征收闲置费", "en": "levy the idle fee"},
+    "capital_increase": {"zh": "增资扩产/技改", "en": "capital increase or upgrade"},
+    "merger": {"zh": "兼并重组", "en": "merger or restructuring"},
+    "redevelopment": {"zh": "二次开发", "en": "redevelopment"},
+    "transfer": {"zh": "分割转让/招商入驻", "en": "transfer or new investor"},
+    "buyback": {"zh": "回购/腾退", "en": "buyback"},
+    "other": {"zh": "其他", "en": "other"},
+}
+# methods that the government-caused delays of 闲置土地处置办法 art. 12 allow
+GOVERNMENT_METHODS = (
+    "extend_deadline",
+    "change_use",
+    "temporary_use",
+    "paid_recovery",
+    "swap",
+    "other",
+)
+BLOCKERS: dict[str, dict[str, str]] = {
+    "mortgage": {"zh": "抵押", "en": "mortgage"},
+    "seizure": {"zh": "查封", "en": "court seizure"},
+    "dispute": {"zh": "纠纷", "en": "dispute"},
+}
+# a blocker forbids finishing these methods until it is cleared
+BLOCKED_METHODS = ("reclaim", "transfer")
+INVESTIGATION_DAYS = 30  # the holder's time to answer the notice (闲置土地处置办法 art. 8)
+
+
+class StepRefused(ValueError):
+    """A step the workflow does not allow; the message names what is allowed."""
+
+
+def check_method(method: str, cause: str | None) -> None:
+    """Refuses an unknown method, and a fee or reclaim on government-caused delay."""
+    if method not in METHODS:
+        raise StepRefused(f"method {method!r} is unknown; use one of {', '.join(METHODS)}")
+    if cause == "government" and method not in GOVERNMENT_METHODS:
+        raise StepRefused(
+            f"method {method} is not open to a government-caused delay; use one of "
+            f"{', '.join(GOVERNMENT_METHODS)}"
+        )
+
+
+def check_step(state: str, to: str, method: str, blockers: list[str]) -> None:
+    """Refuses a step the workflow does not allow (naming the allowed next states), and
+    finishing a reclaim or transfer while a blocker stands."""
+    if to not in STATES:
+        raise StepRefused(f"state {to!r} is unknown; use one of {', '.join(STATES)}")
+    allowed = TRANSITIONS[state]
+    if to not in allowed:
+        nxt = ", ".join(allowed) if allowed else "none: the disposal has ended"
+        raise StepRefused(f"cannot go from {state} to {to}; allowed next: {nxt}")
+    if to in FINISHED and method in BLOCKED_METHODS and blockers:
+        raise StepRefused(
+            f"cannot finish a {method} while blocked by {', '.join(blockers)}; clear it first "
+            "(landbank disposal unblock)"
+        )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    what: str
+    due_on: dt.date
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` later; 29 February goes to 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def deadlines(
+    state: str,
+    method: str,
+    cause: str | None,
+    planned_on: dt.date | None,
+    investigating_since: dt.date | None,
+    agreed_start_on: dt.date | None,
+    approved_on: dt.date | None,
+) -> list[Deadline]:
+    """The dates a disposal must meet in its state, soonest first."""
+    out = []
+    if state in ENDED:
+        return out
+    if state == "investigating" and investigating_since:
+        out.append(
+            Deadline(
+                "answer to the investigation notice",
+                investigating_since + dt.timedelta(days=INVESTIGATION_DAYS),
+            )
+        )
+    if cause == "enterprise" and agreed_start_on:
+        out.append(Deadline("idle fee (1 year idle)", add_years(agreed_start_on, 1)))
+        out.append(
+            Deadline("reclaim without compensation (2 years idle)", add_years(agreed_start_on, 2))
+        )
+    if method == "withdraw_approval" and approved_on:
+        out.append(Deadline("approval lapses (2 years)", add_years(approved_on, 2)))
+    if planned_on and state not in FINISHED:
+        out.append(Deadline(f"planned {method}", planned_on))
+    return sorted(out, key=lambda d: d.due_on)
+
+
+def idle_fee_wan(land_price_wan: float | None, share: float = 0.20) -> float | None:
+    """The idle fee (土地闲置费): ``share`` of the land price, 万元."""
+    if land_price_wan is None or land_price_wan != land_price_wan:
+        return None
+    return round(float(land_price_wan) * share, 2)

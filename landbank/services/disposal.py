@@ -1,0 +1,339 @@
+"""``landbank disposal open|advance|block|unblock|show|due``: each one transaction, each
+move a disposal step and an entry in the parcel's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import Connection, insert, select, update
+
+from landbank.db.engine import write_transaction
+from landbank.db.models import Disposal, DisposalStep, Parcel, ParcelEvent
+from landbank.domain import disposal as wf
+from landbank.errors import ConflictError, InputError, NotFoundError
+from landbank.services.database import open_db
+
+D, S, P, E = Disposal.__table__, DisposalStep.__table__, Parcel.__table__, ParcelEvent.__table__
+
+
+def _parcel(conn: Connection, code: str):
+    row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"parcel {code!r} is not in the database; see landbank parcels list")
+    return row
+
+
+def _active(conn: Connection, code: str, lock: bool = False):
+    stmt = (
+        select(D)
+        .where(D.c.parcel_code == code, D.c.status.not_in(wf.ENDED))
+        .order_by(D.c.id.desc())
+    )
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
+    if row is None:
+        raise NotFoundError(
+            f"parcel {code} has no open disposal; open one with landbank disposal open"
+        )
+    return row
+
+
+def _step(conn, disposal_id, code, action, before, after, on, by, note, doc, now) -> None:
+    conn.execute(
+        insert(S).values(
+            disposal_id=disposal_id,
+            parcel_code=code,
+            action=action,
+            from_state=before,
+            to_state=after,
+            on=on,
+            by=by,
+            at=now,
+            note=note,
+            doc=doc,
+        )
+    )
+    what = {
+        "open": f"opened: {after}",
+        "advance": f"{before} → {after}",
+        "block": f"blocked: {note}",
+        "unblock": f"unblocked: {note}",
+    }[action]
+    conn.execute(
+        insert(E).values(
+            parcel_code=code,
+            field="disposal",
+            old_value=before,
+            new_value=what,
+            by=by,
+            at=now,
+            reason=" ".join(x for x in (note, doc) if x) or None,
+        )
+    )
+
+
+def _check(by: str) -> None:
+    if not by or not by.strip():
+        raise InputError("--by is required: say who records the step")
+    if len(by) > 128:
+        raise InputError("--by: at most 128 characters")
+
+
+def open_disposal(
+    db_url: str,
+    code: str,
+    method: str,
+    by: str,
+    cause: str | None = None,
+    planned_on: dt.date | None = None,
+    area_mu: float | None = None,
+    reason: str | None = None,
+    on: dt.date | None = None,
+    fee_share: float = 0.20,
+) -> dict:
+    """Opens a disposal of a parcel (state ``suspected``); one open disposal per parcel."""
+    _check(by)
+    if cause not in (None, "government", "enterprise"):
+        raise InputError(f"--cause {cause}: write government or enterprise")
+    if area_mu is not None and area_mu <= 0:
+        raise InputError("--area-mu must be more than 0")
+    now, on = dt.datetime.now(dt.UTC), on or dt.date.today()
+    engine = open_db(db_url)
+    try:
+        with write_transaction(engine) as conn:
+            parcel = _parcel(conn, code)
+            cause = cause or parcel["cause"]
+            try:
+                wf.check_method(method, cause)
+            except wf.StepRefused as exc:
+                raise InputError(f"parcel {code}: {exc}") from None
+            if area_mu is not None and area_mu > parcel["area_mu"] * 1.0001:
+                raise InputError(
+                    f"--area-mu {area_mu}: more than the parcel's {parcel['area_mu']:.2f} mu"
+                )
+            open_one = conn.execute(
+                select(D.c.id, D.c.status).where(
+                    D.c.parcel_code == code, D.c.status.not_in(wf.ENDED)
+                )
+            ).first()
+            if open_one is not None:
+                raise ConflictError(
+                    f"parcel {code} already has an open disposal (#{open_one[0]}, "
+                    f"{open_one[1]}); advance it to its end or dismiss it first"
+                )
+            fee = (
+                wf.idle_fee_wan(parcel["land_price_wan"], fee_share)
+                if cause == "enterprise"
+                else None
+            )
+            disposal_id = conn.execute(
+                insert(D)
+                .values(
+                    parcel_code=code,
+                    method=method,
+                    status="suspected",
+                    cause=cause,
+                    planned_on=planned_on,
+                    area_mu=area_mu or parcel["area_mu"],
+                    idle_fee_wan=fee,
+                    blockers="[]",
+                    notes=reason,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(D.c.id)
+            ).scalar_one()
+            _step(conn, disposal_id, code, "open", None, "suspected", on, by, reason, None, now)
+    finally:
+        engine.dispose()
+    return show_disposal(db_url, code)
+
+
+def advance(
+    db_url: str,
+    code: str,
+    to: str,
+    by: str,
+    on: dt.date | None = None,
+    note: str | None = None,
+    doc: str | None = None,
+) -> dict:
+    """Moves the parcel's open disposal to state ``to``; a step the workflow does not
+    allow is refused with the allowed next states."""
+    _check(by)
+    now, on = dt.datetime.now(dt.UTC), on or dt.date.today()
+    engine = open_db(db_url)
+    try:
+        with write_transaction(engine) as conn:
+            row = _active(conn, code, lock=True)
+            blockers = json.loads(row["blockers"] or "[]")
+            try:
+                wf.check_step(row["status"], to, row["method"], blockers)
+            except wf.StepRefused as exc:
+                raise InputError(f"parcel {code}: {exc}") from None
+            values = {"status": to, "updated_at": now, "version": D.c.version + 1}
+            if to == "disposed":
+                values["done_on"] = on
+            conn.execute(update(D).where(D.c.id == row["id"]).values(**values))
+            _step(conn, row["id"], code, "advance", row["status"], to, on, by, note, doc, now)
+    finally:
+        engine.dispose()
+    return show_disposal(db_url, code)
+
+
+def set_blocker(
+    db_url: str,
+    code: str,
+    kind: str,
+    blocked: bool,
+    by: str,
+    note: str | None = None,
+    doc: str | None = None,
+    on: dt.date | None = None,
+) -> dict:
+    """Records (``blocked``) or clears a mortgage, court seizure or dispute."""
+    _check(by)
+    if kind not in wf.BLOCKERS:
+        raise InputError(f"--kind {kind}: use one of {', '.join(wf.BLOCKERS)}")
+    now, on = dt.datetime.now(dt.UTC), on or dt.date.today()
+    engine = open_db(db_url)
+    try:
+        with write_transaction(engine) as conn:
+            row = _active(conn, code, lock=True)
+            blockers = json.loads(row["blockers"] or "[]")
+            if blocked == (kind in blockers):
+                state = "already blocked by" if blocked else "not blocked by"
+                raise InputError(f"parcel {code}: the disposal is {state} {kind}")
+            blockers = [*blockers, kind] if blocked else [b for b in blockers if b != kind]
+            conn.execute(
+                update(D)
+                .where(D.c.id == row["id"])
+                .values(blockers=json.dumps(blockers), updated_at=now)
+            )
+            _step(
+                conn,
+                row["id"],
+                code,
+                "block" if blocked else "unblock",
+                row["status"],
+                row["status"],
+                on,
+                by,
+                kind + (f" ({note})" if note else ""),
+                doc,
+                now,
+            )
+    finally:
+        engine.dispose()
+    return show_disposal(db_url, code)
+
+
+def _describe(conn: Connection, row, parcel, today: dt.date) -> dict:
+    steps = (
+        conn.execute(select(S).where(S.c.disposal_id == row["id"]).order_by(S.c.id))
+        .mappings()
+        .all()
+    )
+    investigating = next(
+        (
+            s["on"]
+            for s in reversed(steps)
+            if s["to_state"] == "investigating" and s["action"] == "advance"
+        ),
+        None,
+    )
+    due = wf.deadlines(
+        row["status"],
+        row["method"],
+        row["cause"],
+        row["planned_on"],
+        investigating,
+        parcel["agreed_start_on"],
+        parcel["approved_on"],
+    )
+    return {
+        "id": row["id"],
+        "code": row["parcel_code"],
+        "state": row["status"],
+        "state_zh": wf.STATES[row["status"]]["zh"],
+        "method": row["method"],
+        "method_zh": wf.METHODS[row["method"]]["zh"],
+        "cause": row["cause"],
+        "planned_on": _iso(row["planned_on"]),
+        "done_on": _iso(row["done_on"]),
+        "area_mu": row["area_mu"],
+        "idle_fee_wan": row["idle_fee_wan"],
+        "blockers": json.loads(row["blockers"] or "[]"),
+        "deadlines": [
+            {"what": d.what, "due_on": d.due_on.isoformat(), "overdue": d.due_on < today}
+            for d in due
+        ],
+        "steps": [
+            {
+                "action": s["action"],
+                "from": s["from_state"],
+                "to": s["to_state"],
+                "on": _iso(s["on"]),
+                "by": s["by"],
+                "note": s["note"],
+                "doc": s["doc"],
+            }
+            for s in steps
+        ],
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def show_disposal(db_url: str, code: str, today: dt.date | None = None) -> dict:
+    """The parcel's disposals, newest first, each with its deadlines and steps."""
+    today = today or dt.date.today()
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            parcel = _parcel(conn, code)
+            rows = (
+                conn.execute(select(D).where(D.c.parcel_code == code).order_by(D.c.id.desc()))
+                .mappings()
+                .all()
+            )
+            if not rows:
+                raise NotFoundError(
+                    f"parcel {code} has no disposal; open one with landbank disposal open"
+                )
+            return {"code": code, "disposals": [_describe(conn, r, parcel, today) for r in rows]}
+    finally:
+        engine.dispose()
+
+
+def due(db_url: str, within_days: int = 30, today: dt.date | None = None) -> list[dict]:
+    """Deadlines of open disposals that fall within ``within_days`` or are overdue,
+    soonest first."""
+    if within_days < 0:
+        raise InputError("--within must be 0 or more days")
+    today = today or dt.date.today()
+    horizon = today + dt.timedelta(days=within_days)
+    engine = open_db(db_url)
+    out = []
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(D).where(D.c.status.not_in(wf.ENDED))).mappings().all()
+            for row in rows:
+                parcel = _parcel(conn, row["parcel_code"])
+                for d in _describe(conn, row, parcel, today)["deadlines"]:
+                    if dt.date.fromisoformat(d["due_on"]) <= horizon:
+                        out.append(
+                            {
+                                "code": row["parcel_code"],
+                                "state": row["status"],
+                                "method": row["method"],
+                                **d,
+                            }
+                        )
+    finally:
+        engine.dispose()
+    return sorted(out, key=lambda d: (d["due_on"], d["code"]))

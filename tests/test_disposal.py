@@ -1,0 +1,232 @@
+"""The disposal workflow: every transition allowed and refused, deadlines, the idle fee,
+blockers; through the commands on both engines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from landbank.domain import disposal as wf
+from tests.helpers import table_counts, write_vector
+
+ALL_STEPS = [(a, b) for a in wf.STATES for b in wf.STATES]
+
+
+@pytest.mark.parametrize("state, to", ALL_STEPS)
+def test_every_transition_is_allowed_or_refused_naming_the_next_states(state, to):
+    if to in wf.TRANSITIONS[state]:
+        wf.check_step(state, to, "supply", [])
+    else:
+        with pytest.raises(wf.StepRefused, match="allowed next"):
+            wf.check_step(state, to, "supply", [])
+
+
+def test_the_procedure_runs_from_suspected_to_closed():
+    path, state = [], "suspected"
+    while wf.TRANSITIONS[state]:
+        state = wf.TRANSITIONS[state][0]
+        path.append(state)
+    assert path == [
+        "investigating",
+        "determined",
+        "plan_approved",
+        "disposing",
+        "disposed",
+        "closed",
+    ]
+
+
+@pytest.mark.parametrize("method", ["reclaim", "transfer"])
+def test_a_blocker_forbids_finishing_a_reclaim_or_transfer(method):
+    with pytest.raises(wf.StepRefused, match="blocked by mortgage"):
+        wf.check_step("disposing", "disposed", method, ["mortgage"])
+    wf.check_step("disposing", "disposed", "supply", ["mortgage"])  # other methods go on
+
+
+def test_government_caused_delay_refuses_reclaim_and_idle_fee():
+    for method in ("reclaim", "idle_fee"):
+        with pytest.raises(wf.StepRefused, match="government-caused"):
+            wf.check_method(method, "government")
+    wf.check_method("extend_deadline", "government")
+
+
+def test_deadlines_thirty_days_to_answer_fee_at_one_year_reclaim_at_two():
+    got = wf.deadlines(
+        "investigating",
+        "reclaim",
+        "enterprise",
+        dt.date(2027, 1, 1),
+        dt.date(2026, 1, 10),
+        dt.date(2024, 2, 29),
+        None,
+    )
+    assert [(d.what, d.due_on) for d in got] == [
+        ("idle fee (1 year idle)", dt.date(2025, 2, 28)),
+        ("answer to the investigation notice", dt.date(2026, 2, 9)),
+        ("reclaim without compensation (2 years idle)", dt.date(2026, 2, 28)),
+        ("planned reclaim", dt.date(2027, 1, 1)),
+    ]
+
+
+def test_an_approval_lapses_two_years_on_and_a_closed_disposal_has_no_deadlines():
+    got = wf.deadlines(
+        "suspected", "withdraw_approval", None, None, None, None, dt.date(2025, 5, 1)
+    )
+    assert [(d.what, d.due_on) for d in got] == [("approval lapses (2 years)", dt.date(2027, 5, 1))]
+    assert (
+        wf.deadlines(
+            "closed", "reclaim", "enterprise", dt.date(2027, 1, 1), None, dt.date(2020, 1, 1), None
+        )
+        == []
+    )
+
+
+def test_the_idle_fee_is_twenty_percent_of_the_land_price():
+    assert wf.idle_fee_wan(1247.6) == 249.52 and wf.idle_fee_wan(None) is None
+
+
+@pytest.fixture
+def parcel(cli, db_url, small_city, tmp_path):
+    frame = small_city.head(3).copy()
+    frame["cause"] = ["enterprise", "government", None]
+    frame["land_price_wan"] = [1000.0, 800.0, 500.0]
+    assert (
+        cli("import", "parcels", write_vector(frame, tmp_path / "p.gpkg"), db=db_url).exit_code == 0
+    )
+    return db_url, list(frame["code"])
+
+
+def _ok(cli, *args, db):
+    result = cli(*args, "--json", db=db)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_disposal_runs_its_course_with_steps_and_history(cli, parcel):
+    db, (code, _, _) = parcel
+    got = _ok(
+        cli,
+        "disposal",
+        "open",
+        code,
+        "--method",
+        "reclaim",
+        "--by",
+        "李明",
+        "--planned",
+        "2027-03-01",
+        db=db,
+    )
+    d = got["disposals"][0]
+    assert (d["state"], d["cause"], d["idle_fee_wan"]) == ("suspected", "enterprise", 200.0)
+    for to in ("investigating", "determined", "plan_approved", "disposing", "disposed"):
+        _ok(
+            cli,
+            "disposal",
+            "advance",
+            code,
+            "--to",
+            to,
+            "--by",
+            "李明",
+            "--doc",
+            f"doc-{to}",
+            "--on",
+            "2026-10-01",
+            db=db,
+        )
+    d = _ok(cli, "disposal", "show", code, db=db)["disposals"][0]
+    assert d["state"] == "disposed" and d["done_on"] == "2026-10-01"
+    assert [s["to"] for s in d["steps"]] == [
+        "suspected",
+        "investigating",
+        "determined",
+        "plan_approved",
+        "disposing",
+        "disposed",
+    ]
+    assert d["steps"][-1]["doc"] == "doc-disposed"
+    events = _ok(cli, "parcels", "history", code, db=db)
+    assert [e["new_value"] for e in events if e["field"] == "disposal"][-1] == (
+        "disposing → disposed"
+    )
+
+
+def test_an_illegal_step_is_refused_with_the_allowed_states_and_nothing_written(cli, parcel):
+    db, (code, _, _) = parcel
+    _ok(cli, "disposal", "open", code, "--method", "supply", "--by", "a", db=db)
+    before = table_counts(db)
+    result = cli("disposal", "advance", code, "--to", "closed", "--by", "a", db=db)
+    assert result.exit_code == 1
+    assert "cannot go from suspected to closed; allowed next: investigating, dismissed" in (
+        result.stderr
+    )
+    assert result.stderr.count("\n") == 1 and table_counts(db) == before
+
+
+def test_a_blocker_holds_a_reclaim_until_it_is_cleared(cli, parcel):
+    db, (code, _, _) = parcel
+    _ok(cli, "disposal", "open", code, "--method", "reclaim", "--by", "a", db=db)
+    for to in ("investigating", "determined", "plan_approved", "disposing"):
+        _ok(cli, "disposal", "advance", code, "--to", to, "--by", "a", db=db)
+    _ok(cli, "disposal", "block", code, "--kind", "seizure", "--by", "a", db=db)
+    result = cli("disposal", "advance", code, "--to", "disposed", "--by", "a", db=db)
+    assert result.exit_code == 1 and "blocked by seizure" in result.stderr
+    _ok(cli, "disposal", "unblock", code, "--kind", "seizure", "--by", "a", db=db)
+    _ok(cli, "disposal", "advance", code, "--to", "disposed", "--by", "a", db=db)
+
+
+def test_government_cause_refuses_reclaim_and_there_is_one_open_disposal_per_parcel(cli, parcel):
+    db, (_, gov, other) = parcel
+    result = cli("disposal", "open", gov, "--method", "reclaim", "--by", "a", db=db)
+    assert result.exit_code == 1 and "government-caused" in result.stderr
+    _ok(cli, "disposal", "open", other, "--method", "supply", "--by", "a", db=db)
+    result = cli("disposal", "open", other, "--method", "transfer", "--by", "a", db=db)
+    assert result.exit_code == 1 and "already has an open disposal" in result.stderr
+    _ok(cli, "disposal", "advance", other, "--to", "dismissed", "--by", "a", db=db)
+    _ok(cli, "disposal", "open", other, "--method", "transfer", "--by", "a", db=db)
+
+
+def test_due_lists_the_soonest_first_and_marks_the_overdue(cli, parcel):
+    db, (code, _, other) = parcel
+    soon = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    later = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    _ok(
+        cli, "disposal", "open", other, "--method", "supply", "--by", "a", "--planned", later, db=db
+    )
+    _ok(cli, "disposal", "open", code, "--method", "supply", "--by", "a", "--planned", soon, db=db)
+    items = _ok(cli, "disposal", "due", "--within", "30", db=db)
+    planned = [i for i in items if i["what"] == "planned supply"]
+    assert [i["code"] for i in planned] == [code, other]
+    assert [i["due_on"] for i in items] == sorted(i["due_on"] for i in items)
+    assert not any(i["overdue"] for i in planned)
+    assert _ok(cli, "disposal", "due", "--within", "5", db=db) == [i for i in items if i["overdue"]]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["open", "{code}", "--method", "sell", "--by", "a"], "method 'sell' is unknown"),
+        (
+            ["open", "{code}", "--method", "supply", "--by", "a", "--planned", "2027-02-30"],
+            "--planned",
+        ),
+        (["open", "NOPE", "--method", "supply", "--by", "a"], "is not in the database"),
+        (
+            ["open", "{code}", "--method", "supply", "--by", "a", "--area-mu", "99999"],
+            "more than the parcel",
+        ),
+        (["advance", "{code}", "--to", "investigating", "--by", "a"], "no open disposal"),
+        (["block", "{code}", "--kind", "flood", "--by", "a"], "--kind flood"),
+        (["due", "--within", "-1"], "--within"),
+    ],
+)
+def test_bad_disposal_input_is_one_line_and_changes_nothing(cli, parcel, args, words):
+    db, (code, _, _) = parcel
+    before = table_counts(db)
+    result = cli("disposal", *[a.replace("{code}", code) for a in args], db=db)
+    assert result.exit_code == 1, result.stdout
+    assert words in result.stderr and result.stderr.count("\n") == 1
+    assert table_counts(db) == before
