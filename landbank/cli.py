@@ -717,6 +717,51 @@ def disposal_due(
     out.print(table)
 
 
+@app.command()
+@handled
+def progress(
+    by: Annotated[str, typer.Option(help="district, park, category, method or month.")] = (
+        "district"
+    ),
+    date_from: Annotated[str | None, typer.Option("--from", help="Disposed on or after.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Disposed on or before.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Disposal progress per group: identified and disposed land, rate, states, overdue."""
+    from landbank.services.progress_report import progress as run
+
+    rows = run(state.db, by, _date(date_from, "--from"), _date(date_to, "--to"))
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(
+        by,
+        "identified",
+        "mu",
+        "disposed",
+        "mu",
+        "rate",
+        "overdue",
+        *(["supply rate"] if by == "district" else []),
+    )
+    for r in rows:
+        rate = "" if r["rate"] is None else f"{r['rate']:.1%}"
+        extra = []
+        if by == "district":
+            extra = ["" if r.get("supply_rate") is None else f"{r['supply_rate']:.1%}"]
+        table.add_row(
+            str(r["group"]),
+            str(r["identified_count"]),
+            f"{r['identified_area_mu']:.1f}",
+            str(r["disposed_count"]),
+            f"{r['disposed_area_mu']:.1f}",
+            rate,
+            str(r["overdue"]),
+            *extra,
+        )
+    out.print(table)
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()

@@ -51,15 +51,8 @@ METHODS: dict[str, dict[str, str]] = {
     "buyback": {"zh": "回购/腾退", "en": "buyback"},
     "other": {"zh": "其他", "en": "other"},
 }
-# methods that the government-caused delays of 闲置土地处置办法 art. 12 allow
-GOVERNMENT_METHODS = (
-    "extend_deadline",
-    "change_use",
-    "temporary_use",
-    "paid_recovery",
-    "swap",
-    "other",
-)
+# a government-caused delay (闲置土地处置办法 art. 8, 12) is never met with these
+NOT_FOR_GOVERNMENT = ("reclaim", "idle_fee")
 BLOCKERS: dict[str, dict[str, str]] = {
     "mortgage": {"zh": "抵押", "en": "mortgage"},
     "seizure": {"zh": "查封", "en": "court seizure"},
@@ -78,10 +71,10 @@ def check_method(method: str, cause: str | None) -> None:
     """Refuses an unknown method, and a fee or reclaim on government-caused delay."""
     if method not in METHODS:
         raise StepRefused(f"method {method!r} is unknown; use one of {', '.join(METHODS)}")
-    if cause == "government" and method not in GOVERNMENT_METHODS:
+    if cause == "government" and method in NOT_FOR_GOVERNMENT:
         raise StepRefused(
-            f"method {method} is not open to a government-caused delay; use one of "
-            f"{', '.join(GOVERNMENT_METHODS)}"
+            f"method {method} is not open to a government-caused delay; use extend_deadline, "
+            "change_use, temporary_use, paid_recovery, swap or another method"
         )
 
 
