@@ -375,6 +375,31 @@ def parcels_set(
         )
 
 
+@parcels_app.command("split")
+@handled
+def parcels_split(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    by: Annotated[str, typer.Option(help="Who splits it.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the history).")],
+    area_mu: Annotated[
+        float | None, typer.Option(help="Cut this many mu off along the parcel's long axis.")
+    ] = None,
+    geometry: Annotated[
+        Path | None, typer.Option(help="A file whose polygon marks the first piece.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Split a parcel in two (CODE-1, CODE-2) for a partial disposal; the parent retires."""
+    from landbank.services.split import split_parcel
+
+    result = split_parcel(state.db, code, by, reason, area_mu_first=area_mu, geometry=geometry)
+    if as_json:
+        print_json(result)
+        return
+    parts = ", ".join(f"{c['code']} ({c['area_mu']:.2f} mu)" for c in result["children"])
+    out.print(f"{code} split into {parts}; {code} retired")
+
+
 @parcels_app.command("history")
 @handled
 def parcels_history(

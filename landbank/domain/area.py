@@ -39,6 +39,17 @@ def project_to_gk3(geoms: np.ndarray, zone: int) -> np.ndarray:
     return shapely.transform(geoms, fwd)
 
 
+def unproject_from_gk3(geoms: np.ndarray, zone: int) -> np.ndarray:
+    """Returns plane geometries of 3° zone ``zone`` back in lon/lat (EPSG:4490)."""
+    tr = _to_gk3(int(zone))
+
+    def back(xy: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(xy[:, 0], xy[:, 1], direction="INVERSE")
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, back)
+
+
 def area_mu(geoms: np.ndarray) -> np.ndarray:
     """Returns the area in mu of each lon/lat (EPSG:4490) geometry, measured in its 3° zone.
 

@@ -1,0 +1,121 @@
+"""``landbank parcels split``: a parcel cut in two for a partial disposal; the children
+(CODE-1, CODE-2) carry its attributes and lineage, the parent is retired; one
+transaction, with history on all three."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from landbank.db import parcels as rows
+from landbank.db.engine import write_transaction
+from landbank.domain.area import area_mu, gk3_zone, project_to_gk3, unproject_from_gk3
+from landbank.domain.split import cut_by_area
+from landbank.errors import InputError, NotFoundError
+from landbank.io.geometry import to_multipolygons
+from landbank.services.database import open_db
+
+
+def _first_piece_from_file(path: Path, parent):
+    from landbank.io.crs import resolve_crs
+    from landbank.io.parcels import _to_storage
+    from landbank.io.read import read_table
+
+    raw = read_table(Path(path))
+    geoms = raw.frame["geometry"].to_numpy()
+    if shapely.is_missing(geoms).all():
+        raise InputError(f"{Path(path).name}: no geometry to cut with")
+    crs, _ = resolve_crs(Path(path).name, raw.crs, None, shapely.total_bounds(geoms))
+    piece = shapely.union_all(_to_storage(geoms, crs))
+    return shapely.intersection(parent, piece)
+
+
+def split_parcel(
+    db_url: str,
+    code: str,
+    by: str,
+    reason: str,
+    area_mu_first: float | None = None,
+    geometry: Path | None = None,
+) -> dict:
+    """Cuts ``code`` into CODE-1 (``area_mu_first`` mu along the long axis, or the part
+    inside ``geometry``) and CODE-2 (the rest)."""
+    if (area_mu_first is None) == (geometry is None):
+        raise InputError("give either --area-mu X or --geometry FILE")
+    if not by.strip() or not reason.strip():
+        raise InputError("--by and --reason are required")
+    now = dt.datetime.now(dt.UTC)
+    engine = open_db(db_url)
+    try:
+        with write_transaction(engine) as conn:
+            frame = rows.load_parcels(conn, codes=[code], include_retired=True, lock=True)
+            if frame.empty:
+                raise NotFoundError(f"parcel {code!r} is not in the database")
+            parent = frame.iloc[0]
+            if parent["retired"]:
+                raise InputError(f"parcel {code} is already retired; split its children")
+            geom = parent["geometry"]
+            if area_mu_first is not None:
+                if not 0 < area_mu_first < parent["area_mu"]:
+                    raise InputError(
+                        f"--area-mu {area_mu_first}: must lie between 0 and the "
+                        f"parcel's {parent['area_mu']:.2f} mu"
+                    )
+                b = geom.bounds
+                zone = int(gk3_zone(np.array([(b[0] + b[2]) / 2]))[0])
+                plane = project_to_gk3(np.array([geom], dtype=object), zone)[0]
+                first, rest = cut_by_area(plane, area_mu_first / parent["area_mu"])
+                first, rest = unproject_from_gk3(np.array([first, rest], dtype=object), zone)
+            else:
+                first = _first_piece_from_file(geometry, geom)
+                rest = shapely.difference(geom, first)
+            pieces = to_multipolygons(np.array([first, rest], dtype=object))
+            if any(p is None or p.is_empty or p.area == 0 for p in pieces):
+                raise InputError(
+                    f"the cut leaves an empty piece of {code}; check the geometry or the area"
+                )
+            children = frame.loc[[frame.index[0]] * 2].reset_index(drop=True)
+            children["code"] = [f"{code}-1", f"{code}-2"]
+            children["geometry"] = pieces
+            children["area_mu"] = area_mu(pieces)
+            children["recorded_area_mu"] = np.nan
+            existing = rows.existing_codes(conn)
+            taken = [c for c in children["code"] if c in existing]
+            if taken:
+                raise InputError(f"codes {', '.join(taken)} are taken; rename them first")
+            rows.insert_parcels(conn, children, by, now, f"split from {code}: {reason}")
+            rows.update_parcels(
+                conn,
+                children[["code"]].assign(parent_code=code),
+                ["parent_code"],
+                None,
+                now,
+                bump=False,
+            )
+            retire = frame[["code"]].assign(retired=True)
+            rows.update_parcels(conn, retire, ["retired"], {code: int(parent["version"])}, now)
+            history = {
+                "parcel_code": code,
+                "field": "retired",
+                "old_value": "False",
+                "new_value": f"split into {code}-1, {code}-2",
+                "by": by,
+                "reason": reason,
+            }
+            import pandas as pd
+
+            events = pd.DataFrame([history])
+            events["at"] = pd.Series([now], dtype="datetime64[us, UTC]")
+            rows.insert_events(conn, events)
+    finally:
+        engine.dispose()
+    return {
+        "parent": code,
+        "children": [
+            {"code": c, "area_mu": round(float(a), 4)}
+            for c, a in zip(children["code"], children["area_mu"], strict=True)
+        ],
+    }
