@@ -28,6 +28,7 @@ bench: setup
 	$(PY) bench/bench_import.py --record
 	$(PY) bench/bench_boundary_txt.py --record
 	$(PY) bench/bench_classify.py --record
+	$(PY) bench/bench_progress.py --record
 
 clean:
 	rm -rf $(VENV) landbank.sqlite maps/*.html

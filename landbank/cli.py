@@ -750,12 +750,19 @@ def progress(
     ),
     date_from: Annotated[str | None, typer.Option("--from", help="Disposed on or after.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Disposed on or before.")] = None,
+    xlsx: Annotated[Path | None, typer.Option(help="Also write the Excel ledger (台账).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Disposal progress per group: identified and disposed land, rate, states, overdue."""
     from landbank.services.progress_report import progress as run
+    from landbank.services.progress_report import progress_ledger
 
     rows = run(state.db, by, _date(date_from, "--from"), _date(date_to, "--to"))
+    if xlsx is not None:
+        written = progress_ledger(
+            state.db, xlsx, by, _date(date_from, "--from"), _date(date_to, "--to")
+        )
+        err.print(f"ledger: {written['file']}", markup=False, highlight=False)
     if as_json:
         print_json(rows)
         return

@@ -109,3 +109,31 @@ def test_progress_by_month_and_date_range(cli, disposing_city):
     assert sum(r["disposed_count"] for r in none.values()) == 0
     result = cli("progress", "--by", "holder", db=disposing_city)
     assert result.exit_code == 1 and "use one of district" in result.stderr
+
+
+def test_the_ledger_has_a_summary_and_a_sheet_per_category(cli, disposing_city, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "台账.xlsx"
+    result = cli("progress", "--xlsx", path, db=disposing_city)
+    assert result.exit_code == 0, result.stderr
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["汇总", "批而未供", "供而未用", "用而未尽", "建而未投", "投而未达标"]
+    summary = wb["汇总"]
+    assert [c.value for c in summary[1]][:3] == ["分组", "认定宗数", "认定面积(亩)"]
+    assert summary.freeze_panes == "A2" and summary.auto_filter.ref.startswith("A1:")
+    assert summary.cell(summary.max_row, 1).value == "合计"
+    assert summary.cell(summary.max_row, 2).value.startswith("=SUM(B2:")
+    idle = wb["供而未用"]
+    listed = json.loads(
+        cli(
+            "parcels", "list", "--category", "supplied_not_used", "--json", db=disposing_city
+        ).stdout
+    )
+    assert idle.max_row == len(listed) + 2  # header, parcels, totals
+    assert idle["F2"].number_format == "0.00" and idle["G2"].number_format == "yyyy-mm-dd"
+    assert idle["G2"].is_date
+    states = {idle.cell(r, 11).value for r in range(2, idle.max_row)}
+    assert "已处置" in states and "疑似" in states
+    result = cli("progress", "--xlsx", tmp_path / "x.csv", db=disposing_city)
+    assert result.exit_code == 1 and ".xlsx" in result.stderr

@@ -64,8 +64,51 @@ def run_demo(db_url: str, progress=None) -> list[str]:
         f"per-mu evaluation 2025: {graded['grades']}, "
         f"{len(graded['below_standard'])} below standard"
     )
+    lines += _sample_disposals(db_url, folder.parent / "reports")
     lines.append(
         "next: landbank parcels list --category supplied_not_used; "
         "landbank parcels show CODE; landbank export 台账.xlsx"
     )
     return lines
+
+
+DEMO_STEPS = ["investigating", "determined", "plan_approved", "disposing", "disposed", "closed"]
+
+
+def _sample_disposals(db_url: str, reports: Path) -> list[str]:
+    """Opens disposals of a few idle parcels in various states (once: a parcel that
+    already has one is left alone) and writes the progress ledger under reports/."""
+    import datetime as dt
+
+    from landbank.errors import NotFoundError
+    from landbank.services.disposal import advance, open_disposal, show_disposal
+    from landbank.services.parcels import list_parcels
+    from landbank.services.progress_report import progress_ledger
+
+    idle = list_parcels(db_url, category="supplied_not_used")[:8]
+    opened = 0
+    for i, parcel in enumerate(idle):
+        code = parcel["code"]
+        try:
+            show_disposal(db_url, code)
+            continue
+        except NotFoundError:
+            pass
+        open_disposal(
+            db_url,
+            code,
+            "start_construction",
+            "demo",
+            planned_on=dt.date(2026, 9, 30),
+            reason="sample disposal",
+            on=dt.date(2026, 7, 1),
+        )
+        for j, to in enumerate(DEMO_STEPS[: i % 7]):
+            advance(db_url, code, to, "demo", on=dt.date(2026, 7 + j, 10))
+        opened += 1
+    reports.mkdir(exist_ok=True)
+    ledger = progress_ledger(db_url, reports / "progress_ledger.xlsx")
+    return [
+        f"disposals: {opened} opened in various states (landbank disposal due)",
+        f"progress ledger: {ledger['file']}",
+    ]

@@ -149,3 +149,31 @@ def _progress(conn: Connection, by: str, date_from, date_to, today) -> list[dict
         if r["identified_area_mu"]:
             r["rate"] = round(r["disposed_area_mu"] / r["identified_area_mu"], 4)
     return sorted(rows.values(), key=lambda r: str(r["group"]))
+
+
+def progress_ledger(db_url: str, path, by: str = "district", date_from=None, date_to=None) -> dict:
+    """Writes the Excel ledger: the progress per ``by`` and the parcels of each category
+    with their disposal state and reasons. Returns ``{"file", "sheets"}``."""
+    from pathlib import Path
+
+    from landbank.db import parcels as rows
+    from landbank.reports import write_ledger
+
+    if Path(path).suffix.lower() != ".xlsx":
+        raise InputError(f"--xlsx {path}: the ledger is an .xlsx file")
+    summary = progress(db_url, by, date_from, date_to)
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            parcels = rows.load_parcels(conn, with_geometry=False)
+            states = dict(conn.execute(select(D.c.parcel_code, D.c.status).order_by(D.c.id)).all())
+    finally:
+        engine.dispose()
+    parcels["disposal_state"] = parcels["code"].map(
+        lambda c: wf.STATES[states[c]]["zh"] if c in states else None
+    )
+    parcels["reasons_zh"] = parcels["category_reasons"].map(
+        lambda reasons: "；".join(r.get("text_zh", "") for r in reasons)
+    )
+    write_ledger(Path(path), summary, parcels)
+    return {"file": str(path), "groups": len(summary)}

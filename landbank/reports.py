@@ -1,0 +1,97 @@
+"""The progress ledger (台账) a bureau sends upward, as an Excel workbook: a summary
+sheet and one sheet per category, Chinese headers, frozen header row, filters, widths,
+number formats and totals. Takes finished frames and rows; writes one file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from landbank.domain.categories import CATEGORIES
+
+SUMMARY = [
+    ("group", "分组", None),
+    ("identified_count", "认定宗数", "0"),
+    ("identified_area_mu", "认定面积(亩)", "0.00"),
+    ("disposed_count", "已处置宗数", "0"),
+    ("disposed_area_mu", "已处置面积(亩)", "0.00"),
+    ("rate", "处置率", "0.0%"),
+    ("overdue", "逾期宗数", "0"),
+    ("supply_rate", "供地率", "0.0%"),
+]
+PARCEL_COLUMNS = [
+    ("code", "地块编号", None),
+    ("name", "地块名称", None),
+    ("district", "行政区", None),
+    ("park", "园区", None),
+    ("holder", "土地使用权人", None),
+    ("area_mu", "面积(亩)", "0.00"),
+    ("approved_on", "批准日期", "yyyy-mm-dd"),
+    ("supplied_on", "供地日期", "yyyy-mm-dd"),
+    ("agreed_start_on", "约定开工日期", "yyyy-mm-dd"),
+    ("started_on", "实际开工日期", "yyyy-mm-dd"),
+    ("disposal_state", "处置状态", None),
+    ("reasons_zh", "认定理由", None),
+]
+
+
+def _sheet(ws, columns, records: list[dict], total_keys: tuple[str, ...]) -> None:
+    ws.append([zh for _, zh, _ in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for rec in records:
+        ws.append([_cell(rec.get(key)) for key, _, _ in columns])
+    last = ws.max_row
+    if records and total_keys:
+        ws.append(
+            ["合计"]
+            + [
+                f"=SUM({get_column_letter(i)}2:{get_column_letter(i)}{last})"
+                if key in total_keys
+                else None
+                for i, (key, _, _) in enumerate(columns[1:], start=2)
+            ]
+        )
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
+    for i, (key, zh, fmt) in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = 60 if key == "reasons_zh" else max(12, len(zh) * 2 + 2)
+        if fmt:
+            for cell in ws[letter][1:]:
+                cell.number_format = fmt
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().date()
+    return value
+
+
+def write_ledger(path: Path, summary: list[dict], parcels: pd.DataFrame) -> Path:
+    """Writes the ledger: ``summary`` rows (from progress) and the parcels of each
+    category (canonical columns plus ``disposal_state`` and ``reasons_zh``)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    _sheet(
+        ws,
+        SUMMARY,
+        summary,
+        ("identified_count", "identified_area_mu", "disposed_count", "disposed_area_mu", "overdue"),
+    )
+    for cat, labels in CATEGORIES.items():
+        if cat == "compliant":
+            continue
+        rows = parcels[parcels["category"] == cat]
+        _sheet(wb.create_sheet(labels["zh"]), PARCEL_COLUMNS, rows.to_dict("records"), ("area_mu",))
+    wb.save(path)
+    return Path(path)
