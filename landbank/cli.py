@@ -751,6 +751,7 @@ def progress(
     date_from: Annotated[str | None, typer.Option("--from", help="Disposed on or after.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Disposed on or before.")] = None,
     xlsx: Annotated[Path | None, typer.Option(help="Also write the Excel ledger (台账).")] = None,
+    html: Annotated[Path | None, typer.Option(help="Also write the HTML report.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Disposal progress per group: identified and disposed land, rate, states, overdue."""
@@ -763,6 +764,11 @@ def progress(
             state.db, xlsx, by, _date(date_from, "--from"), _date(date_to, "--to")
         )
         err.print(f"ledger: {written['file']}", markup=False, highlight=False)
+    if html is not None:
+        from landbank.services.progress_report import progress_html
+
+        written = progress_html(state.db, html)
+        err.print(f"report: {written['file']}", markup=False, highlight=False)
     if as_json:
         print_json(rows)
         return

@@ -95,3 +95,77 @@ def write_ledger(path: Path, summary: list[dict], parcels: pd.DataFrame) -> Path
         _sheet(wb.create_sheet(labels["zh"]), PARCEL_COLUMNS, rows.to_dict("records"), ("area_mu",))
     wb.save(path)
     return Path(path)
+
+
+def write_html_report(
+    path: Path,
+    by_district: list[dict],
+    by_month: list[dict],
+    overdue: list[dict],
+    title: str = "闲置低效用地处置进度",
+) -> Path:
+    """A self-contained HTML report: the figures, disposal rate by district (bar chart),
+    the monthly trend, the overdue list. plotly.js is inlined from the installed
+    package: the file opens on an intranet with no internet."""
+    import html
+
+    import plotly.graph_objects as go
+    from plotly.offline import get_plotlyjs
+
+    districts = [r["group"] for r in by_district]
+    rate = go.Figure(
+        go.Bar(x=districts, y=[(r["rate"] or 0) * 100 for r in by_district], marker_color="#0072B2")
+    )
+    rate.update_layout(
+        title="处置率（%）/ disposal rate by district",
+        yaxis_title="%",
+        margin={"t": 50, "b": 40, "l": 50, "r": 20},
+        height=360,
+    )
+    trend = go.Figure(
+        go.Scatter(
+            x=[r["group"] for r in by_month],
+            y=[r["disposed_area_mu"] for r in by_month],
+            mode="lines+markers",
+            line_color="#D55E00",
+        )
+    )
+    trend.update_layout(
+        title="月度处置面积（亩）/ disposed area by month (mu)",
+        margin={"t": 50, "b": 40, "l": 50, "r": 20},
+        height=320,
+    )
+    head = "".join(f"<th>{zh}</th>" for _, zh, _ in SUMMARY)
+
+    def fmt(key, value):
+        if value is None:
+            return ""
+        if key in ("rate", "supply_rate"):
+            return f"{value:.1%}"
+        return f"{value:.2f}" if isinstance(value, float) else html.escape(str(value))
+
+    body = "".join(
+        "<tr>" + "".join(f"<td>{fmt(k, r.get(k))}</td>" for k, _, _ in SUMMARY) + "</tr>"
+        for r in by_district
+    )
+    late = "".join(
+        f"<tr><td>{html.escape(d['due_on'])}</td><td>{html.escape(d['code'])}</td>"
+        f"<td>{html.escape(d['state'])}</td><td>{html.escape(d['what'])}</td></tr>"
+        for d in overdue
+    )
+    charts = rate.to_html(full_html=False, include_plotlyjs=False, div_id="rate") + trend.to_html(
+        full_html=False, include_plotlyjs=False, div_id="trend"
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:24px}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#eee}}</style>
+<script>{get_plotlyjs()}</script></head><body>
+<h1>{html.escape(title)}</h1>
+<h2>分区进度 / progress by district</h2><table id="figures"><tr>{head}</tr>{body}</table>
+{charts}
+<h2>逾期事项 / overdue ({len(overdue)})</h2>
+<table id="overdue"><tr><th>到期</th><th>地块编号</th><th>状态</th><th>事项</th></tr>{late}</table>
+</body></html>"""
+    Path(path).write_text(page, encoding="utf-8")
+    return Path(path)

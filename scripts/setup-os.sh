@@ -8,6 +8,9 @@ need=()
 [ -e /usr/lib/x86_64-linux-gnu/mod_spatialite.so ] || ls /usr/lib/*/mod_spatialite.so >/dev/null 2>&1 \
   || need+=(libsqlite3-mod-spatialite)
 command -v ogr2ogr >/dev/null || need+=(gdal-bin)
+# the tests open the HTML report in a real browser and the Excel ledger in LibreOffice
+command -v chromium >/dev/null || need+=(chromium)
+command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)
 pg_major=""
 if command -v pg_lsclusters >/dev/null; then
   pg_major=$(pg_lsclusters --no-header | awk 'NR==1 {print $1}')

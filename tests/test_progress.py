@@ -137,3 +137,84 @@ def test_the_ledger_has_a_summary_and_a_sheet_per_category(cli, disposing_city, 
     assert "已处置" in states and "疑似" in states
     result = cli("progress", "--xlsx", tmp_path / "x.csv", db=disposing_city)
     assert result.exit_code == 1 and ".xlsx" in result.stderr
+
+
+def _tool(name: str) -> str:
+    import os
+    import shutil
+
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is required in CI (make setup installs it)")
+        pytest.skip(f"{name} is not installed (make setup installs it)")
+    return path
+
+
+def test_the_ledger_opens_cleanly_in_libreoffice(cli, disposing_city, tmp_path):
+    import subprocess
+
+    soffice = _tool("soffice")
+    path = tmp_path / "ledger.xlsx"
+    assert cli("progress", "--xlsx", path, db=disposing_city).exit_code == 0
+    proc = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "ledger.pdf").stat().st_size > 1000
+
+
+def test_the_html_report_draws_offline_in_chromium_without_console_errors(
+    cli, disposing_city, tmp_path
+):
+    import re
+    import subprocess
+
+    chromium = _tool("chromium")
+    path = tmp_path / "report.html"
+    result = cli("progress", "--html", path, db=disposing_city)
+    assert result.exit_code == 0, result.stderr
+    page = path.read_text(encoding="utf-8")
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?:', page)  # nothing fetched
+    proc = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chrome'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=8000",
+            "--dump-dom",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count('class="main-svg"') >= 2  # both charts drawn
+    errors = [
+        ln
+        for ln in proc.stderr.splitlines()
+        if "CONSOLE" in ln and ("Error" in ln or "Uncaught" in ln)
+    ]
+    assert not errors, errors
+    assert "逾期事项" in proc.stdout and 'id="figures"' in proc.stdout

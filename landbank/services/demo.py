@@ -83,7 +83,7 @@ def _sample_disposals(db_url: str, reports: Path) -> list[str]:
     from landbank.errors import NotFoundError
     from landbank.services.disposal import advance, open_disposal, show_disposal
     from landbank.services.parcels import list_parcels
-    from landbank.services.progress_report import progress_ledger
+    from landbank.services.progress_report import progress_html, progress_ledger
 
     idle = list_parcels(db_url, category="supplied_not_used")[:8]
     opened = 0
@@ -108,7 +108,9 @@ def _sample_disposals(db_url: str, reports: Path) -> list[str]:
         opened += 1
     reports.mkdir(exist_ok=True)
     ledger = progress_ledger(db_url, reports / "progress_ledger.xlsx")
+    page = progress_html(db_url, reports / "progress_report.html")
     return [
         f"disposals: {opened} opened in various states (landbank disposal due)",
         f"progress ledger: {ledger['file']}",
+        f"progress report: {page['file']}",
     ]

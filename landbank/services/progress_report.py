@@ -177,3 +177,22 @@ def progress_ledger(db_url: str, path, by: str = "district", date_from=None, dat
     )
     write_ledger(Path(path), summary, parcels)
     return {"file": str(path), "groups": len(summary)}
+
+
+def progress_html(db_url: str, path, today=None) -> dict:
+    """Writes the HTML report: figures by district, rate chart, monthly trend, overdue."""
+    from pathlib import Path
+
+    from landbank.reports import write_html_report
+    from landbank.services.disposal import due
+
+    if Path(path).suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--html {path}: the report is an .html file")
+    overdue = [d for d in due(db_url, 0, today) if d["overdue"]]
+    write_html_report(
+        Path(path),
+        progress(db_url, "district", today=today),
+        progress(db_url, "month", today=today),
+        overdue,
+    )
+    return {"file": str(path), "overdue": len(overdue)}
