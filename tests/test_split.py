@@ -87,3 +87,18 @@ def test_bad_splits_are_one_line_and_change_nothing(cli, stored, args, words):
     )
     assert result.exit_code == 1 and words in result.stderr
     assert table_counts(db) == before
+
+
+def test_a_retired_parcel_takes_no_new_disposal_or_split(cli, stored):
+    db, frame = stored
+    code = frame["code"].iloc[0]
+    assert (
+        cli(
+            "parcels", "split", code, "--area-mu", "3", "--by", "a", "--reason", "r", db=db
+        ).exit_code
+        == 0
+    )
+    result = cli("disposal", "open", code, "--method", "supply", "--by", "a", db=db)
+    assert result.exit_code == 1 and "retired" in result.stderr
+    result = cli("parcels", "split", code, "--area-mu", "1", "--by", "a", "--reason", "r", db=db)
+    assert result.exit_code == 1 and "already retired" in result.stderr

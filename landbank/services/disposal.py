@@ -104,6 +104,10 @@ def open_disposal(
     try:
         with write_transaction(engine) as conn:
             parcel = _parcel(conn, code)
+            if parcel["retired"]:
+                raise InputError(
+                    f"parcel {code} is retired (split); open the disposal on its children"
+                )
             cause = cause or parcel["cause"]
             try:
                 wf.check_method(method, cause)
