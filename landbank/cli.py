@@ -767,7 +767,9 @@ def progress(
     if html is not None:
         from landbank.services.progress_report import progress_html
 
-        written = progress_html(state.db, html)
+        written = progress_html(
+            state.db, html, None, _date(date_from, "--from"), _date(date_to, "--to")
+        )
         err.print(f"report: {written['file']}", markup=False, highlight=False)
     if as_json:
         print_json(rows)

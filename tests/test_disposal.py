@@ -117,6 +117,8 @@ def test_a_disposal_runs_its_course_with_steps_and_history(cli, parcel):
         "李明",
         "--planned",
         "2027-03-01",
+        "--on",
+        "2026-09-01",
         db=db,
     )
     d = got["disposals"][0]
@@ -230,3 +232,42 @@ def test_bad_disposal_input_is_one_line_and_changes_nothing(cli, parcel, args, w
     assert result.exit_code == 1, result.stdout
     assert words in result.stderr and result.stderr.count("\n") == 1
     assert table_counts(db) == before
+
+
+def test_steps_are_dated_in_order_and_not_in_the_future(cli, parcel):
+    db, (code, _, _) = parcel
+    _ok(
+        cli,
+        "disposal",
+        "open",
+        code,
+        "--method",
+        "supply",
+        "--by",
+        "a",
+        "--on",
+        "2026-05-01",
+        db=db,
+    )
+    result = cli(
+        "disposal",
+        "advance",
+        code,
+        "--to",
+        "investigating",
+        "--by",
+        "a",
+        "--on",
+        "2026-04-01",
+        db=db,
+    )
+    assert result.exit_code == 1 and "before the previous step" in result.stderr
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    result = cli(
+        "disposal", "advance", code, "--to", "investigating", "--by", "a", "--on", future, db=db
+    )
+    assert result.exit_code == 1 and "in the future" in result.stderr
+    result = cli(
+        "disposal", "open", code, "--method", "supply", "--by", "a", "--area-mu", "nan", db=db
+    )
+    assert result.exit_code == 1 and "--area-mu" in result.stderr

@@ -40,6 +40,8 @@ def disposing_city(cli, db_url):
                 "a",
                 "--planned",
                 "2026-01-01",
+                "--on",
+                "2026-01-05",
                 db=db_url,
             ).exit_code
             == 0

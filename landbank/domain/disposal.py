@@ -119,7 +119,7 @@ def deadlines(
 ) -> list[Deadline]:
     """The dates a disposal must meet in its state, soonest first."""
     out = []
-    if state in ENDED:
+    if state in ENDED or state in FINISHED:  # done: nothing more falls due
         return out
     if state == "investigating" and investigating_since:
         out.append(

@@ -104,7 +104,7 @@ def _sample_disposals(db_url: str, reports: Path) -> list[str]:
             on=dt.date(2026, 7, 1),
         )
         for j, to in enumerate(DEMO_STEPS[: i % 7]):
-            advance(db_url, code, to, "demo", on=dt.date(2026, 7 + j, 10))
+            advance(db_url, code, to, "demo", on=dt.date(2026, 7, 1) + dt.timedelta(days=20 * j))
         opened += 1
     reports.mkdir(exist_ok=True)
     ledger = progress_ledger(db_url, reports / "progress_ledger.xlsx")

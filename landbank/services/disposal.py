@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from landbank.db.engine import write_transaction
 from landbank.db.models import Disposal, DisposalStep, Parcel, ParcelEvent
@@ -74,6 +75,15 @@ def _step(conn, disposal_id, code, action, before, after, on, by, note, doc, now
     )
 
 
+def _check_on(conn: Connection, disposal_id: int, on: dt.date) -> None:
+    """A step is dated no later than today and no earlier than the step before it."""
+    if on > dt.date.today():
+        raise InputError(f"--on {on}: a step cannot be dated in the future")
+    last = conn.execute(select(func.max(S.c.on)).where(S.c.disposal_id == disposal_id)).scalar()
+    if last is not None and on < last:
+        raise InputError(f"--on {on}: before the previous step ({last}); date steps in order")
+
+
 def _check(by: str) -> None:
     if not by or not by.strip():
         raise InputError("--by is required: say who records the step")
@@ -97,8 +107,8 @@ def open_disposal(
     _check(by)
     if cause not in (None, "government", "enterprise"):
         raise InputError(f"--cause {cause}: write government or enterprise")
-    if area_mu is not None and area_mu <= 0:
-        raise InputError("--area-mu must be more than 0")
+    if area_mu is not None and not (math.isfinite(area_mu) and area_mu > 0):
+        raise InputError("--area-mu must be a number more than 0")
     now, on = dt.datetime.now(dt.UTC), on or dt.date.today()
     engine = open_db(db_url)
     try:
@@ -172,6 +182,7 @@ def advance(
     try:
         with write_transaction(engine) as conn:
             row = _active(conn, code, lock=True)
+            _check_on(conn, row["id"], on)
             blockers = json.loads(row["blockers"] or "[]")
             try:
                 wf.check_step(row["status"], to, row["method"], blockers)
@@ -317,8 +328,8 @@ def show_disposal(db_url: str, code: str, today: dt.date | None = None) -> dict:
 def due(db_url: str, within_days: int = 30, today: dt.date | None = None) -> list[dict]:
     """Deadlines of open disposals that fall within ``within_days`` or are overdue,
     soonest first."""
-    if within_days < 0:
-        raise InputError("--within must be 0 or more days")
+    if not 0 <= within_days <= 36500:
+        raise InputError("--within must be 0 to 36500 days")
     today = today or dt.date.today()
     horizon = today + dt.timedelta(days=within_days)
     engine = open_db(db_url)

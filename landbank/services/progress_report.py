@@ -161,6 +161,8 @@ def progress_ledger(db_url: str, path, by: str = "district", date_from=None, dat
 
     if Path(path).suffix.lower() != ".xlsx":
         raise InputError(f"--xlsx {path}: the ledger is an .xlsx file")
+    if not Path(path).parent.is_dir():
+        raise InputError(f"--xlsx {path}: folder {Path(path).parent} does not exist; create it")
     summary = progress(db_url, by, date_from, date_to)
     engine = open_db(db_url)
     try:
@@ -179,7 +181,7 @@ def progress_ledger(db_url: str, path, by: str = "district", date_from=None, dat
     return {"file": str(path), "groups": len(summary)}
 
 
-def progress_html(db_url: str, path, today=None) -> dict:
+def progress_html(db_url: str, path, today=None, date_from=None, date_to=None) -> dict:
     """Writes the HTML report: figures by district, rate chart, monthly trend, overdue."""
     from pathlib import Path
 
@@ -188,11 +190,13 @@ def progress_html(db_url: str, path, today=None) -> dict:
 
     if Path(path).suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--html {path}: the report is an .html file")
+    if not Path(path).parent.is_dir():
+        raise InputError(f"--html {path}: folder {Path(path).parent} does not exist; create it")
     overdue = [d for d in due(db_url, 0, today) if d["overdue"]]
     write_html_report(
         Path(path),
-        progress(db_url, "district", today=today),
-        progress(db_url, "month", today=today),
+        progress(db_url, "district", date_from, date_to, today=today),
+        progress(db_url, "month", date_from, date_to, today=today),
         overdue,
     )
     return {"file": str(path), "overdue": len(overdue)}

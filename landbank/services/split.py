@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from sqlalchemy import select
 
 from landbank.db import parcels as rows
 from landbank.db.engine import write_transaction
@@ -57,6 +58,18 @@ def split_parcel(
             parent = frame.iloc[0]
             if parent["retired"]:
                 raise InputError(f"parcel {code} is already retired; split its children")
+            from landbank.db.models import Disposal
+            from landbank.domain.disposal import ENDED
+
+            D = Disposal.__table__
+            busy = conn.execute(
+                select(D.c.id).where(D.c.parcel_code == code, D.c.status.not_in(ENDED))
+            ).first()
+            if busy is not None:
+                raise InputError(
+                    f"parcel {code} has an open disposal (#{busy[0]}); split "
+                    "first and open the disposal on the piece, or end it first"
+                )
             geom = parent["geometry"]
             if area_mu_first is not None:
                 if not 0 < area_mu_first < parent["area_mu"]:
