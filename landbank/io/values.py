@@ -145,3 +145,27 @@ def parse_cause(series: pd.Series, where: str, label, field: str) -> pd.Series:
         "write government (政府原因) or enterprise (企业原因)",
     )
     return mapped
+
+
+def parse_integers(
+    series: pd.Series, where: str, label, field: str, minimum: float | None = 0.0
+) -> pd.Series:
+    """Returns a nullable Int64 column (<NA> for blanks) from whole numbers or text
+    such as 3 or 3.0; a fraction is an InputError naming the row."""
+    numbers = parse_numbers(series, where, label, field, minimum)
+    fraction = (numbers.notna() & (numbers % 1 != 0)).to_numpy()
+    _fail(where, label, field, series, fraction, "is not a whole number", "write e.g. 3")
+    return numbers.round().astype("Int64")
+
+
+def parse_choice(
+    series: pd.Series, where: str, label, field: str, choices: dict[str, str], fix: str
+) -> pd.Series:
+    """Returns the canonical id for each value through ``choices`` (keys in lower case),
+    None for blanks; a value not among them is an InputError with ``fix``."""
+    text = parse_text(series)
+    mapped = text.str.lower().map(choices).astype(object)
+    mapped[mapped.isna()] = None
+    bad = (text.notna() & mapped.isna()).to_numpy()
+    _fail(where, label, field, series, bad, "is not known", fix)
+    return mapped

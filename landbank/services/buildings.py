@@ -1,0 +1,88 @@
+"""Reading idle buildings: ``landbank buildings list`` and ``landbank buildings show``."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from landbank.db import buildings as rows
+from landbank.domain.buildings import BUILDING_STATES, building_state, vacancy_totals
+from landbank.errors import InputError, NotFoundError
+from landbank.services.database import open_db
+from landbank.services.parcels import _jsonable
+
+LIST_COLUMNS = [
+    "code",
+    "name",
+    "district",
+    "park",
+    "building_type",
+    "floors",
+    "total_floor_area_m2",
+    "vacant_area_m2",
+    "vacant_floors",
+    "rent_yuan_m2_month",
+    "state",
+]
+
+
+def _with_state(buildings: pd.DataFrame, vacancies: pd.DataFrame) -> pd.DataFrame:
+    """Adds vacant_area_m2, vacant_floors and state to stored buildings."""
+    frame = vacancy_totals(buildings, vacancies)
+    frame["state"] = building_state(frame)
+    return frame
+
+
+def list_buildings(db_url: str, park: str | None = None, state: str | None = None) -> list[dict]:
+    """Returns the buildings (of ``park``, in ``state``) as dicts with LIST_COLUMNS, by
+    code; an unknown ``state`` is an InputError."""
+    if state and state not in BUILDING_STATES:
+        raise InputError(f"--state {state!r} is unknown; use one of {', '.join(BUILDING_STATES)}")
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            buildings = rows.load_buildings(conn, park=park, with_geometry=False)
+            vacancies = rows.load_vacancies(conn, codes=buildings["code"].tolist())
+    finally:
+        engine.dispose()
+    if buildings.empty:
+        return []
+    frame = _with_state(buildings, vacancies)
+    if state:
+        frame = frame[frame["state"] == state]
+    frame["vacant_area_m2"] = frame["vacant_area_m2"].round(2)
+    return [_json(r) for r in frame[LIST_COLUMNS].astype(object).to_dict("records")]
+
+
+def show_building(db_url: str, code: str) -> dict:
+    """Returns every stored field of one building, its ``state``, its location (``lon``,
+    ``lat`` of the point or footprint centroid, ``geometry_type``) and ``vacancies``
+    (floor, unit, vacant_area_m2, available_from, rent_yuan_m2_month) by floor;
+    NotFoundError if the code is unknown."""
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            buildings = rows.load_buildings(conn, codes=[code])
+            vacancies = rows.load_vacancies(conn, codes=[code])
+    finally:
+        engine.dispose()
+    if buildings.empty:
+        raise NotFoundError(
+            f"building {code!r} is not in the database; see landbank buildings list"
+        )
+    frame = _with_state(buildings, vacancies)
+    record = frame.iloc[0].to_dict()
+    geom = record.pop("geometry")
+    record.pop("id", None)
+    record["vacant_area_m2"] = round(record["vacant_area_m2"], 2)
+    record["geometry_type"] = geom.geom_type if geom is not None else None
+    centre = geom.centroid if geom is not None else None
+    record["lon"] = round(centre.x, 7) if centre is not None else None
+    record["lat"] = round(centre.y, 7) if centre is not None else None
+    listed = vacancies.drop(columns=["building_code"]).astype(object)
+    record["vacancies"] = [_json(v) for v in listed.to_dict("records")]
+    return _json(record)
+
+
+def _json(record: dict) -> dict:
+    """A record with plain JSON values: ISO dates, None for every kind of blank."""
+    return _jsonable({k: (None if v is pd.NA else v) for k, v in record.items()})
