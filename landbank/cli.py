@@ -300,6 +300,11 @@ def parcels_show(
             "day, or YYYY-MM-DDTHH:MM), China Standard Time unless an offset is given.",
         ),
     ] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="Also write a map of the parcel (HTML).")
+    ] = None,
+    basemap: BasemapOpt = "osm",
+    tianditu_key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show every stored field of one parcel, its category, flags and reasons."""
@@ -309,6 +314,11 @@ def parcels_show(
     record = (
         show_as_of(state.db, code, parse_moment(as_of)) if as_of else show_parcel(state.db, code)
     )
+    if map_file is not None:
+        from landbank.services.maps import parcel_map
+
+        written = parcel_map(state.db, code, map_file, basemap, tianditu_key, state.lang)
+        err.print(f"map: {written['file']}", markup=False, highlight=False)
     if as_json:
         print_json(record)
         return
@@ -802,6 +812,81 @@ def progress(
     out.print(table)
 
 
+BasemapOpt = Annotated[
+    str,
+    typer.Option(
+        help="Base tiles: osm, tianditu (needs a key), gaode (parcels shifted to GCJ-02 "
+        "for display) or none (an intranet without tile access)."
+    ),
+]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option("--tianditu-key", help="Tianditu key (else LANDBANK_TIANDITU_KEY)."),
+]
+
+
+@app.command("map")
+@handled
+def map_(
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="HTML file (default maps/idle_land.html; maps/disposal_progress.html "
+            "with --progress).",
+        ),
+    ] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="Only this category (repeatable).")
+    ] = None,
+    district: Annotated[list[str] | None, typer.Option(help="Only this district (repeatable).")] = (
+        None
+    ),
+    basemap: BasemapOpt = "osm",
+    tianditu_key: KeyOpt = None,
+    lang: Annotated[str | None, typer.Option(help="zh or en (default: the global --lang).")] = None,
+    progress: Annotated[
+        bool, typer.Option("--progress", help="Districts coloured by disposal rate.")
+    ] = False,
+    assets_dir: Annotated[
+        Path | None,
+        typer.Option(help="Write Leaflet and the map scripts here and link them, not inline."),
+    ] = None,
+    simplify_m: Annotated[
+        float, typer.Option(help="Display simplification in metres (0: every vertex).")
+    ] = 0.5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a web map (one HTML file, works offline) of idle land or disposal progress."""
+    from landbank.services.maps import idle_land_map
+
+    if lang not in (None, "zh", "en"):
+        raise LandbankInput(f"--lang {lang}: use zh or en")
+    if not 0 <= simplify_m <= 50:
+        raise LandbankInput("--simplify-m must be 0 to 50 metres")
+    result = idle_land_map(
+        state.db,
+        out_file,
+        category or None,
+        district or None,
+        basemap,
+        tianditu_key,
+        lang or state.lang,
+        progress,
+        assets_dir,
+        simplify_m,
+    )
+    if as_json:
+        print_json(result)
+        return
+    out.print(
+        f"map: {result['file']} ({result['parcels']} parcels, "
+        f"{result['buildings']} buildings, {result['bytes'] / 1e6:.1f} MB)",
+        markup=False,
+        highlight=False,
+    )
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()
@@ -843,6 +928,10 @@ class _progress:
         if self.bar is not None:
             self.bar.stop()
         return False
+
+
+# the commands of idle buildings live in their own module, registered on import
+from landbank import cli_buildings  # noqa: E402, F401
 
 
 def main() -> None:

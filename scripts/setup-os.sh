@@ -11,6 +11,8 @@ command -v ogr2ogr >/dev/null || need+=(gdal-bin)
 # the tests open the HTML report in a real browser and the Excel ledger in LibreOffice
 command -v chromium >/dev/null || need+=(chromium)
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)
+# a CJK font, so Chinese labels draw in screenshots of maps and reports
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 pg_major=""
 if command -v pg_lsclusters >/dev/null; then
   pg_major=$(pg_lsclusters --no-header | awk 'NR==1 {print $1}')

@@ -3,6 +3,7 @@ migrated to head), the CLI runner, small synthetic parcel files, the real-data f
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -131,3 +132,63 @@ def require_realdata(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data {path} is absent (../shared/realdata is not beside the checkout)")
     return path
+
+
+@pytest.fixture
+def disposing_city(cli, db_url):
+    """The sample city, classified, with disposals in various states."""
+    return make_disposing_city(cli, db_url)
+
+
+def make_disposing_city(cli, db_url: str) -> str:
+    """Loads the sample city into ``db_url``, classifies it and opens disposals in
+    various states; returns the URL."""
+    for name in ("zaozhuang_parcels.gpkg", "zaozhuang_ledger.xlsx"):
+        assert (
+            cli(
+                "import", "parcels", ROOT / "data" / "parcels" / name, "--upsert", db=db_url
+            ).exit_code
+            == 0
+        )
+    assert cli("classify", "--as-of", "2026-06-30", db=db_url).exit_code == 0
+    idle = json.loads(
+        cli("parcels", "list", "--category", "supplied_not_used", "--json", db=db_url).stdout
+    )
+    steps = ["investigating", "determined", "plan_approved", "disposing", "disposed"]
+    for i, parcel in enumerate(idle[:12]):
+        code = parcel["code"]
+        assert (
+            cli(
+                "disposal",
+                "open",
+                code,
+                "--method",
+                "start_construction",
+                "--by",
+                "a",
+                "--planned",
+                "2026-01-01",
+                "--on",
+                "2026-01-05",
+                db=db_url,
+            ).exit_code
+            == 0
+        )
+        for to in steps[: i % 6]:
+            month = 3 + i % 4
+            assert (
+                cli(
+                    "disposal",
+                    "advance",
+                    code,
+                    "--to",
+                    to,
+                    "--by",
+                    "a",
+                    "--on",
+                    f"2026-{month:02d}-15",
+                    db=db_url,
+                ).exit_code
+                == 0
+            )
+    return db_url

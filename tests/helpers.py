@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 import shapely
 from sqlalchemy import text
 
@@ -65,3 +68,13 @@ def table_counts(db_url: str) -> dict[str, int]:
         ).scalar()
     engine.dispose()
     return counts
+
+
+def tool(name: str) -> str:
+    """The path of a program `make setup` installs; fails in CI, skips elsewhere, when absent."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is required in CI (make setup installs it)")
+        pytest.skip(f"{name} is not installed (make setup installs it)")
+    return path

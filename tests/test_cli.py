@@ -37,8 +37,11 @@ def test_demo_loads_the_sample_city_and_says_where_everything_went(cli, db_url):
     result = cli("demo", "-q", db=db_url)
     assert result.exit_code == 0, result.stderr
     assert "400 new" in result.stdout
+    assert "zaozhuang_buildings.xlsx → 12 new" in result.stdout
     again = cli("demo", "-q", db=db_url)
     assert "400 unchanged" in again.stdout
+    assert "0 updated, 12 unchanged buildings; 33 vacant floors" in again.stdout
+    assert len(json.loads(cli("buildings", "list", "--json", db=db_url).stdout)) == 12
     items = json.loads(cli("parcels", "list", "--json", db=db_url).stdout)
     assert len(items) == 400
     assert {"code", "name", "district", "park", "land_use", "area_mu", "category"} <= set(items[0])

@@ -9,61 +9,7 @@ import pytest
 
 from landbank.db import parcels as rows
 from landbank.db.engine import make_engine
-from tests.conftest import ROOT
-
-
-@pytest.fixture
-def disposing_city(cli, db_url):
-    """The sample city, classified, with disposals in various states."""
-    for name in ("zaozhuang_parcels.gpkg", "zaozhuang_ledger.xlsx"):
-        assert (
-            cli(
-                "import", "parcels", ROOT / "data" / "parcels" / name, "--upsert", db=db_url
-            ).exit_code
-            == 0
-        )
-    assert cli("classify", "--as-of", "2026-06-30", db=db_url).exit_code == 0
-    idle = json.loads(
-        cli("parcels", "list", "--category", "supplied_not_used", "--json", db=db_url).stdout
-    )
-    steps = ["investigating", "determined", "plan_approved", "disposing", "disposed"]
-    for i, parcel in enumerate(idle[:12]):
-        code = parcel["code"]
-        assert (
-            cli(
-                "disposal",
-                "open",
-                code,
-                "--method",
-                "start_construction",
-                "--by",
-                "a",
-                "--planned",
-                "2026-01-01",
-                "--on",
-                "2026-01-05",
-                db=db_url,
-            ).exit_code
-            == 0
-        )
-        for to in steps[: i % 6]:
-            month = 3 + i % 4
-            assert (
-                cli(
-                    "disposal",
-                    "advance",
-                    code,
-                    "--to",
-                    to,
-                    "--by",
-                    "a",
-                    "--on",
-                    f"2026-{month:02d}-15",
-                    db=db_url,
-                ).exit_code
-                == 0
-            )
-    return db_url
+from tests.helpers import tool as _tool
 
 
 def _progress(cli, db, *args):
@@ -139,18 +85,6 @@ def test_the_ledger_has_a_summary_and_a_sheet_per_category(cli, disposing_city, 
     assert "已处置" in states and "疑似" in states
     result = cli("progress", "--xlsx", tmp_path / "x.csv", db=disposing_city)
     assert result.exit_code == 1 and ".xlsx" in result.stderr
-
-
-def _tool(name: str) -> str:
-    import os
-    import shutil
-
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{name} is required in CI (make setup installs it)")
-        pytest.skip(f"{name} is not installed (make setup installs it)")
-    return path
 
 
 def test_the_ledger_opens_cleanly_in_libreoffice(cli, disposing_city, tmp_path):

@@ -64,12 +64,44 @@ def run_demo(db_url: str, progress=None) -> list[str]:
         f"per-mu evaluation 2025: {graded['grades']}, "
         f"{len(graded['below_standard'])} below standard"
     )
+    lines += _sample_buildings(db_url, folder)
     lines += _sample_disposals(db_url, folder.parent / "reports")
+    lines += _maps(db_url, folder.parent / "maps")
     lines.append(
         "next: landbank parcels list --category supplied_not_used; "
         "landbank parcels show CODE; landbank export 台账.xlsx"
     )
     return lines
+
+
+def _sample_buildings(db_url: str, folder: Path) -> list[str]:
+    """Imports the sample idle buildings (an upsert) and their vacant floors (which
+    replace the stored ones), so that a second run changes nothing; returns the lines."""
+    from landbank.domain.buildings import BUILDING_STATES, state_label
+    from landbank.services.buildings import list_buildings
+    from landbank.services.import_buildings import import_buildings, import_vacancies
+
+    path = folder / "buildings" / "zaozhuang_buildings.xlsx"
+    built = import_buildings(db_url, path, profile="zaozhuang", upsert=True)
+    vacant = import_vacancies(db_url, path)
+    states = [b["state"] for b in list_buildings(db_url)]
+    counts = ", ".join(f"{state_label(s)} {s}: {states.count(s)}" for s in BUILDING_STATES)
+    return [
+        f"{path.relative_to(folder.parent)} → {built['imported']} new, {built['updated']} "
+        f"updated, {built['unchanged']} unchanged buildings; {vacant['inserted']} vacant "
+        f"floors or units",
+        f"  buildings: {counts}",
+    ]
+
+
+def _maps(db_url: str, maps: Path) -> list[str]:
+    """Writes the idle-land map and the disposal-progress map under maps/ (OpenStreetMap
+    tiles where there is internet; the parcels draw without)."""
+    from landbank.services.maps import idle_land_map
+
+    idle = idle_land_map(db_url, maps / "idle_land.html")
+    progress = idle_land_map(db_url, maps / "disposal_progress.html", progress=True)
+    return [f"maps: {idle['file']}, {progress['file']} (open in a browser; work offline)"]
 
 
 DEMO_STEPS = ["investigating", "determined", "plan_approved", "disposing", "disposed", "closed"]

@@ -1,0 +1,1 @@
+"""Web maps: builders (one module), assets from packages, compact encoding."""

@@ -1,0 +1,281 @@
+"""``landbank map`` and ``parcels show --map``: read the database, hand frames to the
+map builders (``landbank/maps``), write one HTML file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, func, select
+
+from landbank.db.models import Building, Disposal, DisposalStep, Parcel, Vacancy
+from landbank.domain import disposal as wf
+from landbank.domain.categories import CATEGORIES
+from landbank.errors import InputError, NotFoundError
+from landbank.maps.builder import MapBuilder
+from landbank.services.database import open_db
+
+P, D, S = Parcel.__table__, Disposal.__table__, DisposalStep.__table__
+B, V = Building.__table__, Vacancy.__table__
+DEFAULT_OUT = Path("maps/idle_land.html")
+DEFAULT_PROGRESS_OUT = Path("maps/disposal_progress.html")
+
+
+def _check_out(out: Path) -> None:
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--out {out}: a map is an .html file")
+    if out.exists() and out.is_dir():
+        raise InputError(f"--out {out}: is a folder; give a file name ending in .html")
+
+
+def disposal_status(conn: Connection, codes: pd.Series) -> pd.DataFrame:
+    """Per parcel code, in the order given: its latest disposal's id, status, method,
+    cause, planned date and the day its investigation began (all None without one)."""
+    names = ["id", "code", "status", "method", "cause", "planned_on"]
+    disposals = pd.DataFrame(
+        conn.execute(
+            select(
+                D.c.id, D.c.parcel_code, D.c.status, D.c.method, D.c.cause, D.c.planned_on
+            ).order_by(D.c.id)
+        ).all(),
+        columns=names,
+    ).drop_duplicates("code", keep="last")
+    investigating = dict(
+        conn.execute(
+            select(S.c.disposal_id, func.max(S.c.on))
+            .where(S.c.to_state == "investigating", S.c.action == "advance")
+            .group_by(S.c.disposal_id)
+        ).all()
+    )
+    out = pd.DataFrame({"code": codes.to_numpy()}).merge(disposals, on="code", how="left")
+    out["investigating"] = out["id"].map(investigating)
+    return out
+
+
+def _next_deadline(frame: pd.DataFrame, today: dt.date, lang: str) -> list[str | None]:
+    overdue = "逾期" if lang == "zh" else "overdue"
+    out = []
+    for r in frame.itertuples(index=False):
+        if not isinstance(r.status, str):
+            out.append(None)
+            continue
+        due = wf.deadlines(
+            r.status,
+            r.method,
+            r.cause,
+            _date(r.planned_on),
+            _date(r.investigating),
+            _date(r.agreed_start_on),
+            _date(r.approved_on),
+        )
+        ahead = [d for d in due if d.due_on >= today]
+        pick = ahead[0] if ahead else (due[-1] if due else None)
+        if pick is None:
+            out.append(None)
+        else:
+            late = f" ({overdue})" if pick.due_on < today else ""
+            out.append(f"{pick.due_on.isoformat()} {pick.what}{late}")
+    return out
+
+
+def _date(value) -> dt.date | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+MAP_COLUMNS = (
+    "code", "name", "holder", "district", "park", "area_mu", "category",
+    "category_reasons", "agreed_start_on", "approved_on",
+)  # fmt: skip
+
+
+def load_map_parcels(
+    conn: Connection,
+    categories: list[str] | None = None,
+    districts: list[str] | None = None,
+    lang: str = "zh",
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """The current parcels with what their popups show (MAP_COLUMNS, geometry,
+    disposal_state, next_deadline), filtered by category and district in the database
+    (unknown names are refused with the names there are)."""
+    today = today or dt.date.today()
+    for c in categories or []:
+        if c not in CATEGORIES:
+            raise InputError(f"--category {c}: use one of {', '.join(CATEGORIES)}")
+    current = P.c.retired.is_(False)
+    if districts:
+        known = set(conn.execute(select(P.c.district).where(current).distinct()).scalars())
+        for d in districts:
+            if d not in known:
+                names = ", ".join(sorted(k for k in known if k))
+                raise InputError(f"--district {d}: no parcel there; districts are {names}")
+    stmt = select(*(P.c[c] for c in MAP_COLUMNS), func.ST_AsBinary(P.c.geom)).where(current)
+    if categories:
+        stmt = stmt.where(P.c.category.in_(categories))
+    if districts:
+        stmt = stmt.where(P.c.district.in_(districts))
+    result = conn.execute(stmt.order_by(P.c.code)).all()
+    columns = list(zip(*result, strict=True)) if result else [()] * (len(MAP_COLUMNS) + 1)
+    parcels = pd.DataFrame(dict(zip([*MAP_COLUMNS, "wkb"], columns, strict=True)))
+    parcels["geometry"] = shapely.from_wkb(
+        np.array([bytes(b) for b in parcels.pop("wkb")], dtype=object)
+    )
+    # one parse for every parcel's reasons, not one per parcel
+    texts = parcels["category_reasons"].tolist()
+    parcels["category_reasons"] = json.loads(
+        "[" + ",".join(t if isinstance(t, str) and t else "[]" for t in texts) + "]"
+    )
+    status = disposal_status(conn, parcels["code"])
+    status["agreed_start_on"] = parcels["agreed_start_on"].to_numpy()
+    status["approved_on"] = parcels["approved_on"].to_numpy()
+    parcels["disposal_state"] = status["status"].to_numpy()
+    parcels["next_deadline"] = _next_deadline(status, today, lang)
+    return parcels
+
+
+def load_map_buildings(conn: Connection) -> pd.DataFrame:
+    """Buildings with a location: their fields, vacant floors (list of dicts), vacant
+    area and derived state."""
+    from landbank.domain.buildings import building_state, vacancy_totals
+
+    cols = [c for c in B.c if c.name != "geom"] + [func.ST_AsBinary(B.c.geom).label("wkb")]
+    result = conn.execute(select(*cols).where(B.c.geom.is_not(None)).order_by(B.c.code))
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if frame.empty:
+        return frame
+    frame["geometry"] = shapely.from_wkb([bytes(b) for b in frame.pop("wkb")])
+    result = conn.execute(
+        select(
+            V.c.building_code,
+            V.c.floor,
+            V.c.unit,
+            V.c.vacant_area_m2,
+            V.c.available_from,
+            V.c.rent_yuan_m2_month,
+        )
+    )
+    vacancies = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame = vacancy_totals(frame, vacancies)
+    frame["state"] = building_state(frame)
+    listed: dict[str, list[dict]] = {}
+    for v in vacancies.to_dict("records"):
+        if v["available_from"] is not None:
+            v["available_from"] = _date(v["available_from"]).isoformat()
+        listed.setdefault(v.pop("building_code"), []).append(v)
+    frame["vacancies"] = frame["code"].map(lambda c: listed.get(c, []))
+    return frame
+
+
+def district_rates(db_url: str, conn: Connection, parcels: pd.DataFrame) -> pd.DataFrame:
+    """Per district: the disposal rate (progress figures) and an outline drawn around its
+    parcels (a concave hull of their vertices: the database holds no district boundary)."""
+    from landbank.services.progress_report import progress
+
+    figures = {r["group"]: r for r in progress(db_url, "district")}
+    out = []
+    for district, group in parcels.groupby("district", sort=True):
+        pts = shapely.multipoints(shapely.get_coordinates(group["geometry"].to_numpy()))
+        hull = shapely.concave_hull(pts, ratio=0.15)
+        hull = shapely.buffer(hull, 0.001, quad_segs=2)  # ~100 m: a margin around edge parcels
+        f = figures.get(district, {})
+        out.append(
+            {
+                "district": district,
+                "rate": f.get("rate") if f.get("rate") is not None else np.nan,
+                "identified_count": f.get("identified_count", 0),
+                "disposed_count": f.get("disposed_count", 0),
+                "geometry": hull,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def idle_land_map(
+    db_url: str,
+    out: str | Path | None = None,
+    categories: list[str] | None = None,
+    districts: list[str] | None = None,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    lang: str = "zh",
+    progress: bool = False,
+    assets_dir: str | Path | None = None,
+    simplify_m: float = 0.5,
+    today: dt.date | None = None,
+) -> dict:
+    """Writes the idle-land map (or, with ``progress``, the disposal-progress map) and
+    returns ``{"file", "parcels", "buildings", "layers", "bytes"}``."""
+    out = Path(out) if out else (DEFAULT_PROGRESS_OUT if progress else DEFAULT_OUT)
+    _check_out(out)
+    builder = MapBuilder(
+        lang=lang, basemap=basemap, tianditu_key=tianditu_key, simplify_m=simplify_m
+    )
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            parcels = load_map_parcels(conn, categories, districts, lang, today)
+            if parcels.empty:
+                raise InputError("no parcel to map: import parcels first, or widen the filters")
+            buildings = load_map_buildings(conn)
+            if progress:
+                builder.add_districts(district_rates(db_url, conn, parcels))
+    finally:
+        engine.dispose()
+    builder.add_parcels(parcels, dim=progress)
+    if not buildings.empty and not progress:
+        if districts:
+            buildings = buildings[buildings["district"].isin(districts)]
+        builder.add_buildings(buildings)
+    path = builder.save(out, assets_dir)
+    return {
+        "file": str(path),
+        "parcels": len(parcels),
+        "buildings": len(buildings) if not progress else 0,
+        "layers": {layer["label"]: len(layer.get("rows", [])) for layer in builder.layers},
+        "bytes": path.stat().st_size,
+    }
+
+
+def parcel_map(
+    db_url: str,
+    code: str,
+    out: str | Path,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    lang: str = "zh",
+    around_m: float = 500.0,
+    today: dt.date | None = None,
+) -> dict:
+    """Writes a map of one parcel among its neighbours within ``around_m``, fitted to
+    the parcel, and returns ``{"file", "parcels"}``."""
+    out = Path(out)
+    _check_out(out)
+    builder = MapBuilder(lang=lang, basemap=basemap, tianditu_key=tianditu_key)
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            parcels = load_map_parcels(conn, lang=lang, today=today)
+    finally:
+        engine.dispose()
+    hit = parcels.index[parcels["code"] == code]
+    if not len(hit):
+        raise NotFoundError(f"no current parcel {code}; see landbank parcels list")
+    target = parcels.at[hit[0], "geometry"]
+    near = shapely.dwithin(parcels["geometry"].to_numpy(), target, around_m / 111_320.0)
+    parcels = parcels[near].reset_index(drop=True)
+    builder.add_parcels(parcels)
+    builder.fit(target)
+    path = builder.save(out)
+    return {"file": str(path), "parcels": len(parcels), "code": code}
