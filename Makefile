@@ -29,6 +29,7 @@ bench: setup
 	$(PY) bench/bench_boundary_txt.py --record
 	$(PY) bench/bench_classify.py --record
 	$(PY) bench/bench_progress.py --record
+	$(PY) bench/bench_map.py --record
 
 clean:
 	rm -rf $(VENV) landbank.sqlite maps/*.html

@@ -54,7 +54,9 @@ def postgis_template(request) -> str:
             pytest.fail(f"PostGIS is required in CI: {why}")
         pytest.skip(why)
     worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
-    name = f"landbank_tmpl_{worker}"
+    # The pid keeps two test runs on one server (a fresh clone beside a
+    # working tree) from dropping each other's template.
+    name = f"landbank_tmpl_{worker}_{os.getpid()}"
     with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE landbank_test')
