@@ -930,8 +930,9 @@ class _progress:
         return False
 
 
-# the commands of idle buildings live in their own module, registered on import
-from landbank import cli_buildings  # noqa: E402, F401
+# the commands of idle buildings, matching and reservations live in their own modules,
+# registered on import
+from landbank import cli_buildings, cli_match, cli_reserve  # noqa: E402, F401
 
 
 def main() -> None:

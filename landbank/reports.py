@@ -169,3 +169,89 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#e
 </body></html>"""
     Path(path).write_text(page, encoding="utf-8")
     return Path(path)
+
+
+def _match_columns(kind: str, lang: str) -> list[tuple[str, str, str | None]]:
+    from landbank.domain.matching import COMPONENTS
+
+    zh = lang == "zh"
+    cols = [
+        ("rank", "排名" if zh else "rank", "0"),
+        ("kind_label", "类型" if zh else "kind", None),
+        ("codes_text", "编号" if zh else "codes", None),
+        ("score", "得分" if zh else "score", "0.0"),
+    ]
+    if kind == "land":
+        cols += [
+            ("area_mu", "面积(亩)" if zh else "area (mu)", "0.00"),
+            ("land_use", "用途代码" if zh else "land-use code", None),
+            ("price_wan", "土地价款(万元)" if zh else "land price (wan)", "0.00"),
+        ]
+    else:
+        cols += [
+            ("area_m2", "面积(m²)" if zh else "area (m²)", "#,##0"),
+            ("building_name", "楼宇" if zh else "building", None),
+            ("floor_load_kn_m2", "楼面荷载(kN/m²)" if zh else "floor load (kN/m²)", "0.0"),
+            ("clear_height_m", "净高(m)" if zh else "clear height (m)", "0.0"),
+            ("rent_yuan_m2_month", "租金(元/m²·月)" if zh else "rent (yuan/m²·month)", "0.00"),
+        ]
+    cols += [
+        ("district", "行政区" if zh else "district", None),
+        ("park", "园区" if zh else "park", None),
+        ("ready_on", "可交付日期" if zh else "ready on", None),
+        ("distance_km", "距离(公里)" if zh else "distance (km)", "0.00"),
+    ]
+    names = (
+        ("area_fit", "standard", "readiness", "shape", "distance", "park_industry", "assembly")
+        if kind == "land"
+        else ("area_fit", "rent", "readiness", "distance", "floors")
+    )
+    cols += [(f"c_{n}", COMPONENTS[n][lang], "0.00") for n in names]
+    cols += [
+        ("flags_text", "提示" if zh else "flags", None),
+        ("reasons_text", "说明" if zh else "notes", None),
+    ]
+    return cols
+
+
+def write_match_pack(
+    path: Path, requirement: dict, kind: str, candidates: list[dict], lang: str = "zh"
+) -> Path:
+    """Writes a site-selection pack (选址资料): a sheet of candidates, one row each with
+    its figures and every score component, and a sheet of the requirement as asked."""
+    from landbank.domain.matching import KINDS
+
+    zh = lang == "zh"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "候选" if zh else "candidates"
+    rows = []
+    for c in candidates:
+        row = dict(c)
+        row["kind_label"] = KINDS[c["kind"]][lang]
+        row["codes_text"] = ", ".join(c["codes"])
+        row["flags_text"] = (
+            ("低于准入标准" if zh else "below the admission standard")
+            if "below_standard" in c.get("flags", [])
+            else None
+        )
+        row["reasons_text"] = "\n".join(c["reasons"])
+        row.update({f"c_{k}": v for k, v in c["components"].items()})
+        rows.append(row)
+    columns = _match_columns(kind, lang)
+    _sheet(ws, columns, rows, ())
+    reasons_col = get_column_letter(len(columns))
+    ws.column_dimensions[reasons_col].width = 70
+    ws.column_dimensions["C"].width = 36
+    need = wb.create_sheet("需求" if zh else "requirement")
+    need.append(["字段" if zh else "field", "值" if zh else "value"])
+    for cell in need[1]:
+        cell.font = Font(bold=True)
+    for key, value in requirement.items():
+        if value is None or value == () or value == []:
+            continue
+        need.append([key, ", ".join(map(str, value)) if isinstance(value, list | tuple) else value])
+    need.column_dimensions["A"].width = 24
+    need.column_dimensions["B"].width = 40
+    wb.save(path)
+    return Path(path)

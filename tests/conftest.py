@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from landbank.cli import app
 from landbank.services.database import init_db
 from landbank.synth import synthetic_parcels
+from tests.helpers import tool
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -194,3 +195,16 @@ def make_disposing_city(cli, db_url: str) -> str:
                 == 0
             )
     return db_url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright (one per test module)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = tool("chromium")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        yield b
+        b.close()

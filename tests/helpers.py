@@ -78,3 +78,46 @@ def tool(name: str) -> str:
             pytest.fail(f"{name} is required in CI (make setup installs it)")
         pytest.skip(f"{name} is not installed (make setup installs it)")
     return path
+
+
+class Opened:
+    """A map open in a page: its console errors and the remote requests it tried."""
+
+    def __init__(self, browser, path, lang="zh"):
+        self.page = browser.new_page(viewport={"width": 1200, "height": 800}, locale=lang)
+        self.errors: list[str] = []
+        self.remote: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.route(lambda url: not url.startswith("file:"), self._refuse)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.landbank && window.landbank.ready", timeout=30_000)
+        self.drawn = self.page.evaluate("window.landbank")
+
+    def _refuse(self, route):
+        self.remote.append(route.request.url)
+        route.abort()
+
+    def polygons(self) -> int:
+        """How many parcels the map can find by code."""
+        return len(self.page.evaluate("landbank.codes()"))
+
+    def bounds(self, code: str) -> list[float]:
+        return self.page.evaluate("code => landbank.find(code).bounds", code)
+
+    def click_parcel(self, code: str) -> str:
+        """Zooms to the parcel, clicks inside it, returns the popup's text."""
+        point = self.page.evaluate(
+            """code => {
+              const input = document.querySelector('.lb-search input');
+              input.value = code;
+              input.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'}));
+              return true; }""",
+            code,
+        )
+        assert point
+        self.page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+        return self.page.inner_text(".leaflet-popup-content")
+
+    def close(self):
+        self.page.close()

@@ -12,11 +12,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -216,15 +218,41 @@ class Project(Base):
     created_at: Mapped[dt.datetime] = _now()
 
 
+_ACTIVE_PARCEL = "released_at IS NULL AND parcel_code IS NOT NULL"
+_ACTIVE_SPACE = "released_at IS NULL AND building_code IS NOT NULL"
+
+
 class Reservation(Base):
-    """A parcel or building held for a project, so nothing is promised twice."""
+    """A parcel, or a vacant floor or unit of a building, held for a project, so nothing
+    is promised twice: the partial unique indexes allow one active (unreleased)
+    reservation per parcel and per floor or unit, whoever writes at the same moment."""
 
     __tablename__ = "reservation"
+    __table_args__ = (
+        Index(
+            "uq_reservation_active_parcel",
+            "parcel_code",
+            unique=True,
+            sqlite_where=text(_ACTIVE_PARCEL),
+            postgresql_where=text(_ACTIVE_PARCEL),
+        ),
+        Index(
+            "uq_reservation_active_space",
+            "building_code",
+            "vacancy_key",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SPACE),
+            postgresql_where=text(_ACTIVE_SPACE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_name: Mapped[str] = mapped_column(String(200), nullable=False)
     parcel_code: Mapped[str | None] = mapped_column(String(64), index=True)
     building_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The floor or unit: the part of its space code after the building code and ':'
+    # ("F3", "F3:301", ":301"); see landbank.domain.buildings.space_code.
+    vacancy_key: Mapped[str | None] = mapped_column(String(64))
     until: Mapped[dt.date | None] = mapped_column(Date)
     by: Mapped[str] = mapped_column(String(128), nullable=False)
     at: Mapped[dt.datetime] = _now()

@@ -84,3 +84,26 @@ def building_state(buildings: pd.DataFrame) -> pd.Series:
     some = ((vacant_area > 0) | (vacant_floors > 0)).to_numpy()
     state = np.where(all_area | all_floors, "vacant", np.where(some, "partly_vacant", "occupied"))
     return pd.Series(state, index=buildings.index, dtype=object)
+
+
+def space_code(building_code: str, floor: int | None, unit: str | None) -> str:
+    """The code of one vacant floor or unit, as matching lists it and ``reserve`` takes
+    it: ``B001:F3``, ``B001:F3:301``, or ``B001::301`` when the floor is not known."""
+    key = f"F{int(floor)}" if floor is not None and floor == floor else ""
+    return f"{building_code}:{key}:{unit}" if unit else f"{building_code}:{key}"
+
+
+def split_space_code(code: str) -> tuple[str, int | None, str | None] | None:
+    """Reads a code of ``space_code``: (building_code, floor, unit); None when ``code``
+    names no floor or unit (a parcel code or a bare building code)."""
+    parts = code.split(":")
+    if len(parts) not in (2, 3) or not parts[0]:
+        return None
+    key = parts[1]
+    if key and not (key[0] == "F" and key[1:].lstrip("-").isdigit()):
+        return None
+    floor = int(key[1:]) if key else None
+    unit = parts[2] if len(parts) == 3 and parts[2] else None
+    if floor is None and unit is None:
+        return None
+    return parts[0], floor, unit

@@ -26,6 +26,7 @@ from landbank.domain.buildings import state_label
 from landbank.domain.categories import CATEGORIES, category_label
 from landbank.domain.fields import label as field_label
 from landbank.domain.gcj02 import wgs84_to_gcj02
+from landbank.domain.matching import COMPONENTS, KINDS
 from landbank.maps import assets
 from landbank.maps.basemaps import base_layers
 from landbank.maps.encode import (
@@ -46,6 +47,8 @@ CATEGORY_COLORS = {
     "operating_below_standard": "#56B4E9",
 }
 OTHER_COLOR = "#9E9E9E"
+# match candidates: black-outlined bluish green, apart from every category colour
+CANDIDATE_COLOR = "#009E73"
 BUILDING_COLORS = {"vacant": "#F0E442", "partly_vacant": "#009E73", "occupied": "#BBBBBB"}
 # ColorBrewer YlGnBu, 5 classes (colour-blind safe), for the disposal rate
 RATE_BINS = (0.2, 0.4, 0.6, 0.8)
@@ -72,8 +75,12 @@ TEXT = {
         "disposed": "已处置",
         "search": "按地块编号搜索",
         "fullscreen": "全屏",
-        "candidates": "候选地块",
+        "candidates": "候选地块与楼宇",
         "rank": "排名",
+        "kind": "类型",
+        "area": "面积",
+        "components": "得分构成",
+        "reasons_match": "说明",
         "score": "得分",
         "project": "项目位置",
         "overdue": "逾期",
@@ -100,6 +107,10 @@ TEXT = {
         "fullscreen": "Full screen",
         "candidates": "candidates",
         "rank": "rank",
+        "kind": "kind",
+        "area": "area",
+        "components": "score components",
+        "reasons_match": "notes",
         "score": "score",
         "project": "project location",
         "overdue": "overdue",
@@ -373,6 +384,85 @@ class MapBuilder:
         if NO_RATE_COLOR in colors:
             items.append({"label": t["no_rate"], "color": NO_RATE_COLOR})
         self.legend.insert(0, {"title": t["districts"], "items": items})
+
+    def add_candidates(self, candidates: list[dict]) -> None:
+        """Ranked match candidates, drawn as shapes labelled 1..N (floor space at its
+        building). Each dict holds rank, kind, codes, area_mu or area_m2, score,
+        components, reasons and geometry (EPSG:4490; points are drawn as small squares)."""
+        if not candidates:
+            return
+        geoms = np.array([c["geometry"] for c in candidates], dtype=object)
+        pointy = shapely.get_type_id(geoms) == 0
+        geoms[pointy] = shapely.buffer(geoms[pointy], 25 / 111_320.0, cap_style="square")
+        lang, t = self.lang, self.t
+        area = [
+            f"{c['area_mu']:.1f} {'亩' if lang == 'zh' else 'mu'}"
+            if "area_mu" in c
+            else f"{c['area_m2']:,.0f} m²"
+            for c in candidates
+        ]
+        comps = [
+            "\n".join(
+                f"{COMPONENTS.get(k, {}).get(lang, k)}: {v:.2f}"
+                for k, v in c["components"].items()
+                if v is not None
+            )
+            for c in candidates
+        ]
+        self.tables["candidates"] = {
+            "geom": encode_polygons(self._display(geoms, simplify_=False)),
+            "cols": {
+                "code": encode_column(["、".join(c["codes"]) for c in candidates]),
+                "rank": encode_column([str(c["rank"]) for c in candidates]),
+                "kind": encode_column([KINDS[c["kind"]][lang] for c in candidates]),
+                "area": encode_column(area),
+                "score": encode_column([c["score"] for c in candidates], digits=1),
+                "components": encode_column(comps),
+                "reasons": encode_column(["\n".join(c["reasons"]) for c in candidates]),
+            },
+            "fields": [
+                {"key": "rank", "label": t["rank"]},
+                {"key": "code", "label": field_label("code", lang)},
+                {"key": "kind", "label": t["kind"]},
+                {"key": "area", "label": t["area"]},
+                {"key": "score", "label": t["score"]},
+                {"key": "components", "label": t["components"], "list": True},
+                {"key": "reasons", "label": t["reasons_match"], "list": True},
+            ],
+            "tooltipKeys": ["rank", "code", "score"],
+            "titleKey": "kind",
+        }
+        rows = list(range(len(candidates)))
+        label = t["candidates"]
+        self.layers.append(
+            {
+                "table": "candidates",
+                "kind": "polygons",
+                "label": label,
+                "color": CANDIDATE_COLOR,
+                "rows": rows,
+                "fillOpacity": 0.45,
+                "weight": 2.5,
+                "searchable": False,
+            }
+        )
+        self.layers.append(
+            {
+                "table": "candidates",
+                "kind": "labels",
+                "of": label,
+                "label": t["rank"],
+                "rows": rows,
+                "labels": [str(c["rank"]) for c in candidates],
+                "control": False,
+            }
+        )
+        self.legend.append(
+            {
+                "title": label,
+                "items": [{"label": label, "color": CANDIDATE_COLOR, "count": len(rows)}],
+            }
+        )
 
     def fit(self, geometry) -> None:
         """Fits the map to ``geometry`` (degrees, EPSG:4490) instead of all the data."""

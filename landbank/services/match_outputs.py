@@ -1,0 +1,59 @@
+"""The outputs of a match beside its JSON: the map of the ranked candidates (on the map
+builders of ``landbank.maps``) and the Excel site-selection pack."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from landbank.domain.requirements import Requirement
+from landbank.maps.builder import MapBuilder
+from landbank.reports import write_match_pack
+
+
+def write_match_map(
+    path: str | Path,
+    req: Requirement,
+    candidates: list[dict],
+    lang: str = "zh",
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+) -> str:
+    """Writes the candidates labelled 1..N and the project's point (if it gave one),
+    fitted to both; returns the file written."""
+    title = req.name or ("匹配结果" if lang == "zh" else "match")
+    builder = MapBuilder(lang=lang, basemap=basemap, tianditu_key=tianditu_key, title=title)
+    builder.add_candidates(candidates)
+    shapes = [c["geometry"] for c in candidates]
+    if req.place.near is not None:
+        lon, lat = req.place.near
+        builder.add_marker(lon, lat, title)
+        shapes.append(shapely.Point(lon, lat))
+    if shapes:
+        builder.fit(shapely.buffer(shapely.union_all(np.array(shapes, dtype=object)), 0.002))
+    return str(builder.save(path))
+
+
+def write_match_xlsx(path: str | Path, req: Requirement, candidates: list[dict], lang: str) -> str:
+    """Writes the site-selection pack atomically; returns the file written."""
+    path = Path(path)
+    need = dataclasses.asdict(req.land if req.land is not None else req.floor_space)
+    place = dataclasses.asdict(req.place)
+    requirement = {"name": req.name, "industry": req.industry, **need, **place}
+    requirement = {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in requirement.items()
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".xlsx")
+    os.close(fd)
+    try:
+        write_match_pack(Path(tmp), requirement, req.kind, candidates, lang)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return str(path)

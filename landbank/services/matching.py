@@ -1,0 +1,185 @@
+"""``landbank match``: a project's requirement against the parcels that can be supplied
+and the vacant floor space, read in one short transaction; with a map and an Excel
+site-selection pack on request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, and_, func, or_, select
+
+from landbank.config import load_profile
+from landbank.db import buildings as building_rows
+from landbank.db.models import Disposal, Parcel, Project
+from landbank.domain import matching as m
+from landbank.domain.requirements import Requirement, RequirementError, read_requirement
+from landbank.errors import InputError, NotFoundError
+from landbank.services.database import open_db
+from landbank.services.projects import read_requirement_file, requirement_of_row
+from landbank.services.reservations import active_reserved
+
+P, D, PR = Parcel.__table__, Disposal.__table__, Project.__table__
+POOL_COLUMNS = (
+    "code",
+    "name",
+    "district",
+    "park",
+    "land_use",
+    "land_use_class",
+    "holder",
+    "category",
+    "area_mu",
+    "land_price_wan",
+    "parent_code",
+    "developed_area_mu",
+    "retired",
+)
+
+
+def resolve_requirement(db_url: str, project: str, profile=None) -> Requirement:
+    """The requirement of a stored project by name, or of a .toml / .json file."""
+    path = Path(project)
+    if path.suffix.lower() in (".toml", ".json"):
+        return read_requirement_file(path, profile)
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(select(PR).where(PR.c.name == project)).mappings().first()
+    finally:
+        engine.dispose()
+    if row is None:
+        raise NotFoundError(
+            f"project {project!r} is not in the database; add it with landbank projects add "
+            "FILE.toml, or give the file itself"
+        )
+    return requirement_of_row(row, profile)
+
+
+def requirement_from_options(data: dict, profile=None) -> Requirement:
+    """A requirement from command-line options laid out as a requirement file's dict."""
+    try:
+        return read_requirement(data, load_profile(profile).crosswalk)
+    except RequirementError as exc:
+        raise InputError(f"requirement: {exc}") from None
+
+
+def load_land_pool(
+    conn: Connection, req: Requirement, today: dt.date, s: m.MatchSettings
+) -> pd.DataFrame:
+    """The parcels that may be supplied and may pass the requirement's filters (a
+    superset the domain narrows), with their latest disposal's state and geometry."""
+    need = req.land
+    latest = (
+        select(D.c.parcel_code, func.max(D.c.id).label("id")).group_by(D.c.parcel_code).subquery()
+    )
+    recovering = select(D.c.parcel_code).where(
+        D.c.id.in_(select(latest.c.id)), D.c.method.in_(s.recovery_methods)
+    )
+    maybe = [
+        P.c.category == "approved_not_supplied",
+        P.c.parent_code.is_not(None),
+        P.c.code.in_(recovering),
+    ]
+    maybe += [P.c.holder.contains(h, autoescape=True) for h in s.reserve_holders]
+    where = [P.c.retired.is_(False), P.c.area_mu <= need.area_mu_max, or_(*maybe)]
+    if need.land_use:
+        where.append(P.c.land_use_class == need.land_use)
+    if req.place.districts:
+        where.append(P.c.district.in_(req.place.districts))
+    if req.place.parks:
+        where.append(P.c.park.in_(req.place.parks))
+    stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb")).where(
+        and_(*where)
+    )
+    result = conn.execute(stmt)
+    parcels = pd.DataFrame.from_records(list(result), columns=list(result.keys()))
+    if parcels.empty:
+        return parcels
+    parcels["geometry"] = shapely.from_wkb([bytes(b) for b in parcels.pop("wkb")])
+    disposals = pd.DataFrame.from_records(
+        list(
+            conn.execute(
+                select(D.c.parcel_code, D.c.method, D.c.status, D.c.planned_on, D.c.done_on)
+                .where(D.c.id.in_(select(latest.c.id)), D.c.method.in_(s.recovery_methods))
+                .where(D.c.parcel_code.in_(select(P.c.code).where(and_(*where))))
+            )
+        ),
+        columns=["parcel_code", "method", "status", "planned_on", "done_on"],
+    )
+    return m.land_pool(parcels, disposals, today, s)
+
+
+def load_floor_space(conn: Connection, req: Requirement) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Buildings (of the wanted districts / parks) and their vacant floors."""
+    buildings = building_rows.load_buildings(conn)
+    if req.place.districts:
+        buildings = buildings[buildings["district"].isin(req.place.districts)]
+    if req.place.parks:
+        buildings = buildings[buildings["park"].isin(req.place.parks)]
+    buildings = buildings[buildings["geometry"].notna()]
+    vacancies = building_rows.load_vacancies(conn, codes=buildings["code"].tolist())
+    return buildings, vacancies
+
+
+def run_match(
+    conn: Connection,
+    req: Requirement,
+    today: dt.date,
+    s: m.MatchSettings,
+    lang: str = "zh",
+    top: int = 10,
+) -> list[dict]:
+    """The ranked candidates for ``req`` on an open connection (geometry included)."""
+    reserved = active_reserved(conn, today)
+    if req.land is not None:
+        pool = load_land_pool(conn, req, today, s)
+        return m.match_land(pool, req, today, s, reserved, lang, top)
+    buildings, vacancies = load_floor_space(conn, req)
+    return m.match_floor_space(buildings, vacancies, req, today, s, reserved, lang, top)
+
+
+def match(
+    db_url: str,
+    req: Requirement,
+    top: int = 10,
+    lang: str = "zh",
+    today: dt.date | None = None,
+    profile: str | None = None,
+    map_file: str | Path | None = None,
+    xlsx_file: str | Path | None = None,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+) -> dict:
+    """Matches ``req`` and returns ``{"project", "kind", "candidates"}`` (candidates as
+    JSON-ready dicts, best first); writes the map and the Excel pack when asked."""
+    if top < 1:
+        raise InputError(f"--top {top}: give 1 or more")
+    today = today or dt.date.today()
+    s = m.settings_from_profile(load_profile(profile).data)
+    for out in (map_file, xlsx_file):
+        if out is not None and not Path(out).parent.exists():
+            raise InputError(f"{out}: the folder does not exist; create it or pick another")
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            candidates = run_match(conn, req, today, s, lang, top)
+    finally:
+        engine.dispose()
+    result = {
+        "project": req.name,
+        "kind": req.kind,
+        "as_of": today.isoformat(),
+        "candidates": [{k: v for k, v in c.items() if k != "geometry"} for c in candidates],
+    }
+    if map_file is not None:
+        from landbank.services.match_outputs import write_match_map
+
+        result["map"] = write_match_map(map_file, req, candidates, lang, basemap, tianditu_key)
+    if xlsx_file is not None:
+        from landbank.services.match_outputs import write_match_xlsx
+
+        result["xlsx"] = write_match_xlsx(xlsx_file, req, result["candidates"], lang)
+    return result
