@@ -27,7 +27,10 @@ app = typer.Typer(
 )
 import_app = typer.Typer(no_args_is_help=True, help="Import files into the database.")
 parcels_app = typer.Typer(no_args_is_help=True, help="List and show parcels.")
-disposal_app = typer.Typer(no_args_is_help=True, help="Track the disposal (处置) of parcels.")
+disposal_app = typer.Typer(
+    no_args_is_help=True,
+    help="Track the disposal (处置) of parcels and the activation (盘活) of vacant buildings.",
+)
 app.add_typer(import_app, name="import")
 app.add_typer(disposal_app, name="disposal")
 app.add_typer(parcels_app, name="parcels")
@@ -388,7 +391,7 @@ def parcels_set(
 @parcels_app.command("split")
 @handled
 def parcels_split(
-    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    code: Annotated[str, typer.Argument(help="Parcel code, or a building's code (盘活).")],
     by: Annotated[str, typer.Option(help="Who splits it.")],
     reason: Annotated[str, typer.Option(help="Why (kept in the history).")],
     area_mu: Annotated[
@@ -606,8 +609,10 @@ def _print_disposal(result: dict, as_json: bool) -> None:
         zh = state.lang == "zh"
         out.print(
             f"{result['code']} #{d['id']}: {d['state_zh'] if zh else d['state']}, "
-            f"{d['method_zh'] if zh else d['method']}, cause {d['cause'] or '—'}, "
-            f"{d['area_mu']:.2f} mu"
+            f"{d['method_zh'] if zh else d['method']}"
+            + (", building activation (盘活)" if d["subject"] == "building" else "")
+            + (f", cause {d['cause']}" if d["cause"] else "")
+            + (f", {d['area_mu']:.2f} mu" if d["area_mu"] is not None else "")
             + (f", idle fee {d['idle_fee_wan']} 万元" if d["idle_fee_wan"] is not None else "")
             + (f", blocked by {', '.join(d['blockers'])}" if d["blockers"] else "")
         )
@@ -627,7 +632,7 @@ def _print_disposal(result: dict, as_json: bool) -> None:
 @disposal_app.command("open")
 @handled
 def disposal_open(
-    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    code: Annotated[str, typer.Argument(help="Parcel code, or a building's code (盘活).")],
     method: Annotated[str, typer.Option(help="supply, reclaim, extend_deadline, ...")],
     by: ByOpt,
     cause: Annotated[str | None, typer.Option(help="government or enterprise.")] = None,
@@ -637,7 +642,8 @@ def disposal_open(
     on: OnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Open the disposal of a parcel (state: suspected)."""
+    """Open the disposal of a parcel, or the activation of a vacant building (method
+    transfer or other), in state suspected."""
     from landbank.services.disposal import open_disposal
 
     result = open_disposal(
@@ -657,7 +663,7 @@ def disposal_open(
 @disposal_app.command("advance")
 @handled
 def disposal_advance(
-    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    code: Annotated[str, typer.Argument(help="Parcel code, or a building's code (盘活).")],
     to: Annotated[str, typer.Option("--to", help="Next state.")],
     by: ByOpt,
     on: OnOpt = None,
@@ -689,7 +695,7 @@ NoteOpt = Annotated[str | None, typer.Option(help="A note for the record.")]
 @disposal_app.command("block")
 @handled
 def disposal_block(
-    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    code: Annotated[str, typer.Argument(help="Parcel code, or a building's code (盘活).")],
     kind: KindOpt,
     by: ByOpt,
     note: NoteOpt = None,
@@ -704,7 +710,7 @@ def disposal_block(
 @disposal_app.command("unblock")
 @handled
 def disposal_unblock(
-    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    code: Annotated[str, typer.Argument(help="Parcel code, or a building's code (盘活).")],
     kind: KindOpt,
     by: ByOpt,
     note: NoteOpt = None,
@@ -719,7 +725,8 @@ def disposal_unblock(
 @disposal_app.command("show")
 @handled
 def disposal_show(
-    code: Annotated[str, typer.Argument(help="Parcel code.")], as_json: JsonOpt = False
+    code: Annotated[str, typer.Argument(help="Parcel code, or a building's code (盘活).")],
+    as_json: JsonOpt = False,
 ) -> None:
     """A parcel's disposals: state, method, cause, deadlines, idle fee, blockers, steps."""
     from landbank.services.disposal import show_disposal

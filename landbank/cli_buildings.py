@@ -148,7 +148,16 @@ def buildings_list(
         print_json(items)
         return
     table = Table(
-        "code", "name", "district", "park", "type", "floors", "floor m²", "vacant m²", "state"
+        "code",
+        "name",
+        "district",
+        "park",
+        "type",
+        "floors",
+        "floor m²",
+        "vacant m²",
+        "state",
+        "activation",
     )
     for b in items:
         table.add_row(
@@ -161,6 +170,7 @@ def buildings_list(
             _area(b["total_floor_area_m2"]),
             _area(b["vacant_area_m2"]),
             state_label(b["state"], state.lang),
+            _activation(b["activation_state"]),
         )
     out.print(table)
     out.print(f"{len(items)} buildings, {sum(b['vacant_area_m2'] for b in items):.0f} m² vacant")
@@ -185,6 +195,14 @@ def buildings_show(
             continue
         if key == "state":
             value = f"{state_label(value, state.lang)} ({value})"
+        elif key == "activation":
+            value = (
+                f"{_activation(value['state'])}, {value['method']}"
+                + (f", planned {value['planned_on']}" if value["planned_on"] else "")
+                + (f", done {value['done_on']}" if value["done_on"] else "")
+                if value
+                else None
+            )
         elif key == "building_type" and value:
             value = f"{building_type_label(value, state.lang)} ({value})"
         table.add_row(key, "" if value is None else str(value))
@@ -199,6 +217,13 @@ def buildings_show(
             "" if v["rent_yuan_m2_month"] is None else f"{v['rent_yuan_m2_month']:g}",
         )
     out.print(floors if record["vacancies"] else "no vacant floors")
+
+
+def _activation(status: str | None) -> str:
+    """The activation (盘活) state in the chosen language; '' when none is open."""
+    from landbank.domain.disposal import STATES
+
+    return STATES[status][state.lang] if status else ""
 
 
 def _area(value) -> str:

@@ -236,6 +236,46 @@ def test_list_filters_by_park_and_state_and_show_prints_the_vacant_floors(cli, d
     assert "空置 (vacant)" in shown.stdout and "2026-10-01" in shown.stdout
 
 
+def test_a_vacant_building_is_activated_with_the_disposal_workflow(cli, db_url, tmp_path):
+    cli("import", "buildings", _csv(tmp_path, BUILDINGS, "b.csv"), db=db_url)
+    cli("import", "vacancies", _csv(tmp_path, VACANCIES, "v.csv"), db=db_url)
+    before = table_counts(db_url)
+    for args, says in (
+        (("--method", "reclaim"), "transfer or other"),
+        (("--method", "transfer", "--area-mu", "3"), "--area-mu"),
+        (("--method", "transfer", "--cause", "enterprise"), "--cause"),
+    ):
+        r = cli("disposal", "open", "NB-1", *args, "--by", "王", db=db_url)
+        assert r.exit_code == 1 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert table_counts(db_url) == before
+    opened = cli(
+        "disposal", "open", "NB-1", "--method", "transfer", "--by", "王", "--planned",
+        "2026-12-31", "--on", "2026-06-01", "--json", db=db_url,
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.stderr
+    assert json.loads(opened.stdout)["disposals"][0]["subject"] == "building"
+    for to, on in (("investigating", "2026-06-02"), ("determined", "2026-06-03")):
+        r = cli("disposal", "advance", "NB-1", "--to", to, "--by", "王", "--on", on, db=db_url)
+        assert r.exit_code == 0, r.stderr
+    shown = _json(cli("buildings", "show", "NB-1", "--json", db=db_url))
+    assert shown["activation"]["state"] == "determined"
+    assert shown["activation"]["method"] == "transfer"
+    listed = {
+        b["code"]: b["activation_state"]
+        for b in _json(cli("buildings", "list", "--json", db=db_url))
+    }
+    assert listed == {"NB-1": "determined", "NB-2": None, "NB-3": None}
+    # the steps are the building's history; no parcel history is written, no land progress
+    after = table_counts(db_url)
+    assert after["disposal"] == before["disposal"] + 1
+    assert after["parcel_event"] == before["parcel_event"]
+    due = _json(cli("disposal", "due", "--within", "3650", "--json", db=db_url))
+    assert [d["what"] for d in due if d["code"] == "NB-1"] == ["planned transfer"]
+    # a second activation while one is open is refused
+    again = cli("disposal", "open", "NB-1", "--method", "other", "--by", "王", db=db_url)
+    assert again.exit_code == 1 and "already has an open disposal" in again.stderr
+
+
 def test_unknown_state_and_unknown_code_are_one_line(cli, db_url):
     bad = cli("buildings", "list", "--state", "empty", db=db_url)
     assert bad.exit_code == 1 and "--state 'empty' is unknown; use one of vacant" in bad.stderr

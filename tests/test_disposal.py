@@ -215,7 +215,7 @@ def test_due_lists_the_soonest_first_and_marks_the_overdue(cli, parcel):
             ["open", "{code}", "--method", "supply", "--by", "a", "--planned", "2027-02-30"],
             "--planned",
         ),
-        (["open", "NOPE", "--method", "supply", "--by", "a"], "is not in the database"),
+        (["open", "NOPE", "--method", "supply", "--by", "a"], "is neither a parcel nor a building"),
         (
             ["open", "{code}", "--method", "supply", "--by", "a", "--area-mu", "99999"],
             "more than the parcel",

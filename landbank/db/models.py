@@ -105,7 +105,11 @@ class Disposal(Base):
     __tablename__ = "disposal"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the code of the parcel, or of the building when ``subject`` is "building" (盘活)
     parcel_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    subject: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="parcel", server_default="parcel"
+    )
     method: Mapped[str] = mapped_column(String(32), nullable=False)
     status: Mapped[str] = mapped_column(String(32), nullable=False)
     cause: Mapped[str | None] = mapped_column(String(16))

@@ -78,6 +78,23 @@ def check_method(method: str, cause: str | None) -> None:
         )
 
 
+# a vacant building is activated (盘活) by letting or selling it to a new user
+ACTIVATION_METHODS = ("transfer", "other")
+
+
+def check_activation(method: str, cause: str | None, area_mu: float | None) -> None:
+    """Refuses what a building's activation cannot take: a method other than transfer
+    or other, a cause, an area in mu."""
+    if method not in ACTIVATION_METHODS:
+        raise StepRefused(
+            f"a building is activated (盘活) by {' or '.join(ACTIVATION_METHODS)}, not {method}"
+        )
+    if cause is not None:
+        raise StepRefused("--cause is for idle land; leave it out for a building")
+    if area_mu is not None:
+        raise StepRefused("--area-mu is for land; leave it out for a building")
+
+
 def check_step(state: str, to: str, method: str, blockers: list[str]) -> None:
     """Refuses a step the workflow does not allow (naming the allowed next states), and
     finishing a reclaim or transfer while a blocker stands."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pandas as pd
+from sqlalchemy import Connection, select
 
 from landbank.db import buildings as rows
+from landbank.db.models import Disposal
 from landbank.domain.buildings import BUILDING_STATES, building_state, vacancy_totals
 from landbank.errors import InputError, NotFoundError
 from landbank.services.database import open_db
 from landbank.services.parcels import _jsonable
 
+D = Disposal.__table__
 LIST_COLUMNS = [
     "code",
     "name",
@@ -22,6 +25,7 @@ LIST_COLUMNS = [
     "vacant_floors",
     "rent_yuan_m2_month",
     "state",
+    "activation_state",
 ]
 
 
@@ -42,11 +46,13 @@ def list_buildings(db_url: str, park: str | None = None, state: str | None = Non
         with engine.connect() as conn:
             buildings = rows.load_buildings(conn, park=park, with_geometry=False)
             vacancies = rows.load_vacancies(conn, codes=buildings["code"].tolist())
+            activation = _activations(conn)
     finally:
         engine.dispose()
     if buildings.empty:
         return []
     frame = _with_state(buildings, vacancies)
+    frame["activation_state"] = frame["code"].map(lambda c: activation.get(c, {}).get("state"))
     if state:
         frame = frame[frame["state"] == state]
     frame["vacant_area_m2"] = frame["vacant_area_m2"].round(2)
@@ -63,6 +69,7 @@ def show_building(db_url: str, code: str) -> dict:
         with engine.connect() as conn:
             buildings = rows.load_buildings(conn, codes=[code])
             vacancies = rows.load_vacancies(conn, codes=[code])
+            activation = _activations(conn, code)
     finally:
         engine.dispose()
     if buildings.empty:
@@ -80,7 +87,27 @@ def show_building(db_url: str, code: str) -> dict:
     record["lat"] = round(centre.y, 7) if centre is not None else None
     listed = vacancies.drop(columns=["building_code"]).astype(object)
     record["vacancies"] = [_json(v) for v in listed.to_dict("records")]
+    record["activation"] = activation.get(code)
     return _json(record)
+
+
+def _activations(conn: Connection, code: str | None = None) -> dict[str, dict]:
+    """The latest activation (盘活, a disposal of subject building) of each building:
+    code → {state, method, planned_on, done_on}."""
+    stmt = select(D.c.parcel_code, D.c.status, D.c.method, D.c.planned_on, D.c.done_on).where(
+        D.c.subject == "building"
+    )
+    if code is not None:
+        stmt = stmt.where(D.c.parcel_code == code)
+    out = {}
+    for c, status, method, planned, done in conn.execute(stmt.order_by(D.c.id)):
+        out[c] = {
+            "state": status,
+            "method": method,
+            "planned_on": planned.isoformat() if planned else None,
+            "done_on": done.isoformat() if done else None,
+        }
+    return out
 
 
 def _json(record: dict) -> dict:

@@ -10,19 +10,33 @@ import math
 from sqlalchemy import Connection, func, insert, select, update
 
 from landbank.db.engine import write_transaction
-from landbank.db.models import Disposal, DisposalStep, Parcel, ParcelEvent
+from landbank.db.models import Building, Disposal, DisposalStep, Parcel, ParcelEvent
 from landbank.domain import disposal as wf
 from landbank.errors import ConflictError, InputError, NotFoundError
 from landbank.services.database import open_db
 
 D, S, P, E = Disposal.__table__, DisposalStep.__table__, Parcel.__table__, ParcelEvent.__table__
+B = Building.__table__
 
 
 def _parcel(conn: Connection, code: str):
+    """The parcel of ``code``, else the building (whose activation 盘活 is tracked like
+    a disposal) as a row with a parcel's keys; NotFoundError when neither exists."""
     row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
-    if row is None:
-        raise NotFoundError(f"parcel {code!r} is not in the database; see landbank parcels list")
-    return row
+    if row is not None:
+        return {**row, "subject": "parcel"}
+    building = conn.execute(select(B.c.code).where(B.c.code == code)).first()
+    if building is None:
+        raise NotFoundError(
+            f"{code!r} is neither a parcel nor a building in the database; see landbank "
+            "parcels list or landbank buildings list"
+        )
+    blank = dict.fromkeys(("cause", "area_mu", "land_price_wan", "agreed_start_on", "approved_on"))
+    return {**blank, "code": code, "retired": False, "subject": "building"}
+
+
+def _noun(subject: str) -> str:
+    return "building" if subject == "building" else "parcel"
 
 
 def _active(conn: Connection, code: str, lock: bool = False):
@@ -35,13 +49,14 @@ def _active(conn: Connection, code: str, lock: bool = False):
         stmt = stmt.with_for_update()
     row = conn.execute(stmt).mappings().first()
     if row is None:
-        raise NotFoundError(
-            f"parcel {code} has no open disposal; open one with landbank disposal open"
-        )
+        raise NotFoundError(f"{code} has no open disposal; open one with landbank disposal open")
     return row
 
 
-def _step(conn, disposal_id, code, action, before, after, on, by, note, doc, now) -> None:
+def _step(
+    conn, disposal_id, code, action, before, after, on, by, note, doc, now, subject="parcel"
+) -> None:
+    """Records a step; a parcel's also lands in its history (a building has none)."""
     conn.execute(
         insert(S).values(
             disposal_id=disposal_id,
@@ -56,6 +71,8 @@ def _step(conn, disposal_id, code, action, before, after, on, by, note, doc, now
             doc=doc,
         )
     )
+    if subject != "parcel":
+        return
     what = {
         "open": f"opened: {after}",
         "advance": f"{before} → {after}",
@@ -114,15 +131,18 @@ def open_disposal(
     try:
         with write_transaction(engine) as conn:
             parcel = _parcel(conn, code)
+            subject = parcel["subject"]
             if parcel["retired"]:
                 raise InputError(
                     f"parcel {code} is retired (split); open the disposal on its children"
                 )
             cause = cause or parcel["cause"]
             try:
+                if subject == "building":
+                    wf.check_activation(method, cause, area_mu)
                 wf.check_method(method, cause)
             except wf.StepRefused as exc:
-                raise InputError(f"parcel {code}: {exc}") from None
+                raise InputError(f"{_noun(subject)} {code}: {exc}") from None
             if area_mu is not None and area_mu > parcel["area_mu"] * 1.0001:
                 raise InputError(
                     f"--area-mu {area_mu}: more than the parcel's {parcel['area_mu']:.2f} mu"
@@ -134,7 +154,7 @@ def open_disposal(
             ).first()
             if open_one is not None:
                 raise ConflictError(
-                    f"parcel {code} already has an open disposal (#{open_one[0]}, "
+                    f"{_noun(subject)} {code} already has an open disposal (#{open_one[0]}, "
                     f"{open_one[1]}); advance it to its end or dismiss it first"
                 )
             fee = (
@@ -146,6 +166,7 @@ def open_disposal(
                 insert(D)
                 .values(
                     parcel_code=code,
+                    subject=subject,
                     method=method,
                     status="suspected",
                     cause=cause,
@@ -159,7 +180,10 @@ def open_disposal(
                 )
                 .returning(D.c.id)
             ).scalar_one()
-            _step(conn, disposal_id, code, "open", None, "suspected", on, by, reason, None, now)
+            _step(
+                conn, disposal_id, code, "open", None, "suspected", on, by, reason, None, now,
+                subject,
+            )  # fmt: skip
     finally:
         engine.dispose()
     return show_disposal(db_url, code)
@@ -187,12 +211,15 @@ def advance(
             try:
                 wf.check_step(row["status"], to, row["method"], blockers)
             except wf.StepRefused as exc:
-                raise InputError(f"parcel {code}: {exc}") from None
+                raise InputError(f"{_noun(row['subject'])} {code}: {exc}") from None
             values = {"status": to, "updated_at": now, "version": D.c.version + 1}
             if to == "disposed":
                 values["done_on"] = on
             conn.execute(update(D).where(D.c.id == row["id"]).values(**values))
-            _step(conn, row["id"], code, "advance", row["status"], to, on, by, note, doc, now)
+            _step(
+                conn, row["id"], code, "advance", row["status"], to, on, by, note, doc, now,
+                row["subject"],
+            )  # fmt: skip
     finally:
         engine.dispose()
     return show_disposal(db_url, code)
@@ -220,7 +247,7 @@ def set_blocker(
             blockers = json.loads(row["blockers"] or "[]")
             if blocked == (kind in blockers):
                 state = "already blocked by" if blocked else "not blocked by"
-                raise InputError(f"parcel {code}: the disposal is {state} {kind}")
+                raise InputError(f"{_noun(row['subject'])} {code}: the disposal is {state} {kind}")
             blockers = [*blockers, kind] if blocked else [b for b in blockers if b != kind]
             conn.execute(
                 update(D)
@@ -239,6 +266,7 @@ def set_blocker(
                 kind + (f" ({note})" if note else ""),
                 doc,
                 now,
+                row["subject"],
             )
     finally:
         engine.dispose()
@@ -251,6 +279,7 @@ def _describe(conn: Connection, row, parcel, today: dt.date) -> dict:
         .mappings()
         .all()
     )
+    # the holder's 30 days to answer a notice concern idle land, not a building's letting
     investigating = next(
         (
             s["on"]
@@ -259,6 +288,8 @@ def _describe(conn: Connection, row, parcel, today: dt.date) -> dict:
         ),
         None,
     )
+    if row["subject"] == "building":
+        investigating = None
     due = wf.deadlines(
         row["status"],
         row["method"],
@@ -271,6 +302,7 @@ def _describe(conn: Connection, row, parcel, today: dt.date) -> dict:
     return {
         "id": row["id"],
         "code": row["parcel_code"],
+        "subject": row["subject"],
         "state": row["status"],
         "state_zh": wf.STATES[row["status"]]["zh"],
         "method": row["method"],
@@ -318,7 +350,8 @@ def show_disposal(db_url: str, code: str, today: dt.date | None = None) -> dict:
             )
             if not rows:
                 raise NotFoundError(
-                    f"parcel {code} has no disposal; open one with landbank disposal open"
+                    f"{_noun(parcel['subject'])} {code} has no disposal; open one with "
+                    "landbank disposal open"
                 )
             return {"code": code, "disposals": [_describe(conn, r, parcel, today) for r in rows]}
     finally:

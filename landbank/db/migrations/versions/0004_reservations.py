@@ -3,7 +3,7 @@ unique indexes that let a parcel, floor or unit have one active reservation at a
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-01
+Create Date: 2026-11-28
 """
 
 import sqlalchemy as sa
