@@ -264,7 +264,7 @@ class MapBuilder:
             )
             items.append({"label": self.t["other"], "color": OTHER_COLOR, "count": len(rows)})
         if legend and items:
-            self.legend.append({"title": self.title, "items": items})
+            self.legend.append({"title": self.t["title"], "items": items})
 
     def add_buildings(self, buildings: pd.DataFrame) -> None:
         """Idle buildings as circles sized by vacant floor area, coloured by state;

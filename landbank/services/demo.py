@@ -67,9 +67,11 @@ def run_demo(db_url: str, progress=None) -> list[str]:
     lines += _sample_buildings(db_url, folder)
     lines += _sample_disposals(db_url, folder.parent / "reports")
     lines += _maps(db_url, folder.parent / "maps")
+    lines += _sample_projects(db_url, folder)
     lines.append(
         "next: landbank parcels list --category supplied_not_used; "
-        "landbank parcels show CODE; landbank export 台账.xlsx"
+        "landbank parcels show CODE; landbank match --project 新能源装备制造项目; "
+        "landbank export 台账.xlsx"
     )
     return lines
 
@@ -102,6 +104,44 @@ def _maps(db_url: str, maps: Path) -> list[str]:
     idle = idle_land_map(db_url, maps / "idle_land.html")
     progress = idle_land_map(db_url, maps / "disposal_progress.html", progress=True)
     return [f"maps: {idle['file']}, {progress['file']} (open in a browser; work offline)"]
+
+
+SAMPLE_PROJECTS = {
+    "new_energy_equipment.toml": "match_new_energy_equipment",
+    "precision_parts_workshop.toml": "match_precision_parts_workshop",
+}
+
+
+def _sample_projects(db_url: str, folder: Path) -> list[str]:
+    """Stores the two sample projects (replacing them, so a second run changes nothing)
+    and matches each as of the sample's day, writing its map and its Excel pack."""
+    from landbank.services.matching import match
+    from landbank.services.projects import add_project, read_requirement_file
+
+    lines = []
+    maps, reports = folder.parent / "maps", folder.parent / "reports"
+    for name, stem in SAMPLE_PROJECTS.items():
+        path = folder / "projects" / name
+        add_project(db_url, path, by="demo", replace=True, profile="zaozhuang")
+        req = read_requirement_file(path, "zaozhuang")
+        found = match(
+            db_url,
+            req,
+            top=5,
+            today=REFERENCE,
+            profile="zaozhuang",
+            map_file=maps / f"{stem}.html",
+            xlsx_file=reports / f"{stem}.xlsx",
+        )
+        best = found["candidates"][0] if found["candidates"] else None
+        head = f"match {req.name}: {len(found['candidates'])} candidates"
+        if best:
+            area = (
+                f"{best['area_mu']:.1f} mu" if "area_mu" in best else f"{best['area_m2']:,.0f} m²"
+            )
+            head += f", best {best['kind']} {'+'.join(best['codes'])} ({area}, {best['score']})"
+        lines += [head, f"  map: {found['map']}; pack: {found['xlsx']}"]
+    return lines
 
 
 DEMO_STEPS = ["investigating", "determined", "plan_approved", "disposing", "disposed", "closed"]

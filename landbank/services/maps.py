@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, func, select
 
-from landbank.db.models import Building, Disposal, DisposalStep, Parcel, Vacancy
+from landbank.db.models import SRID, Building, Disposal, DisposalStep, Parcel, Vacancy
 from landbank.domain import disposal as wf
 from landbank.domain.categories import CATEGORIES
 from landbank.errors import InputError, NotFoundError
@@ -106,10 +106,12 @@ def load_map_parcels(
     districts: list[str] | None = None,
     lang: str = "zh",
     today: dt.date | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
 ) -> pd.DataFrame:
     """The current parcels with what their popups show (MAP_COLUMNS, geometry,
-    disposal_state, next_deadline), filtered by category and district in the database
-    (unknown names are refused with the names there are)."""
+    disposal_state, next_deadline), filtered by category, district and a lon/lat
+    ``bbox`` (west, south, east, north) in the database (unknown names are refused
+    with the names there are)."""
     today = today or dt.date.today()
     for c in categories or []:
         if c not in CATEGORIES:
@@ -126,6 +128,9 @@ def load_map_parcels(
         stmt = stmt.where(P.c.category.in_(categories))
     if districts:
         stmt = stmt.where(P.c.district.in_(districts))
+    if bbox is not None:
+        box = shapely.box(*bbox).wkt
+        stmt = stmt.where(func.ST_Intersects(P.c.geom, func.ST_GeomFromText(box, SRID)))
     result = conn.execute(stmt.order_by(P.c.code)).all()
     columns = list(zip(*result, strict=True)) if result else [()] * (len(MAP_COLUMNS) + 1)
     parcels = pd.DataFrame(dict(zip([*MAP_COLUMNS, "wkb"], columns, strict=True)))

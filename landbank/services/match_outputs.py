@@ -9,11 +9,23 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from landbank.domain.requirements import Requirement
 from landbank.maps.builder import MapBuilder
 from landbank.reports import write_match_pack
+
+
+def match_extent(req: Requirement, candidates: list[dict]):
+    """The area the match map shows: the candidates and the project's point, with a
+    margin of about 200 m; None when there is nothing to show."""
+    shapes = [c["geometry"] for c in candidates]
+    if req.place.near is not None:
+        shapes.append(shapely.Point(*req.place.near))
+    if not shapes:
+        return None
+    return shapely.buffer(shapely.union_all(np.array(shapes, dtype=object)), 0.002)
 
 
 def write_match_map(
@@ -23,19 +35,21 @@ def write_match_map(
     lang: str = "zh",
     basemap: str = "osm",
     tianditu_key: str | None = None,
+    context: pd.DataFrame | None = None,
 ) -> str:
-    """Writes the candidates labelled 1..N and the project's point (if it gave one),
-    fitted to both; returns the file written."""
+    """Writes the candidates labelled 1..N over the ``context`` parcels (drawn faint,
+    each with its popup) and the project's point (if it gave one), fitted to them;
+    returns the file written."""
     title = req.name or ("匹配结果" if lang == "zh" else "match")
     builder = MapBuilder(lang=lang, basemap=basemap, tianditu_key=tianditu_key, title=title)
+    if context is not None and len(context):
+        builder.add_parcels(context, dim=True)
     builder.add_candidates(candidates)
-    shapes = [c["geometry"] for c in candidates]
     if req.place.near is not None:
-        lon, lat = req.place.near
-        builder.add_marker(lon, lat, title)
-        shapes.append(shapely.Point(lon, lat))
-    if shapes:
-        builder.fit(shapely.buffer(shapely.union_all(np.array(shapes, dtype=object)), 0.002))
+        builder.add_marker(*req.place.near, title)
+    extent = match_extent(req, candidates)
+    if extent is not None:
+        builder.fit(extent)
     return str(builder.save(path))
 
 

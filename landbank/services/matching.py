@@ -175,9 +175,23 @@ def match(
         "candidates": [{k: v for k, v in c.items() if k != "geometry"} for c in candidates],
     }
     if map_file is not None:
-        from landbank.services.match_outputs import write_match_map
+        from landbank.services.maps import load_map_parcels
+        from landbank.services.match_outputs import match_extent, write_match_map
 
-        result["map"] = write_match_map(map_file, req, candidates, lang, basemap, tianditu_key)
+        extent = match_extent(req, candidates)
+        context = None
+        if extent is not None:
+            engine = open_db(db_url)
+            try:
+                with engine.connect() as conn:
+                    context = load_map_parcels(
+                        conn, lang=lang, today=today, bbox=shapely.bounds(extent).tolist()
+                    )
+            finally:
+                engine.dispose()
+        result["map"] = write_match_map(
+            map_file, req, candidates, lang, basemap, tianditu_key, context
+        )
     if xlsx_file is not None:
         from landbank.services.match_outputs import write_match_xlsx
 
