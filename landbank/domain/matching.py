@@ -124,8 +124,8 @@ def land_pool(
         going = state.isin(["plan_approved", "disposing"]) & f["code"].map(d["planned_on"]).notna()
         basis[done] = "recovered"
         basis[going & ~done] = "recovering"
-        planned = pd.to_datetime(f["code"].map(d["planned_on"]))
-        ready = ready.where(~going, np.maximum(planned, pd.Timestamp(today)))
+        planned = pd.to_datetime(f["code"].map(d["planned_on"]).astype(object), errors="coerce")
+        ready = ready.mask(going, planned.clip(lower=pd.Timestamp(today)))
     if "retired" in f:
         basis[f["retired"].astype(bool)] = None
     f["supply_basis"] = basis
