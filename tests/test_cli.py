@@ -42,6 +42,15 @@ def test_demo_loads_the_sample_city_and_says_where_everything_went(cli, db_url):
     assert "400 unchanged" in again.stdout
     assert "0 updated, 12 unchanged buildings; 33 vacant floors" in again.stdout
     assert len(json.loads(cli("buildings", "list", "--json", db=db_url).stdout)) == 12
+    # both sample projects are stored and matched, each with a map and a pack
+    for name in ("新能源装备制造项目", "精密零部件加工车间"):
+        line = next(x for x in again.stdout.splitlines() if x.startswith(f"match {name}:"))
+        assert " 0 candidates" not in line
+    for stem in ("match_new_energy_equipment", "match_precision_parts_workshop"):
+        assert (ROOT / "maps" / f"{stem}.html").stat().st_size > 0
+        assert (ROOT / "reports" / f"{stem}.xlsx").stat().st_size > 0
+    projects = json.loads(cli("projects", "list", "--json", db=db_url).stdout)
+    assert len(projects) == 2
     items = json.loads(cli("parcels", "list", "--json", db=db_url).stdout)
     assert len(items) == 400
     assert {"code", "name", "district", "park", "land_use", "area_mu", "category"} <= set(items[0])
