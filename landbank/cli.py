@@ -939,7 +939,7 @@ class _progress:
 
 # the commands of idle buildings, matching and reservations live in their own modules,
 # registered on import
-from landbank import cli_buildings, cli_match, cli_reserve  # noqa: E402, F401
+from landbank import cli_buildings, cli_match, cli_reserve, cli_web  # noqa: E402, F401
 
 
 def main() -> None:

@@ -274,3 +274,12 @@ class User(Base):
     districts: Mapped[str | None] = mapped_column(Text)  # comma-separated; empty = all
     password_hash: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _now()
+
+
+class Setting(Base):
+    """A value the service keeps, e.g. the key that signs its cookies and tokens."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)

@@ -23,9 +23,34 @@ def _reachable(url: str, engine: Engine) -> None:
         ) from None
 
 
+# A long-running process (the web service) keeps one engine per database: its
+# connection pool and SpatiaLite's loaded extension outlive each request, and the
+# schema is checked once. A command opens and disposes of its own.
+_shared: dict[str, Engine] | None = None
+
+
+def share_engines() -> None:
+    """From now on ``open_db`` returns one pooled engine per URL whose ``dispose``
+    does nothing (for the service; services keep their open / dispose pattern)."""
+    global _shared
+    if _shared is None:
+        _shared = {}
+
+
 def open_db(url: str) -> Engine:
     """Returns an engine for a database already at the newest schema; an
     EnvironmentProblem that says to run ``landbank init`` otherwise."""
+    if _shared is not None:
+        engine = _shared.get(url)
+        if engine is None:
+            engine = _open(url)
+            engine.dispose = lambda *args, **kwargs: None  # kept for the process
+            _shared[url] = engine
+        return engine
+    return _open(url)
+
+
+def _open(url: str) -> Engine:
     engine = make_engine(url)
     _reachable(url, engine)
     current = migrate.current_revision(engine)

@@ -13,7 +13,7 @@ from landbank.domain.categories import CATEGORIES
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS
 from landbank.domain.landuse import land_use_class
-from landbank.errors import ConflictError, InputError, NotFoundError
+from landbank.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from landbank.io import values
 from landbank.services.database import open_db
 
@@ -50,6 +50,59 @@ def list_parcels(
     for item in items:
         item["category_is_override"] = item.pop("category_override") is not None
     return items
+
+
+MAX_PAGE = 500
+
+
+def page_parcels(
+    db_url: str,
+    category: str | None = None,
+    district: str | None = None,
+    park: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict:
+    """One page of the current parcels, by code: ``{"items", "total", "limit",
+    "offset"}``. ``q`` finds a code, name or holder containing it. Every value reaches
+    the database as a bound parameter."""
+    from sqlalchemy import func, or_, select
+
+    from landbank.db.models import Parcel
+
+    check_category(category)
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(f"limit {limit}: give 1 to {MAX_PAGE}")
+    if offset < 0:
+        raise InputError(f"offset {offset}: give 0 or more")
+    t = Parcel.__table__
+    where = [t.c.retired.is_(False)]
+    if category:
+        where.append(t.c.category == category)
+    if district:
+        where.append(t.c.district == district)
+    if park:
+        where.append(t.c.park == park)
+    if q:
+        where.append(
+            or_(*(t.c[c].contains(q, autoescape=True) for c in ("code", "name", "holder")))
+        )
+    columns = [t.c[c] for c in LIST_COLUMNS] + [t.c.version, t.c.holder]
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
+            rows_ = conn.execute(
+                select(*columns).where(*where).order_by(t.c.code).limit(limit).offset(offset)
+            ).mappings()
+            items = [_jsonable(dict(r)) for r in rows_]
+    finally:
+        engine.dispose()
+    for item in items:
+        item["category_is_override"] = item.pop("category_override") is not None
+        item["area_mu"] = round(item["area_mu"], 4)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
 def show_parcel(db_url: str, code: str) -> dict:
@@ -101,9 +154,31 @@ def _single_value(field: str, text: str):
     return values.parse_text(series).iloc[0]
 
 
+EDITABLE = frozenset({f.name for f in PARCEL_FIELDS if f.name != "code"} | {"category"})
+
+
+def check_fields(fields: dict[str, str]) -> dict[str, str]:
+    """Checks FIELD → text values as ``set_fields`` reads them; returns a message per
+    field at fault (empty when all are good)."""
+    problems = {}
+    for field, text in fields.items():
+        if field not in EDITABLE:
+            problems[field] = f"{field!r} cannot be set; fields: {', '.join(sorted(EDITABLE))}"
+            continue
+        if field == "category":
+            if text.lower() not in ("", "none", "auto") and text not in CATEGORIES:
+                problems[field] = f"use one of {', '.join(CATEGORIES)}, or none"
+            continue
+        try:
+            _single_value(field, text)
+        except InputError as exc:
+            problems[field] = str(exc)
+    return problems
+
+
 def parse_assignments(pairs: list[str]) -> dict[str, str]:
     """``FIELD=VALUE`` strings into a dict; the fields must be editable."""
-    editable = {f.name for f in PARCEL_FIELDS if f.name != "code"} | {"category"}
+    editable = EDITABLE
     out = {}
     for pair in pairs:
         field, sep, value = pair.partition("=")
@@ -127,10 +202,13 @@ def set_fields(
     expect_version: int | None = None,
     profile: str | None = None,
     as_of: pd.Timestamp | None = None,
+    districts: tuple[str, ...] | None = None,
 ) -> dict:
     """Updates fields of one parcel, re-classifies it and writes one event per changed
     field, in one transaction. ``category=ID`` sets a manual override (``category=`` or
-    ``category=none`` clears it). A stale ``expect_version``: ConflictError."""
+    ``category=none`` clears it). A stale ``expect_version``: ConflictError. With
+    ``districts`` (a clerk's), a parcel outside them, or a move out of them, is a
+    ForbiddenError."""
     from landbank.config import load_profile
     from landbank.services.classify import derive
 
@@ -166,6 +244,8 @@ def set_fields(
                 raise InputError(
                     f"parcel {code} is retired (split or replaced); change its successors instead"
                 )
+            if districts is not None:
+                _check_districts(code, frame["district"].iloc[0], typed, districts)
             current = int(frame["version"].iloc[0])
             if expect_version is not None and expect_version != current:
                 raise ConflictError(
@@ -228,6 +308,15 @@ def set_fields(
             }
     finally:
         engine.dispose()
+
+
+def _check_districts(code: str, district, typed: dict, districts: tuple[str, ...]) -> None:
+    """A clerk writes only in their districts, and cannot move a parcel out of them."""
+    allowed = ", ".join(districts) or "none"
+    if district not in districts:
+        raise ForbiddenError(f"parcel {code} lies in {district}; you may edit {allowed} only")
+    if "district" in typed and typed["district"] not in districts:
+        raise ForbiddenError(f"district={typed['district']}: you may edit {allowed} only")
 
 
 def _record(conn, code: str, events: list[tuple], by: str, reason: str, now) -> None:

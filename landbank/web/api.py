@@ -1,0 +1,134 @@
+"""The JSON API under /api/v1: sign in for a token, read and update parcels. The
+same service functions as the command line; the rights checked here and in them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from landbank.domain.rights import User
+from landbank.errors import ConflictError
+from landbank.services import parcels as parcel_service
+from landbank.services.users import authenticate
+from landbank.web.app import Service
+from landbank.web.deps import api_user, api_writer, client_address, service
+
+router = APIRouter()
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+@router.post("/auth/token", response_model=Token, tags=["auth"])
+def sign_in(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    svc: Service = Depends(service),
+):
+    """Trade a user name and password (form fields) for a bearer token (12 hours).
+    Failed tries are limited per address and per name: 429 with Retry-After beyond."""
+    address = client_address(request)
+    wait = svc.limiter.retry_after(address, username)
+    if wait:
+        raise HTTPException(
+            429, f"too many failed sign-ins; try again in {wait} s", {"Retry-After": str(wait)}
+        )
+    user = authenticate(svc.db_url, username, password)
+    if user is None:
+        svc.limiter.failed(address, username)
+        raise HTTPException(401, "wrong user name or password", {"WWW-Authenticate": "Bearer"})
+    svc.limiter.succeeded(address, username)
+    return Token(access_token=svc.signer.token(user.name))
+
+
+@router.get("/me", tags=["auth"])
+def me(user: User = Depends(api_user)) -> dict:
+    """The signed-in user: name, role, the districts a clerk may edit."""
+    return {"name": user.name, "role": user.role, "districts": list(user.districts)}
+
+
+@router.get("/parcels", tags=["parcels"])
+def list_parcels(
+    request: Request,
+    category: str | None = None,
+    district: str | None = None,
+    park: str | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="part of a code, name or holder")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=parcel_service.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    user: User = Depends(api_user),
+    svc: Service = Depends(service),
+) -> dict:
+    """Current parcels, by code, a page at a time, with ``total`` and a ``next`` link."""
+    page = parcel_service.page_parcels(svc.db_url, category, district, park, q, limit, offset)
+    if offset + limit < page["total"]:
+        page["next"] = str(request.url.include_query_params(offset=offset + limit))
+    return page
+
+
+@router.get("/parcels/{code}", tags=["parcels"])
+def show_parcel(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
+    """Every field of one parcel, its category with reasons, flags and version."""
+    return parcel_service.show_parcel(svc.db_url, code)
+
+
+@router.get("/parcels/{code}/history", tags=["parcels"])
+def parcel_history(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
+    """Every change of the parcel: field, old, new, by, at, reason."""
+    return parcel_service.history(svc.db_url, code)
+
+
+class ParcelPatch(BaseModel):
+    fields: dict[str, Any] = Field(description="FIELD → new value; null or '' clears it")
+    reason: str = Field(min_length=1, max_length=500)
+    expected_version: int | None = Field(
+        default=None, description="the version you read; a stale one gives 409"
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+@router.patch("/parcels/{code}", tags=["parcels"])
+def patch_parcel(
+    code: str,
+    body: ParcelPatch,
+    user: User = Depends(api_writer),
+    svc: Service = Depends(service),
+):
+    """Change fields of a parcel: re-classified, every change in its history. 422 with a
+    message per bad field; 403 outside a clerk's districts; 409 with the current
+    version when ``expected_version`` is stale."""
+    fields = {k: _text(v) for k, v in body.fields.items()}
+    if not fields:
+        raise HTTPException(422, [{"field": "fields", "message": "nothing to change"}])
+    problems = parcel_service.check_fields(fields)
+    if problems:
+        detail = [{"field": f"fields.{k}", "message": m} for k, m in problems.items()]
+        return JSONResponse({"detail": detail}, status_code=422)
+    try:
+        return parcel_service.set_fields(
+            svc.db_url,
+            code,
+            fields,
+            by=user.name,
+            reason=body.reason,
+            expect_version=body.expected_version,
+            districts=user.write_districts,
+        )
+    except ConflictError as exc:
+        current = parcel_service.show_parcel(svc.db_url, code)["version"]
+        return JSONResponse({"detail": str(exc), "current_version": current}, status_code=409)

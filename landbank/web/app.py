@@ -1,0 +1,69 @@
+"""The FastAPI application: one per database, built by ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+
+from landbank import __version__
+from landbank.errors import LandbankError
+from landbank.services.database import open_db, share_engines
+from landbank.services.users import secret_key
+from landbank.web.security import LoginLimiter, Signer
+
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass
+class Service:
+    """What every request handler reads: the database and the service's keys."""
+
+    db_url: str
+    signer: Signer
+    limiter: LoginLimiter
+    ogc_public: bool = False
+
+
+def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
+    """The service on ``db_url`` (already at the newest schema): pages at /, the JSON
+    API at /api/v1 (documented at /docs), OGC API - Features at /ogc. ``ogc_public``
+    lets GIS clients read /ogc without signing in."""
+    share_engines()
+    open_db(db_url)  # a database without the schema stops the start, with the fix
+    service = Service(db_url, Signer(secret_key(db_url)), LoginLimiter(login_attempts), ogc_public)
+    app = FastAPIOffline(
+        title="landbank",
+        version=__version__,
+        description="Idle and inefficient land (五未土地): parcels, disposal, matching.",
+        static_url="/static/docs",
+    )
+    app.state.service = service
+    app.mount("/static/web", StaticFiles(directory=STATIC), name="static-web")
+
+    @app.exception_handler(LandbankError)
+    async def landbank_error(request: Request, exc: LandbankError):
+        return JSONResponse({"detail": str(exc)}, status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        detail = [
+            {
+                "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                "message": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    from landbank.web import api, ogc, pages
+
+    app.include_router(api.router, prefix="/api/v1")
+    app.include_router(ogc.router, prefix="/ogc")
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,79 @@
+"""Request dependencies: the service, and the signed-in user by bearer token (API),
+session cookie (pages) or, for GIS clients on /ogc, HTTP Basic."""
+
+from __future__ import annotations
+
+import base64
+
+from fastapi import Depends, HTTPException, Request
+
+from landbank.domain.rights import User
+from landbank.services.users import authenticate, get_user
+from landbank.web.app import Service
+from landbank.web.security import SESSION_COOKIE
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _unauthorized(message: str = "sign in first: POST /api/v1/auth/token") -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def token_user(svc: Service, token: str | None) -> User | None:
+    name = svc.signer.name_of(token)
+    return get_user(svc.db_url, name) if name else None
+
+
+def api_user(request: Request, svc: Service = Depends(service)) -> User:
+    """The user of the request's bearer token; 401 without a valid one."""
+    user = token_user(svc, _bearer(request))
+    if user is None:
+        raise _unauthorized()
+    return user
+
+
+def api_writer(user: User = Depends(api_user)) -> User:
+    """A clerk or an admin; 403 for a viewer."""
+    if not user.can_write:
+        raise HTTPException(403, f"{user.name} is a {user.role}: reading only")
+    return user
+
+
+def session_user(request: Request, svc: Service = Depends(service)) -> User | None:
+    """The user of the session cookie, or None."""
+    return token_user(svc, request.cookies.get(SESSION_COOKIE))
+
+
+def gis_user(request: Request, svc: Service = Depends(service)) -> User | None:
+    """Who reads /ogc: a bearer token, HTTP Basic (QGIS's basic authentication) or a
+    session cookie; None when the service publishes /ogc to everyone. 401 otherwise."""
+    user = token_user(svc, _bearer(request)) or session_user(request, svc)
+    auth = request.headers.get("authorization", "")
+    if user is None and auth.lower().startswith("basic "):
+        try:
+            name, _, password = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            name, password = "", ""
+        address = request.client.host if request.client else "?"
+        if svc.limiter.retry_after(address, name):
+            raise HTTPException(429, "too many failed sign-ins; wait and try again")
+        user = authenticate(svc.db_url, name, password) if name else None
+        if user is None:
+            svc.limiter.failed(address, name)
+    if user is None and not svc.ogc_public:
+        raise HTTPException(
+            401, "sign in: HTTP Basic or a bearer token", headers={"WWW-Authenticate": "Basic"}
+        )
+    return user
