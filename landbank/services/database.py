@@ -23,25 +23,23 @@ def _reachable(url: str, engine: Engine) -> None:
         ) from None
 
 
-# A long-running process (the web service) keeps one engine per database: its
+# A long-running process (the web service) keeps one engine for its database: the
 # connection pool and SpatiaLite's loaded extension outlive each request, and the
 # schema is checked once. A command opens and disposes of its own.
-_shared: dict[str, Engine] | None = None
+_shared: dict[str, Engine | None] = {}
 
 
-def share_engines() -> None:
-    """From now on ``open_db`` returns one pooled engine per URL whose ``dispose``
-    does nothing (for the service; services keep their open / dispose pattern)."""
-    global _shared
-    if _shared is None:
-        _shared = {}
+def share_engine(url: str) -> None:
+    """From now on ``open_db(url)`` returns one pooled engine whose ``dispose`` does
+    nothing (for the service; services keep their open / dispose pattern)."""
+    _shared.setdefault(url, None)
 
 
 def open_db(url: str) -> Engine:
     """Returns an engine for a database already at the newest schema; an
     EnvironmentProblem that says to run ``landbank init`` otherwise."""
-    if _shared is not None:
-        engine = _shared.get(url)
+    if url in _shared:
+        engine = _shared[url]
         if engine is None:
             engine = _open(url)
             engine.dispose = lambda *args, **kwargs: None  # kept for the process

@@ -13,7 +13,7 @@ from fastapi_offline import FastAPIOffline
 
 from landbank import __version__
 from landbank.errors import LandbankError
-from landbank.services.database import open_db, share_engines
+from landbank.services.database import open_db, share_engine
 from landbank.services.users import secret_key
 from landbank.web.security import LoginLimiter, Signer
 
@@ -34,7 +34,7 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     """The service on ``db_url`` (already at the newest schema): pages at /, the JSON
     API at /api/v1 (documented at /docs), OGC API - Features at /ogc. ``ogc_public``
     lets GIS clients read /ogc without signing in."""
-    share_engines()
+    share_engine(db_url)
     open_db(db_url)  # a database without the schema stops the start, with the fix
     service = Service(db_url, Signer(secret_key(db_url)), LoginLimiter(login_attempts), ogc_public)
     app = FastAPIOffline(
