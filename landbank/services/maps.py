@@ -207,23 +207,18 @@ def district_rates(db_url: str, conn: Connection, parcels: pd.DataFrame) -> pd.D
     return pd.DataFrame(out)
 
 
-def idle_land_map(
+def _idle_land_builder(
     db_url: str,
-    out: str | Path | None = None,
-    categories: list[str] | None = None,
-    districts: list[str] | None = None,
-    basemap: str = "osm",
-    tianditu_key: str | None = None,
-    lang: str = "zh",
-    progress: bool = False,
-    assets_dir: str | Path | None = None,
-    simplify_m: float = 0.5,
-    today: dt.date | None = None,
-) -> dict:
-    """Writes the idle-land map (or, with ``progress``, the disposal-progress map) and
-    returns ``{"file", "parcels", "buildings", "layers", "bytes"}``."""
-    out = Path(out) if out else (DEFAULT_PROGRESS_OUT if progress else DEFAULT_OUT)
-    _check_out(out)
+    categories: list[str] | None,
+    districts: list[str] | None,
+    basemap: str,
+    tianditu_key: str | None,
+    lang: str,
+    progress: bool,
+    simplify_m: float,
+    today: dt.date | None,
+) -> tuple[MapBuilder, int, int]:
+    """The idle-land (or progress) map's builder, the parcels and buildings on it."""
     builder = MapBuilder(
         lang=lang, basemap=basemap, tianditu_key=tianditu_key, simplify_m=simplify_m
     )
@@ -243,14 +238,93 @@ def idle_land_map(
         if districts:
             buildings = buildings[buildings["district"].isin(districts)]
         builder.add_buildings(buildings)
+    return builder, len(parcels), len(buildings) if not progress else 0
+
+
+def idle_land_map(
+    db_url: str,
+    out: str | Path | None = None,
+    categories: list[str] | None = None,
+    districts: list[str] | None = None,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    lang: str = "zh",
+    progress: bool = False,
+    assets_dir: str | Path | None = None,
+    simplify_m: float = 0.5,
+    today: dt.date | None = None,
+) -> dict:
+    """Writes the idle-land map (or, with ``progress``, the disposal-progress map) and
+    returns ``{"file", "parcels", "buildings", "layers", "bytes"}``."""
+    out = Path(out) if out else (DEFAULT_PROGRESS_OUT if progress else DEFAULT_OUT)
+    _check_out(out)
+    builder, n_parcels, n_buildings = _idle_land_builder(
+        db_url, categories, districts, basemap, tianditu_key, lang, progress, simplify_m, today
+    )
     path = builder.save(out, assets_dir)
     return {
         "file": str(path),
-        "parcels": len(parcels),
-        "buildings": len(buildings) if not progress else 0,
+        "parcels": n_parcels,
+        "buildings": n_buildings,
         "layers": {layer["label"]: len(layer.get("rows", [])) for layer in builder.layers},
         "bytes": path.stat().st_size,
     }
+
+
+def idle_land_html(
+    db_url: str,
+    categories: list[str] | None = None,
+    districts: list[str] | None = None,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    lang: str = "zh",
+    progress: bool = False,
+    simplify_m: float = 0.5,
+    today: dt.date | None = None,
+) -> str:
+    """The map of ``idle_land_map`` as one HTML document (Leaflet inline), for the web
+    service to send instead of writing a file; no base map unless asked."""
+    builder, _, _ = _idle_land_builder(
+        db_url, categories, districts, basemap, tianditu_key, lang, progress, simplify_m, today
+    )
+    return builder.html()
+
+
+def _parcel_builder(
+    db_url: str,
+    code: str,
+    basemap: str,
+    tianditu_key: str | None,
+    lang: str,
+    around_m: float,
+    today: dt.date | None,
+) -> tuple[MapBuilder, int]:
+    """The builder of one parcel's map (its neighbours within ``around_m``, fitted to
+    it) and how many parcels it shows. Only the parcels in the box around it are read."""
+    builder = MapBuilder(lang=lang, basemap=basemap, tianditu_key=tianditu_key)
+    reach = around_m / 111_320.0
+    engine = open_db(db_url)
+    try:
+        with engine.connect() as conn:
+            wkb = conn.execute(
+                select(func.ST_AsBinary(P.c.geom)).where(P.c.code == code, P.c.retired.is_(False))
+            ).scalar()
+            if wkb is None:
+                raise NotFoundError(f"no current parcel {code}; see landbank parcels list")
+            west, south, east, north = shapely.from_wkb(bytes(wkb)).bounds
+            box = (west - reach, south - reach, east + reach, north + reach)
+            parcels = load_map_parcels(conn, lang=lang, today=today, bbox=box)
+    finally:
+        engine.dispose()
+    hit = parcels.index[parcels["code"] == code]
+    if not len(hit):
+        raise NotFoundError(f"no current parcel {code}; see landbank parcels list")
+    target = parcels.at[hit[0], "geometry"]
+    near = shapely.dwithin(parcels["geometry"].to_numpy(), target, reach)
+    parcels = parcels[near].reset_index(drop=True)
+    builder.add_parcels(parcels)
+    builder.fit(target)
+    return builder, len(parcels)
 
 
 def parcel_map(
@@ -267,20 +341,20 @@ def parcel_map(
     the parcel, and returns ``{"file", "parcels"}``."""
     out = Path(out)
     _check_out(out)
-    builder = MapBuilder(lang=lang, basemap=basemap, tianditu_key=tianditu_key)
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            parcels = load_map_parcels(conn, lang=lang, today=today)
-    finally:
-        engine.dispose()
-    hit = parcels.index[parcels["code"] == code]
-    if not len(hit):
-        raise NotFoundError(f"no current parcel {code}; see landbank parcels list")
-    target = parcels.at[hit[0], "geometry"]
-    near = shapely.dwithin(parcels["geometry"].to_numpy(), target, around_m / 111_320.0)
-    parcels = parcels[near].reset_index(drop=True)
-    builder.add_parcels(parcels)
-    builder.fit(target)
+    builder, n = _parcel_builder(db_url, code, basemap, tianditu_key, lang, around_m, today)
     path = builder.save(out)
-    return {"file": str(path), "parcels": len(parcels), "code": code}
+    return {"file": str(path), "parcels": n, "code": code}
+
+
+def parcel_map_html(
+    db_url: str,
+    code: str,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    lang: str = "zh",
+    around_m: float = 500.0,
+    today: dt.date | None = None,
+) -> str:
+    """The map of ``parcel_map`` as one HTML document, for the web service."""
+    builder, _ = _parcel_builder(db_url, code, basemap, tianditu_key, lang, around_m, today)
+    return builder.html()

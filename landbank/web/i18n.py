@@ -1,0 +1,268 @@
+"""The words of the pages in Chinese (the default) and English. Domain labels (categories,
+fields, disposal states and methods, building types) come from ``landbank.domain``;
+this holds only what the pages add around them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from landbank.domain.disposal import METHODS
+from landbank.domain.fields import label as field_label
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+TEXT: dict[str, tuple[str, str]] = {
+    # frame
+    "app": ("闲置低效土地管理", "Idle and inefficient land"),
+    "nav_dashboard": ("总览", "Overview"),
+    "nav_parcels": ("地块", "Parcels"),
+    "nav_match": ("项目匹配", "Match a project"),
+    "nav_buildings": ("闲置楼宇", "Idle buildings"),
+    "nav_map": ("全市地图", "City map"),
+    "switch_lang": ("English", "中文"),
+    "sign_out": ("退出", "Sign out"),
+    "all_districts": ("全部行政区", "all districts"),
+    # sign in
+    "sign_in": ("登录", "Sign in"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "wrong_password": ("用户名或密码错误", "Wrong user name or password"),
+    "too_many": (
+        "登录失败次数过多，请 {s} 秒后再试",
+        "Too many failed sign-ins; try again in {s} s",
+    ),
+    "login_expired": (
+        "登录表单已过期，请重新输入",
+        "The sign-in form expired; please enter your name and password again",
+    ),
+    # errors
+    "error": ("出错了", "Something went wrong"),
+    "back": ("返回", "Back"),
+    "csrf_refused": (
+        "表单校验失败（可能已过期），请刷新页面后重试",
+        "The form's check failed (it may be stale); reload the page and try again",
+    ),
+    "viewer_refused": (
+        "{name} 为查看用户，只能浏览，不能修改",
+        "{name} is a viewer: reading only",
+    ),
+    "district_refused": (
+        "{code} 位于{district}，您只能修改：{allowed}",
+        "{code} lies in {district}; you may edit {allowed} only",
+    ),
+    "bad_request": ("请求参数有误", "The request's parameters are wrong"),
+    # dashboard
+    "progress_title": ("各区处置进度", "Disposal progress by district"),
+    "progress_map": ("处置进度图", "Progress map"),
+    "district": ("行政区", "District"),
+    "identified_count": ("认定宗数", "Identified"),
+    "identified_area": ("认定面积(亩)", "Identified (mu)"),
+    "disposed_count": ("已处置宗数", "Disposed"),
+    "disposed_area": ("已处置面积(亩)", "Disposed (mu)"),
+    "rate": ("处置率", "Disposal rate"),
+    "supply_rate": ("供地率", "Supply rate"),
+    "overdue": ("逾期", "Overdue"),
+    "total": ("合计", "Total"),
+    "no_data": ("暂无数据", "No data yet"),
+    "open_full_map": ("在新窗口打开地图", "Open the map in a new window"),
+    # parcel list
+    "filter": ("筛选", "Filter"),
+    "any": ("全部", "any"),
+    "search_q": ("编号、名称或使用权人", "code, name or holder"),
+    "results": ("共 {n} 宗", "{n} parcels"),
+    "page_of": ("第 {page} / {pages} 页", "page {page} of {pages}"),
+    "prev": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "override": ("人工认定", "override"),
+    "none_found": ("没有符合条件的地块", "No parcel matches"),
+    # parcel page
+    "fields": ("基本信息", "Fields"),
+    "category_reasons": ("类别与认定理由", "Category and reasons"),
+    "flags": ("提示", "Flags"),
+    "version": ("版本", "version"),
+    "retired": ("已注销（分割或替换）", "retired (split or replaced)"),
+    "map": ("地图", "Map"),
+    "history": ("变更记录", "History"),
+    "field": ("字段", "Field"),
+    "old_value": ("原值", "Old"),
+    "new_value": ("新值", "New"),
+    "by": ("经办人", "By"),
+    "at_china": ("时间(北京时间)", "At (UTC+8)"),
+    "reason": ("原因", "Reason"),
+    "no_history": ("暂无变更记录", "No change recorded"),
+    "edit": ("修改地块信息", "Change fields"),
+    "edit_hint": (
+        "只提交改动的字段；保存后自动重新认定类别。",
+        "Only the fields you change are sent; the category is re-derived on saving.",
+    ),
+    "category_override": ("人工认定类别", "Category override"),
+    "automatic": ("自动认定", "automatic"),
+    "other_field": ("其他字段", "Another field"),
+    "value": ("值", "Value"),
+    "save": ("保存", "Save"),
+    "reason_required": ("请填写修改原因", "Give the reason for the change"),
+    "nothing_changed": ("没有改动任何字段", "No field was changed"),
+    "bad_version": ("版本号无效，请刷新页面", "The version is not valid; reload the page"),
+    "conflict": (
+        "保存失败：该地块已被他人修改（当前版本 {version}），您的修改未写入。"
+        "下表为最新数据，请核对后重新填写：",
+        "Not saved: someone changed this parcel meanwhile (now version {version}); nothing "
+        "was written. The form shows the current data; check it and make your changes again:",
+    ),
+    "saved": ("已保存", "Saved"),
+    "disposal_saved": ("处置步骤已记录", "Disposal step recorded"),
+    "no_edit": (
+        "您只能查看此地块（无修改权限）",
+        "You may read this parcel but not change it",
+    ),
+    # disposal
+    "disposals": ("处置", "Disposal"),
+    "no_disposal": ("尚未立案处置", "No disposal opened"),
+    "state": ("状态", "State"),
+    "method": ("处置方式", "Method"),
+    "cause": ("闲置原因", "Cause"),
+    "planned_on": ("计划完成日期", "Planned by"),
+    "done_on": ("完成日期", "Done on"),
+    "idle_fee": ("闲置费(万元)", "Idle fee (10k yuan)"),
+    "blockers": ("限制情形", "Blockers"),
+    "deadlines": ("期限", "Deadlines"),
+    "action": ("操作", "Action"),
+    "from_state": ("原状态", "From"),
+    "to_state": ("新状态", "To"),
+    "on": ("日期", "On"),
+    "note": ("说明", "Note"),
+    "doc": ("文号", "Document"),
+    "open_disposal": ("立案处置", "Open a disposal"),
+    "advance": ("推进到下一步", "Advance"),
+    "advance_to": ("推进到", "To"),
+    "block": ("登记限制", "Record a blocker"),
+    "unblock": ("解除限制", "Clear the blocker"),
+    "due_overdue": ("已逾期", "overdue"),
+    "cause_from_parcel": ("按地块记录", "as recorded on the parcel"),
+    "action_open": ("立案", "opened"),
+    "action_advance": ("推进", "advanced"),
+    "action_block": ("登记限制", "blocked"),
+    "action_unblock": ("解除限制", "unblocked"),
+    # match
+    "match_title": ("项目需求匹配", "Match a project's needs"),
+    "need_land": ("用地", "Land"),
+    "need_floor": ("厂房/楼宇空间", "Floor space"),
+    "area_mu_range": ("面积(亩)", "Area (mu)"),
+    "area_m2_range": ("面积(㎡)", "Area (m²)"),
+    "min": ("最小", "min"),
+    "max": ("最大", "max"),
+    "land_use": ("用途", "Land use"),
+    "park": ("园区", "Park"),
+    "near": ("靠近(经度, 纬度)", "Near (lon, lat)"),
+    "within_km": ("范围(公里)", "Within (km)"),
+    "ready_by": ("需用日期", "Needed by"),
+    "industry": ("行业代码", "Industry code"),
+    "max_price_wan": ("最高地价(万元)", "Highest land price (10k yuan)"),
+    "building_type": ("楼宇类型", "Building type"),
+    "min_load": ("最小荷载(kN/㎡)", "Least floor load (kN/m²)"),
+    "max_rent": ("最高租金(元/㎡·月)", "Highest rent (yuan/m²·month)"),
+    "top": ("显示前", "Show the top"),
+    "run_match": ("匹配", "Match"),
+    "candidates": ("候选结果", "Candidates"),
+    "rank": ("排名", "Rank"),
+    "kind": ("类型", "Kind"),
+    "codes": ("编号", "Codes"),
+    "area": ("面积", "Area"),
+    "score": ("得分", "Score"),
+    "reasons": ("说明", "Notes"),
+    "no_candidate": ("没有符合条件的候选", "No candidate meets the requirement"),
+    "not_a_number": ("请填写数字", "write a number"),
+    "not_a_date": ("请按 YYYY-MM-DD 填写日期", "write a date as YYYY-MM-DD"),
+    "need_both": ("经度、纬度和范围需一并填写", "give lon, lat and the distance together"),
+    "match_map": ("候选位置图", "Map of the candidates"),
+    # buildings
+    "buildings_title": ("闲置楼宇", "Idle buildings"),
+    "floors": ("层数", "Floors"),
+    "total_floor_area": ("总建筑面积(㎡)", "Total floor area (m²)"),
+    "vacant_area": ("空置面积(㎡)", "Vacant area (m²)"),
+    "vacant_floors": ("空置楼层", "Vacant floors"),
+    "activation": ("盘活", "Activation"),
+    "no_buildings": ("暂无楼宇", "No building recorded"),
+    "no_vacancy": ("暂无空置楼层", "No vacant floor recorded"),
+    "location": ("位置", "Location"),
+    "name": ("名称", "Name"),
+    "code": ("编号", "Code"),
+}
+
+FLAGS: dict[str, tuple[str, str]] = {
+    "overdue": ("逾期未动工", "start overdue"),
+    "idle_land": ("闲置土地", "idle land"),
+    "reclaim_eligible": ("可无偿收回", "may be reclaimed"),
+    "idle_fee_due": ("应征闲置费", "idle fee due"),
+    "approval_lapsed": ("批文失效", "approval lapsed"),
+    "below_standard": ("未达标", "below standard"),
+}
+
+LAND_USE_CLASSES: dict[str, tuple[str, str]] = {
+    "industrial": ("工业", "industrial"),
+    "logistics": ("物流仓储", "logistics"),
+    "commercial": ("商业", "commercial"),
+    "residential": ("居住", "residential"),
+    "public": ("公共设施", "public"),
+    "other": ("其他", "other"),
+}
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``t(key, **values)`` for ``lang``: the page's word, with ``{names}`` filled in."""
+
+    def t(key: str, **values) -> str:
+        pair = TEXT.get(key)
+        text = pick(pair, lang) if pair else key
+        return text.format(**values) if values else text
+
+    return t
+
+
+def flag_label(flag: str, lang: str) -> str:
+    return pick(FLAGS[flag], lang) if flag in FLAGS else flag
+
+
+def land_use_label(cls: str | None, lang: str) -> str:
+    if not cls:
+        return ""
+    return pick(LAND_USE_CLASSES[cls], lang) if cls in LAND_USE_CLASSES else cls
+
+
+DEADLINES: dict[str, str] = {
+    "answer to the investigation notice": "调查通知答复期限",
+    "idle fee (1 year idle)": "征收闲置费（闲置满一年）",
+    "reclaim without compensation (2 years idle)": "无偿收回（闲置满两年）",
+    "approval lapses (2 years)": "批文失效（满两年）",
+}
+
+
+def deadline_label(what: str, lang: str) -> str:
+    """A deadline of ``domain.disposal.deadlines`` (English there) in ``lang``."""
+    if lang == "en":
+        return what
+    if what.startswith("planned "):
+        method = what.removeprefix("planned ")
+        return "计划完成：" + METHODS.get(method, {}).get("zh", method)
+    return DEADLINES.get(what, what)
+
+
+EVENT_FIELDS: dict[str, tuple[str, str]] = {
+    "created": ("创建", "created"),
+    "geometry": ("图形", "geometry"),
+    "disposal": ("处置", "disposal"),
+    "land_use_class": ("用途分类", "land-use class"),
+    "category_override": ("人工认定类别", "category override"),
+    "retired": ("注销", "retired"),
+    "parent_code": ("原地块", "parent parcel"),
+}
+
+
+def event_field_label(field: str, lang: str) -> str:
+    """The name of a history event's field in ``lang``."""
+    return pick(EVENT_FIELDS[field], lang) if field in EVENT_FIELDS else field_label(field, lang)

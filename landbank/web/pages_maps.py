@@ -1,0 +1,88 @@
+"""Maps served by the service, built by the same builders as ``landbank map``: Leaflet
+and landbank's map runtime inline, no base map unless ``?basemap=`` asks for one (an
+intranet may reach no tile server). The pages show them in frames."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from landbank.domain.rights import User
+from landbank.errors import InputError
+from landbank.services.maps import idle_land_html, parcel_map_html
+from landbank.services.matching import match
+from landbank.web.app import Service
+from landbank.web.deps import service
+from landbank.web.pagekit import MAP_POLICY, PageRoute, page_lang, page_user
+from landbank.web.pages_match import FORM_KEYS, requirement_of
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+Basemap = Annotated[str, Query(description="osm, tianditu, gaode or none")]
+
+
+def _map(html: str) -> HTMLResponse:
+    return HTMLResponse(html, headers={"Content-Security-Policy": MAP_POLICY})
+
+
+@router.get("/maps/idle")
+def idle_map(
+    request: Request,
+    category: Annotated[list[str] | None, Query()] = None,
+    district: Annotated[list[str] | None, Query()] = None,
+    basemap: Basemap = "none",
+    user: User = Depends(page_user),
+    svc: Service = Depends(service),
+):
+    """The idle-land map: parcels by category, idle buildings."""
+    return _map(
+        idle_land_html(
+            svc.db_url, category or None, district or None, basemap, lang=page_lang(request)
+        )
+    )
+
+
+@router.get("/maps/progress")
+def progress_map(
+    request: Request,
+    basemap: Basemap = "none",
+    user: User = Depends(page_user),
+    svc: Service = Depends(service),
+):
+    """The disposal-progress map: districts coloured by their disposal rate."""
+    return _map(idle_land_html(svc.db_url, basemap=basemap, lang=page_lang(request), progress=True))
+
+
+@router.get("/maps/parcel/{code}")
+def parcel_map(
+    code: str,
+    request: Request,
+    basemap: Basemap = "none",
+    user: User = Depends(page_user),
+    svc: Service = Depends(service),
+):
+    """One parcel among its neighbours within 500 m."""
+    return _map(parcel_map_html(svc.db_url, code, basemap, lang=page_lang(request)))
+
+
+@router.get("/maps/match")
+def match_map(
+    request: Request,
+    basemap: Basemap = "none",
+    user: User = Depends(page_user),
+    svc: Service = Depends(service),
+):
+    """The candidates of the match form's query, ranked 1..N, over the parcels around."""
+    lang = page_lang(request)
+    params = {k: v for k, v in request.query_params.items() if k in FORM_KEYS}
+    req, top, problems = requirement_of(params, lang)
+    if req is None:
+        raise InputError("; ".join(f"{k}: {v}" for k, v in problems.items()))
+    with tempfile.TemporaryDirectory(prefix="landbank-map-") as folder:
+        path = Path(folder) / "match.html"
+        match(svc.db_url, req, top=top, lang=lang, map_file=path, basemap=basemap)
+        return _map(path.read_text(encoding="utf-8"))
