@@ -30,6 +30,8 @@ bench: setup
 	$(PY) bench/bench_classify.py --record
 	$(PY) bench/bench_progress.py --record
 	$(PY) bench/bench_map.py --record
+	$(PY) bench/bench_web_load.py --record
+	$(PY) bench/bench_match.py --record
 
 clean:
 	rm -rf $(VENV) landbank.sqlite maps/*.html

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, func, literal, select, text
 
-from landbank.db.bulk import insert_frame
+from landbank.db.bulk import _plain, insert_frame
 from landbank.db.models import Parcel, ParcelEvent
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, PARCEL_FIELDS
@@ -123,6 +123,8 @@ def update_parcels(
     Returns the number of rows updated."""
     if frame.empty:
         return 0
+    if len(frame) == 1 and not with_geometry:
+        return _update_one(conn, frame, fields, versions, now, bump)
     sqlite = conn.dialect.name == "sqlite"
     columns = [f"{c} {T.c[c].type.compile(dialect=conn.dialect)}" for c in fields]
     geom_type = "BLOB" if sqlite else "geometry(MULTIPOLYGON, 4490)"
@@ -161,10 +163,58 @@ def update_parcels(
     return written
 
 
+def _update_one(conn: Connection, frame: pd.DataFrame, fields, versions, now, bump) -> int:
+    """``update_parcels`` of one parcel without geometry (a clerk's edit): one UPDATE with
+    bound values, no staging table. The values are converted as the staging table gets
+    them (dates as ISO text, which PostgreSQL reads as the column's type)."""
+    sqlite = conn.dialect.name == "sqlite"
+    code, *values = next(_plain(frame[["code", *fields]], sqlite))[0]
+    params = {f"v{i}": _scalar(v) for i, v in enumerate(values)}
+    sets = [f"{c} = :v{i}" for i, c in enumerate(fields)]
+    if bump:
+        sets.append("version = parcel.version + 1")
+    params["now"] = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
+    params["code"] = code
+    check = ""
+    if versions is not None:
+        check = " AND parcel.version = :expected"
+        params["expected"] = versions[code] if versions else 0
+    written = conn.execute(
+        text(f"UPDATE parcel SET {', '.join(sets)}, updated_at = :now WHERE code = :code{check}"),
+        params,
+    ).rowcount
+    if written != 1:
+        raise ConflictError(
+            "1 parcels were changed by someone else while this import ran; nothing was "
+            "written: run the import again"
+        )
+    return written
+
+
+def _scalar(value):
+    """A numpy scalar as the Python value the database driver binds."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+EVENT_COLUMNS = [c.name for c in ParcelEvent.__table__.c if c.name != "id"]
+
+
 def insert_events(conn: Connection, events: pd.DataFrame) -> int:
-    """Appends history rows (parcel_code, field, old_value, new_value, by, at, reason)."""
-    cols = [c.name for c in ParcelEvent.__table__.c if c.name != "id"]
-    return insert_frame(conn, "parcel_event", events[cols])
+    """Appends history rows (parcel_code, field, old_value, new_value, by, at, reason):
+    a few with one INSERT, many in bulk."""
+    if len(events) > 50:
+        return insert_frame(conn, "parcel_event", events[EVENT_COLUMNS])
+    if events.empty:
+        return 0
+    sqlite = conn.dialect.name == "sqlite"
+    rows = next(_plain(events[EVENT_COLUMNS], sqlite))
+    marks = ", ".join(f":{c}" for c in EVENT_COLUMNS)
+    quoted = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+    conn.execute(
+        text(f"INSERT INTO parcel_event ({quoted}) VALUES ({marks})"),
+        [dict(zip(EVENT_COLUMNS, map(_scalar, r), strict=True)) for r in rows],
+    )
+    return len(rows)
 
 
 def as_text(value) -> str | None:

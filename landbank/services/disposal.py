@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from landbank.db.engine import write_transaction
 from landbank.db.models import Building, Disposal, DisposalStep, Parcel, ParcelEvent
 from landbank.domain import disposal as wf
-from landbank.errors import ConflictError, InputError, NotFoundError
+from landbank.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from landbank.services.database import open_db
 
 D, S, P, E = Disposal.__table__, DisposalStep.__table__, Parcel.__table__, ParcelEvent.__table__
@@ -25,14 +25,32 @@ def _parcel(conn: Connection, code: str):
     row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
     if row is not None:
         return {**row, "subject": "parcel"}
-    building = conn.execute(select(B.c.code).where(B.c.code == code)).first()
+    building = conn.execute(select(B.c.code, B.c.district).where(B.c.code == code)).first()
     if building is None:
         raise NotFoundError(
             f"{code!r} is neither a parcel nor a building in the database; see landbank "
             "parcels list or landbank buildings list"
         )
     blank = dict.fromkeys(("cause", "area_mu", "land_price_wan", "agreed_start_on", "approved_on"))
-    return {**blank, "code": code, "retired": False, "subject": "building"}
+    return {
+        **blank,
+        "code": code,
+        "district": building.district,
+        "retired": False,
+        "subject": "building",
+    }
+
+
+def _check_districts(parcel, districts: tuple[str, ...] | None) -> None:
+    """With ``districts`` (a clerk's), a parcel or building outside them is a
+    ForbiddenError; None allows every district."""
+    if districts is None or parcel["district"] in districts:
+        return
+    allowed = ", ".join(districts) or "none"
+    raise ForbiddenError(
+        f"{_noun(parcel['subject'])} {parcel['code']} lies in {parcel['district']}; "
+        f"you may edit {allowed} only"
+    )
 
 
 def _noun(subject: str) -> str:
@@ -119,8 +137,11 @@ def open_disposal(
     reason: str | None = None,
     on: dt.date | None = None,
     fee_share: float = 0.20,
+    districts: tuple[str, ...] | None = None,
 ) -> dict:
-    """Opens a disposal of a parcel (state ``suspected``); one open disposal per parcel."""
+    """Opens a disposal of a parcel (state ``suspected``); one open disposal per parcel.
+    With ``districts`` (a clerk's), a parcel or building outside them is a
+    ForbiddenError."""
     _check(by)
     if cause not in (None, "government", "enterprise"):
         raise InputError(f"--cause {cause}: write government or enterprise")
@@ -131,6 +152,7 @@ def open_disposal(
     try:
         with write_transaction(engine) as conn:
             parcel = _parcel(conn, code)
+            _check_districts(parcel, districts)
             subject = parcel["subject"]
             if parcel["retired"]:
                 raise InputError(
@@ -197,14 +219,18 @@ def advance(
     on: dt.date | None = None,
     note: str | None = None,
     doc: str | None = None,
+    districts: tuple[str, ...] | None = None,
 ) -> dict:
     """Moves the parcel's open disposal to state ``to``; a step the workflow does not
-    allow is refused with the allowed next states."""
+    allow is refused with the allowed next states. With ``districts`` (a clerk's), a
+    parcel or building outside them is a ForbiddenError."""
     _check(by)
     now, on = dt.datetime.now(dt.UTC), on or dt.date.today()
     engine = open_db(db_url)
     try:
         with write_transaction(engine) as conn:
+            if districts is not None:
+                _check_districts(_parcel(conn, code), districts)
             row = _active(conn, code, lock=True)
             _check_on(conn, row["id"], on)
             blockers = json.loads(row["blockers"] or "[]")
@@ -234,8 +260,10 @@ def set_blocker(
     note: str | None = None,
     doc: str | None = None,
     on: dt.date | None = None,
+    districts: tuple[str, ...] | None = None,
 ) -> dict:
-    """Records (``blocked``) or clears a mortgage, court seizure or dispute."""
+    """Records (``blocked``) or clears a mortgage, court seizure or dispute. With
+    ``districts`` (a clerk's), a parcel or building outside them is a ForbiddenError."""
     _check(by)
     if kind not in wf.BLOCKERS:
         raise InputError(f"--kind {kind}: use one of {', '.join(wf.BLOCKERS)}")
@@ -243,6 +271,8 @@ def set_blocker(
     engine = open_db(db_url)
     try:
         with write_transaction(engine) as conn:
+            if districts is not None:
+                _check_districts(_parcel(conn, code), districts)
             row = _active(conn, code, lock=True)
             blockers = json.loads(row["blockers"] or "[]")
             if blocked == (kind in blockers):

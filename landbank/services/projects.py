@@ -70,7 +70,38 @@ def add_project(
     """Stores the project of a requirement file, in one transaction; a name already
     stored is a ConflictError unless ``replace`` (its reservations stay)."""
     req = read_requirement_file(path, profile)
-    data = read_requirement_data(path)
+    return _store(db_url, req, read_requirement_data(path), by, replace, f"{path}: ")
+
+
+def add_project_data(
+    db_url: str,
+    data: dict,
+    by: str = "landbank",
+    replace: bool = False,
+    profile=None,
+    replace_hint: str = "pass --replace",
+) -> dict:
+    """Stores the project of a requirement dict (a requirement file's top level, e.g. a
+    web request's JSON body) as ``add_project`` stores a file's."""
+    try:
+        req = read_requirement(data, load_profile(profile).crosswalk)
+    except RequirementError as exc:
+        raise InputError(f"requirement: {exc}") from None
+    if not req.name:
+        raise InputError('requirement: name is required, e.g. "name": "新能源装备项目"')
+    return _store(db_url, req, data, by, replace, "", replace_hint)
+
+
+def _store(
+    db_url: str,
+    req: Requirement,
+    data: dict,
+    by: str,
+    replace: bool,
+    where: str,
+    replace_hint: str = "pass --replace",
+) -> dict:
+    """Writes the checked requirement ``req`` with its source dict ``data``."""
     stored = json.dumps(data, ensure_ascii=False, default=_iso)
     engine = open_db(db_url)
     try:
@@ -78,7 +109,7 @@ def add_project(
             there = conn.execute(select(PR.c.id).where(PR.c.name == req.name)).first()
             if there and not replace:
                 raise ConflictError(
-                    f"{path}: project {req.name!r} is already stored; pass --replace to update "
+                    f"{where}project {req.name!r} is already stored; {replace_hint} to update "
                     "its requirement"
                 )
             if there:

@@ -61,9 +61,10 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
         ]
         return JSONResponse({"detail": detail}, status_code=422)
 
-    from landbank.web import api, ogc, pages
+    from landbank.web import api, api_actions, ogc, pages
 
     app.include_router(api.router, prefix="/api/v1")
+    app.include_router(api_actions.router, prefix="/api/v1")
     app.include_router(ogc.router, prefix="/ogc")
     app.include_router(pages.router)
     return app

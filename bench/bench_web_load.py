@@ -1,0 +1,281 @@
+"""Load test of the JSON API on PostGIS: 8 clients update the same 50 parcels through
+``landbank serve`` for 30 s (GET the parcel for its version, PATCH its holder with
+``expected_version``). Checks that no update is lost (each parcel's final version minus
+its first equals its count of successful PATCHes) and that nothing answers 5xx; prints
+updates/s beside the baseline of the same 8 threads calling ``set_fields`` in-process
+(no HTTP), measured in the same run. Target: ≥ 200 successful updates/s.
+
+    .venv/bin/python bench/bench_web_load.py [--workers 1,2] [--seconds 30] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+from results import report  # noqa: E402  (bench/ is the script's folder)
+
+from landbank.errors import ConflictError
+from landbank.services.database import share_engine
+from landbank.services.parcels import set_fields, show_parcel
+from landbank.services.users import add_user
+
+ROOT = Path(__file__).resolve().parents[1]
+LANDBANK = str(Path(sys.executable).with_name("landbank"))
+PG = os.environ.get("LANDBANK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+DB = "landbank_bench_web"
+PASSWORD = "bench password"
+
+
+def run(argv):
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)}: {proc.stderr[-600:]}")
+
+
+def setup(clients: int, parcels: int) -> tuple[str, list[str]]:
+    """A fresh database with the sample city (classified) and a clerk per client;
+    returns its URL and the codes of the parcels to update."""
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB}"')
+    url = f"{PG}/{DB}"
+    run([LANDBANK, "--db", url, "init"])
+    for name in ("zaozhuang_parcels.gpkg", "zaozhuang_ledger.xlsx"):
+        path = ROOT / "data" / "parcels" / name
+        run([LANDBANK, "--db", url, "import", "parcels", str(path), "--upsert", "-q"])
+    run([LANDBANK, "--db", url, "classify", "--as-of", "2026-06-30"])
+    for i in range(clients):
+        add_user(url, f"client{i}", "clerk", PASSWORD)
+    with psycopg.connect(url) as conn:
+        codes = [
+            r[0]
+            for r in conn.execute(
+                "SELECT code FROM parcel WHERE NOT retired ORDER BY code LIMIT %s", (parcels,)
+            )
+        ]
+    return url, codes
+
+
+def versions(url: str, codes: list[str]) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT code, version FROM parcel WHERE code = ANY(%s)", (codes,))
+        return dict(rows.fetchall())
+
+
+@dataclass
+class Tally:
+    """What the clients saw, summed under a lock."""
+
+    ok: collections.Counter = field(default_factory=collections.Counter)  # code → 200s
+    conflicts: int = 0
+    statuses: collections.Counter = field(default_factory=collections.Counter)  # others
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, code: str | None, status: int, text: str = "") -> None:
+        with self.lock:
+            if status == 200:
+                self.ok[code] += 1
+            elif status == 409:
+                self.conflicts += 1
+            else:
+                self.statuses[status] += 1
+                if len(self.errors) < 5:
+                    self.errors.append(f"{status}: {text[:300]}")
+
+
+def hammer(worker, clients: int, seconds: float) -> tuple[Tally, float]:
+    """Runs ``worker(i, tally, deadline)`` in ``clients`` threads for ``seconds``."""
+    tally = Tally()
+    start = time.perf_counter()
+    deadline = start + seconds
+    threads = [threading.Thread(target=worker, args=(i, tally, deadline)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return tally, time.perf_counter() - start
+
+
+def http_worker(base: str, tokens: list[str], codes: list[str]):
+    def work(i: int, tally: Tally, deadline: float) -> None:
+        rng = random.Random(i)
+        headers = {"Authorization": f"Bearer {tokens[i]}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            n = 0
+            while time.perf_counter() < deadline:
+                code = rng.choice(codes)
+                try:
+                    got = client.get(f"/api/v1/parcels/{code}")
+                    if got.status_code != 200:
+                        tally.add(code, got.status_code, got.text)
+                        continue
+                    n += 1
+                    r = client.patch(
+                        f"/api/v1/parcels/{code}",
+                        json={
+                            "fields": {"holder": f"client{i}-{n}"},
+                            "reason": "load test",
+                            "expected_version": got.json()["version"],
+                        },
+                    )
+                    tally.add(code, r.status_code, r.text)
+                except httpx.HTTPError as exc:
+                    tally.add(code, 0, repr(exc))
+
+    return work
+
+
+def direct_worker(url: str, codes: list[str]):
+    def work(i: int, tally: Tally, deadline: float) -> None:
+        rng = random.Random(i)
+        n = 0
+        while time.perf_counter() < deadline:
+            code = rng.choice(codes)
+            n += 1
+            try:
+                version = show_parcel(url, code)["version"]
+                set_fields(url, code, {"holder": f"direct{i}-{n}"}, by=f"client{i}",
+                           reason="load test", expect_version=version)  # fmt: skip
+                tally.add(code, 200)
+            except ConflictError:
+                tally.add(code, 409)
+            except Exception as exc:  # counted as a 5xx would be
+                tally.add(code, 500, repr(exc))
+
+    return work
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [LANDBANK, "--db", url, "serve", "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its worker processes stop with it
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise SystemExit(f"landbank serve stopped: {proc.stderr.read().decode()[-600:]}")
+        try:
+            if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    stop(proc)
+    raise SystemExit("landbank serve did not answer within 30 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def sign_in(base: str, clients: int) -> list[str]:
+    tokens = []
+    for i in range(clients):
+        r = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": f"client{i}", "password": PASSWORD}
+        )
+        r.raise_for_status()
+        tokens.append(r.json()["access_token"])
+    return tokens
+
+
+def measure(url: str, codes: list[str], worker, clients: int, seconds: float) -> dict:
+    before = versions(url, codes)
+    tally, elapsed = hammer(worker, clients, seconds)
+    after = versions(url, codes)
+    lost = sum(abs(after[c] - before[c] - tally.ok[c]) for c in codes)
+    done = sum(tally.ok.values())
+    five = sum(n for s, n in tally.statuses.items() if s >= 500 or s == 0)
+    return {
+        "seconds": elapsed,
+        "updates_s": done / elapsed,
+        "conflicts_s": tally.conflicts / elapsed,
+        "five": five,
+        "other": dict(tally.statuses),
+        "lost": lost,
+        "errors": tally.errors,
+    }
+
+
+def row(label: str, workers, clients: int, m: dict) -> str:
+    other = sum(n for s, n in m["other"].items() if not (s >= 500 or s == 0))
+    return (
+        f"| {label} | {workers} | {clients} | {m['seconds']:.0f} | {m['updates_s']:.0f} | "
+        f"{m['conflicts_s']:.0f} | {m['five']} | {other} | {m['lost']} |"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workers", default="1,2", help="uvicorn worker counts, e.g. 1,2")
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--parcels", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--record", action="store_true")
+    args = ap.parse_args()
+    url, codes = setup(args.clients, args.parcels)
+    share_engine(url)  # the baseline pools connections as the service does
+    base_m = measure(url, codes, direct_worker(url, codes), args.clients, args.seconds)
+    results = []
+    for workers in (int(w) for w in args.workers.split(",")):
+        proc, base = serve(url, workers)
+        try:
+            tokens = sign_in(base, args.clients)
+            m = measure(url, codes, http_worker(base, tokens, codes), args.clients, args.seconds)
+        finally:
+            stop(proc)
+        results.append((workers, m))
+    lines = [
+        f"### web API load, {args.clients} clients on the same {len(codes)} parcels, PostGIS, "
+        f"{dt.date.today()}, {os.cpu_count()} cores",
+        "",
+        "Each loop: GET the parcel for its version, PATCH its holder with expected_version. "
+        "Baseline: the same threads calling show_parcel + set_fields in-process (no HTTP). "
+        "Target ≥ 200 updates/s; lost updates must be 0 and 5xx 0.",
+        "",
+        "| path | workers | clients | s | updates/s | 409 conflicts/s | 5xx | other 4xx | "
+        "lost updates |",
+        "|---|---|---|---|---|---|---|---|---|",
+        row("in-process set_fields (baseline)", "—", args.clients, base_m),
+        *(row("HTTP API", w, args.clients, m) for w, m in results),
+    ]
+    report("\n".join(lines) + "\n", args.record)
+    for label, m in [("baseline", base_m), *((f"workers {w}", m) for w, m in results)]:
+        for e in m["errors"]:
+            print(f"{label}: {e}", file=sys.stderr)
+    if any(m["lost"] or m["five"] for m in [base_m, *(m for _, m in results)]):
+        raise SystemExit("lost updates or 5xx: see above")
+
+
+if __name__ == "__main__":
+    main()
