@@ -359,7 +359,12 @@ def parcels_set(
     ] = None,
     profile: Annotated[str | None, typer.Option(help="City profile name or TOML file.")] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Re-classify as of this date (default today).")
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Re-classify as of this date (default today; a change of name, holder or "
+            "district alone keeps the category).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -375,7 +380,7 @@ def parcels_set(
         reason=reason,
         expect_version=expect_version,
         profile=profile,
-        as_of=parse_as_of(as_of),
+        as_of=parse_as_of(as_of) if as_of is not None else None,
     )
     if as_json:
         print_json(result)

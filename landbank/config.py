@@ -62,9 +62,29 @@ def _shipped(name: str):
 def load_profile(name_or_path: str | None = None) -> Profile:
     """Reads a profile TOML: a path, or a name shipped in ``landbank/profiles``.
 
-    The name comes from the argument, else ``LANDBANK_PROFILE``, else ``default``.
-    """
+    The name comes from the argument, else ``LANDBANK_PROFILE``, else ``default``. A
+    profile read before is reused while its file is unchanged (a service reads it on
+    every edit)."""
     ref = name_or_path or os.environ.get("LANDBANK_PROFILE") or "default"
+    path = Path(ref)
+    source = path if (path.suffix == ".toml" or path.exists()) else Path(str(_shipped(ref)))
+    try:
+        stamp = source.stat().st_mtime_ns
+    except OSError:
+        stamp = None  # missing: _read says so
+    key = (ref, str(source), stamp)
+    if stamp is not None and key in _profiles:
+        return _profiles[key]
+    profile = _read(ref)
+    if stamp is not None:
+        _profiles[key] = profile
+    return profile
+
+
+_profiles: dict[tuple, Profile] = {}
+
+
+def _read(ref: str) -> Profile:
     path = Path(ref)
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():

@@ -112,6 +112,32 @@ def test_set_updates_reclassifies_and_keeps_history(cli, city):
     assert (started["old_value"], started["new_value"]) == (None, "2026-03-01")
 
 
+def test_a_descriptive_edit_keeps_the_category_as_classified(cli, city):
+    # as of a later day this parcel would move on; a new holder must not move it
+    _json(cli, "classify", "--as-of", "2020-01-01", db=city)
+    code = _json(cli, "parcels", "list", "--category", "approved_not_supplied", db=city)[0]["code"]
+    before = _json(cli, "parcels", "show", code, db=city)
+    edit = ["holder=某储备中心", "name=新名称", "--by", "李明", "--reason", "更正"]
+    version = ["--expect-version", str(before["version"])]
+    result = _json(cli, "parcels", "set", code, *edit, *version, db=city)
+    assert result == {
+        "code": code,
+        "version": before["version"] + 1,
+        "changed": ["holder", "name"],
+        "category": before["category"],
+    }
+    after = _json(cli, "parcels", "show", code, db=city)
+    assert (after["holder"], after["name"]) == ("某储备中心", "新名称")
+    assert after["classified_as_of"] == before["classified_as_of"]
+    mine = [e for e in _json(cli, "parcels", "history", code, db=city) if e["by"] == "李明"]
+    assert [(e["field"], e["old_value"], e["new_value"]) for e in mine] == [
+        ("holder", before["holder"], "某储备中心"),
+        ("name", before["name"], "新名称"),
+    ]
+    same = _json(cli, "parcels", "set", code, *edit, db=city)
+    assert same["changed"] == [] and same["version"] == before["version"] + 1
+
+
 def test_a_stale_expected_version_is_refused_and_nothing_written(cli, city):
     code = "370402-01-000001"
     version = _json(cli, "parcels", "show", code, db=city)["version"]

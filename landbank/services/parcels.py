@@ -154,6 +154,8 @@ def _single_value(field: str, text: str):
     return values.parse_text(series).iloc[0]
 
 
+# fields no classification rule reads: changing one keeps the category as classified
+DESCRIPTIVE = frozenset({"name", "holder", "district"})
 EDITABLE = frozenset({f.name for f in PARCEL_FIELDS if f.name != "code"} | {"category"})
 
 
@@ -204,7 +206,8 @@ def set_fields(
     as_of: pd.Timestamp | None = None,
     districts: tuple[str, ...] | None = None,
 ) -> dict:
-    """Updates fields of one parcel, re-classifies it and writes one event per changed
+    """Updates fields of one parcel, re-classifies it as of today (not when only name,
+    holder or district change: no rule reads them) and writes one event per changed
     field, in one transaction. ``category=ID`` sets a manual override (``category=`` or
     ``category=none`` clears it). A stale ``expect_version``: ConflictError. With
     ``districts`` (a clerk's), a parcel outside them, or a move out of them, is a
@@ -233,25 +236,16 @@ def set_fields(
     engine = open_db(db_url)
     try:
         with write_transaction(engine) as conn:
+            if set(typed) <= DESCRIPTIVE and as_of is None:
+                # no rule reads these: the category stands, and no frame is needed
+                return _set_descriptive(
+                    conn, code, typed, by, reason, now, expect_version, districts
+                )
             frame = rows.load_parcels(
                 conn, codes=[code], with_geometry=False, include_retired=True, lock=True
             )
-            if frame.empty:
-                raise NotFoundError(
-                    f"parcel {code!r} is not in the database; see landbank parcels list"
-                )
-            if bool(frame["retired"].iloc[0]):
-                raise InputError(
-                    f"parcel {code} is retired (split or replaced); change its successors instead"
-                )
-            if districts is not None:
-                _check_districts(code, frame["district"].iloc[0], typed, districts)
-            current = int(frame["version"].iloc[0])
-            if expect_version is not None and expect_version != current:
-                raise ConflictError(
-                    f"conflict: parcel {code} is at version {current}, you "
-                    f"expected {expect_version}; nothing was written"
-                )
+            found = frame.iloc[0].to_dict() if len(frame) else None
+            current = _guard(code, found, typed, expect_version, districts)
             before = frame.copy()
             for field, value in typed.items():
                 frame[field] = pd.Series(
@@ -308,6 +302,61 @@ def set_fields(
             }
     finally:
         engine.dispose()
+
+
+def _guard(code: str, row: dict | None, typed: dict, expect_version, districts) -> int:
+    """Refuses an edit of a parcel that is not there or retired, outside the clerk's
+    ``districts``, or read at another version; returns the current version."""
+    if row is None:
+        raise NotFoundError(f"parcel {code!r} is not in the database; see landbank parcels list")
+    if bool(row["retired"]):
+        raise InputError(
+            f"parcel {code} is retired (split or replaced); change its successors instead"
+        )
+    if districts is not None:
+        _check_districts(code, row["district"], typed, districts)
+    current = int(row["version"])
+    if expect_version is not None and expect_version != current:
+        raise ConflictError(
+            f"conflict: parcel {code} is at version {current}, you "
+            f"expected {expect_version}; nothing was written"
+        )
+    return current
+
+
+def _set_descriptive(conn, code, typed, by, reason, now, expect_version, districts) -> dict:
+    """``set_fields`` of name, holder or district only: one locked read of the row, one
+    UPDATE guarded by the version, the history rows; the category stands."""
+    from sqlalchemy import insert, select, update
+
+    from landbank.db.models import Parcel, ParcelEvent
+
+    t = Parcel.__table__
+    stmt = select(t.c.retired, t.c.district, t.c.version, t.c.category,
+                  *(t.c[f] for f in typed if f != "district")).where(t.c.code == code)  # fmt: skip
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    found = conn.execute(stmt).mappings().first()
+    current = _guard(code, dict(found) if found else None, typed, expect_version, districts)
+    changed = [f for f in typed if not _equal(found[f], typed[f])]
+    if not changed:
+        return {"code": code, "version": current, "changed": [], "category": found["category"]}
+    written = conn.execute(
+        update(t)
+        .where(t.c.code == code, t.c.version == current)
+        .values(**{f: typed[f] for f in changed}, version=current + 1, updated_at=now)
+    ).rowcount
+    if written != 1:
+        raise ConflictError(f"conflict: parcel {code} changed meanwhile; nothing was written")
+    conn.execute(
+        insert(ParcelEvent.__table__),
+        [
+            {"parcel_code": code, "field": f, "old_value": rows.as_text(found[f]),
+             "new_value": rows.as_text(typed[f]), "by": by, "at": now, "reason": reason}
+            for f in changed
+        ],
+    )  # fmt: skip
+    return {"code": code, "version": current + 1, "changed": changed, "category": found["category"]}
 
 
 def _check_districts(code: str, district, typed: dict, districts: tuple[str, ...]) -> None:

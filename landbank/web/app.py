@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -15,7 +15,7 @@ from landbank import __version__
 from landbank.errors import LandbankError
 from landbank.services.database import open_db, share_engine
 from landbank.services.users import secret_key
-from landbank.web.security import LoginLimiter, Signer
+from landbank.web.security import LoginLimiter, Signer, TimedCache
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,6 +28,7 @@ class Service:
     signer: Signer
     limiter: LoginLimiter
     ogc_public: bool = False
+    users: TimedCache = field(default_factory=TimedCache)
 
 
 def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):

@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request
 from landbank.domain.rights import User
 from landbank.services.users import authenticate, get_user
 from landbank.web.app import Service
-from landbank.web.security import SESSION_COOKIE
+from landbank.web.security import SESSION_COOKIE, credential_key
 
 
 def service(request: Request) -> Service:
@@ -32,8 +32,16 @@ def _unauthorized(message: str = "sign in first: POST /api/v1/auth/token") -> HT
 
 
 def token_user(svc: Service, token: str | None) -> User | None:
+    """The user a valid token names (looked up at most every few seconds)."""
     name = svc.signer.name_of(token)
-    return get_user(svc.db_url, name) if name else None
+    if not name:
+        return None
+    user = svc.users.get(f"user:{name}")
+    if user is None:
+        user = get_user(svc.db_url, name)
+        if user is not None:
+            svc.users.put(f"user:{name}", user)
+    return user
 
 
 def api_user(request: Request, svc: Service = Depends(service)) -> User:
@@ -67,11 +75,16 @@ def gis_user(request: Request, svc: Service = Depends(service)) -> User | None:
         except (ValueError, UnicodeDecodeError):
             name, password = "", ""
         address = request.client.host if request.client else "?"
-        if svc.limiter.retry_after(address, name):
-            raise HTTPException(429, "too many failed sign-ins; wait and try again")
-        user = authenticate(svc.db_url, name, password) if name else None
+        key = "basic:" + credential_key(name, password, svc.signer.key)
+        user = svc.users.get(key)
         if user is None:
-            svc.limiter.failed(address, name)
+            if svc.limiter.retry_after(address, name):
+                raise HTTPException(429, "too many failed sign-ins; wait and try again")
+            user = authenticate(svc.db_url, name, password) if name else None
+            if user is None:
+                svc.limiter.failed(address, name)
+            else:
+                svc.users.put(key, user)
     if user is None and not svc.ogc_public:
         raise HTTPException(
             401, "sign in: HTTP Basic or a bearer token", headers={"WWW-Authenticate": "Basic"}

@@ -23,6 +23,7 @@ class Signer:
 
     def __init__(self, secret: str):
         self._secret = secret.encode()
+        self.key = hashlib.sha256(b"credential-cache" + self._secret).digest()
         self._tokens = URLSafeTimedSerializer(secret, salt="landbank-token")
 
     def token(self, name: str) -> str:
@@ -82,3 +83,34 @@ class LoginLimiter:
     def succeeded(self, address: str, name: str) -> None:
         with self._lock:
             self._failures.pop(self._keys(address, name)[1], None)
+
+
+class TimedCache:
+    """Remembers values for ``ttl_s`` seconds: who a token or a Basic credential
+    belongs to, so a request costs no database lookup (and no argon2 hash for GIS
+    clients, which send Basic credentials with every tile of features). A change of
+    role or password takes effect within ``ttl_s``."""
+
+    def __init__(self, ttl_s: float = 10.0, size: int = 1024):
+        self.ttl_s, self.size = ttl_s, size
+        self._items: dict[str, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or time.monotonic() > hit[0]:
+                self._items.pop(key, None)
+                return None
+            return hit[1]
+
+    def put(self, key: str, value) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (time.monotonic() + self.ttl_s, value)
+
+
+def credential_key(name: str, password: str, secret: bytes) -> str:
+    """A keyed digest of a Basic credential: the cache never holds a password."""
+    return hmac.new(secret, f"{name}\x00{password}".encode(), hashlib.sha256).hexdigest()
