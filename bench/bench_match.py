@@ -42,6 +42,8 @@ from sqlalchemy import text
 from landbank.config import load_profile
 from landbank.db.bulk import insert_frame
 from landbank.domain import matching as m
+from landbank.domain.floor_matching import match_floor_space
+from landbank.domain.land_matching import match_land
 from landbank.domain.requirements import FloorNeed, LandNeed, Place, Requirement
 from landbank.services.database import open_db
 from landbank.services.matching import run_match
@@ -341,7 +343,7 @@ def in_geopandas(tables: dict, req: Requirement, s: m.MatchSettings) -> list[dic
         latest = d.sort_values("id").groupby("parcel_code").tail(1)
         latest = latest[latest["method"].isin(s.recovery_methods)]
         pool = m.land_pool(parcels, latest, TODAY, s)
-        return m.match_land(pool, req, TODAY, s, reserved, "zh", 10)
+        return match_land(pool, req, TODAY, s, reserved, "zh", 10)
     buildings = _plain_frame(tables["buildings"])
     buildings = buildings[buildings["geometry"].notna()].sort_values("code")
     v = tables["vacancies"].sort_values(["building_code", "floor", "unit", "id"])
@@ -349,7 +351,7 @@ def in_geopandas(tables: dict, req: Requirement, s: m.MatchSettings) -> list[dic
     v["available_from"] = pd.to_datetime(v["available_from"])
     v["floor"] = v["floor"].astype("Int64")
     v["unit"] = v["unit"].astype(object).where(v["unit"].notna(), None)
-    return m.match_floor_space(buildings, v, req, TODAY, s, reserved, "zh", 10)
+    return match_floor_space(buildings, v, req, TODAY, s, reserved, "zh", 10)
 
 
 def baseline(kind, url, engine, req, s) -> tuple[float, list[dict]]:

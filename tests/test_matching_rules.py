@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landbank.config import load_profile
+from landbank.domain import land_matching as lm
 from landbank.domain import matching as m
 from landbank.domain.requirements import (
     LandNeed,
@@ -91,19 +92,26 @@ def test_the_profile_decides_which_methods_recover_land():
 
 def test_promised_figures_below_the_park_standard_are_flagged_per_figure():
     need = LandNeed(50, 70, investment_wan=30_000, annual_output_wan=40_000, annual_tax_wan=600)
-    comp, reasons, below = m._standard(need, 60.0, {"tax_wan_per_mu": 30,
-        "investment_wan_per_mu": 400, "output_wan_per_mu": 500}, "示范园", "en")  # fmt: skip
-    assert below
-    assert comp == pytest.approx(10 / 30, abs=1e-3)  # 600 / 60 = 10 against 30
-    assert len(reasons) == 1 and "tax 10.0" in reasons[0]
-    comp, reasons, below = m._standard(LandNeed(50, 70), 60.0, {"tax_wan_per_mu": 30}, None, "en")
-    assert comp is None and not below and not reasons  # nothing promised: no component
+    standard = {"tax_wan_per_mu": 30, "investment_wan_per_mu": 400, "output_wan_per_mu": 500}
+    ratio = lm._standard_ratio(need, np.array([60.0, 10.0]), standard)
+    # 600 / 60 = 10 against 30; on 10 mu every figure is well above: capped at 1
+    assert ratio == pytest.approx([10 / 30, 1.0], abs=1e-6)
+    reasons, below = lm._standard_reasons(need, 60.0, standard, "示范园", "en")
+    assert below and len(reasons) == 1 and "tax 10.0" in reasons[0]
+    assert np.isnan(lm._standard_ratio(LandNeed(50, 70), np.array([60.0]), standard)).all()
+    assert lm._standard_reasons(LandNeed(50, 70), 60.0, standard, None, "en") == ([], False)
 
 
 def test_the_score_reweights_the_components_that_apply():
     w = {"a": 1, "b": 3}
-    assert m._component_scores(w, {"a": 1.0, "b": None}) == 100.0
-    assert m._component_scores(w, {"a": 1.0, "b": 0.0}) == 25.0
+    both = m.scores(w, {"a": np.array([1.0, 1.0]), "b": np.array([np.nan, 0.0])})
+    assert both.tolist() == [100.0, 25.0]
+
+
+def test_the_shortlist_offers_alternatives_not_variations():
+    codes = [["A", "B"], ["B", "C"], ["D"], ["C"]]
+    assert m.shortlist(np.array([0, 1, 2, 3]), codes, 10) == [0, 2, 3]
+    assert m.shortlist(np.array([0, 1, 2, 3]), codes, 2) == [0, 2]
 
 
 def test_shape_metrics_tell_a_square_from_a_strip():
@@ -135,7 +143,7 @@ def test_every_assembled_site_is_connected_within_the_gap_and_in_range(layout):
     geoms, lo, hi = layout
     area = shapely.area(geoms) / (10_000 / 15)
     need = LandNeed(lo, hi)
-    for site in m.assemble(geoms, area, need, S):
+    for site in lm.assemble(geoms, area, need, S):
         assert 2 <= len(site) <= S.max_site_parcels
         assert lo <= area[site].sum() <= hi
         # connected: the parts grown by half the gap form one piece
@@ -146,9 +154,9 @@ def test_every_assembled_site_is_connected_within_the_gap_and_in_range(layout):
 def test_no_site_spans_a_gap_wider_than_the_limit():
     geoms = np.array([shapely.box(0, 0, 150, 100), shapely.box(190, 0, 340, 100)], dtype=object)
     area = shapely.area(geoms) / (10_000 / 15)
-    assert m.assemble(geoms, area, LandNeed(40, 50), S) == []
+    assert lm.assemble(geoms, area, LandNeed(40, 50), S) == []
     close = np.array([shapely.box(0, 0, 150, 100), shapely.box(175, 0, 325, 100)], dtype=object)
-    assert m.assemble(close, area, LandNeed(40, 50), S) == [[0, 1]]
+    assert lm.assemble(close, area, LandNeed(40, 50), S) == [[0, 1]]
 
 
 def test_requirements_name_the_field_at_fault():

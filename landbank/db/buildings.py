@@ -29,9 +29,10 @@ def load_buildings(
     codes: list[str] | None = None,
     park: str | None = None,
     with_geometry: bool = True,
+    where: list | None = None,
 ) -> pd.DataFrame:
     """Returns buildings by code: every column but ``geom``, plus ``geometry`` (shapely,
-    EPSG:4490) when ``with_geometry``."""
+    EPSG:4490) when ``with_geometry``; ``where`` adds SQL conditions."""
     cols = [c for c in B.c if c.name != "geom"]
     if with_geometry:
         cols.append(func.ST_AsBinary(B.c.geom).label("wkb"))
@@ -40,6 +41,8 @@ def load_buildings(
         stmt = stmt.where(B.c.code.in_(codes))
     if park:
         stmt = stmt.where(B.c.park == park)
+    if where:
+        stmt = stmt.where(*where)
     result = conn.execute(stmt)
     frame = pd.DataFrame.from_records([tuple(r) for r in result], columns=list(result.keys()))
     if with_geometry:
@@ -48,14 +51,18 @@ def load_buildings(
     return frame
 
 
-def load_vacancies(conn: Connection, codes: list[str] | None = None) -> pd.DataFrame:
+def load_vacancies(
+    conn: Connection, codes: list[str] | None = None, where: list | None = None
+) -> pd.DataFrame:
     """Returns vacancy rows (VACANCY_COLUMNS) by building code and floor; dates as
-    datetime64 at midnight."""
+    datetime64 at midnight; ``where`` adds SQL conditions."""
     stmt = select(*[V.c[c] for c in VACANCY_COLUMNS]).order_by(
         V.c.building_code, V.c.floor, V.c.unit, V.c.id
     )
     if codes is not None:
         stmt = stmt.where(V.c.building_code.in_(codes))
+    if where:
+        stmt = stmt.where(*where)
     result = conn.execute(stmt)
     frame = pd.DataFrame.from_records([tuple(r) for r in result], columns=VACANCY_COLUMNS)
     frame["available_from"] = pd.to_datetime(frame["available_from"]).astype("datetime64[s]")

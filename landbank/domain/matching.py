@@ -1,7 +1,7 @@
-"""Matching a project's requirement to what is available: which parcels can be supplied
-(and when), the hard filters, a score whose every component is shown, site assembly of
-neighbouring parcels, and vacant floors of one building combined. Pure: frames in,
-candidate dicts out (each with its shapely ``geometry`` in EPSG:4490 degrees).
+"""Matching a project's requirement to what is available, the parts shared by land
+(``land_matching``) and floor space (``floor_matching``): the settings, which parcels
+can be supplied and when, the place filters, and the score whose every component is
+shown. Pure: frames in, arrays and dicts out.
 
 Distances and shapes are measured on a local plane about the data's centre (x scaled by
 cos(latitude)), which at a city's extent is within 0.5 % of the true metres."""
@@ -16,14 +16,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landbank.domain.buildings import space_code
-from landbank.domain.requirements import FloorNeed, LandNeed, Place, Requirement
+from landbank.domain.requirements import Place
 
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQ = 111_320.0
-SITE_SEEDS = 8  # seeds tried per group of neighbouring parcels
-MAX_SITES = 400  # sites scored per request, the most promising first
-MAX_FLOORS_COMBINED = 6
 
 SUPPLY_BASES: dict[str, dict[str, str]] = {
     "approved_not_supplied": {"zh": "批而未供，可供地", "en": "approved, not supplied"},
@@ -162,17 +158,17 @@ def distance_km(lon, lat, near: tuple[float, float]) -> np.ndarray:
     return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
-def shape_metrics(geoms_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(compactness 4πA/P², width m: the diameter of the widest circle inside) of
-    polygons in metres."""
+def shape_metrics(geoms_m: np.ndarray, tolerance_m: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(compactness 4πA/P², width m: the diameter of the widest circle inside, found to
+    within ``tolerance_m``) of polygons in metres."""
     area = shapely.area(geoms_m)
     perim = shapely.length(geoms_m)
     compact = np.where(perim > 0, 4 * np.pi * area / np.maximum(perim, 1e-9) ** 2, 0.0)
-    radius = shapely.length(shapely.maximum_inscribed_circle(geoms_m, tolerance=1.0))
-    return compact, 2 * radius
+    circle = shapely.maximum_inscribed_circle(geoms_m, tolerance=tolerance_m)
+    return compact, 2 * shapely.length(circle)
 
 
-def _shape_score(compact: np.ndarray, width: np.ndarray, min_width_m: float) -> np.ndarray:
+def shape_score(compact: np.ndarray, width: np.ndarray, min_width_m: float) -> np.ndarray:
     # a square scores 0.785; anything as compact as a square counts full
     return 0.5 * np.minimum(1, compact / 0.785) + 0.5 * np.minimum(1, width / min_width_m)
 
@@ -195,557 +191,54 @@ def place_mask(frame: pd.DataFrame, place: Place) -> tuple[np.ndarray, np.ndarra
     return ok, dist
 
 
-def _day_of(value) -> dt.date | None:
+def day_of(value) -> dt.date | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return None
     return pd.Timestamp(value).date()
 
 
-def _component_scores(weights: dict, comps: dict[str, float | None]) -> float:
-    used = [(weights.get(k, 0), v) for k, v in comps.items() if v is not None]
-    total = sum(w for w, _ in used)
-    if total <= 0:
-        return 0.0
-    return round(100 * sum(w * v for w, v in used) / total, 1)
+def scores(weights: dict, comps: dict[str, np.ndarray]) -> np.ndarray:
+    """The score out of 100 of each candidate: the weighted mean of its components that
+    apply (NaN: does not apply, its weight drops out), each as shown (3 decimals)."""
+    n = len(next(iter(comps.values())))
+    num, den = np.zeros(n), np.zeros(n)
+    for key, values in comps.items():
+        c = np.round(np.asarray(values, dtype=float), 3)
+        has = ~np.isnan(c)
+        w = float(weights.get(key, 0))
+        num += np.where(has, w * c, 0.0)
+        den += np.where(has, w, 0.0)
+    return np.round(np.where(den > 0, 100 * num / np.where(den > 0, den, 1), 0.0), 1)
 
 
-def _area_fit(area: np.ndarray, lo: float, hi: float, preferred: float | None) -> np.ndarray:
+def shown(comps: dict[str, np.ndarray], k: int) -> dict[str, float | None]:
+    """Candidate ``k``'s components as listed: 3 decimals, None where one does not apply."""
+    return {key: (None if np.isnan(v[k]) else round(float(v[k]), 3)) for key, v in comps.items()}
+
+
+def shortlist(order: np.ndarray, codes: list[list[str]], top: int) -> list[int]:
+    """The first ``top`` candidates in ``order`` that share no parcel or floor with a
+    better one: the shortlist offers alternatives, not variations of one site."""
+    taken: set[str] = set()
+    out: list[int] = []
+    for k in order:
+        if taken.isdisjoint(codes[k]):
+            out.append(int(k))
+            taken.update(codes[k])
+            if len(out) == top:
+                break
+    return out
+
+
+def area_fit(area: np.ndarray, lo: float, hi: float, preferred: float | None) -> np.ndarray:
     pref = preferred if preferred is not None else (lo + hi) / 2
     half = max(pref - lo, hi - pref) or max(pref, 1.0)
     return np.clip(1 - 0.5 * np.abs(area - pref) / half, 0, 1)
 
 
-def _readiness(ready: pd.Series, today: dt.date, ready_by: dt.date | None) -> np.ndarray:
-    wait = (pd.to_datetime(ready) - pd.Timestamp(today)).dt.days.clip(lower=0).to_numpy()
+def readiness(ready: np.ndarray, today: dt.date, ready_by: dt.date | None) -> np.ndarray:
+    """1 for what is ready now, down to 0.5 for what is ready just by ``ready_by``
+    (a year's horizon without one). ``ready`` holds datetime64 days."""
+    wait = (np.asarray(ready, dtype="datetime64[D]") - np.datetime64(today, "D")).astype(float)
     horizon = max((ready_by - today).days, 1) if ready_by else 365
-    return np.clip(1 - 0.5 * wait / horizon, 0, 1)
-
-
-# -- land -----------------------------------------------------------------------------
-
-
-def match_land(
-    pool: pd.DataFrame,
-    req: Requirement,
-    today: dt.date,
-    s: MatchSettings,
-    reserved: dict[str, str] | None = None,
-    lang: str = "zh",
-    top: int = 10,
-) -> list[dict]:
-    """Ranked land candidates (parcels and assembled sites) for a land requirement.
-
-    ``pool`` is ``land_pool``'s frame with geometry (EPSG:4490 shapely), area_mu,
-    land_use, land_use_class, district, park, land_price_wan, name. ``reserved`` maps
-    reserved codes to the project holding them; those of other projects are left out."""
-    need: LandNeed = req.land
-    if pool.empty:
-        return []
-    f = pool.reset_index(drop=True)
-    pts = shapely.point_on_surface(f["geometry"].to_numpy())
-    f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
-    ok, dist = place_mask(f, req.place)
-    f["distance_km"] = dist if dist is not None else np.nan
-    if need.land_use:
-        ok &= (f["land_use_class"] == need.land_use).to_numpy()
-    if need.ready_by:
-        ok &= (f["ready_on"] <= pd.Timestamp(need.ready_by)).to_numpy()
-    if need.max_price_wan is not None:
-        price = f["land_price_wan"].astype(float)
-        ok &= (price.isna() | (price <= need.max_price_wan)).to_numpy()
-    if reserved:
-        held = f["code"].map(reserved)
-        ok &= (held.isna() | (held == req.name)).to_numpy()
-    ok &= (f["area_mu"] <= need.area_mu_max).to_numpy()
-    f = f[ok].reset_index(drop=True)
-    if f.empty:
-        return []
-    lon0, lat0 = float(f["lon"].mean()), float(f["lat"].mean())
-    to_m = _plane(lon0, lat0)
-    geoms_m = shapely.transform(f["geometry"].to_numpy(), to_m)
-    area = f["area_mu"].to_numpy(float)
-
-    singles = np.flatnonzero(area >= need.area_mu_min)
-    out = []
-    if len(singles):
-        compact, width = shape_metrics(geoms_m[singles])
-        out += _land_candidates(
-            f,
-            [[i] for i in singles],
-            area[singles],
-            f["geometry"].to_numpy()[singles],
-            compact,
-            width,
-            req,
-            today,
-            s,
-            lang,
-        )
-    parts = np.flatnonzero(area < need.area_mu_min)
-    if len(parts) > 1:
-        sites = assemble(geoms_m[parts], area[parts], need, s)
-        if sites:
-            members = [[int(parts[i]) for i in site] for site in sites]
-            closed = [_closed_union(geoms_m[m], s.gap_m) for m in members]
-            compact, width = shape_metrics(np.array(closed, dtype=object))
-            geoms = [shapely.union_all(f["geometry"].to_numpy()[m]) for m in members]
-            totals = np.array([area[m].sum() for m in members])
-            out += _land_candidates(f, members, totals, geoms, compact, width, req, today, s, lang)
-    out.sort(key=lambda c: (-c["score"], c["area_mu"], c["codes"]))
-    return _ranked(_distinct(out), top)
-
-
-def _distinct(candidates: list[dict]) -> list[dict]:
-    """Drops a candidate sharing a parcel or floor with a better one: the shortlist
-    offers alternatives, not variations of one site."""
-    taken: set[str] = set()
-    out = []
-    for c in candidates:
-        if taken.isdisjoint(c["codes"]):
-            out.append(c)
-            taken.update(c["codes"])
-    return out
-
-
-def _ranked(candidates: list[dict], top: int) -> list[dict]:
-    for rank, c in enumerate(candidates[:top], start=1):
-        c["rank"] = rank
-    return candidates[:top]
-
-
-def _closed_union(geoms_m: np.ndarray, gap_m: float):
-    """The parts as one shape with the roads between them closed, for its shape."""
-    r = gap_m / 2 + 0.5
-    grown = shapely.union_all(shapely.buffer(geoms_m, r, join_style="mitre"))
-    return shapely.buffer(grown, -r, join_style="mitre")
-
-
-def assemble(geoms_m: np.ndarray, area: np.ndarray, need: LandNeed, s: MatchSettings) -> list:
-    """Sites of neighbouring parcels (each too small alone) whose total area lies in the
-    requirement's range: lists of indices into ``geoms_m``. Parcels are neighbours when
-    they share an edge or lie within ``gap_m`` (a road between them). Grows each site
-    from a seed, adding the neighbour nearest its centre, so sites stay compact."""
-    tree = shapely.STRtree(geoms_m)
-    i, j = tree.query(geoms_m, predicate="dwithin", distance=s.gap_m)
-    keep = i < j
-    i, j = i[keep], j[keep]
-    if not len(i):
-        return []
-    n = len(geoms_m)
-    # connected groups by union-find; only groups that can reach the minimum matter
-    parent = np.arange(n)
-
-    def root(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[ra] = rb
-    roots = np.array([root(x) for x in range(n)])
-    group_area = pd.Series(area).groupby(roots).transform("sum").to_numpy()
-    neighbours: dict[int, list[int]] = {}
-    for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        neighbours.setdefault(a, []).append(b)
-        neighbours.setdefault(b, []).append(a)
-    cx = shapely.get_x(shapely.centroid(geoms_m))
-    cy = shapely.get_y(shapely.centroid(geoms_m))
-    seen: set[frozenset] = set()
-    sites: list[list[int]] = []
-    eligible = np.flatnonzero(
-        (group_area >= need.area_mu_min) & np.isin(np.arange(n), list(neighbours))
-    )
-    by_group: dict[int, list[int]] = {}
-    for x in eligible[np.argsort(-area[eligible], kind="stable")]:
-        by_group.setdefault(int(roots[x]), []).append(int(x))
-    for members in by_group.values():
-        for seed in members[:SITE_SEEDS]:
-            site = [seed]
-            total = area[seed]
-            while total < need.area_mu_min and len(site) < s.max_site_parcels:
-                frontier = {k for m in site for k in neighbours.get(m, ()) if k not in site}
-                frontier = [k for k in frontier if total + area[k] <= need.area_mu_max]
-                if not frontier:
-                    break
-                w = area[site]
-                mx, my = np.average(cx[site], weights=w), np.average(cy[site], weights=w)
-                nxt = min(frontier, key=lambda k: (cx[k] - mx) ** 2 + (cy[k] - my) ** 2)
-                site.append(nxt)
-                total += area[nxt]
-            key = frozenset(site)
-            if need.area_mu_min <= total <= need.area_mu_max and len(site) > 1 and key not in seen:
-                seen.add(key)
-                sites.append(sorted(site))
-            if len(sites) >= MAX_SITES:
-                return sites
-    return sites
-
-
-def _land_candidates(
-    f: pd.DataFrame, members: list, area, geoms, compact, width, req, today, s, lang
-) -> list[dict]:
-    need: LandNeed = req.land
-    w = {
-        "area_fit": 25, "standard": 20, "readiness": 15, "shape": 15,
-        "distance": 15, "park_industry": 10, "assembly": 10, **s.weights,
-    }  # fmt: skip
-    first = np.array([m[0] for m in members])
-    area = np.asarray(area, float)
-    fit = _area_fit(area, need.area_mu_min, need.area_mu_max, need.area_mu_preferred)
-    ready_all = f["ready_on"]
-    shape = _shape_score(np.asarray(compact), np.asarray(width), s.min_width_m)
-    out = []
-    for k, m in enumerate(members):
-        rows = f.iloc[m]
-        ready_on = rows["ready_on"].max()
-        readiness = float(_readiness(pd.Series([ready_on]), today, need.ready_by)[0])
-        park = rows["park"].iloc[0] if rows["park"].notna().any() else None
-        comps: dict[str, float | None] = {
-            "area_fit": round(float(fit[k]), 3),
-            "standard": None,
-            "readiness": round(readiness, 3),
-            "shape": round(float(shape[k]), 3),
-            "distance": None,
-            "park_industry": None,
-            "assembly": round(max(0.0, 1 - 0.25 * (len(m) - 1)), 3),
-        }
-        reasons, flags = [], []
-        basis = list(dict.fromkeys(rows["supply_basis"]))
-        reasons.append(
-            ("供地依据：" if lang == "zh" else "available as: ")
-            + ("、" if lang == "zh" else ", ").join(SUPPLY_BASES[b][lang] for b in basis)
-        )
-        if len(m) > 1:
-            reasons.append(
-                f"由{len(m)}宗相邻地块组合（间距不超过{s.gap_m:g}米）"
-                if lang == "zh"
-                else f"{len(m)} neighbouring parcels assembled (gaps up to {s.gap_m:g} m)"
-            )
-        reasons.append(
-            f"面积{area[k]:.2f}亩，需求{need.area_mu_min:g}–{need.area_mu_max:g}亩"
-            if lang == "zh"
-            else f"{area[k]:.2f} mu against {need.area_mu_min:g}-{need.area_mu_max:g} mu asked"
-        )
-        ready_day = _day_of(ready_on)
-        if ready_day and ready_day > today:
-            reasons.append(
-                f"预计{ready_day.isoformat()}可供" if lang == "zh"
-                else f"ready on {ready_day.isoformat()}"
-            )  # fmt: skip
-        if req.place.near is not None:
-            d = float(rows["distance_km"].min())
-            comps["distance"] = round(max(0.0, 1 - d / req.place.within_km), 3)
-            reasons.append(
-                f"距目标点{d:.1f}公里" if lang == "zh" else f"{d:.1f} km from the point asked"
-            )
-        prefixes = s.park_industries.get(park) if park else None
-        if req.industry and prefixes:
-            fits = any(req.industry.startswith(p) for p in prefixes)
-            comps["park_industry"] = 1.0 if fits else 0.0
-            reasons.append(
-                (f"行业{req.industry}" + ("属于" if fits else "不属于") + f"{park}主导产业")
-                if lang == "zh"
-                else f"industry {req.industry} is {'one' if fits else 'not one'} of {park}'s "
-                "leading industries"
-            )
-        std_comp, std_reasons, below = _standard(need, area[k], s.standard_of(park), park, lang)
-        comps["standard"] = std_comp
-        reasons += std_reasons
-        if below:
-            flags.append("below_standard")
-        if width[k] < s.min_width_m:
-            reasons.append(
-                f"最窄处约{width[k]:.0f}米，低于{s.min_width_m:g}米"
-                if lang == "zh"
-                else f"about {width[k]:.0f} m wide at most, under {s.min_width_m:g} m"
-            )
-        price = rows["land_price_wan"].astype(float)
-        price_wan = float(price.sum()) if price.notna().all() else None
-        out.append(
-            {
-                "kind": "parcel" if len(m) == 1 else "site",
-                "codes": rows["code"].tolist(),
-                "area_mu": round(float(area[k]), 2),
-                "score": _component_scores(w, comps),
-                "components": comps,
-                "reasons": reasons,
-                "flags": flags,
-                "district": rows["district"].iloc[0],
-                "park": park,
-                "land_use": rows["land_use"].iloc[0],
-                "supply_basis": basis,
-                "ready_on": ready_day.isoformat() if ready_day else None,
-                "distance_km": (
-                    round(float(rows["distance_km"].min()), 2)
-                    if req.place.near is not None
-                    else None
-                ),
-                "price_wan": price_wan,
-                "lon": round(float(f["lon"].iloc[first[k]]), 6),
-                "lat": round(float(f["lat"].iloc[first[k]]), 6),
-                "geometry": geoms[k],
-            }
-        )
-    del ready_all
-    return out
-
-
-STANDARD_FIGURES = (
-    ("investment_wan", "investment_wan_per_mu", "投资强度", "investment"),
-    ("annual_output_wan", "output_wan_per_mu", "亩均产出", "output"),
-    ("annual_tax_wan", "tax_wan_per_mu", "亩均税收", "tax"),
-)
-
-
-def _standard(need: LandNeed, area_mu: float, standard: dict, park, lang):
-    """(component, reasons, below?) of a project's promised per-mu figures on a site of
-    ``area_mu`` against the park's admission standard."""
-    ratios, reasons, below = [], [], False
-    for promised_key, std_key, zh, en in STANDARD_FIGURES:
-        promised = getattr(need, promised_key)
-        floor = standard.get(std_key)
-        if promised is None or not floor or area_mu <= 0:
-            continue
-        per_mu = promised / area_mu
-        ratio = per_mu / floor
-        ratios.append(ratio)
-        if ratio < 1:
-            below = True
-            where = park or ("本市" if lang == "zh" else "the city")
-            reasons.append(
-                f"低于标准：{zh}{per_mu:.1f}万元/亩，{where}标准{floor:g}万元/亩"
-                if lang == "zh"
-                else f"below standard: {en} {per_mu:.1f} wan/mu against {where}'s {floor:g}"
-            )
-    if not ratios:
-        return None, reasons, False
-    if not below:
-        reasons.append(
-            "承诺的亩均指标达到园区准入标准"
-            if lang == "zh"
-            else "the promised per-mu figures meet the park's admission standard"
-        )
-    return round(min(1.0, min(ratios)), 3), reasons, below
-
-
-# -- floor space ----------------------------------------------------------------------
-
-
-def match_floor_space(
-    buildings: pd.DataFrame,
-    vacancies: pd.DataFrame,
-    req: Requirement,
-    today: dt.date,
-    s: MatchSettings,
-    reserved: dict[str, str] | None = None,
-    lang: str = "zh",
-    top: int = 10,
-) -> list[dict]:
-    """Ranked floor-space candidates: single vacant floors or units, or several of one
-    building combined when each is too small.
-
-    Reads buildings (code, name, district, park, building_type, floor_load_kn_m2,
-    clear_height_m, power_kva, rent_yuan_m2_month, geometry) and vacancies
-    (building_code, floor, unit, vacant_area_m2, available_from, rent_yuan_m2_month)."""
-    need: FloorNeed = req.floor_space
-    if buildings.empty or vacancies.empty:
-        return []
-    b = buildings.reset_index(drop=True)
-    pts = shapely.point_on_surface(b["geometry"].to_numpy())
-    b["lon"], b["lat"] = shapely.get_x(pts), shapely.get_y(pts)
-    ok, dist = place_mask(b, req.place)
-    b["distance_km"] = dist if dist is not None else np.nan
-    if need.building_type:
-        ok &= (b["building_type"] == need.building_type).to_numpy()
-    for key, column in (
-        ("min_floor_load_kn_m2", "floor_load_kn_m2"),
-        ("min_clear_height_m", "clear_height_m"),
-        ("min_power_kva", "power_kva"),
-    ):
-        least = getattr(need, key)
-        if least is not None:  # unknown is not enough: nobody can promise it
-            ok &= (b[column].astype(float) >= least).fillna(False).to_numpy()
-    b = b[ok]
-    if b.empty:
-        return []
-    v = vacancies.merge(
-        b.drop(columns=["rent_yuan_m2_month"]).assign(building_rent=b["rent_yuan_m2_month"]),
-        left_on="building_code",
-        right_on="code",
-    )
-    v["rent"] = v["rent_yuan_m2_month"].astype(float).fillna(v["building_rent"].astype(float))
-    v["ready_on"] = pd.to_datetime(v["available_from"]).fillna(pd.Timestamp(today))
-    v["ready_on"] = v["ready_on"].where(v["ready_on"] > pd.Timestamp(today), pd.Timestamp(today))
-    v["space"] = [
-        space_code(c, None if pd.isna(fl) else int(fl), u if isinstance(u, str) else None)
-        for c, fl, u in zip(v["building_code"], v["floor"], v["unit"], strict=True)
-    ]
-    keep = np.ones(len(v), dtype=bool)
-    if need.max_floor is not None:
-        keep &= (v["floor"].astype(float) <= need.max_floor).fillna(True).to_numpy()
-    if need.ready_by:
-        keep &= (v["ready_on"] <= pd.Timestamp(need.ready_by)).to_numpy()
-    if need.max_rent is not None:
-        keep &= (v["rent"].isna() | (v["rent"] <= need.max_rent)).to_numpy()
-    if reserved:
-        held = v["space"].map(reserved)
-        keep &= (held.isna() | (held == req.name)).to_numpy()
-    keep &= (v["vacant_area_m2"] <= need.area_m2_max).to_numpy()
-    v = v[keep]
-    if v.empty:
-        return []
-    groups = []
-    for _, spaces in v.sort_values(["building_code", "floor", "unit"]).groupby("building_code"):
-        area = spaces["vacant_area_m2"].to_numpy(float)
-        for k in np.flatnonzero(area >= need.area_m2_min):
-            groups.append(spaces.iloc[[k]])
-        small = spaces[area < need.area_m2_min]
-        combo = _combine(small["vacant_area_m2"].to_numpy(float), need)
-        if combo is not None:
-            groups.append(small.iloc[combo])
-    return _floor_candidates(groups, req, today, s, lang, top)
-
-
-def _combine(area: np.ndarray, need: FloorNeed) -> list[int] | None:
-    """The fewest consecutive spaces (by floor) whose total lies in the range, nearest
-    the middle of it; None if there are none."""
-    mid = (need.area_m2_min + need.area_m2_max) / 2
-    for k in range(2, min(len(area), MAX_FLOORS_COMBINED) + 1):
-        sums = np.convolve(area, np.ones(k), mode="valid")
-        fits = np.flatnonzero((sums >= need.area_m2_min) & (sums <= need.area_m2_max))
-        if len(fits):
-            start = int(fits[np.argmin(np.abs(sums[fits] - mid))])
-            return list(range(start, start + k))
-    return None
-
-
-def _floor_candidates(groups, req: Requirement, today, s: MatchSettings, lang, top) -> list:
-    need: FloorNeed = req.floor_space
-    w = {"area_fit": 30, "rent": 20, "readiness": 20, "distance": 15, "floors": 15}
-    w.update(s.floor_weights)
-    out = []
-    for g in groups:
-        first = g.iloc[0]
-        area = float(g["vacant_area_m2"].sum())
-        known = g["rent"].notna()
-        rent = (
-            float(
-                (g["rent"][known] * g["vacant_area_m2"][known]).sum()
-                / g["vacant_area_m2"][known].sum()
-            )
-            if known.any()
-            else None
-        )
-        ready_on = g["ready_on"].max()
-        comps: dict[str, float | None] = {
-            "area_fit": round(
-                float(_area_fit(np.array([area]), need.area_m2_min, need.area_m2_max, None)[0]), 3
-            ),
-            "rent": (
-                round(1 - 0.5 * rent / need.max_rent, 3)
-                if rent is not None and need.max_rent
-                else None
-            ),
-            "readiness": round(
-                float(_readiness(pd.Series([ready_on]), today, need.ready_by)[0]), 3
-            ),
-            "distance": (
-                round(max(0.0, 1 - float(first["distance_km"]) / req.place.within_km), 3)
-                if req.place.near is not None
-                else None
-            ),
-            "floors": round(max(0.0, 1 - 0.2 * (len(g) - 1)), 3),
-        }
-        floors = _floor_names(g, lang)
-        name = first["name"] if isinstance(first["name"], str) else first["building_code"]
-        reasons = [
-            f"{name}：{floors}，共{area:,.0f}平方米" if lang == "zh"
-            else f"{name}: {floors}, {area:,.0f} m² in all"
-        ]  # fmt: skip
-        if len(g) > 1:
-            reasons.append(
-                f"{len(g)}处空置楼层合并" if lang == "zh" else f"{len(g)} vacant spaces combined"
-            )
-        specs = _specs(first, lang)
-        if specs:
-            reasons.append(specs)
-        if rent is not None:
-            reasons.append(
-                f"租金{rent:.1f}元/平方米·月" if lang == "zh" else f"rent {rent:.1f} yuan/m²·month"
-            )
-        else:
-            reasons.append("租金未登记" if lang == "zh" else "rent not recorded")
-        ready_day = _day_of(ready_on)
-        if ready_day and ready_day > today:
-            reasons.append(
-                f"{ready_day.isoformat()}起可用" if lang == "zh"
-                else f"available from {ready_day.isoformat()}"
-            )  # fmt: skip
-        if req.place.near is not None:
-            d = float(first["distance_km"])
-            reasons.append(
-                f"距目标点{d:.1f}公里" if lang == "zh" else f"{d:.1f} km from the point asked"
-            )
-        out.append(
-            {
-                "kind": "floor_space",
-                "codes": g["space"].tolist(),
-                "building_code": first["building_code"],
-                "building_name": first["name"] if isinstance(first["name"], str) else None,
-                "area_m2": round(area, 2),
-                "score": _component_scores(w, comps),
-                "components": comps,
-                "reasons": reasons,
-                "flags": [],
-                "district": first["district"],
-                "park": first["park"],
-                "building_type": first["building_type"],
-                "floor_load_kn_m2": _plain(first["floor_load_kn_m2"]),
-                "clear_height_m": _plain(first["clear_height_m"]),
-                "rent_yuan_m2_month": round(rent, 2) if rent is not None else None,
-                "ready_on": ready_day.isoformat() if ready_day else None,
-                "distance_km": (
-                    round(float(first["distance_km"]), 2) if req.place.near is not None else None
-                ),
-                "lon": round(float(first["lon"]), 6),
-                "lat": round(float(first["lat"]), 6),
-                "geometry": first["geometry"],
-            }
-        )
-    out.sort(key=lambda c: (-c["score"], -c["area_m2"], c["codes"]))
-    return _ranked(_distinct(out), top)
-
-
-def _specs(building, lang: str) -> str:
-    """The building's load, clear height and power, as far as recorded."""
-    parts = []
-    for column, zh, en, unit in (
-        ("floor_load_kn_m2", "荷载", "load", "kN/m²"),
-        ("clear_height_m", "净高", "clear height", "m"),
-        ("power_kva", "供电", "power", "kVA"),
-    ):
-        value = building.get(column)
-        if value is not None and pd.notna(value):
-            parts.append(f"{zh}{value:g}{unit}" if lang == "zh" else f"{en} {value:g} {unit}")
-    return ("，" if lang == "zh" else ", ").join(parts)
-
-
-def _floor_names(spaces: pd.DataFrame, lang: str) -> str:
-    """The floors and units of some vacant spaces, as a person writes them."""
-    names = []
-    for fl, unit in zip(spaces["floor"], spaces["unit"], strict=True):
-        if lang == "zh":
-            names.append(
-                (f"{int(fl)}层" if pd.notna(fl) else "") + (unit if isinstance(unit, str) else "")
-            )
-        else:
-            floor = f"floor {int(fl)}" if pd.notna(fl) else ""
-            names.append((floor + (f" unit {unit}" if unit else "")).strip())
-    return ("、" if lang == "zh" else ", ").join(names)
-
-
-def _plain(value):
-    return None if value is None or pd.isna(value) else float(value)
+    return np.clip(1 - 0.5 * np.maximum(wait, 0) / horizon, 0, 1)

@@ -112,14 +112,17 @@ def extent(db_url: str, collection_id: str) -> list[float] | None:
     return None if row[0] is None else [round(float(v), DECIMALS) for v in row]
 
 
-def _bbox_filter(conn: Connection, lay: Layer, bbox: tuple[float, float, float, float]) -> list:
+def bbox_filter(
+    conn: Connection, lay: Layer, bbox: tuple[float, float, float, float], exact: bool = True
+) -> list:
     """What keeps the features whose geometry intersects ``bbox`` (lon/lat), answered
-    from the spatial index first and then exactly."""
+    from the spatial index first and then (``exact``) exactly."""
     minx, miny, maxx, maxy = bbox
     geom = lay.table.c.geom
     if conn.dialect.name == "postgresql":
         # ST_Intersects holds the index-backed && of the bounding boxes (GiST) first
-        return [func.ST_Intersects(geom, func.ST_MakeEnvelope(minx, miny, maxx, maxy, SRID))]
+        envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, SRID)
+        return [func.ST_Intersects(geom, envelope) if exact else geom.op("&&")(envelope)]
     envelope = func.BuildMbr(minx, miny, maxx, maxy, SRID)
     has_rtree = conn.execute(
         select(func.count())
@@ -135,7 +138,7 @@ def _bbox_filter(conn: Connection, lay: Layer, bbox: tuple[float, float, float, 
         first = lay.table.c.id.in_(candidates)
     else:
         first = func.MbrIntersects(geom, envelope) == 1
-    return [first, func.ST_Intersects(geom, envelope) == 1]
+    return [first, func.ST_Intersects(geom, envelope) == 1] if exact else [first]
 
 
 def page_features(
@@ -153,7 +156,7 @@ def page_features(
     engine = open_db(db_url)
     try:
         with engine.connect() as conn:
-            where = _served(lay) + (_bbox_filter(conn, lay, bbox) if bbox else [])
+            where = _served(lay) + (bbox_filter(conn, lay, bbox) if bbox else [])
             t = lay.table
             matched = conn.execute(select(func.count()).select_from(t).where(*where))
             number_matched = matched.scalar_one()

@@ -5,6 +5,7 @@ site-selection pack on request."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -13,15 +14,19 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from landbank.config import load_profile
 from landbank.db import buildings as building_rows
-from landbank.db.models import Disposal, Parcel, Project
+from landbank.db.models import Building, Disposal, Parcel, Project, Vacancy
 from landbank.domain import matching as m
+from landbank.domain.floor_matching import match_floor_space
+from landbank.domain.land_matching import match_land
 from landbank.domain.requirements import Requirement, RequirementError, read_requirement
 from landbank.errors import InputError, NotFoundError
 from landbank.services.database import open_db
+from landbank.services.features import LAYERS, bbox_filter
 from landbank.services.projects import read_requirement_file, requirement_of_row
 from landbank.services.reservations import active_reserved
 
 P, D, PR = Parcel.__table__, Disposal.__table__, Project.__table__
+B, V = Building.__table__, Vacancy.__table__
 POOL_COLUMNS = (
     "code",
     "name",
@@ -66,23 +71,38 @@ def requirement_from_options(data: dict, profile=None) -> Requirement:
         raise InputError(f"requirement: {exc}") from None
 
 
+def near_box(req: Requirement) -> tuple[float, float, float, float] | None:
+    """The lon/lat box around the requirement's point and radius, or None."""
+    if req.place.near is None:
+        return None
+    lon, lat = req.place.near
+    dy = req.place.within_km / 110.574
+    dx = req.place.within_km / (111.320 * max(math.cos(math.radians(lat)), 0.01))
+    return (lon - dx, lat - dy, lon + dx, lat + dy)
+
+
 def load_land_pool(
     conn: Connection, req: Requirement, today: dt.date, s: m.MatchSettings
 ) -> pd.DataFrame:
     """The parcels that may be supplied and may pass the requirement's filters (a
-    superset the domain narrows), with their latest disposal's state and geometry."""
+    superset the domain narrows: the box around the point, through the spatial index),
+    with their latest recovery disposal and geometry, by code."""
     need = req.land
-    latest = (
-        select(D.c.parcel_code, func.max(D.c.id).label("id")).group_by(D.c.parcel_code).subquery()
+    later = D.alias("later")  # a later disposal of the same parcel supersedes this one
+    superseded = (
+        select(later.c.id)
+        .where(later.c.parcel_code == D.c.parcel_code, later.c.id > D.c.id)
+        .exists()
     )
-    recovering = select(D.c.parcel_code).where(
-        D.c.id.in_(select(latest.c.id)), D.c.method.in_(s.recovery_methods)
+    recovery = select(D.c.parcel_code, D.c.method, D.c.status, D.c.planned_on, D.c.done_on)
+    recovery = recovery.where(
+        D.c.subject == "parcel", D.c.method.in_(s.recovery_methods), ~superseded
     )
-    maybe = [
-        P.c.category == "approved_not_supplied",
-        P.c.parent_code.is_not(None),
-        P.c.code.in_(recovering),
-    ]
+    result = conn.execute(recovery)
+    disposals = pd.DataFrame.from_records(list(result), columns=list(result.keys()))
+    maybe = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
+    if len(disposals):
+        maybe.append(P.c.code.in_(select(recovery.subquery().c.parcel_code)))
     maybe += [P.c.holder.contains(h, autoescape=True) for h in s.reserve_holders]
     where = [P.c.retired.is_(False), P.c.area_mu <= need.area_mu_max, or_(*maybe)]
     if need.land_use:
@@ -91,36 +111,47 @@ def load_land_pool(
         where.append(P.c.district.in_(req.place.districts))
     if req.place.parks:
         where.append(P.c.park.in_(req.place.parks))
-    stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb")).where(
-        and_(*where)
-    )
-    result = conn.execute(stmt)
-    parcels = pd.DataFrame.from_records(list(result), columns=list(result.keys()))
-    if parcels.empty:
-        return parcels
+    box = near_box(req)
+    if box is not None:
+        where += bbox_filter(conn, LAYERS["parcels"], box, exact=False)
+    stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb"))
+    result = conn.execute(stmt.where(and_(*where)).order_by(P.c.code))
+    names, rows = list(result.keys()), result.all()
+    if not rows:
+        return pd.DataFrame(columns=names)
+    # by column: pandas reads lists far faster than a list of row objects
+    parcels = pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
     parcels["geometry"] = shapely.from_wkb([bytes(b) for b in parcels.pop("wkb")])
-    disposals = pd.DataFrame.from_records(
-        list(
-            conn.execute(
-                select(D.c.parcel_code, D.c.method, D.c.status, D.c.planned_on, D.c.done_on)
-                .where(D.c.id.in_(select(latest.c.id)), D.c.method.in_(s.recovery_methods))
-                .where(D.c.parcel_code.in_(select(P.c.code).where(and_(*where))))
-            )
-        ),
-        columns=["parcel_code", "method", "status", "planned_on", "done_on"],
-    )
     return m.land_pool(parcels, disposals, today, s)
 
 
 def load_floor_space(conn: Connection, req: Requirement) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Buildings (of the wanted districts / parks) and their vacant floors."""
-    buildings = building_rows.load_buildings(conn)
+    """The buildings that may pass the requirement (place, type, load, clear height,
+    power; a superset the domain narrows) and their vacant floors, filtered in SQL."""
+    need = req.floor_space
+    where = [B.c.geom.is_not(None)]
     if req.place.districts:
-        buildings = buildings[buildings["district"].isin(req.place.districts)]
+        where.append(B.c.district.in_(req.place.districts))
     if req.place.parks:
-        buildings = buildings[buildings["park"].isin(req.place.parks)]
-    buildings = buildings[buildings["geometry"].notna()]
-    vacancies = building_rows.load_vacancies(conn, codes=buildings["code"].tolist())
+        where.append(B.c.park.in_(req.place.parks))
+    if need.building_type:
+        where.append(B.c.building_type == need.building_type)
+    for least, column in (
+        (need.min_floor_load_kn_m2, B.c.floor_load_kn_m2),
+        (need.min_clear_height_m, B.c.clear_height_m),
+        (need.min_power_kva, B.c.power_kva),
+    ):
+        if least is not None:
+            where.append(column >= least)
+    box = near_box(req)
+    if box is not None:
+        where += bbox_filter(conn, LAYERS["buildings"], box, exact=False)
+    buildings = building_rows.load_buildings(
+        conn, where=[*where, B.c.code.in_(select(V.c.building_code).distinct())]
+    )
+    vacancies = building_rows.load_vacancies(
+        conn, where=[V.c.building_code.in_(select(B.c.code).where(*where))]
+    )
     return buildings, vacancies
 
 
@@ -136,9 +167,9 @@ def run_match(
     reserved = active_reserved(conn, today)
     if req.land is not None:
         pool = load_land_pool(conn, req, today, s)
-        return m.match_land(pool, req, today, s, reserved, lang, top)
+        return match_land(pool, req, today, s, reserved, lang, top)
     buildings, vacancies = load_floor_space(conn, req)
-    return m.match_floor_space(buildings, vacancies, req, today, s, reserved, lang, top)
+    return match_floor_space(buildings, vacancies, req, today, s, reserved, lang, top)
 
 
 def match(

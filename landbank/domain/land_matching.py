@@ -1,0 +1,368 @@
+"""Land candidates for a project: the hard filters, single parcels and sites assembled
+from neighbours (each too small alone) across a road, scored with every component
+shown. Scores are computed for all candidates at once; reasons only for the shortlist.
+Pure: frames in, candidate dicts out (each with its shapely ``geometry``, EPSG:4490).
+
+Distances and shapes are measured on a local plane about the data's centre (x scaled by
+cos(latitude)), which at a city's extent is within 0.5 % of the true metres."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from landbank.domain.matching import (
+    SUPPLY_BASES,
+    MatchSettings,
+    _plane,
+    area_fit,
+    day_of,
+    place_mask,
+    readiness,
+    scores,
+    shape_metrics,
+    shape_score,
+    shortlist,
+    shown,
+)
+from landbank.domain.requirements import LandNeed, Requirement
+
+SITE_SEEDS = 8  # seeds tried per group of neighbouring parcels
+MAX_SITES = 400  # sites scored per request, the most promising first
+WEIGHTS = {"area_fit": 25, "standard": 20, "readiness": 15, "shape": 15,
+           "distance": 15, "park_industry": 10, "assembly": 10}  # fmt: skip
+
+
+def match_land(
+    pool: pd.DataFrame,
+    req: Requirement,
+    today: dt.date,
+    s: MatchSettings,
+    reserved: dict[str, str] | None = None,
+    lang: str = "zh",
+    top: int = 10,
+) -> list[dict]:
+    """Ranked land candidates (parcels and assembled sites) for a land requirement.
+
+    ``pool`` is ``land_pool``'s frame with geometry (EPSG:4490 shapely), area_mu,
+    land_use, land_use_class, district, park, land_price_wan, name. ``reserved`` maps
+    reserved codes to the project holding them; those of other projects are left out."""
+    need: LandNeed = req.land
+    f = _passing(pool, req, reserved)
+    if f.empty:
+        return []
+    to_m = _plane(float(f["lon"].mean()), float(f["lat"].mean()))
+    geoms_m = shapely.transform(f["geometry"].to_numpy(), to_m)
+    area = f["area_mu"].to_numpy(float)
+    singles = np.flatnonzero(area >= need.area_mu_min)
+    members = [np.array([i]) for i in singles]
+    closed = list(geoms_m[singles])
+    parts = np.flatnonzero(area < need.area_mu_min)
+    if len(parts) > 1:
+        for site in assemble(geoms_m[parts], area[parts], need, s):
+            members.append(parts[site])
+            closed.append(_closed_union(geoms_m[parts[site]], s.gap_m))
+    if not members:
+        return []
+    c = _candidates(f, members, req, today, s)
+    code_of = f["code"].to_numpy(dtype=object)
+    codes = [code_of[m].tolist() for m in members]
+    score, chosen = _rank(c, np.array(closed, dtype=object), codes, s, top)
+    return [
+        _detail(f, members[k], codes[k], k, c, score[k], rank, req, today, s, lang)
+        for rank, k in enumerate(chosen, start=1)
+    ]
+
+
+def _passing(pool: pd.DataFrame, req: Requirement, reserved) -> pd.DataFrame:
+    """The pool's parcels that pass the hard filters (all but the minimum area, which
+    assembly may reach), with lon, lat and distance_km."""
+    need: LandNeed = req.land
+    if pool.empty:
+        return pool
+    f = pool.reset_index(drop=True)
+    pts = shapely.point_on_surface(f["geometry"].to_numpy())
+    f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
+    ok, dist = place_mask(f, req.place)
+    f["distance_km"] = dist if dist is not None else np.nan
+    if need.land_use:
+        ok &= (f["land_use_class"] == need.land_use).to_numpy()
+    if need.ready_by:
+        ok &= (f["ready_on"] <= pd.Timestamp(need.ready_by)).to_numpy()
+    if need.max_price_wan is not None:
+        price = f["land_price_wan"].astype(float)
+        ok &= (price.isna() | (price <= need.max_price_wan)).to_numpy()
+    if reserved:
+        held = f["code"].map(reserved)
+        ok &= (held.isna() | (held == req.name)).to_numpy()
+    ok &= (f["area_mu"] <= need.area_mu_max).to_numpy()
+    return f[ok].reset_index(drop=True)
+
+
+def _rank(c: dict, closed: np.ndarray, codes: list, s: MatchSettings, top: int):
+    """(scores, the shortlisted candidates best first). The shape (the widest circle
+    inside, the costliest figure) is measured only for candidates that can still make
+    the shortlist: best first by the score they would have with a perfect shape, until
+    the next one's best possible score is below the last one shortlisted."""
+    weights = {**WEIGHTS, **s.weights}
+    n = len(codes)
+    upper = scores(weights, {**c["comps"], "shape": np.ones(n)})
+    by_upper = np.argsort(-upper, kind="stable")
+    shape, width = np.full(n, np.nan), np.full(n, np.nan)
+    first = [x[0] for x in codes]
+    reach = 5 * top
+    while True:
+        todo = by_upper[:reach][np.isnan(shape[by_upper[:reach]])]
+        if len(todo):
+            # the width to a twelfth of the width wanted: plenty for a score
+            compact, w = shape_metrics(closed[todo], s.min_width_m / 12)
+            shape[todo], width[todo] = shape_score(compact, w, s.min_width_m), w
+        known = ~np.isnan(shape)
+        exact = scores(weights, {**c["comps"], "shape": np.where(known, shape, 0.0)})
+        score = np.where(known, exact, -np.inf)
+        order = np.lexsort((first, np.round(c["area"], 2), -score))
+        chosen = shortlist(order[known[order]], codes, top)
+        rest = by_upper[reach:]
+        if not len(rest) or (len(chosen) == top and upper[rest[0]] < score[chosen[-1]]):
+            c["comps"]["shape"], c["width"] = shape, width
+            return score, chosen
+        reach *= 4
+
+
+def _candidates(f, members, req: Requirement, today, s: MatchSettings) -> dict:
+    """Every candidate's figures and score components as arrays (NaN: not applicable),
+    all but the shape (see ``_rank``)."""
+    need: LandNeed = req.land
+    n = len(members)
+    starts = np.cumsum([0] + [len(m) for m in members[:-1]])
+    flat = np.concatenate(members)
+    area = np.add.reduceat(f["area_mu"].to_numpy(float)[flat], starts)
+    ready_days = f["ready_on"].to_numpy().astype("datetime64[D]").astype("int64")
+    ready = np.maximum.reduceat(ready_days[flat], starts).astype("datetime64[D]")
+    dist = np.minimum.reduceat(f["distance_km"].to_numpy(float)[flat], starts)
+    parks = f["park"].to_numpy(dtype=object)[flat[starts]]
+    nparts = np.array([len(m) for m in members])
+    comps = {
+        "area_fit": area_fit(area, need.area_mu_min, need.area_mu_max, need.area_mu_preferred),
+        "standard": np.full(n, np.nan),
+        "readiness": readiness(ready, today, need.ready_by),
+        "shape": np.full(n, np.nan),  # measured in _rank
+        "distance": (
+            np.maximum(0.0, 1 - dist / req.place.within_km)
+            if req.place.near is not None
+            else np.full(n, np.nan)
+        ),
+        "park_industry": np.full(n, np.nan),
+        "assembly": np.maximum(0.0, 1 - 0.25 * (nparts - 1)),
+    }
+    for park in set(p for p in parks if isinstance(p, str)):
+        here = parks == park
+        prefixes = s.park_industries.get(park)
+        if req.industry and prefixes:
+            comps["park_industry"][here] = float(any(req.industry.startswith(p) for p in prefixes))
+        comps["standard"][here] = _standard_ratio(need, area[here], s.standard_of(park))
+    unparked = np.array([not isinstance(p, str) for p in parks], dtype=bool)
+    if unparked.any():
+        comps["standard"][unparked] = _standard_ratio(need, area[unparked], s.standard_of(None))
+    return {"comps": comps, "area": area, "ready": ready, "dist": dist}
+
+
+def _standard_ratio(need: LandNeed, area: np.ndarray, standard: dict) -> np.ndarray:
+    """The lowest ratio of a promised per-mu figure to the standard, capped at 1 (NaN
+    when nothing is promised)."""
+    ratios = [
+        getattr(need, promised) / np.maximum(area, 1e-9) / standard[std]
+        for promised, std, _, _ in STANDARD_FIGURES
+        if getattr(need, promised) is not None and standard.get(std)
+    ]
+    if not ratios:
+        return np.full(len(area), np.nan)
+    return np.minimum(1.0, np.min(np.vstack(ratios), axis=0))
+
+
+def _detail(f, m, codes, k, c, score, rank, req: Requirement, today, s: MatchSettings, lang):
+    """One shortlisted candidate as listed: figures, components and reasons."""
+    need: LandNeed = req.land
+    rows = f.iloc[m]
+    area = float(c["area"][k])
+    park = rows["park"].iloc[0] if isinstance(rows["park"].iloc[0], str) else None
+    reasons, flags = [], []
+    basis = list(dict.fromkeys(rows["supply_basis"]))
+    reasons.append(
+        ("供地依据：" if lang == "zh" else "available as: ")
+        + ("、" if lang == "zh" else ", ").join(SUPPLY_BASES[b][lang] for b in basis)
+    )
+    if len(m) > 1:
+        reasons.append(
+            f"由{len(m)}宗相邻地块组合（间距不超过{s.gap_m:g}米）"
+            if lang == "zh"
+            else f"{len(m)} neighbouring parcels assembled (gaps up to {s.gap_m:g} m)"
+        )
+    reasons.append(
+        f"面积{area:.2f}亩，需求{need.area_mu_min:g}–{need.area_mu_max:g}亩"
+        if lang == "zh"
+        else f"{area:.2f} mu against {need.area_mu_min:g}-{need.area_mu_max:g} mu asked"
+    )
+    ready_day = day_of(c["ready"][k])
+    if ready_day and ready_day > today:
+        reasons.append(
+            f"预计{ready_day.isoformat()}可供" if lang == "zh"
+            else f"ready on {ready_day.isoformat()}"
+        )  # fmt: skip
+    if req.place.near is not None:
+        d = float(c["dist"][k])
+        reasons.append(
+            f"距目标点{d:.1f}公里" if lang == "zh" else f"{d:.1f} km from the point asked"
+        )
+    prefixes = s.park_industries.get(park) if park else None
+    if req.industry and prefixes:
+        fits = any(req.industry.startswith(p) for p in prefixes)
+        reasons.append(
+            (f"行业{req.industry}" + ("属于" if fits else "不属于") + f"{park}主导产业")
+            if lang == "zh"
+            else f"industry {req.industry} is {'one' if fits else 'not one'} of {park}'s "
+            "leading industries"
+        )
+    std_reasons, below = _standard_reasons(need, area, s.standard_of(park), park, lang)
+    reasons += std_reasons
+    if below:
+        flags.append("below_standard")
+    width = float(c["width"][k])
+    if width < s.min_width_m:
+        reasons.append(
+            f"最窄处约{width:.0f}米，低于{s.min_width_m:g}米"
+            if lang == "zh"
+            else f"about {width:.0f} m wide at most, under {s.min_width_m:g} m"
+        )
+    price = rows["land_price_wan"].astype(float)
+    pts = (float(rows["lon"].iloc[0]), float(rows["lat"].iloc[0]))
+    geoms = rows["geometry"].to_numpy()
+    return {
+        "rank": rank,
+        "kind": "parcel" if len(m) == 1 else "site",
+        "codes": codes,
+        "area_mu": round(area, 2),
+        "score": float(score),
+        "components": shown(c["comps"], k),
+        "reasons": reasons,
+        "flags": flags,
+        "district": rows["district"].iloc[0],
+        "park": park,
+        "land_use": rows["land_use"].iloc[0],
+        "supply_basis": basis,
+        "ready_on": ready_day.isoformat() if ready_day else None,
+        "distance_km": round(float(c["dist"][k]), 2) if req.place.near is not None else None,
+        "price_wan": float(price.sum()) if price.notna().all() else None,
+        "lon": round(pts[0], 6),
+        "lat": round(pts[1], 6),
+        "geometry": geoms[0] if len(geoms) == 1 else shapely.union_all(geoms),
+    }
+
+
+def _closed_union(geoms_m: np.ndarray, gap_m: float):
+    """The parts as one shape with the roads between them closed, for its shape."""
+    r = gap_m / 2 + 0.5
+    grown = shapely.union_all(shapely.buffer(geoms_m, r, join_style="mitre"))
+    return shapely.buffer(grown, -r, join_style="mitre")
+
+
+def assemble(geoms_m: np.ndarray, area: np.ndarray, need: LandNeed, s: MatchSettings) -> list:
+    """Sites of neighbouring parcels (each too small alone) whose total area lies in the
+    requirement's range: lists of indices into ``geoms_m``. Parcels are neighbours when
+    they share an edge or lie within ``gap_m`` (a road between them). Grows each site
+    from a seed, adding the neighbour nearest its centre, so sites stay compact."""
+    tree = shapely.STRtree(geoms_m)
+    i, j = tree.query(geoms_m, predicate="dwithin", distance=s.gap_m)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if not len(i):
+        return []
+    n = len(geoms_m)
+    # connected groups by union-find; only groups that can reach the minimum matter
+    parent = np.arange(n)
+
+    def root(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+    roots = np.array([root(x) for x in range(n)])
+    group_area = pd.Series(area).groupby(roots).transform("sum").to_numpy()
+    neighbours: dict[int, list[int]] = {}
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    cx = shapely.get_x(shapely.centroid(geoms_m))
+    cy = shapely.get_y(shapely.centroid(geoms_m))
+    seen: set[frozenset] = set()
+    sites: list[list[int]] = []
+    eligible = np.flatnonzero(
+        (group_area >= need.area_mu_min) & np.isin(np.arange(n), list(neighbours))
+    )
+    by_group: dict[int, list[int]] = {}
+    for x in eligible[np.argsort(-area[eligible], kind="stable")]:
+        by_group.setdefault(int(roots[x]), []).append(int(x))
+    for members in by_group.values():
+        for seed in members[:SITE_SEEDS]:
+            site = [seed]
+            total = area[seed]
+            while total < need.area_mu_min and len(site) < s.max_site_parcels:
+                frontier = {k for m in site for k in neighbours.get(m, ()) if k not in site}
+                frontier = [k for k in frontier if total + area[k] <= need.area_mu_max]
+                if not frontier:
+                    break
+                w = area[site]
+                mx, my = np.average(cx[site], weights=w), np.average(cy[site], weights=w)
+                nxt = min(frontier, key=lambda k: (cx[k] - mx) ** 2 + (cy[k] - my) ** 2)
+                site.append(nxt)
+                total += area[nxt]
+            key = frozenset(site)
+            if need.area_mu_min <= total <= need.area_mu_max and len(site) > 1 and key not in seen:
+                seen.add(key)
+                sites.append(sorted(site))
+            if len(sites) >= MAX_SITES:
+                return sites
+    return sites
+
+
+STANDARD_FIGURES = (
+    ("investment_wan", "investment_wan_per_mu", "投资强度", "investment"),
+    ("annual_output_wan", "output_wan_per_mu", "亩均产出", "output"),
+    ("annual_tax_wan", "tax_wan_per_mu", "亩均税收", "tax"),
+)
+
+
+def _standard_reasons(need: LandNeed, area_mu: float, standard: dict, park, lang):
+    """(reasons, below?) of a project's promised per-mu figures on a site of ``area_mu``
+    against the park's admission standard: one reason per figure below it."""
+    reasons, below, any_promised = [], False, False
+    for promised_key, std_key, zh, en in STANDARD_FIGURES:
+        promised = getattr(need, promised_key)
+        floor = standard.get(std_key)
+        if promised is None or not floor or area_mu <= 0:
+            continue
+        any_promised = True
+        per_mu = promised / area_mu
+        if per_mu < floor:
+            below = True
+            where = park or ("本市" if lang == "zh" else "the city")
+            reasons.append(
+                f"低于标准：{zh}{per_mu:.1f}万元/亩，{where}标准{floor:g}万元/亩"
+                if lang == "zh"
+                else f"below standard: {en} {per_mu:.1f} wan/mu against {where}'s {floor:g}"
+            )
+    if any_promised and not below:
+        reasons.append(
+            "承诺的亩均指标达到园区准入标准"
+            if lang == "zh"
+            else "the promised per-mu figures meet the park's admission standard"
+        )
+    return reasons, below
