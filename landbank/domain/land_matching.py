@@ -69,7 +69,7 @@ def match_land(
         return []
     c = _candidates(f, members, req, today, s)
     code_of = f["code"].to_numpy(dtype=object)
-    codes = [code_of[m].tolist() for m in members]
+    codes = [sorted(code_of[m].tolist()) for m in members]
     score, chosen = _rank(c, np.array(closed, dtype=object), codes, s, top)
     return [
         _detail(f, members[k], codes[k], k, c, score[k], rank, req, today, s, lang)
