@@ -9,14 +9,13 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from landbank.domain.buildings import space_code
 from landbank.domain.matching import (
     MatchSettings,
     area_fit,
     day_of,
-    place_mask,
+    placed,
     readiness,
     scores,
     shortlist,
@@ -97,11 +96,7 @@ def _buildings(buildings: pd.DataFrame, req: Requirement) -> pd.DataFrame:
     need: FloorNeed = req.floor_space
     if buildings.empty:
         return buildings
-    b = buildings.reset_index(drop=True)
-    pts = shapely.point_on_surface(b["geometry"].to_numpy())
-    b["lon"], b["lat"] = shapely.get_x(pts), shapely.get_y(pts)
-    ok, dist = place_mask(b, req.place)
-    b["distance_km"] = dist if dist is not None else np.nan
+    b, ok = placed(buildings, req.place)
     if need.building_type:
         ok &= (b["building_type"] == need.building_type).to_numpy()
     for key, column in (

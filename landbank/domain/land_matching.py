@@ -20,7 +20,7 @@ from landbank.domain.matching import (
     _plane,
     area_fit,
     day_of,
-    place_mask,
+    placed,
     readiness,
     scores,
     shape_metrics,
@@ -83,11 +83,7 @@ def _passing(pool: pd.DataFrame, req: Requirement, reserved) -> pd.DataFrame:
     need: LandNeed = req.land
     if pool.empty:
         return pool
-    f = pool.reset_index(drop=True)
-    pts = shapely.point_on_surface(f["geometry"].to_numpy())
-    f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
-    ok, dist = place_mask(f, req.place)
-    f["distance_km"] = dist if dist is not None else np.nan
+    f, ok = placed(pool, req.place)
     if need.land_use:
         ok &= (f["land_use_class"] == need.land_use).to_numpy()
     if need.ready_by:

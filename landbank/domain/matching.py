@@ -176,19 +176,23 @@ def shape_score(compact: np.ndarray, width: np.ndarray, min_width_m: float) -> n
 # -- filters --------------------------------------------------------------------------
 
 
-def place_mask(frame: pd.DataFrame, place: Place) -> tuple[np.ndarray, np.ndarray | None]:
-    """(mask of rows in the wanted districts, parks and radius; their distance in km or
-    None). Reads district, park, lon, lat."""
-    ok = np.ones(len(frame), dtype=bool)
+def placed(frame: pd.DataFrame, place: Place) -> tuple[pd.DataFrame, np.ndarray]:
+    """(``frame`` with lon, lat of a point on each geometry and distance_km from the
+    place's point (NaN without one), the mask of rows in the wanted districts, parks
+    and radius)."""
+    f = frame.reset_index(drop=True)
+    pts = shapely.point_on_surface(f["geometry"].to_numpy())
+    f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
+    ok = np.ones(len(f), dtype=bool)
     if place.districts:
-        ok &= frame["district"].isin(place.districts).to_numpy()
+        ok &= f["district"].isin(place.districts).to_numpy()
     if place.parks:
-        ok &= frame["park"].isin(place.parks).to_numpy()
-    dist = None
+        ok &= f["park"].isin(place.parks).to_numpy()
+    f["distance_km"] = np.nan
     if place.near is not None:
-        dist = distance_km(frame["lon"], frame["lat"], place.near)
-        ok &= dist <= place.within_km
-    return ok, dist
+        f["distance_km"] = distance_km(f["lon"], f["lat"], place.near)
+        ok &= f["distance_km"].to_numpy() <= place.within_km
+    return f, ok
 
 
 def day_of(value) -> dt.date | None:
