@@ -26,9 +26,23 @@ class EnvironmentProblem(LandbankError):
 
 
 class ConflictError(LandbankError):
-    """A write based on a stale version, or a duplicate."""
+    """A write based on a stale version, or a duplicate. ``current_version``: the
+    version the record is at now, where the writer knows it (for a 409 answer)."""
 
     http_status = 409
+
+    def __init__(self, message: str, current_version: int | None = None):
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class FieldProblems(InputError):
+    """Bad values for named fields: ``problems`` holds a message per field (each names
+    its field); the text of the error is the first of them."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(next(iter(problems.values())))
+        self.problems = problems
 
 
 class NotFoundError(LandbankError):

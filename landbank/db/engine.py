@@ -95,7 +95,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if backend == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        # The service answers up to a few dozen requests at once: a pool smaller than
+        # that closes and reopens connections on every burst (several ms each).
+        return create_engine(parsed, pool_pre_ping=True, pool_size=16, max_overflow=16)
     raise InputError(
         f"database {safe_url(url)}: only SpatiaLite (sqlite:///FILE) and PostGIS "
         "(postgresql://...) are supported"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, func, literal, select, text
+from sqlalchemy import Connection, bindparam, func, insert, literal, select, text, update
 
 from landbank.db.bulk import _plain, insert_frame
 from landbank.db.models import Parcel, ParcelEvent
@@ -71,6 +72,80 @@ def load_parcels(
     for column in ("category_reasons", "category_flags"):
         frame[column] = frame[column].map(lambda v: json.loads(v) if isinstance(v, str) else [])
     return frame
+
+
+# The single-row statements of a clerk's edit or an API read are built once: a
+# statement object reused keeps its compiled form and cache key (building them anew
+# took a fifth of an API call's time).
+@functools.cache
+def _one_parcel():
+    cols = [c for c in T.c if c.name != "geom"]
+    wkb = func.ST_AsBinary(T.c.geom).label("wkb")
+    return select(*cols, wkb).where(T.c.code == bindparam("code"))
+
+
+def load_parcel(conn: Connection, code: str) -> dict | None:
+    """One parcel, retired or not, as a dict: every column as the driver gives it (dates
+    as ``datetime.date``), ``geometry`` as a shapely object instead of ``geom``, the JSON
+    lists decoded; None when the code is unknown. The single-row read of a page or an
+    API call, with no frame to build."""
+    row = conn.execute(_one_parcel(), {"code": code}).mappings().first()
+    if row is None:
+        return None
+    record = dict(row)
+    wkb = record.pop("wkb")
+    record["geometry"] = shapely.from_wkb(bytes(wkb)) if wkb is not None else None
+    for column in ("category_reasons", "category_flags"):
+        value = record[column]
+        record[column] = json.loads(value) if isinstance(value, str) else []
+    return record
+
+
+@functools.cache
+def _row_for_edit(fields: tuple[str, ...], postgres: bool):
+    extra = (T.c[f] for f in fields if f not in ("district", "version", "category"))
+    stmt = select(T.c.retired, T.c.district, T.c.version, T.c.category, *extra)
+    stmt = stmt.where(T.c.code == bindparam("code"))
+    return stmt.with_for_update() if postgres else stmt
+
+
+def row_for_edit(conn: Connection, code: str, fields: tuple[str, ...]) -> dict | None:
+    """``retired``, ``district``, ``version``, ``category`` and ``fields`` of one parcel,
+    locked until the transaction ends (PostgreSQL; SQLite's writer holds the file);
+    None when the code is unknown."""
+    stmt = _row_for_edit(fields, conn.dialect.name == "postgresql")
+    row = conn.execute(stmt, {"code": code}).mappings().first()
+    return dict(row) if row is not None else None
+
+
+@functools.cache
+def _write_fields(fields: tuple[str, ...]):
+    return (
+        update(T)
+        .where(T.c.code == bindparam("b_code"), T.c.version == bindparam("b_version"))
+        .values(
+            {f: bindparam(f"v_{f}") for f in fields}
+            | {"version": T.c.version + 1, "updated_at": bindparam("b_now")}
+        )
+    )
+
+
+def write_fields(conn: Connection, code: str, values: dict, version: int, now) -> bool:
+    """Writes plain ``values`` (column → value) of one parcel read at ``version`` and
+    puts its version one up; False when it is no longer at that version."""
+    params = {f"v_{f}": v for f, v in values.items()}
+    params.update(b_code=code, b_version=version, b_now=now)
+    return conn.execute(_write_fields(tuple(values)), params).rowcount == 1
+
+
+_EVENTS = insert(ParcelEvent.__table__)
+
+
+def insert_event_rows(conn: Connection, events: list[dict]) -> None:
+    """Appends history rows (dicts of parcel_code, field, old_value, new_value, by, at,
+    reason) in one statement."""
+    if events:
+        conn.execute(_EVENTS, events)
 
 
 def insert_parcels(

@@ -13,7 +13,13 @@ from landbank.domain.categories import CATEGORIES
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS
 from landbank.domain.landuse import land_use_class
-from landbank.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from landbank.errors import (
+    ConflictError,
+    FieldProblems,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+)
 from landbank.io import values
 from landbank.services.database import open_db
 
@@ -109,12 +115,13 @@ def show_parcel(db_url: str, code: str) -> dict:
     """Returns every stored field of one parcel plus ``centroid`` [lon, lat] and the
     geometry's bounds; NotFoundError if the code is unknown."""
     engine = open_db(db_url)
-    with engine.connect() as conn:
-        frame = rows.load_parcels(conn, codes=[code], include_retired=True)
-    engine.dispose()
-    if frame.empty:
+    try:
+        with engine.connect() as conn:
+            record = rows.load_parcel(conn, code)
+    finally:
+        engine.dispose()
+    if record is None:
         raise NotFoundError(f"parcel {code!r} is not in the database; see landbank parcels list")
-    record = frame.iloc[0].to_dict()
     geom = record.pop("geometry")
     record["centroid"] = [round(geom.centroid.x, 7), round(geom.centroid.y, 7)]
     record["bounds"] = [round(v, 7) for v in geom.bounds]
@@ -143,6 +150,8 @@ def _jsonable(record: dict) -> dict:
 def _single_value(field: str, text: str):
     """One FIELD=VALUE as the stored type; InputError with the fix when it is not."""
     f = FIELD_BY_NAME[field]
+    if f.kind == "text":  # the common edit (holder, name): no frame needed
+        return text.strip() or None
     series = pd.Series([text if text != "" else None], dtype=object)
     where, label = "parcels set", lambda _i: "value"
     if f.kind == "date":
@@ -157,25 +166,37 @@ def _single_value(field: str, text: str):
 # fields no classification rule reads: changing one keeps the category as classified
 DESCRIPTIVE = frozenset({"name", "holder", "district"})
 EDITABLE = frozenset({f.name for f in PARCEL_FIELDS if f.name != "code"} | {"category"})
+OVERRIDE_CLEARED = ("", "none", "auto")
+
+
+def typed_fields(fields: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    """Reads FIELD → text values as stored: returns ``(typed, problems)``, typed values
+    by column (``category`` becomes ``category_override``, None to clear it) and a
+    message per field at fault, naming it and the fix."""
+    typed, problems = {}, {}
+    for field, text in fields.items():
+        if field not in EDITABLE:
+            problems[field] = f"{field!r} cannot be set; fields: {', '.join(sorted(EDITABLE))}"
+        elif field == "category":
+            value = None if text.strip().lower() in OVERRIDE_CLEARED else text.strip()
+            if value is not None and value not in CATEGORIES:
+                problems[field] = (
+                    f"category={text}: use one of {', '.join(CATEGORIES)}, or "
+                    "none to clear the override"
+                )
+            typed["category_override"] = value
+        else:
+            try:
+                typed[field] = _single_value(field, text)
+            except InputError as exc:
+                problems[field] = str(exc)
+    return typed, problems
 
 
 def check_fields(fields: dict[str, str]) -> dict[str, str]:
     """Checks FIELD → text values as ``set_fields`` reads them; returns a message per
     field at fault (empty when all are good)."""
-    problems = {}
-    for field, text in fields.items():
-        if field not in EDITABLE:
-            problems[field] = f"{field!r} cannot be set; fields: {', '.join(sorted(EDITABLE))}"
-            continue
-        if field == "category":
-            if text.lower() not in ("", "none", "auto") and text not in CATEGORIES:
-                problems[field] = f"use one of {', '.join(CATEGORIES)}, or none"
-            continue
-        try:
-            _single_value(field, text)
-        except InputError as exc:
-            problems[field] = str(exc)
-    return problems
+    return typed_fields(fields)[1]
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, str]:
@@ -219,19 +240,9 @@ def set_fields(
         raise InputError("--by and --reason are required: say who changes what, and why")
     if len(by) > 128:
         raise InputError("--by: at most 128 characters")
-    typed = {}
-    for field, text in assignments.items():
-        if field == "category":
-            value = None if text.lower() in ("", "none", "auto") else text
-            if value is not None and value not in CATEGORIES:
-                raise InputError(
-                    f"category={text}: use one of {', '.join(CATEGORIES)}, or "
-                    "none to clear the override"
-                )
-            typed["category_override"] = value
-        else:
-            typed[field] = _single_value(field, text)
-    prof = load_profile(profile)
+    typed, problems = typed_fields(assignments)
+    if problems:
+        raise FieldProblems(problems)
     now = dt.datetime.now(dt.UTC)
     engine = open_db(db_url)
     try:
@@ -241,6 +252,7 @@ def set_fields(
                 return _set_descriptive(
                     conn, code, typed, by, reason, now, expect_version, districts
                 )
+            prof = load_profile(profile)
             frame = rows.load_parcels(
                 conn, codes=[code], with_geometry=False, include_retired=True, lock=True
             )
@@ -304,6 +316,13 @@ def set_fields(
         engine.dispose()
 
 
+def conflict_version(db_url: str, code: str, exc: ConflictError) -> int:
+    """The version a refused edit reports: the one the edit saw, else read again."""
+    if exc.current_version is not None:
+        return exc.current_version
+    return show_parcel(db_url, code)["version"]
+
+
 def _guard(code: str, row: dict | None, typed: dict, expect_version, districts) -> int:
     """Refuses an edit of a parcel that is not there or retired, outside the clerk's
     ``districts``, or read at another version; returns the current version."""
@@ -319,7 +338,8 @@ def _guard(code: str, row: dict | None, typed: dict, expect_version, districts) 
     if expect_version is not None and expect_version != current:
         raise ConflictError(
             f"conflict: parcel {code} is at version {current}, you "
-            f"expected {expect_version}; nothing was written"
+            f"expected {expect_version}; nothing was written",
+            current_version=current,
         )
     return current
 
@@ -327,29 +347,15 @@ def _guard(code: str, row: dict | None, typed: dict, expect_version, districts) 
 def _set_descriptive(conn, code, typed, by, reason, now, expect_version, districts) -> dict:
     """``set_fields`` of name, holder or district only: one locked read of the row, one
     UPDATE guarded by the version, the history rows; the category stands."""
-    from sqlalchemy import insert, select, update
-
-    from landbank.db.models import Parcel, ParcelEvent
-
-    t = Parcel.__table__
-    stmt = select(t.c.retired, t.c.district, t.c.version, t.c.category,
-                  *(t.c[f] for f in typed if f != "district")).where(t.c.code == code)  # fmt: skip
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    found = conn.execute(stmt).mappings().first()
-    current = _guard(code, dict(found) if found else None, typed, expect_version, districts)
+    found = rows.row_for_edit(conn, code, tuple(typed))
+    current = _guard(code, found, typed, expect_version, districts)
     changed = [f for f in typed if not _equal(found[f], typed[f])]
     if not changed:
         return {"code": code, "version": current, "changed": [], "category": found["category"]}
-    written = conn.execute(
-        update(t)
-        .where(t.c.code == code, t.c.version == current)
-        .values(**{f: typed[f] for f in changed}, version=current + 1, updated_at=now)
-    ).rowcount
-    if written != 1:
+    if not rows.write_fields(conn, code, {f: typed[f] for f in changed}, current, now):
         raise ConflictError(f"conflict: parcel {code} changed meanwhile; nothing was written")
-    conn.execute(
-        insert(ParcelEvent.__table__),
+    rows.insert_event_rows(
+        conn,
         [
             {"parcel_code": code, "field": f, "old_value": rows.as_text(found[f]),
              "new_value": rows.as_text(typed[f]), "by": by, "at": now, "reason": reason}

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from landbank.domain.rights import User
-from landbank.errors import ConflictError
+from landbank.errors import ConflictError, FieldProblems
 from landbank.services import parcels as parcel_service
 from landbank.services.users import authenticate
 from landbank.web.app import Service
@@ -77,7 +77,8 @@ def list_parcels(
 @router.get("/parcels/{code}", tags=["parcels"])
 def show_parcel(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every field of one parcel, its category with reasons, flags and version."""
-    return parcel_service.show_parcel(svc.db_url, code)
+    # already plain JSON values: answered as is, without FastAPI's encoder walking them
+    return JSONResponse(parcel_service.show_parcel(svc.db_url, code))
 
 
 @router.get("/parcels/{code}/history", tags=["parcels"])
@@ -115,12 +116,8 @@ def patch_parcel(
     fields = {k: _text(v) for k, v in body.fields.items()}
     if not fields:
         raise HTTPException(422, [{"field": "fields", "message": "nothing to change"}])
-    problems = parcel_service.check_fields(fields)
-    if problems:
-        detail = [{"field": f"fields.{k}", "message": m} for k, m in problems.items()]
-        return JSONResponse({"detail": detail}, status_code=422)
     try:
-        return parcel_service.set_fields(
+        done = parcel_service.set_fields(
             svc.db_url,
             code,
             fields,
@@ -129,6 +126,15 @@ def patch_parcel(
             expect_version=body.expected_version,
             districts=user.write_districts,
         )
+        return JSONResponse(done)
+    except FieldProblems as exc:
+        detail = [{"field": f"fields.{k}", "message": m} for k, m in exc.problems.items()]
+        return JSONResponse({"detail": detail}, status_code=422)
     except ConflictError as exc:
-        current = parcel_service.show_parcel(svc.db_url, code)["version"]
-        return JSONResponse({"detail": str(exc), "current_version": current}, status_code=409)
+        return JSONResponse(
+            {
+                "detail": str(exc),
+                "current_version": parcel_service.conflict_version(svc.db_url, code, exc),
+            },
+            status_code=409,
+        )

@@ -1,11 +1,16 @@
 """Request dependencies: the service, and the signed-in user by bearer token (API),
-session cookie (pages) or, for GIS clients on /ogc, HTTP Basic."""
+session cookie (pages) or, for GIS clients on /ogc, HTTP Basic.
+
+The cheap ones are ``async``: FastAPI runs a plain ``def`` dependency in its thread
+pool, and three such hops cost an API call more than its own database work. A user not
+in the cache is still read from the database in a worker thread."""
 
 from __future__ import annotations
 
 import base64
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
 from landbank.domain.rights import User
 from landbank.services.users import authenticate, get_user
@@ -13,7 +18,7 @@ from landbank.web.app import Service
 from landbank.web.security import SESSION_COOKIE, credential_key
 
 
-def service(request: Request) -> Service:
+async def service(request: Request) -> Service:
     return request.app.state.service
 
 
@@ -31,32 +36,51 @@ def _unauthorized(message: str = "sign in first: POST /api/v1/auth/token") -> HT
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def token_user(svc: Service, token: str | None) -> User | None:
-    """The user a valid token names (looked up at most every few seconds)."""
+def _cached_user(svc: Service, token: str | None) -> tuple[str | None, User | None]:
+    """The name a valid token carries and its user if cached (None, None: no token)."""
     name = svc.signer.name_of(token)
-    if not name:
-        return None
-    user = svc.users.get(f"user:{name}")
-    if user is None:
-        user = get_user(svc.db_url, name)
-        if user is not None:
-            svc.users.put(f"user:{name}", user)
+    return name, svc.users.get(f"user:{name}") if name else None
+
+
+def _read_user(svc: Service, name: str) -> User | None:
+    user = get_user(svc.db_url, name)
+    if user is not None:
+        svc.users.put(f"user:{name}", user)
     return user
 
 
-def api_user(request: Request, svc: Service = Depends(service)) -> User:
+def token_user(svc: Service, token: str | None) -> User | None:
+    """The user a valid token names (looked up at most every few seconds)."""
+    name, user = _cached_user(svc, token)
+    return _read_user(svc, name) if name and user is None else user
+
+
+async def _token_user_async(svc: Service, token: str | None) -> User | None:
+    """``token_user`` for async dependencies: a database read goes to a worker thread."""
+    name, user = _cached_user(svc, token)
+    if name and user is None:
+        user = await run_in_threadpool(_read_user, svc, name)
+    return user
+
+
+async def api_user(request: Request, svc: Service = Depends(service)) -> User:
     """The user of the request's bearer token; 401 without a valid one."""
-    user = token_user(svc, _bearer(request))
+    user = await _token_user_async(svc, _bearer(request))
     if user is None:
         raise _unauthorized()
     return user
 
 
-def api_writer(user: User = Depends(api_user)) -> User:
+async def api_writer(user: User = Depends(api_user)) -> User:
     """A clerk or an admin; 403 for a viewer."""
     if not user.can_write:
         raise HTTPException(403, f"{user.name} is a {user.role}: reading only")
     return user
+
+
+async def session_user_async(request: Request, svc: Service) -> User | None:
+    """The user of the session cookie, or None (a database read in a worker thread)."""
+    return await _token_user_async(svc, request.cookies.get(SESSION_COOKIE))
 
 
 def session_user(request: Request, svc: Service = Depends(service)) -> User | None:

@@ -27,7 +27,7 @@ from landbank.domain.rights import ROLES, User
 from landbank.errors import LandbankError
 from landbank.services.parcels import CHINA
 from landbank.web.app import Service
-from landbank.web.deps import service, session_user
+from landbank.web.deps import service, session_user, session_user_async
 from landbank.web.i18n import (
     DEFAULT_LANG,
     LANGS,
@@ -87,9 +87,9 @@ def local_path(target: str | None) -> str:
     return target if not parts.scheme and not parts.netloc else "/"
 
 
-def page_user(request: Request, svc: Service = Depends(service)) -> User:
+async def page_user(request: Request, svc: Service = Depends(service)) -> User:
     """The signed-in user; without one the page answers with the sign-in form."""
-    user = session_user(request, svc)
+    user = await session_user_async(request, svc)
     if user is None:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInFirst(here if request.method == "GET" else "/")

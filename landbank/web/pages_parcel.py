@@ -196,8 +196,8 @@ def edit_parcel(
             expect_version=version,
             districts=user.write_districts,
         )
-    except ConflictError:
-        current = parcel_service.show_parcel(svc.db_url, code)["version"]
+    except ConflictError as exc:
+        current = parcel_service.conflict_version(svc.db_url, code, exc)
         tried = "; ".join(f"{k}={v}" for k, v in changes.items())
         return _page(
             request, svc, user, code, 409, error=f"{t('conflict', version=current)} {tried}"
