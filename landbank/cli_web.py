@@ -93,5 +93,6 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        access_log=False,  # not shown at this level; off, it costs nothing per request
         proxy_headers=False,
     )

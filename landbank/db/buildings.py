@@ -30,10 +30,12 @@ def load_buildings(
     park: str | None = None,
     with_geometry: bool = True,
     where: list | None = None,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Returns buildings by code: every column but ``geom``, plus ``geometry`` (shapely,
-    EPSG:4490) when ``with_geometry``; ``where`` adds SQL conditions."""
-    cols = [c for c in B.c if c.name != "geom"]
+    """Returns buildings by code: every column but ``geom`` (or only ``columns``), plus
+    ``geometry`` (shapely, EPSG:4490) when ``with_geometry``; ``where`` adds SQL
+    conditions."""
+    cols = [c for c in B.c if c.name != "geom" and (columns is None or c.name in columns)]
     if with_geometry:
         cols.append(func.ST_AsBinary(B.c.geom).label("wkb"))
     stmt = select(*cols).order_by(B.c.code)

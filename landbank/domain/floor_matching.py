@@ -24,6 +24,10 @@ from landbank.domain.matching import (
 from landbank.domain.requirements import FloorNeed, Requirement
 
 MAX_FLOORS_COMBINED = 6
+DETAIL_COLUMNS = [
+    "building_code", "name", "district", "park", "building_type", "floor", "unit",
+    "floor_load_kn_m2", "clear_height_m", "power_kva", "lon", "lat", "geometry",
+]  # fmt: skip
 WEIGHTS = {"area_fit": 30, "rent": 20, "readiness": 20, "distance": 15, "floors": 15}
 
 
@@ -84,8 +88,21 @@ def match_floor_space(
     order = np.lexsort((first, -np.round(area, 2), -score))
     chosen = shortlist(order, codes, top)
     figures = {"comps": comps, "area": area, "rent": rent, "ready": ready, "dist": dist}
+    # the shortlist's rows as plain dicts: taking rows of the whole frame (every column,
+    # Arrow-backed text) cost more than all the scoring
+    column = {c: v[c].to_numpy(dtype=object) for c in DETAIL_COLUMNS}
     return [
-        _detail(v.iloc[members[k]], codes[k], k, figures, score[k], rank, req, today, lang)
+        _detail(
+            [{c: column[c][i] for c in DETAIL_COLUMNS} for i in members[k]],
+            codes[k],
+            k,
+            figures,
+            score[k],
+            rank,
+            req,
+            today,
+            lang,
+        )  # fmt: skip
         for rank, k in enumerate(chosen, start=1)
     ]
 
@@ -112,69 +129,108 @@ def _buildings(buildings: pd.DataFrame, req: Requirement) -> pd.DataFrame:
 
 def _spaces(b, vacancies, req: Requirement, today, reserved) -> pd.DataFrame:
     """The vacant spaces of those buildings passing floor, date, rent, the maximum area
-    and reservations, with their building's fields, ``rent``, ``ready_on`` and ``space``
-    (the code), sorted by building, floor and unit."""
+    and reservations, with their building's DETAIL_COLUMNS, ``vacant_area_m2``,
+    ``rent`` (the space's, else the building's), ``ready_on``, ``distance_km`` and
+    ``space`` (the code), sorted by building, floor and unit."""
     need: FloorNeed = req.floor_space
-    v = vacancies.merge(
-        b.drop(columns=["rent_yuan_m2_month"]).assign(building_rent=b["rent_yuan_m2_month"]),
-        left_on="building_code",
-        right_on="code",
-    )
-    v["rent"] = v["rent_yuan_m2_month"].astype(float).fillna(v["building_rent"].astype(float))
-    start = pd.Timestamp(today)
-    v["ready_on"] = pd.to_datetime(v["available_from"]).fillna(start).clip(lower=start)
-    keep = (v["vacant_area_m2"] <= need.area_m2_max).to_numpy().copy()
+    # filtered as arrays, the frame built once from the rows kept: merging and copying
+    # frames of every column took most of a request's time
+    at = pd.Index(b["code"]).get_indexer(vacancies["building_code"])
+    area = vacancies["vacant_area_m2"].to_numpy(float)
+    own_rent = vacancies["rent_yuan_m2_month"].to_numpy(float, na_value=np.nan)
+    building_rent = b["rent_yuan_m2_month"].to_numpy(float, na_value=np.nan)
+    rent = np.where(np.isnan(own_rent), building_rent[at], own_rent)
+    start = np.datetime64(today, "s")
+    available = pd.to_datetime(vacancies["available_from"]).to_numpy("datetime64[s]")
+    ready = np.where(np.isnat(available), start, np.maximum(available, start))
+    floor = vacancies["floor"].to_numpy(float, na_value=np.nan)
+    keep = (at >= 0) & (area <= need.area_m2_max)
     if need.max_floor is not None:
-        keep &= (v["floor"].astype(float) <= need.max_floor).fillna(True).to_numpy()
+        keep &= np.isnan(floor) | (floor <= need.max_floor)
     if need.ready_by:
-        keep &= (v["ready_on"] <= pd.Timestamp(need.ready_by)).to_numpy()
+        keep &= ready <= np.datetime64(need.ready_by, "s")
     if need.max_rent is not None:
-        keep &= (v["rent"].isna() | (v["rent"] <= need.max_rent)).to_numpy()
-    v = v[keep]
-    v = v.assign(
-        space=[
+        keep &= np.isnan(rent) | (rent <= need.max_rent)
+    rows = np.flatnonzero(keep)
+    codes = vacancies["building_code"].to_numpy(dtype=object)[rows]
+    floors = vacancies["floor"].to_numpy(dtype=object)[rows]
+    units = vacancies["unit"].to_numpy(dtype=object)[rows]
+    space = np.array(
+        [
             space_code(c, None if pd.isna(fl) else int(fl), u if isinstance(u, str) else None)
-            for c, fl, u in zip(v["building_code"], v["floor"], v["unit"], strict=True)
-        ]
+            for c, fl, u in zip(codes, floors, units, strict=True)
+        ],
+        dtype=object,
     )
     if reserved:
-        held = v["space"].map(reserved)
-        v = v[(held.isna() | (held == req.name)).to_numpy()]
-    return v.sort_values(["building_code", "floor", "unit"]).reset_index(drop=True)
+        held = pd.Series(space, dtype=object).map(reserved)
+        free = (held.isna() | (held == req.name)).to_numpy()
+        rows, codes, floors, units, space = (x[free] for x in (rows, codes, floors, units, space))
+    order = (
+        pd.DataFrame({"b": codes, "f": floor[rows], "u": units})
+        .sort_values(["b", "f", "u"])
+        .index.to_numpy()
+    )
+    rows, at_rows = rows[order], at[rows[order]]
+    columns = {c: b[c].to_numpy()[at_rows] for c in DETAIL_COLUMNS if c in b}
+    columns.update(
+        building_code=codes[order],
+        floor=floors[order],
+        unit=units[order],
+        vacant_area_m2=area[rows],
+        rent=rent[rows],
+        ready_on=ready[rows],
+        distance_km=b["distance_km"].to_numpy(float)[at_rows],
+        space=space[order],
+    )
+    return pd.DataFrame(columns)
 
 
 def _groups(v: pd.DataFrame, need: FloorNeed) -> list[np.ndarray]:
     """Candidates as row indices into ``v``: each space big enough alone, and per
-    building the fewest consecutive smaller ones that fit together."""
+    building the fewest consecutive smaller ones (by floor) whose total lies in the
+    range, nearest the middle of it (the lowest floors on a tie)."""
     area = v["vacant_area_m2"].to_numpy(float)
-    codes = v["building_code"].to_numpy()
-    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
     members = [np.array([i]) for i in np.flatnonzero(area >= need.area_m2_min)]
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        small = lo + np.flatnonzero(area[lo:hi] < need.area_m2_min)
-        if len(small) > 1:
-            combo = _combine(area[small], need)
-            if combo is not None:
-                members.append(small[combo])
+    small = np.flatnonzero(area < need.area_m2_min)
+    if len(small) < 2:
+        return members
+    # every building at once: windows of k consecutive small spaces within a building,
+    # k growing until a building has one that fits (no loop over the buildings)
+    codes = v["building_code"].to_numpy()[small]
+    group = np.r_[0, np.cumsum(codes[1:] != codes[:-1])]
+    a = area[small]
+    resolved = np.zeros(group[-1] + 1, bool)
+    chosen_start, chosen_k = [], []
+    mid = (need.area_m2_min + need.area_m2_max) / 2
+    for k in range(2, MAX_FLOORS_COMBINED + 1):
+        starts = np.arange(len(a) - k + 1)
+        if not len(starts):
+            break
+        sums = sum(a[starts + j] for j in range(k))
+        fits = starts[
+            (group[starts] == group[starts + k - 1])
+            & ~resolved[group[starts]]
+            & (sums >= need.area_m2_min)
+            & (sums <= need.area_m2_max)
+        ]
+        if len(fits):
+            order = np.lexsort((fits, np.abs(sums[fits] - mid), group[fits]))
+            best = fits[order][np.unique(group[fits][order], return_index=True)[1]]
+            resolved[group[best]] = True
+            chosen_start.append(best)
+            chosen_k.append(np.full(len(best), k))
+    if chosen_start:
+        best, ks = np.concatenate(chosen_start), np.concatenate(chosen_k)
+        for i in np.argsort(group[best], kind="stable"):  # in building order
+            members.append(small[best[i] : best[i] + ks[i]])
     return members
 
 
-def _combine(area: np.ndarray, need: FloorNeed) -> list[int] | None:
-    """The fewest consecutive spaces (by floor) whose total lies in the range, nearest
-    the middle of it; None if there are none."""
-    mid = (need.area_m2_min + need.area_m2_max) / 2
-    for k in range(2, min(len(area), MAX_FLOORS_COMBINED) + 1):
-        sums = np.convolve(area, np.ones(k), mode="valid")
-        fits = np.flatnonzero((sums >= need.area_m2_min) & (sums <= need.area_m2_max))
-        if len(fits):
-            start = int(fits[np.argmin(np.abs(sums[fits] - mid))])
-            return list(range(start, start + k))
-    return None
-
-
-def _detail(g: pd.DataFrame, codes, k, c, score, rank, req: Requirement, today, lang) -> dict:
-    """One shortlisted candidate as listed: figures, components and reasons."""
-    first = g.iloc[0]
+def _detail(g: list[dict], codes, k, c, score, rank, req: Requirement, today, lang) -> dict:
+    """One shortlisted candidate as listed (``g``: its spaces, each a dict of
+    DETAIL_COLUMNS): figures, components and reasons."""
+    first = g[0]
     area = float(c["area"][k])
     rent = None if np.isnan(c["rent"][k]) else float(c["rent"][k])
     name = first["name"] if isinstance(first["name"], str) else first["building_code"]
@@ -247,10 +303,10 @@ def _specs(building, lang: str) -> str:
     return ("，" if lang == "zh" else ", ").join(parts)
 
 
-def _floor_names(spaces: pd.DataFrame, lang: str) -> str:
+def _floor_names(spaces: list[dict], lang: str) -> str:
     """The floors and units of some vacant spaces, as a person writes them."""
     names = []
-    for fl, unit in zip(spaces["floor"], spaces["unit"], strict=True):
+    for fl, unit in ((space["floor"], space["unit"]) for space in spaces):
         if lang == "zh":
             names.append(
                 (f"{int(fl)}层" if pd.notna(fl) else "") + (unit if isinstance(unit, str) else "")

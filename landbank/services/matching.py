@@ -44,6 +44,12 @@ POOL_COLUMNS = (
     "retired",
 )
 
+# what floor-space matching reads of a building (besides its geometry)
+FLOOR_SPACE_COLUMNS = [
+    "code", "name", "district", "park", "building_type", "floor_load_kn_m2",
+    "clear_height_m", "power_kva", "rent_yuan_m2_month",
+]  # fmt: skip
+
 
 def resolve_requirement(db_url: str, project: str, profile=None) -> Requirement:
     """The requirement of a stored project by name, or of a .toml / .json file."""
@@ -99,8 +105,7 @@ def load_land_pool(
     recovery = recovery.where(
         D.c.subject == "parcel", D.c.method.in_(s.recovery_methods), ~superseded
     )
-    result = conn.execute(recovery)
-    disposals = pd.DataFrame.from_records(list(result), columns=list(result.keys()))
+    disposals = _frame(conn.execute(recovery))
     maybe = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
     if len(disposals):
         maybe.append(P.c.code.in_(select(recovery.subquery().c.parcel_code)))
@@ -116,19 +121,26 @@ def load_land_pool(
     if box is not None:
         where += bbox_filter(conn, LAYERS["parcels"], box, exact=False)
     stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb"))
-    result = conn.execute(stmt.where(and_(*where)).order_by(P.c.code))
-    names, rows = list(result.keys()), result.all()
-    if not rows:
-        return pd.DataFrame(columns=names)
-    # by column: pandas reads lists far faster than a list of row objects
-    parcels = pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
+    parcels = _frame(conn.execute(stmt.where(and_(*where)).order_by(P.c.code)))
+    if parcels.empty:
+        return parcels
     parcels["geometry"] = shapely.from_wkb([bytes(b) for b in parcels.pop("wkb")])
     return m.land_pool(parcels, disposals, today, s)
 
 
+def _frame(result) -> pd.DataFrame:
+    """A query's rows as a frame, read by column: pandas reads lists far faster than row
+    objects (it probes each row for namedtuple fields, an exception per probe)."""
+    names, rows = list(result.keys()), result.all()
+    if not rows:
+        return pd.DataFrame(columns=names)
+    return pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
+
+
 def load_floor_space(conn: Connection, req: Requirement) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The buildings that may pass the requirement (place, type, load, clear height,
-    power; a superset the domain narrows) and their vacant floors, filtered in SQL."""
+    power) with a vacancy that may too (area, floor, date, rent), and those vacancies:
+    a superset the domain narrows, filtered in SQL."""
     need = req.floor_space
     where = [B.c.geom.is_not(None)]
     if req.place.districts:
@@ -147,13 +159,32 @@ def load_floor_space(conn: Connection, req: Requirement) -> tuple[pd.DataFrame, 
     box = near_box(req)
     if box is not None:
         where += bbox_filter(conn, LAYERS["buildings"], box, exact=False)
+    usable = _vacancy_filter(need)
+    # EXISTS, not IN (SELECT ...): beside the spatial index's id list SQLite otherwise
+    # pairs every vacancy's code with every id (half a second, not 2 ms)
+    has_vacancy = select(V.c.id).where(V.c.building_code == B.c.code, *usable).exists()
     buildings = building_rows.load_buildings(
-        conn, where=[*where, B.c.code.in_(select(V.c.building_code).distinct())]
+        conn, where=[*where, has_vacancy], columns=FLOOR_SPACE_COLUMNS
     )
     vacancies = building_rows.load_vacancies(
-        conn, where=[V.c.building_code.in_(select(B.c.code).where(*where))]
+        conn, where=[V.c.building_code == B.c.code, *where, *usable]
     )
     return buildings, vacancies
+
+
+def _vacancy_filter(need) -> list:
+    """SQL conditions on a vacancy (and its building's rent): the maximum area, floor,
+    date and rent, a superset of what the domain keeps (it also clips dates to today)."""
+    usable = [V.c.vacant_area_m2 <= need.area_m2_max]
+    if need.max_floor is not None:
+        usable.append(or_(V.c.floor.is_(None), V.c.floor <= need.max_floor))
+    if need.ready_by:
+        available = V.c.available_from
+        usable.append(or_(available.is_(None), available <= need.ready_by))
+    if need.max_rent is not None:
+        rent = func.coalesce(V.c.rent_yuan_m2_month, B.c.rent_yuan_m2_month)
+        usable.append(or_(rent.is_(None), rent <= need.max_rent))
+    return usable
 
 
 def run_match(
