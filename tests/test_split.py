@@ -102,3 +102,19 @@ def test_a_retired_parcel_takes_no_new_disposal_or_split(cli, stored):
     assert result.exit_code == 1 and "retired" in result.stderr
     result = cli("parcels", "split", code, "--area-mu", "1", "--by", "a", "--reason", "r", db=db)
     assert result.exit_code == 1 and "already retired" in result.stderr
+
+
+def test_the_pieces_of_a_split_are_classified_as_classify_would(cli, stored):
+    db, frame = stored
+    codes = list(frame["code"])
+    assert cli("classify", db=db).exit_code == 0
+    for code in codes:
+        cut = ["parcels", "split", code, "--area-mu", "3", "--by", "李明", "--reason", "部分收回"]
+        done = cli(*cut, db=db)
+        assert done.exit_code == 0, done.stderr
+    pieces = [f"{c}-{i}" for c in codes for i in (1, 2)]
+    after_split = {c: _show(cli, db, c) for c in pieces}
+    assert all(p["category"] and p["classified_as_of"] for p in after_split.values())
+    assert cli("classify", db=db).exit_code == 0
+    again = {c: _show(cli, db, c)["category"] for c in pieces}
+    assert {c: p["category"] for c, p in after_split.items()} == again

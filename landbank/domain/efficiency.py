@@ -48,11 +48,13 @@ def per_mu(frame: pd.DataFrame) -> pd.DataFrame:
     area = out["area_mu"].astype(float)
     for col in ("tax_wan", "output_wan", "value_added_wan"):
         out[f"{col}_per_mu"] = _ratio(out[col], area) if col in out else np.nan
-    investment = out["investment_wan"].astype(float) if "investment_wan" in out else np.nan
-    fallback = out.get("invested_wan", np.nan) + out.get("land_price_wan", 0.0)
-    out["investment_wan_per_mu"] = _ratio(
-        pd.Series(investment, index=out.index).fillna(pd.Series(fallback, index=out.index)), area
-    )
+    def column(name: str, absent: float) -> pd.Series:
+        values = out[name].astype(float) if name in out else absent
+        return pd.Series(values, index=out.index, dtype=float)
+
+    investment = column("investment_wan", np.nan)
+    fallback = column("invested_wan", np.nan) + column("land_price_wan", 0.0)
+    out["investment_wan_per_mu"] = _ratio(investment.where(investment.notna(), fallback), area)
     site_m2 = area * M2_PER_MU
     out["plot_ratio"] = _ratio(out["floor_area_m2"], site_m2) if "floor_area_m2" in out else np.nan
     out["building_coverage"] = (

@@ -34,6 +34,22 @@ def _first_piece_from_file(path: Path, parent):
     return shapely.intersection(parent, piece)
 
 
+def _classify_children(conn, children, now) -> None:
+    """The pieces' categories as of today (they keep the parent's dates and measures),
+    so they are not left without one until the next ``landbank classify``."""
+    import pandas as pd
+
+    from landbank.config import load_profile
+    from landbank.services.classify import derive
+
+    derived = derive(conn, children, pd.Timestamp(dt.date.today()), load_profile(None))
+    columns = ["category", "category_reasons", "category_flags", "classified_as_of"]
+    update = children[["code"]].copy()
+    for column in columns:
+        update[column] = derived[column].to_numpy()
+    rows.update_parcels(conn, update, columns, None, now, bump=False)
+
+
 def split_parcel(
     db_url: str,
     code: str,
@@ -108,6 +124,7 @@ def split_parcel(
                 now,
                 bump=False,
             )
+            _classify_children(conn, children, now)
             retire = frame[["code"]].assign(retired=True)
             rows.update_parcels(conn, retire, ["retired"], {code: int(parent["version"])}, now)
             history = {
