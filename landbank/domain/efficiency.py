@@ -48,6 +48,7 @@ def per_mu(frame: pd.DataFrame) -> pd.DataFrame:
     area = out["area_mu"].astype(float)
     for col in ("tax_wan", "output_wan", "value_added_wan"):
         out[f"{col}_per_mu"] = _ratio(out[col], area) if col in out else np.nan
+
     def column(name: str, absent: float) -> pd.Series:
         values = out[name].astype(float) if name in out else absent
         return pd.Series(values, index=out.index, dtype=float)

@@ -59,18 +59,26 @@ def match_land(
     area = f["area_mu"].to_numpy(float)
     singles = np.flatnonzero(area >= need.area_mu_min)
     members = [np.array([i]) for i in singles]
-    closed = list(geoms_m[singles])
     parts = np.flatnonzero(area < need.area_mu_min)
     if len(parts) > 1:
-        for site in assemble(geoms_m[parts], area[parts], need, s):
-            members.append(parts[site])
-            closed.append(_closed_union(geoms_m[parts[site]], s.gap_m))
+        members += [parts[site] for site in assemble(geoms_m[parts], area[parts], need, s)]
     if not members:
         return []
     c = _candidates(f, members, req, today, s)
     code_of = f["code"].to_numpy(dtype=object)
     codes = [sorted(code_of[m].tolist()) for m in members]
-    score, chosen = _rank(c, np.array(closed, dtype=object), codes, s, top)
+    closed = np.empty(len(members), dtype=object)
+    closed[: len(singles)] = geoms_m[singles]
+
+    def shapes(todo: np.ndarray) -> np.ndarray:
+        """The shapes of candidates ``todo``, a site's closed up when first asked for
+        (only those that can make the shortlist are)."""
+        for k in todo:
+            if closed[k] is None:
+                closed[k] = _closed_union(geoms_m[members[k]], s.gap_m)
+        return closed[todo]
+
+    score, chosen = _rank(c, shapes, codes, s, top)
     return [
         _detail(f, members[k], codes[k], k, c, score[k], rank, req, today, s, lang)
         for rank, k in enumerate(chosen, start=1)
@@ -98,11 +106,12 @@ def _passing(pool: pd.DataFrame, req: Requirement, reserved) -> pd.DataFrame:
     return f[ok].reset_index(drop=True)
 
 
-def _rank(c: dict, closed: np.ndarray, codes: list, s: MatchSettings, top: int):
-    """(scores, the shortlisted candidates best first). The shape (the widest circle
-    inside, the costliest figure) is measured only for candidates that can still make
-    the shortlist: best first by the score they would have with a perfect shape, until
-    the next one's best possible score is below the last one shortlisted."""
+def _rank(c: dict, shapes, codes: list, s: MatchSettings, top: int):
+    """(scores, the shortlisted candidates best first). The shape (``shapes(indices)``
+    gives the geometries; the widest circle inside is the costliest figure) is measured
+    only for candidates that can still make the shortlist: best first by the score they
+    would have with a perfect shape, until the next one's best possible score is below
+    the last one shortlisted."""
     weights = {**WEIGHTS, **s.weights}
     n = len(codes)
     upper = scores(weights, {**c["comps"], "shape": np.ones(n)})
@@ -114,7 +123,7 @@ def _rank(c: dict, closed: np.ndarray, codes: list, s: MatchSettings, top: int):
         todo = by_upper[:reach][np.isnan(shape[by_upper[:reach]])]
         if len(todo):
             # the width to a twelfth of the width wanted: plenty for a score
-            compact, w = shape_metrics(closed[todo], s.min_width_m / 12)
+            compact, w = shape_metrics(shapes(todo), s.min_width_m / 12)
             shape[todo], width[todo] = shape_score(compact, w, s.min_width_m), w
         known = ~np.isnan(shape)
         exact = scores(weights, {**c["comps"], "shape": np.where(known, shape, 0.0)})
@@ -310,16 +319,19 @@ def assemble(geoms_m: np.ndarray, area: np.ndarray, need: LandNeed, s: MatchSett
         for seed in members[:SITE_SEEDS]:
             site = [seed]
             total = area[seed]
+            # the area-weighted centre, summed as parcels join (in the order
+            # np.average would sum them)
+            sx, sy = cx[seed] * area[seed], cy[seed] * area[seed]
             while total < need.area_mu_min and len(site) < s.max_site_parcels:
                 frontier = {k for m in site for k in neighbours.get(m, ()) if k not in site}
                 frontier = [k for k in frontier if total + area[k] <= need.area_mu_max]
                 if not frontier:
                     break
-                w = area[site]
-                mx, my = np.average(cx[site], weights=w), np.average(cy[site], weights=w)
+                mx, my = sx / total, sy / total
                 nxt = min(frontier, key=lambda k: (cx[k] - mx) ** 2 + (cy[k] - my) ** 2)
                 site.append(nxt)
                 total += area[nxt]
+                sx, sy = sx + cx[nxt] * area[nxt], sy + cy[nxt] * area[nxt]
             key = frozenset(site)
             if need.area_mu_min <= total <= need.area_mu_max and len(site) > 1 and key not in seen:
                 seen.add(key)
