@@ -30,6 +30,8 @@ from landbank.domain.matching import (
 )
 from landbank.domain.requirements import LandNeed, Requirement
 
+DETAIL_COLUMNS = ["park", "supply_basis", "land_price_wan", "lon", "lat", "geometry", "district",
+                  "land_use"]  # fmt: skip
 SITE_SEEDS = 8  # seeds tried per group of neighbouring parcels
 MAX_SITES = 400  # sites scored per request, the most promising first
 WEIGHTS = {"area_fit": 25, "standard": 20, "readiness": 15, "shape": 15,
@@ -79,8 +81,9 @@ def match_land(
         return closed[todo]
 
     score, chosen = _rank(c, shapes, codes, s, top)
+    shown_columns = f[DETAIL_COLUMNS]  # rows of every column cost more than the scoring
     return [
-        _detail(f, members[k], codes[k], k, c, score[k], rank, req, today, s, lang)
+        _detail(shown_columns, members[k], codes[k], k, c, score[k], rank, req, today, s, lang)
         for rank, k in enumerate(chosen, start=1)
     ]
 
@@ -189,7 +192,8 @@ def _standard_ratio(need: LandNeed, area: np.ndarray, standard: dict) -> np.ndar
 
 
 def _detail(f, m, codes, k, c, score, rank, req: Requirement, today, s: MatchSettings, lang):
-    """One shortlisted candidate as listed: figures, components and reasons."""
+    """One shortlisted candidate as listed (``f``: DETAIL_COLUMNS of the parcels, ``m``
+    its rows): figures, components and reasons."""
     need: LandNeed = req.land
     rows = f.iloc[m]
     area = float(c["area"][k])
