@@ -405,12 +405,16 @@ def parcels_split(
     geometry: Annotated[
         Path | None, typer.Option(help="A file whose polygon marks the first piece.")
     ] = None,
+    profile: Annotated[str | None, typer.Option(help="City profile name or TOML file.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Split a parcel in two (CODE-1, CODE-2) for a partial disposal; the parent retires."""
+    """Split a parcel in two (CODE-1, CODE-2) for a partial disposal; the pieces are
+    classified, the parent retires."""
     from landbank.services.split import split_parcel
 
-    result = split_parcel(state.db, code, by, reason, area_mu_first=area_mu, geometry=geometry)
+    result = split_parcel(
+        state.db, code, by, reason, area_mu_first=area_mu, geometry=geometry, profile=profile
+    )
     if as_json:
         print_json(result)
         return

@@ -115,6 +115,10 @@ def test_the_pieces_of_a_split_are_classified_as_classify_would(cli, stored):
     pieces = [f"{c}-{i}" for c in codes for i in (1, 2)]
     after_split = {c: _show(cli, db, c) for c in pieces}
     assert all(p["category"] and p["classified_as_of"] for p in after_split.values())
+    for piece in pieces:
+        events = json.loads(cli("parcels", "history", piece, "--json", db=db).stdout)
+        said = [e["new_value"] for e in events if e["field"] == "category"]
+        assert said == [after_split[piece]["category"]]
     assert cli("classify", db=db).exit_code == 0
     again = {c: _show(cli, db, c)["category"] for c in pieces}
     assert {c: p["category"] for c, p in after_split.items()} == again

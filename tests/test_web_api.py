@@ -288,6 +288,10 @@ def test_bad_fields_are_422_with_one_message_per_field(client, city, admin):
     assert sorted(d["field"] for d in detail) == sorted(f"fields.{f}" for f in fields)
     assert all(d["message"] for d in detail)
     assert "2031-02-30" in next(d["message"] for d in detail if d["field"] == "fields.started_on")
+    # a blank reason too: the fields are still named one by one
+    body = {"fields": fields, "reason": " "}
+    blank = client.patch(f"{API}/parcels/{code}", json=body, headers=admin)
+    assert blank.status_code == 422 and blank.json()["detail"] == detail
     # bad bodies of the actions: one entry per field too
     r = client.post(
         f"{API}/parcels/{code}/disposals",

@@ -62,8 +62,10 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA busy_timeout = 10000")
     # Reads map the file instead of copying it a page at a time: a city-wide match
-    # scans the parcel table (geometries inline), a quarter faster mapped.
-    cur.execute("PRAGMA mmap_size = 1073741824")
+    # scans the parcel table (geometries inline), a quarter faster mapped. On a network
+    # share an I/O error would end the process instead: LANDBANK_SQLITE_MMAP=0 there.
+    mmap = os.environ.get("LANDBANK_SQLITE_MMAP", "1") != "0"
+    cur.execute(f"PRAGMA mmap_size = {1 << 30 if mmap else 0}")
     has_meta = cur.execute(
         "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='spatial_ref_sys'"
     ).fetchone()[0]
@@ -98,9 +100,10 @@ def make_engine(url: str) -> Engine:
         return engine
     if backend == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-        # The service answers up to a few dozen requests at once: a pool smaller than
-        # that closes and reopens connections on every burst (several ms each).
-        return create_engine(parsed, pool_pre_ping=True, pool_size=16, max_overflow=16)
+        # The service answers many requests at once: the default pool of 5 closed and
+        # reopened connections on every burst (several ms each). At most 20 a process
+        # keeps `serve --workers 4` under PostgreSQL's default 100 connections.
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
     raise InputError(
         f"database {safe_url(url)}: only SpatiaLite (sqlite:///FILE) and PostGIS "
         "(postgresql://...) are supported"

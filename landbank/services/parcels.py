@@ -236,13 +236,14 @@ def set_fields(
     from landbank.config import load_profile
     from landbank.services.classify import derive
 
+    typed, problems = typed_fields(assignments)
+    if problems:
+        raise FieldProblems(problems)
     if not by.strip() or not reason.strip():
         raise InputError("--by and --reason are required: say who changes what, and why")
     if len(by) > 128:
         raise InputError("--by: at most 128 characters")
-    typed, problems = typed_fields(assignments)
-    if problems:
-        raise FieldProblems(problems)
+    prof = load_profile(profile)  # a wrong --profile is said even when no rule runs
     now = dt.datetime.now(dt.UTC)
     engine = open_db(db_url)
     try:
@@ -252,7 +253,6 @@ def set_fields(
                 return _set_descriptive(
                     conn, code, typed, by, reason, now, expect_version, districts
                 )
-            prof = load_profile(profile)
             frame = rows.load_parcels(
                 conn, codes=[code], with_geometry=False, include_retired=True, lock=True
             )

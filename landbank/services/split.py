@@ -34,20 +34,26 @@ def _first_piece_from_file(path: Path, parent):
     return shapely.intersection(parent, piece)
 
 
-def _classify_children(conn, children, now) -> None:
-    """The pieces' categories as of today (they keep the parent's dates and measures),
-    so they are not left without one until the next ``landbank classify``."""
+def _classify_children(conn, children, now, prof, by: str, reason: str) -> None:
+    """The pieces' categories as of today under ``prof`` (they keep the parent's dates
+    and measures), so they are not left without one until the next ``landbank
+    classify``; each piece's history gets its category."""
     import pandas as pd
 
-    from landbank.config import load_profile
     from landbank.services.classify import derive
 
-    derived = derive(conn, children, pd.Timestamp(dt.date.today()), load_profile(None))
+    derived = derive(conn, children, pd.Timestamp(dt.date.today()), prof)
     columns = ["category", "category_reasons", "category_flags", "classified_as_of"]
     update = children[["code"]].copy()
     for column in columns:
         update[column] = derived[column].to_numpy()
     rows.update_parcels(conn, update, columns, None, now, bump=False)
+    events = pd.DataFrame(
+        {"parcel_code": children["code"].to_numpy(), "field": "category", "old_value": None,
+         "new_value": derived["category"].to_numpy(), "by": by, "reason": reason}
+    )  # fmt: skip
+    events["at"] = pd.Series([now] * len(events), dtype="datetime64[us, UTC]")
+    rows.insert_events(conn, events)
 
 
 def split_parcel(
@@ -57,13 +63,17 @@ def split_parcel(
     reason: str,
     area_mu_first: float | None = None,
     geometry: Path | None = None,
+    profile: str | None = None,
 ) -> dict:
     """Cuts ``code`` into CODE-1 (``area_mu_first`` mu along the long axis, or the part
-    inside ``geometry``) and CODE-2 (the rest)."""
+    inside ``geometry``) and CODE-2 (the rest), classified under ``profile``."""
+    from landbank.config import load_profile
+
     if (area_mu_first is None) == (geometry is None):
         raise InputError("give either --area-mu X or --geometry FILE")
     if not by.strip() or not reason.strip():
         raise InputError("--by and --reason are required")
+    prof = load_profile(profile)
     now = dt.datetime.now(dt.UTC)
     engine = open_db(db_url)
     try:
@@ -124,7 +134,7 @@ def split_parcel(
                 now,
                 bump=False,
             )
-            _classify_children(conn, children, now)
+            _classify_children(conn, children, now, prof, by, f"split from {code}: {reason}")
             retire = frame[["code"]].assign(retired=True)
             rows.update_parcels(conn, retire, ["retired"], {code: int(parent["version"])}, now)
             history = {
