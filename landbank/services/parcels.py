@@ -354,14 +354,7 @@ def _set_descriptive(conn, code, typed, by, reason, now, expect_version, distric
         return {"code": code, "version": current, "changed": [], "category": found["category"]}
     if not rows.write_fields(conn, code, {f: typed[f] for f in changed}, current, now):
         raise ConflictError(f"conflict: parcel {code} changed meanwhile; nothing was written")
-    rows.insert_event_rows(
-        conn,
-        [
-            {"parcel_code": code, "field": f, "old_value": rows.as_text(found[f]),
-             "new_value": rows.as_text(typed[f]), "by": by, "at": now, "reason": reason}
-            for f in changed
-        ],
-    )  # fmt: skip
+    _record(conn, code, [(f, found[f], typed[f]) for f in changed], by, reason, now)
     return {"code": code, "version": current + 1, "changed": changed, "category": found["category"]}
 
 
@@ -375,13 +368,15 @@ def _check_districts(code: str, district, typed: dict, districts: tuple[str, ...
 
 
 def _record(conn, code: str, events: list[tuple], by: str, reason: str, now) -> None:
-    if not events:
-        return
-    history = pd.DataFrame(events, columns=["field", "old_value", "new_value"])
-    history.insert(0, "parcel_code", code)
-    history["by"], history["reason"] = by, reason
-    history["at"] = pd.Series([now] * len(history), dtype="datetime64[us, UTC]")
-    rows.insert_events(conn, history)
+    """Appends (field, old, new) events of one parcel to its history."""
+    rows.insert_event_rows(
+        conn,
+        [
+            {"parcel_code": code, "field": f, "old_value": rows.as_text(old),
+             "new_value": rows.as_text(new), "by": by, "at": now, "reason": reason}
+            for f, old, new in events
+        ],
+    )  # fmt: skip
 
 
 def _equal(a, b) -> bool:

@@ -48,12 +48,14 @@ def _classify_children(conn, children, now, prof, by: str, reason: str) -> None:
     for column in columns:
         update[column] = derived[column].to_numpy()
     rows.update_parcels(conn, update, columns, None, now, bump=False)
-    events = pd.DataFrame(
-        {"parcel_code": children["code"].to_numpy(), "field": "category", "old_value": None,
-         "new_value": derived["category"].to_numpy(), "by": by, "reason": reason}
+    rows.insert_event_rows(
+        conn,
+        [
+            {"parcel_code": c, "field": "category", "old_value": None, "new_value": category,
+             "by": by, "at": now, "reason": reason}
+            for c, category in zip(children["code"], derived["category"], strict=True)
+        ],
     )  # fmt: skip
-    events["at"] = pd.Series([now] * len(events), dtype="datetime64[us, UTC]")
-    rows.insert_events(conn, events)
 
 
 def split_parcel(
@@ -143,13 +145,10 @@ def split_parcel(
                 "old_value": "False",
                 "new_value": f"split into {code}-1, {code}-2",
                 "by": by,
+                "at": now,
                 "reason": reason,
             }
-            import pandas as pd
-
-            events = pd.DataFrame([history])
-            events["at"] = pd.Series([now], dtype="datetime64[us, UTC]")
-            rows.insert_events(conn, events)
+            rows.insert_event_rows(conn, [history])
     finally:
         engine.dispose()
     return {
