@@ -5,16 +5,21 @@ the requirement files, the map and the Excel pack. Both engines."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
+import threading
 from pathlib import Path
 
 import geopandas as gpd
 import openpyxl
 import pandas as pd
+import psycopg
 import pytest
 import shapely
+from sqlalchemy import text
 
+from landbank.db.engine import make_engine
 from tests.conftest import ROOT
 from tests.helpers import Opened, table_counts
 
@@ -366,3 +371,94 @@ def test_requirement_files_read_the_same_from_toml_and_json(tmp_path):
     assert read_requirement_file(Path(path)) == toml_req
     assert toml_req.land.land_use == "industrial"
     assert toml_req.place.near == (117.285, 34.805)
+
+
+def _stamps(db_url: str) -> dict[str, int]:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return dict(conn.execute(text("SELECT name, stamp FROM data_stamp")).all())
+    finally:
+        engine.dispose()
+
+
+def _execute(db_url: str, sql: str) -> None:
+    """``sql`` written straight to the database, as a GIS client editing it would."""
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+def test_the_land_stamp_moves_on_what_matching_reads_and_only_then(layout, factories):
+    before = _stamps(layout)
+    _execute(layout, "UPDATE parcel SET invested_wan = 1 WHERE code = 'BIG'")
+    assert _stamps(layout) == before  # not a column matching reads
+    for sql in (
+        "UPDATE parcel SET holder = '某储备中心' WHERE code = 'BIG'",
+        "UPDATE parcel SET retired = true WHERE code = 'FAR'",
+        "INSERT INTO disposal (parcel_code, subject, method, status, area_mu, blockers, "
+        "version) VALUES ('USED', 'parcel', 'reclaim', 'plan_approved', 60, '[]', 1)",
+        "DELETE FROM disposal",
+    ):
+        _execute(layout, sql)
+        after = _stamps(layout)
+        assert after["land"] != before["land"], sql
+        assert after["floor"] == before["floor"], sql
+        before = after
+    _execute(layout, "UPDATE vacancy SET rent_yuan_m2_month = 10")
+    after = _stamps(layout)
+    assert after["floor"] != before["floor"] and after["land"] == before["land"]
+
+
+def test_a_match_sees_a_change_made_behind_landbanks_back(cli, layout):
+    # the CLI runs in this process: the second match may answer from what the first kept
+    area = ("--area-mu", "50:70", "--near", f"{LON0},{LAT0}", "--within-km", "4")
+    assert [c["codes"] for c in match(cli, layout, *area)] == [["BIG"], ["FAR"]]
+    _execute(layout, "UPDATE parcel SET category = 'compliant' WHERE code = 'BIG'")
+    assert [c["codes"] for c in match(cli, layout, *area)] == [["FAR"]]
+    _execute(layout, "UPDATE parcel SET category = 'approved_not_supplied' WHERE code = 'BIG'")
+    _execute(layout, "UPDATE parcel SET geom = (SELECT geom FROM parcel WHERE code = 'S1') "
+                     "WHERE code = 'FAR'")  # fmt: skip
+    assert [c["codes"] for c in match(cli, layout, *area)] == [["BIG"]]  # FAR is 5 km off now
+
+
+def test_two_writers_on_postgis_do_not_deadlock_on_the_stamp(db_url, layout):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SpatiaLite has one writer at a time")
+    first, second = (psycopg.connect(db_url) for _ in range(2))
+    with first, second:
+        for conn in (first, second):
+            conn.execute("SET lock_timeout = '5s'")
+        first.execute("UPDATE parcel SET holder = 'a' WHERE code = 'BIG'")
+        second.execute("UPDATE parcel SET holder = 'b' WHERE code = 'FAR'")
+        # the first now waits for the second's row; the second must still commit (a
+        # stamp moved at once, not at commit, would have the two wait on each other)
+        waiting = threading.Thread(
+            target=first.execute, args=("UPDATE parcel SET holder = 'a' WHERE code = 'FAR'",)
+        )
+        waiting.start()
+        second.commit()
+        waiting.join(10)
+        assert not waiting.is_alive()
+        first.commit()
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        holders = dict(conn.execute(text("SELECT code, holder FROM parcel WHERE code IN "
+                                         "('BIG', 'FAR')")).all())  # fmt: skip
+    engine.dispose()
+    assert holders == {"BIG": "a", "FAR": "a"}
+
+
+def test_the_land_stamp_watches_every_column_the_pool_reads():
+    from landbank.db.migrations.versions import __path__ as versions
+    from landbank.services.matching import POOL_COLUMNS
+
+    spec = importlib.util.spec_from_file_location(
+        "stamps", Path(versions[0]) / "0007_data_stamps.py"
+    )
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert {*POOL_COLUMNS, "geom"} <= set(migration.WATCHED["parcel"][1])

@@ -7,6 +7,7 @@ import datetime as dt
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -283,3 +284,13 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class DataStamp(Base):
+    """A value triggers move whenever what matching reads changes (``land``: parcels
+    and disposals; ``floor``: buildings and vacancies); see migration 0007."""
+
+    __tablename__ = "data_stamp"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -9,10 +9,13 @@ cos(latitude)), which at a city's extent is within 0.5 % of the true metres."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 from landbank.domain.matching import (
     SUPPLY_BASES,
@@ -34,12 +37,56 @@ DETAIL_COLUMNS = ["park", "supply_basis", "land_price_wan", "lon", "lat", "geome
                   "land_use"]  # fmt: skip
 SITE_SEEDS = 8  # seeds tried per group of neighbouring parcels
 MAX_SITES = 400  # sites scored per request, the most promising first
+# A road as wide as the gap allowed joins its two sides: the local plane is within
+# 0.5 % of true metres (15 cm on 30 m) and surveyed corners are rounded.
+GAP_TOLERANCE_M = 0.5
 WEIGHTS = {"area_fit": 25, "standard": 20, "readiness": 15, "shape": 15,
            "distance": 15, "park_industry": 10, "assembly": 10}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class LandIndex:
+    """``land_pool``'s frame prepared for matching, once for many requirements.
+
+    ``frame``: the pool (index 0..n-1) with lon, lat of a point on each parcel;
+    ``geoms_m``: the parcels on a plane about the pool's centre (metres); ``cx``, ``cy``:
+    their centroids there; ``pairs``: the (i, j), i < j, of parcels within ``gap_m`` of
+    each other (sharing an edge or across a road)."""
+
+    frame: pd.DataFrame
+    geoms_m: np.ndarray
+    cx: np.ndarray
+    cy: np.ndarray
+    pairs: np.ndarray
+    gap_m: float
+
+
+def index_land(pool: pd.DataFrame, gap_m: float) -> LandIndex:
+    """The LandIndex of ``pool`` (``land_pool``'s frame with EPSG:4490 geometry)."""
+    f = pool.reset_index(drop=True)
+    geoms = f["geometry"].to_numpy()
+    pts = shapely.point_on_surface(geoms)
+    f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
+    if f.empty:
+        return LandIndex(f, geoms, np.zeros(0), np.zeros(0), np.zeros((0, 2), int), gap_m)
+    geoms_m = shapely.transform(geoms, _plane(float(f["lon"].mean()), float(f["lat"].mean())))
+    pairs, (cx, cy) = neighbours(geoms_m, gap_m)
+    return LandIndex(f, geoms_m, cx, cy, pairs, gap_m)
+
+
+def neighbours(geoms_m: np.ndarray, gap_m: float) -> tuple[np.ndarray, tuple]:
+    """(the (i, j), i < j, of shapes within ``gap_m`` of each other, the shapes'
+    centroids (x, y)), for ``assemble``; shapes in metres, a gap measured to within
+    GAP_TOLERANCE_M."""
+    reach = gap_m + GAP_TOLERANCE_M
+    i, j = shapely.STRtree(geoms_m).query(geoms_m, predicate="dwithin", distance=reach)
+    keep = i < j
+    centres = shapely.centroid(geoms_m)
+    return np.column_stack([i[keep], j[keep]]), (shapely.get_x(centres), shapely.get_y(centres))
+
+
 def match_land(
-    pool: pd.DataFrame,
+    pool: pd.DataFrame | LandIndex,
     req: Requirement,
     today: dt.date,
     s: MatchSettings,
@@ -50,25 +97,31 @@ def match_land(
     """Ranked land candidates (parcels and assembled sites) for a land requirement.
 
     ``pool`` is ``land_pool``'s frame with geometry (EPSG:4490 shapely), area_mu,
-    land_use, land_use_class, district, park, land_price_wan, name. ``reserved`` maps
-    reserved codes to the project holding them; those of other projects are left out."""
+    land_use, land_use_class, district, park, land_price_wan, name, or its LandIndex
+    (made with ``s.gap_m``). ``reserved`` maps reserved codes to the project holding
+    them; those of other projects are left out."""
     need: LandNeed = req.land
-    f = _passing(pool, req, reserved)
+    index = pool if isinstance(pool, LandIndex) else index_land(pool, s.gap_m)
+    if index.gap_m != s.gap_m:
+        raise ValueError(f"the index was made for gaps of {index.gap_m} m, not {s.gap_m} m")
+    rows, f = _passing(index.frame, req, reserved)
     if f.empty:
         return []
-    to_m = _plane(float(f["lon"].mean()), float(f["lat"].mean()))
-    geoms_m = shapely.transform(f["geometry"].to_numpy(), to_m)
+    geoms_m = index.geoms_m[rows]
     area = f["area_mu"].to_numpy(float)
     singles = np.flatnonzero(area >= need.area_mu_min)
     members = [np.array([i]) for i in singles]
     parts = np.flatnonzero(area < need.area_mu_min)
     if len(parts) > 1:
-        members += [parts[site] for site in assemble(geoms_m[parts], area[parts], need, s)]
+        pairs = _pairs_within(index.pairs, rows[parts], len(index.frame))
+        centres = (index.cx[rows[parts]], index.cy[rows[parts]])
+        members += [parts[site] for site in assemble(pairs, centres, area[parts], need, s)]
     if not members:
         return []
     c = _candidates(f, members, req, today, s)
     code_of = f["code"].to_numpy(dtype=object)
-    codes = [sorted(code_of[m].tolist()) for m in members]
+    codes = [[code] for code in code_of[singles].tolist()]
+    codes += [sorted(code_of[m].tolist()) for m in members[len(singles) :]]
     closed = np.empty(len(members), dtype=object)
     closed[: len(singles)] = geoms_m[singles]
 
@@ -88,12 +141,12 @@ def match_land(
     ]
 
 
-def _passing(pool: pd.DataFrame, req: Requirement, reserved) -> pd.DataFrame:
-    """The pool's parcels that pass the hard filters (all but the minimum area, which
-    assembly may reach), with lon, lat and distance_km."""
+def _passing(pool: pd.DataFrame, req: Requirement, reserved) -> tuple[np.ndarray, pd.DataFrame]:
+    """(the rows of ``pool`` that pass the hard filters, all but the minimum area which
+    assembly may reach; those rows with distance_km, index 0..k-1)."""
     need: LandNeed = req.land
     if pool.empty:
-        return pool
+        return np.zeros(0, int), pool
     f, ok = placed(pool, req.place)
     if need.land_use:
         ok &= (f["land_use_class"] == need.land_use).to_numpy()
@@ -106,7 +159,18 @@ def _passing(pool: pd.DataFrame, req: Requirement, reserved) -> pd.DataFrame:
         held = f["code"].map(reserved)
         ok &= (held.isna() | (held == req.name)).to_numpy()
     ok &= (f["area_mu"] <= need.area_mu_max).to_numpy()
-    return f[ok].reset_index(drop=True)
+    rows = np.flatnonzero(ok)
+    return rows, f.iloc[rows].reset_index(drop=True)
+
+
+def _pairs_within(pairs: np.ndarray, chosen: np.ndarray, n: int) -> np.ndarray:
+    """The ``pairs`` (indices < n) whose both ends are in ``chosen``, numbered by their
+    place in ``chosen``."""
+    local = np.full(n, -1)
+    local[chosen] = np.arange(len(chosen))
+    a, b = local[pairs[:, 0]], local[pairs[:, 1]]
+    keep = (a >= 0) & (b >= 0)
+    return np.column_stack([a[keep], b[keep]])
 
 
 def _rank(c: dict, shapes, codes: list, s: MatchSettings, top: int):
@@ -278,47 +342,35 @@ def _closed_union(geoms_m: np.ndarray, gap_m: float):
     return shapely.buffer(grown, -r, join_style="mitre")
 
 
-def assemble(geoms_m: np.ndarray, area: np.ndarray, need: LandNeed, s: MatchSettings) -> list:
+def assemble(
+    pairs: np.ndarray, centres: tuple, area: np.ndarray, need: LandNeed, s: MatchSettings
+) -> list:
     """Sites of neighbouring parcels (each too small alone) whose total area lies in the
-    requirement's range: lists of indices into ``geoms_m``. Parcels are neighbours when
-    they share an edge or lie within ``gap_m`` (a road between them). Grows each site
-    from a seed, adding the neighbour nearest its centre, so sites stay compact."""
-    tree = shapely.STRtree(geoms_m)
-    i, j = tree.query(geoms_m, predicate="dwithin", distance=s.gap_m)
-    keep = i < j
-    i, j = i[keep], j[keep]
-    if not len(i):
+    requirement's range: lists of indices into ``area``. ``pairs`` holds the (i, j) of
+    neighbours (sharing an edge or within ``gap_m``, a road between them), ``centres``
+    the parcels' centroids (x, y in metres). Grows each site from a seed, adding the
+    neighbour nearest its centre, so sites stay compact."""
+    if not len(pairs):
         return []
-    n = len(geoms_m)
-    # connected groups by union-find; only groups that can reach the minimum matter
-    parent = np.arange(n)
-
-    def root(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[ra] = rb
-    roots = np.array([root(x) for x in range(n)])
-    group_area = pd.Series(area).groupby(roots).transform("sum").to_numpy()
-    neighbours: dict[int, list[int]] = {}
-    for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        neighbours.setdefault(a, []).append(b)
-        neighbours.setdefault(b, []).append(a)
-    cx = shapely.get_x(shapely.centroid(geoms_m))
-    cy = shapely.get_y(shapely.centroid(geoms_m))
+    n = len(area)
+    i, j = pairs[:, 0], pairs[:, 1]
+    # connected groups; only groups that can reach the minimum matter
+    graph = coo_array((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, group = connected_components(graph, directed=False)
+    group_area = np.bincount(group, weights=area)[group]
+    # each parcel's neighbours, as slices of one list
+    src, dst = np.concatenate([i, j]), np.concatenate([j, i])
+    order = np.argsort(src, kind="stable")
+    start = np.searchsorted(src[order], np.arange(n + 1)).tolist()
+    dst = dst[order].tolist()
+    cx, cy = centres
     seen: set[frozenset] = set()
     sites: list[list[int]] = []
-    eligible = np.flatnonzero(
-        (group_area >= need.area_mu_min) & np.isin(np.arange(n), list(neighbours))
-    )
+    has_neighbour = np.diff(start) > 0
+    eligible = np.flatnonzero((group_area >= need.area_mu_min) & has_neighbour)
     by_group: dict[int, list[int]] = {}
     for x in eligible[np.argsort(-area[eligible], kind="stable")]:
-        by_group.setdefault(int(roots[x]), []).append(int(x))
+        by_group.setdefault(int(group[x]), []).append(int(x))
     for members in by_group.values():
         for seed in members[:SITE_SEEDS]:
             site = [seed]
@@ -327,7 +379,7 @@ def assemble(geoms_m: np.ndarray, area: np.ndarray, need: LandNeed, s: MatchSett
             # np.average would sum them)
             sx, sy = cx[seed] * area[seed], cy[seed] * area[seed]
             while total < need.area_mu_min and len(site) < s.max_site_parcels:
-                frontier = {k for m in site for k in neighbours.get(m, ()) if k not in site}
+                frontier = {k for m in site for k in dst[start[m] : start[m + 1]] if k not in site}
                 frontier = [k for k in frontier if total + area[k] <= need.area_mu_max]
                 if not frontier:
                     break

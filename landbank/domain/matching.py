@@ -177,12 +177,13 @@ def shape_score(compact: np.ndarray, width: np.ndarray, min_width_m: float) -> n
 
 
 def placed(frame: pd.DataFrame, place: Place) -> tuple[pd.DataFrame, np.ndarray]:
-    """(``frame`` with lon, lat of a point on each geometry and distance_km from the
-    place's point (NaN without one), the mask of rows in the wanted districts, parks
-    and radius)."""
+    """(``frame`` with lon, lat of a point on each geometry (kept where the frame has
+    them) and distance_km from the place's point (NaN without one), the mask of rows in
+    the wanted districts, parks and radius)."""
     f = frame.reset_index(drop=True)
-    pts = shapely.point_on_surface(f["geometry"].to_numpy())
-    f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
+    if not {"lon", "lat"} <= set(f.columns):
+        pts = shapely.point_on_surface(f["geometry"].to_numpy())
+        f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
     ok = np.ones(len(f), dtype=bool)
     if place.districts:
         ok &= f["district"].isin(place.districts).to_numpy()

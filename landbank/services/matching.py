@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from landbank.config import load_profile
 from landbank.db import buildings as building_rows
 from landbank.db.models import Building, Disposal, Parcel, Project, Vacancy
 from landbank.domain import matching as m
 from landbank.domain.floor_matching import match_floor_space
-from landbank.domain.land_matching import match_land
+from landbank.domain.land_matching import LandIndex, index_land, match_land
 from landbank.domain.requirements import Requirement, RequirementError, read_requirement
 from landbank.errors import InputError, NotFoundError
+from landbank.services import prepared
 from landbank.services.database import open_db
 from landbank.services.features import LAYERS, bbox_filter
 from landbank.services.projects import read_requirement_file, requirement_of_row
@@ -88,13 +89,10 @@ def near_box(req: Requirement) -> tuple[float, float, float, float] | None:
     return (lon - dx, lat - dy, lon + dx, lat + dy)
 
 
-def load_land_pool(
-    conn: Connection, req: Requirement, today: dt.date, s: m.MatchSettings
-) -> pd.DataFrame:
-    """The parcels that may be supplied and may pass the requirement's filters (a
-    superset the domain narrows: the box around the point, through the spatial index),
+def load_land_pool(conn: Connection, today: dt.date, s: m.MatchSettings) -> pd.DataFrame:
+    """The parcels that may be supplied (``land_pool``'s frame): those approved and not
+    supplied, split from a parent, under a recovery disposal or held by the reserve,
     with their latest recovery disposal and geometry, by code."""
-    need = req.land
     later = D.alias("later")  # a later disposal of the same parcel supersedes this one
     superseded = (
         select(later.c.id)
@@ -110,22 +108,22 @@ def load_land_pool(
     if len(disposals):
         maybe.append(P.c.code.in_(select(recovery.subquery().c.parcel_code)))
     maybe += [P.c.holder.contains(h, autoescape=True) for h in s.reserve_holders]
-    where = [P.c.retired.is_(False), P.c.area_mu <= need.area_mu_max, or_(*maybe)]
-    if need.land_use:
-        where.append(P.c.land_use_class == need.land_use)
-    if req.place.districts:
-        where.append(P.c.district.in_(req.place.districts))
-    if req.place.parks:
-        where.append(P.c.park.in_(req.place.parks))
-    box = near_box(req)
-    if box is not None:
-        where += bbox_filter(conn, LAYERS["parcels"], box, exact=False)
     stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb"))
-    parcels = _frame(conn.execute(stmt.where(and_(*where)).order_by(P.c.code)))
+    stmt = stmt.where(P.c.retired.is_(False), or_(*maybe)).order_by(P.c.code)
+    parcels = _frame(conn.execute(stmt))
     if parcels.empty:
         return parcels
     parcels["geometry"] = shapely.from_wkb([bytes(b) for b in parcels.pop("wkb")])
     return m.land_pool(parcels, disposals, today, s)
+
+
+def land_index(conn: Connection, today: dt.date, s: m.MatchSettings) -> LandIndex:
+    """The suppliable parcels prepared for matching: kept by the process while the
+    database's land stamp stays put (see services.prepared)."""
+    key = (today, s.recovery_methods, s.reserve_holders, s.gap_m)
+    return prepared.kept(
+        conn, "land", key, lambda: index_land(load_land_pool(conn, today, s), s.gap_m)
+    )
 
 
 def _frame(result) -> pd.DataFrame:
@@ -204,8 +202,7 @@ def run_match(
     try:
         reserved = active_reserved(conn, today)
         if req.land is not None:
-            pool = load_land_pool(conn, req, today, s)
-            return match_land(pool, req, today, s, reserved, lang, top)
+            return match_land(land_index(conn, today, s), req, today, s, reserved, lang, top)
         buildings, vacancies = load_floor_space(conn, req)
         return match_floor_space(buildings, vacancies, req, today, s, reserved, lang, top)
     finally:

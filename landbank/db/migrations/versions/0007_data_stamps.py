@@ -1,0 +1,96 @@
+"""Data stamps: a value that changes whenever what matching reads changes, so a process
+may keep what it prepared from the data (the suppliable parcels with their neighbours,
+the vacant floor space) until the stamp moves. Triggers move it, whoever writes: the
+services, a bulk load, a GIS client editing the tables directly.
+
+``land`` moves on any new, deleted or retired parcel, on an update of a column the land
+pool reads, and on any change to a disposal; ``floor`` on any change to a building or a
+vacancy. A stamp moves to a random value, not to the next number: a database copied
+from a template or restored from a backup then never repeats a stamp of another's.
+
+On PostgreSQL the stamp is moved by a deferred trigger, at commit and once a
+transaction: a writer takes the stamp row's lock last, so writers cannot deadlock on it,
+and holds it only while committing.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-29
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+# the parcel columns the land pool reads (services.matching.POOL_COLUMNS and geom)
+LAND_COLUMNS = ("code", "name", "district", "park", "land_use", "land_use_class", "holder",
+                "category", "area_mu", "land_price_wan", "parent_code", "developed_area_mu",
+                "retired", "geom")  # fmt: skip
+# table -> (stamp, columns whose update moves it; None: any)
+WATCHED = {
+    "parcel": ("land", LAND_COLUMNS),
+    "disposal": ("land", None),
+    "building": ("floor", None),
+    "vacancy": ("floor", None),
+}
+
+PG_FUNCTION = """
+CREATE FUNCTION landbank_restamp() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    done text := 'landbank.restamped_' || TG_ARGV[0];
+BEGIN
+    IF coalesce(current_setting(done, true), '') <> txid_current()::text THEN
+        UPDATE data_stamp SET stamp = floor(random() * 9.0e18)::bigint
+        WHERE name = TG_ARGV[0];
+        PERFORM set_config(done, txid_current()::text, true);
+    END IF;
+    RETURN NULL;
+END $$
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "data_stamp",
+        sa.Column("name", sa.String(length=16), nullable=False),
+        sa.Column("stamp", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    postgres = op.get_bind().dialect.name == "postgresql"
+    fresh = "floor(random() * 9.0e18)::bigint" if postgres else "random()"
+    for name in ("land", "floor"):
+        op.execute(f"INSERT INTO data_stamp (name, stamp) VALUES ('{name}', {fresh})")
+    if postgres:
+        op.execute(PG_FUNCTION)
+    for table, (stamp, columns) in WATCHED.items():
+        update = "UPDATE" + (f" OF {', '.join(columns)}" if columns else "")
+        if postgres:
+            op.execute(
+                f"CREATE CONSTRAINT TRIGGER {table}_restamp "
+                f"AFTER INSERT OR DELETE OR {update} ON {table} "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                f"EXECUTE FUNCTION landbank_restamp('{stamp}')"
+            )
+            continue
+        for event in ("INSERT", "DELETE", update):
+            op.execute(
+                f"CREATE TRIGGER {table}_restamp_{event.split()[0].lower()} "
+                f"AFTER {event} ON {table} BEGIN "
+                f"UPDATE data_stamp SET stamp = random() WHERE name = '{stamp}'; END"
+            )
+
+
+def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for table in WATCHED:
+        if postgres:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_restamp ON {table}")
+        else:
+            for event in ("insert", "delete", "update"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_restamp_{event}")
+    if postgres:
+        op.execute("DROP FUNCTION IF EXISTS landbank_restamp()")
+    op.drop_table("data_stamp")
