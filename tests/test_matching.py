@@ -425,6 +425,13 @@ def test_a_match_sees_a_change_made_behind_landbanks_back(cli, layout):
     assert [c["codes"] for c in match(cli, layout, *area)] == [["BIG"]]  # FAR is 5 km off now
 
 
+def test_a_floor_match_sees_a_vacancy_changed_behind_landbanks_back(cli, factories):
+    wanted = ("--floor-m2", "1500:2000", "--building-type", "standard_factory")
+    assert [c["codes"] for c in match(cli, factories, *wanted)][0] == ["TF-2:F1"]
+    _execute(factories, "UPDATE vacancy SET vacant_area_m2 = 100 WHERE building_code = 'TF-2'")
+    assert [c["codes"] for c in match(cli, factories, *wanted)] == [["TF-1:F1", "TF-1:F2"]]
+
+
 def test_two_writers_on_postgis_do_not_deadlock_on_the_stamp(db_url, layout):
     if not db_url.startswith("postgresql"):
         pytest.skip("SpatiaLite has one writer at a time")

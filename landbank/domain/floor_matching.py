@@ -167,7 +167,7 @@ def _spaces(b, vacancies, req: Requirement, today, reserved) -> pd.DataFrame:
         free = (held.isna() | (held == req.name)).to_numpy()
         rows, codes, floors, units, space = (x[free] for x in (rows, codes, floors, units, space))
     order = (
-        pd.DataFrame({"b": codes, "f": floor[rows], "u": units})
+        _frame({"b": codes, "f": floor[rows], "u": units})
         .sort_values(["b", "f", "u"])
         .index.to_numpy()
     )
@@ -183,7 +183,18 @@ def _spaces(b, vacancies, req: Requirement, today, reserved) -> pd.DataFrame:
         distance_km=b["distance_km"].to_numpy(float)[at_rows],
         space=space[order],
     )
-    return pd.DataFrame(columns)
+    return _frame(columns)
+
+
+def _frame(columns: dict) -> pd.DataFrame:
+    """A frame of arrays, those of Python objects kept so: pandas would otherwise look
+    through every text column for its string type, most of a small request's time."""
+    return pd.DataFrame(
+        {
+            k: pd.Series(x, dtype=object, copy=False) if x.dtype == object else x
+            for k, x in columns.items()
+        }
+    )
 
 
 def _groups(v: pd.DataFrame, need: FloorNeed) -> list[np.ndarray]:

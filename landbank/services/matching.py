@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +22,6 @@ from landbank.domain.requirements import Requirement, RequirementError, read_req
 from landbank.errors import InputError, NotFoundError
 from landbank.services import prepared
 from landbank.services.database import open_db
-from landbank.services.features import LAYERS, bbox_filter
 from landbank.services.projects import read_requirement_file, requirement_of_row
 from landbank.services.reservations import active_reserved
 
@@ -79,16 +77,6 @@ def requirement_from_options(data: dict, profile=None) -> Requirement:
         raise InputError(f"requirement: {exc}") from None
 
 
-def near_box(req: Requirement) -> tuple[float, float, float, float] | None:
-    """The lon/lat box around the requirement's point and radius, or None."""
-    if req.place.near is None:
-        return None
-    lon, lat = req.place.near
-    dy = req.place.within_km / 110.574
-    dx = req.place.within_km / (111.320 * max(math.cos(math.radians(lat)), 0.01))
-    return (lon - dx, lat - dy, lon + dx, lat + dy)
-
-
 def load_land_pool(conn: Connection, today: dt.date, s: m.MatchSettings) -> pd.DataFrame:
     """The parcels that may be supplied (``land_pool``'s frame): those approved and not
     supplied, split from a parent, under a recovery disposal or held by the reserve,
@@ -135,54 +123,27 @@ def _frame(result) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
 
 
-def load_floor_space(conn: Connection, req: Requirement) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The buildings that may pass the requirement (place, type, load, clear height,
-    power) with a vacancy that may too (area, floor, date, rent), and those vacancies:
-    a superset the domain narrows, filtered in SQL."""
-    need = req.floor_space
-    where = [B.c.geom.is_not(None)]
-    if req.place.districts:
-        where.append(B.c.district.in_(req.place.districts))
-    if req.place.parks:
-        where.append(B.c.park.in_(req.place.parks))
-    if need.building_type:
-        where.append(B.c.building_type == need.building_type)
-    for least, column in (
-        (need.min_floor_load_kn_m2, B.c.floor_load_kn_m2),
-        (need.min_clear_height_m, B.c.clear_height_m),
-        (need.min_power_kva, B.c.power_kva),
-    ):
-        if least is not None:
-            where.append(column >= least)
-    box = near_box(req)
-    if box is not None:
-        where += bbox_filter(conn, LAYERS["buildings"], box, exact=False)
-    usable = _vacancy_filter(need)
-    # EXISTS, not IN (SELECT ...): beside the spatial index's id list SQLite otherwise
-    # pairs every vacancy's code with every id (half a second, not 2 ms)
-    has_vacancy = select(V.c.id).where(V.c.building_code == B.c.code, *usable).exists()
-    buildings = building_rows.load_buildings(
-        conn, where=[*where, has_vacancy], columns=FLOOR_SPACE_COLUMNS
-    )
-    vacancies = building_rows.load_vacancies(
-        conn, where=[V.c.building_code == B.c.code, *where, *usable]
-    )
-    return buildings, vacancies
+def floor_space(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every building with a geometry and a vacancy: FLOOR_SPACE_COLUMNS, geometry and
+    lon, lat of a point on it; every vacancy), kept by the process while the database's
+    floor stamp stays put (see services.prepared). Text columns are plain objects: the
+    matcher reads them as arrays, request after request."""
 
+    def build():
+        has_vacancy = select(V.c.id).where(V.c.building_code == B.c.code).exists()
+        buildings = building_rows.load_buildings(
+            conn, where=[B.c.geom.is_not(None), has_vacancy], columns=FLOOR_SPACE_COLUMNS
+        )
+        points = shapely.point_on_surface(buildings["geometry"].to_numpy())
+        buildings["lon"], buildings["lat"] = shapely.get_x(points), shapely.get_y(points)
+        vacancies = building_rows.load_vacancies(conn)
+        for frame in (buildings, vacancies):
+            for column in frame.columns:
+                if pd.api.types.is_string_dtype(frame[column].dtype):
+                    frame[column] = frame[column].astype(object)
+        return buildings, vacancies
 
-def _vacancy_filter(need) -> list:
-    """SQL conditions on a vacancy (and its building's rent): the maximum area, floor,
-    date and rent, a superset of what the domain keeps (it also clips dates to today)."""
-    usable = [V.c.vacant_area_m2 <= need.area_m2_max]
-    if need.max_floor is not None:
-        usable.append(or_(V.c.floor.is_(None), V.c.floor <= need.max_floor))
-    if need.ready_by:
-        available = V.c.available_from
-        usable.append(or_(available.is_(None), available <= need.ready_by))
-    if need.max_rent is not None:
-        rent = func.coalesce(V.c.rent_yuan_m2_month, B.c.rent_yuan_m2_month)
-        usable.append(or_(rent.is_(None), rent <= need.max_rent))
-    return usable
+    return prepared.kept(conn, "floor", (), build)
 
 
 def run_match(
@@ -203,7 +164,7 @@ def run_match(
         reserved = active_reserved(conn, today)
         if req.land is not None:
             return match_land(land_index(conn, today, s), req, today, s, reserved, lang, top)
-        buildings, vacancies = load_floor_space(conn, req)
+        buildings, vacancies = floor_space(conn)
         return match_floor_space(buildings, vacancies, req, today, s, reserved, lang, top)
     finally:
         if paused:
