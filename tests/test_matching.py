@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from landbank.db.engine import make_engine
 from tests.conftest import ROOT
-from tests.helpers import Opened, table_counts
+from tests.helpers import Opened, table_counts, write_vector
 
 LON0, LAT0 = 117.30, 34.80
 KX = 111_320.0 * math.cos(math.radians(LAT0))
@@ -469,3 +469,16 @@ def test_the_land_stamp_watches_every_column_the_pool_reads():
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert {*POOL_COLUMNS, "geom"} <= set(migration.WATCHED["parcel"][1])
+
+
+def test_a_bulk_load_that_rebuilds_the_indexes_moves_the_land_stamp(cli, db_url, tmp_path):
+    # 10,000 parcels into an empty table: the loader drops the indexes and builds them
+    # again after the COPY, in the same transaction as the stamp's note
+    from landbank.synth import synthetic_parcels
+
+    before = _stamps(db_url)
+    path = write_vector(synthetic_parcels(10_000, seed=3), tmp_path / "city.gpkg")
+    r = cli("import", "parcels", str(path), "-q", db=db_url)
+    assert r.exit_code == 0, r.stderr
+    assert _stamps(db_url)["land"] != before["land"]
+    assert table_counts(db_url)["parcel"] == 10_000

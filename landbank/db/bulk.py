@@ -154,10 +154,11 @@ def _suspend_spatial_triggers(conn: Connection, table: str, column: str) -> list
     transaction, so a failure rolls all of it back. Returns the SQL that restores them."""
     conn.exec_driver_sql(f"SELECT DisableSpatialIndex('{table}', '{column}')")
     conn.exec_driver_sql(f'DROP TABLE IF EXISTS "idx_{table}_{column}"')
+    # the data stamp's triggers stay (migration 0007): matching must see the load
     found = conn.exec_driver_sql(
         "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') "
-        "AND tbl_name = ? AND sql IS NOT NULL",
-        (table,),
+        "AND tbl_name = ? AND sql IS NOT NULL AND name NOT LIKE ?",
+        (table, f"{table}_restamp_%"),
     ).all()
     for kind, name, _ in found:
         conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')

@@ -8,9 +8,12 @@ pool reads, and on any change to a disposal; ``floor`` on any change to a buildi
 vacancy. A stamp moves to a random value, not to the next number: a database copied
 from a template or restored from a backup then never repeats a stamp of another's.
 
-On PostgreSQL the stamp is moved by a deferred trigger, at commit and once a
-transaction: a writer takes the stamp row's lock last, so writers cannot deadlock on it,
-and holds it only while committing.
+On PostgreSQL the stamp is moved at commit, once a transaction: a statement on a
+watched table notes the transaction in ``data_stamp_pending`` (no key: writers never wait
+on each other there), and a deferred trigger on that note moves the stamp and drops the
+note. A writer so takes the stamp row's lock last and only while committing: writers
+cannot deadlock on it. The watched tables carry no pending trigger events, so a bulk
+load may still rebuild their indexes in its transaction.
 
 Revision ID: 0007
 Revises: 0006
@@ -37,18 +40,26 @@ WATCHED = {
     "vacancy": ("floor", None),
 }
 
-PG_FUNCTION = """
-CREATE FUNCTION landbank_restamp() RETURNS trigger LANGUAGE plpgsql AS $$
+PG_SETUP = """
+CREATE TABLE data_stamp_pending (name varchar(16) NOT NULL, tx bigint NOT NULL);
+CREATE FUNCTION landbank_note_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    done text := 'landbank.restamped_' || TG_ARGV[0];
+    done text := 'landbank.noted_' || TG_ARGV[0];
 BEGIN
     IF coalesce(current_setting(done, true), '') <> txid_current()::text THEN
-        UPDATE data_stamp SET stamp = floor(random() * 9.0e18)::bigint
-        WHERE name = TG_ARGV[0];
+        INSERT INTO data_stamp_pending (name, tx) VALUES (TG_ARGV[0], txid_current());
         PERFORM set_config(done, txid_current()::text, true);
     END IF;
     RETURN NULL;
-END $$
+END $$;
+CREATE FUNCTION landbank_restamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE data_stamp SET stamp = floor(random() * 9.0e18)::bigint WHERE name = NEW.name;
+    DELETE FROM data_stamp_pending WHERE name = NEW.name AND tx = NEW.tx;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER data_stamp_pending_restamp AFTER INSERT ON data_stamp_pending
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION landbank_restamp();
 """
 
 
@@ -64,15 +75,14 @@ def upgrade() -> None:
     for name in ("land", "floor"):
         op.execute(f"INSERT INTO data_stamp (name, stamp) VALUES ('{name}', {fresh})")
     if postgres:
-        op.execute(PG_FUNCTION)
+        op.execute(PG_SETUP)
     for table, (stamp, columns) in WATCHED.items():
         update = "UPDATE" + (f" OF {', '.join(columns)}" if columns else "")
         if postgres:
             op.execute(
-                f"CREATE CONSTRAINT TRIGGER {table}_restamp "
-                f"AFTER INSERT OR DELETE OR {update} ON {table} "
-                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-                f"EXECUTE FUNCTION landbank_restamp('{stamp}')"
+                f"CREATE TRIGGER {table}_restamp "
+                f"AFTER INSERT OR DELETE OR TRUNCATE OR {update} ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION landbank_note_change('{stamp}')"
             )
             continue
         for event in ("INSERT", "DELETE", update):
@@ -92,5 +102,7 @@ def downgrade() -> None:
             for event in ("insert", "delete", "update"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_restamp_{event}")
     if postgres:
+        op.execute("DROP TABLE IF EXISTS data_stamp_pending")
+        op.execute("DROP FUNCTION IF EXISTS landbank_note_change()")
         op.execute("DROP FUNCTION IF EXISTS landbank_restamp()")
     op.drop_table("data_stamp")
