@@ -9,6 +9,7 @@ import importlib.util
 import json
 import math
 import threading
+import uuid
 from pathlib import Path
 
 import geopandas as gpd
@@ -459,16 +460,61 @@ def test_two_writers_on_postgis_do_not_deadlock_on_the_stamp(db_url, layout):
     assert holders == {"BIG": "a", "FAR": "a"}
 
 
-def test_the_land_stamp_watches_every_column_the_pool_reads():
+def _stamp_migration():
     from landbank.db.migrations.versions import __path__ as versions
-    from landbank.services.matching import POOL_COLUMNS
 
     spec = importlib.util.spec_from_file_location(
         "stamps", Path(versions[0]) / "0007_data_stamps.py"
     )
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert {*POOL_COLUMNS, "geom"} <= set(migration.WATCHED["parcel"][1])
+    return migration
+
+
+def test_the_land_stamp_watches_every_column_the_pool_reads():
+    from landbank.services.matching import POOL_COLUMNS
+
+    assert {*POOL_COLUMNS, "geom"} <= set(_stamp_migration().WATCHED["parcel"][1])
+
+
+def test_every_stamp_trigger_is_there_at_head(db_url):
+    # a later migration rebuilding a watched table (SQLite) would drop them silently
+    watched = _stamp_migration().WATCHED
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        if db_url.startswith("sqlite"):
+            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%restamp%'"
+            expected = {f"{t}_restamp_{e}" for t in watched for e in ("insert", "delete", "update")}
+        else:
+            sql = "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%restamp%'"
+            expected = {f"{t}_restamp" for t in watched} | {"data_stamp_pending_restamp"}
+        found = set(conn.execute(text(sql)).scalars())
+    engine.dispose()
+    assert found == expected
+
+
+def test_nothing_to_supply_matches_nothing(cli, db_url):
+    assert match(cli, db_url, "--area-mu", "10:20") == []
+    assert match(cli, db_url, "--floor-m2", "100:200") == []
+
+
+def test_a_gis_editor_allowed_parcels_only_still_moves_the_stamp(db_url, layout):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SpatiaLite has no roles")
+    role = f"lb_editor_{uuid.uuid4().hex[:8]}"
+    before = _stamps(db_url)
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}"')
+        try:
+            admin.execute(f'GRANT SELECT, UPDATE ON parcel TO "{role}"')
+            with psycopg.connect(db_url) as editor:
+                editor.execute(f'SET ROLE "{role}"')
+                editor.execute("UPDATE parcel SET holder = '某储备中心' WHERE code = 'BIG'")
+                editor.commit()
+        finally:
+            admin.execute(f'DROP OWNED BY "{role}"')
+            admin.execute(f'DROP ROLE "{role}"')
+    assert _stamps(db_url)["land"] != before["land"]
 
 
 def test_a_bulk_load_that_rebuilds_the_indexes_moves_the_land_stamp(cli, db_url, tmp_path):

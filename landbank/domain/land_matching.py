@@ -64,11 +64,12 @@ class LandIndex:
 def index_land(pool: pd.DataFrame, gap_m: float) -> LandIndex:
     """The LandIndex of ``pool`` (``land_pool``'s frame with EPSG:4490 geometry)."""
     f = pool.reset_index(drop=True)
+    if f.empty:  # nothing can be supplied (the frame may lack columns then)
+        none = np.zeros(0)
+        return LandIndex(f, none.astype(object), none, none, np.zeros((0, 2), int), gap_m)
     geoms = f["geometry"].to_numpy()
     pts = shapely.point_on_surface(geoms)
     f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
-    if f.empty:
-        return LandIndex(f, geoms, np.zeros(0), np.zeros(0), np.zeros((0, 2), int), gap_m)
     geoms_m = shapely.transform(geoms, _plane(float(f["lon"].mean()), float(f["lat"].mean())))
     pairs, (cx, cy) = neighbours(geoms_m, gap_m)
     return LandIndex(f, geoms_m, cx, cy, pairs, gap_m)

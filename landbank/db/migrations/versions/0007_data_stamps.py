@@ -12,8 +12,13 @@ On PostgreSQL the stamp is moved at commit, once a transaction: a statement on a
 watched table notes the transaction in ``data_stamp_pending`` (no key: writers never wait
 on each other there), and a deferred trigger on that note moves the stamp and drops the
 note. A writer so takes the stamp row's lock last and only while committing: writers
-cannot deadlock on it. The watched tables carry no pending trigger events, so a bulk
-load may still rebuild their indexes in its transaction.
+cannot deadlock on it (several stamps are moved in name order). The watched tables carry
+no pending trigger events, so a bulk load may still rebuild their indexes in its
+transaction. The functions run as their owner (SECURITY DEFINER, the search path of the
+migration): a GIS client allowed to edit parcels only still moves the stamp.
+
+A later migration that rebuilds a watched table on SQLite (batch_alter_table) drops its
+triggers and must create them again; a test checks they are all there at head.
 
 Revision ID: 0007
 Revises: 0006
@@ -42,7 +47,8 @@ WATCHED = {
 
 PG_SETUP = """
 CREATE TABLE data_stamp_pending (name varchar(16) NOT NULL, tx bigint NOT NULL);
-CREATE FUNCTION landbank_note_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION landbank_note_change() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     done text := 'landbank.noted_' || TG_ARGV[0];
 BEGIN
@@ -52,10 +58,18 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE FUNCTION landbank_restamp() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION landbank_restamp() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    noted text;
 BEGIN
-    UPDATE data_stamp SET stamp = floor(random() * 9.0e18)::bigint WHERE name = NEW.name;
-    DELETE FROM data_stamp_pending WHERE name = NEW.name AND tx = NEW.tx;
+    -- every stamp the transaction noted, in name order: two writers of parcels and
+    -- buildings lock the stamps in one order and cannot deadlock on them
+    FOR noted IN SELECT DISTINCT name FROM data_stamp_pending WHERE tx = NEW.tx ORDER BY name
+    LOOP
+        UPDATE data_stamp SET stamp = floor(random() * 9.0e18)::bigint WHERE name = noted;
+    END LOOP;
+    DELETE FROM data_stamp_pending WHERE tx = NEW.tx;
     RETURN NULL;
 END $$;
 CREATE CONSTRAINT TRIGGER data_stamp_pending_restamp AFTER INSERT ON data_stamp_pending
