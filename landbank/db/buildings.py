@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from landbank.db.bulk import insert_frame
 from landbank.db.models import SRID, Building, Vacancy
+from landbank.db.rows import frame_of
 
 B = Building.__table__
 V = Vacancy.__table__
@@ -46,7 +47,7 @@ def load_buildings(
     if where:
         stmt = stmt.where(*where)
     result = conn.execute(stmt)
-    frame = pd.DataFrame.from_records([tuple(r) for r in result], columns=list(result.keys()))
+    frame = frame_of(result)
     if with_geometry:
         wkb = frame.pop("wkb").map(lambda b: bytes(b) if b is not None else None)
         frame["geometry"] = shapely.from_wkb(wkb.to_numpy(dtype=object))
@@ -66,7 +67,7 @@ def load_vacancies(
     if where:
         stmt = stmt.where(*where)
     result = conn.execute(stmt)
-    frame = pd.DataFrame.from_records([tuple(r) for r in result], columns=VACANCY_COLUMNS)
+    frame = frame_of(result)
     frame["available_from"] = pd.to_datetime(frame["available_from"]).astype("datetime64[s]")
     frame["floor"] = frame["floor"].astype("Int64")
     frame["vacant_area_m2"] = frame["vacant_area_m2"].astype(float)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, func, insert, literal, select, tex
 
 from landbank.db.bulk import _plain, insert_frame
 from landbank.db.models import Parcel, ParcelEvent
+from landbank.db.rows import frame_of
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, PARCEL_FIELDS
 from landbank.errors import ConflictError
@@ -59,8 +60,7 @@ def load_parcels(
     for chunk in chunks:
         s = stmt.where(T.c.code.in_(chunk)) if chunk is not None else stmt
         result = conn.execute(s)
-        names = list(result.keys())
-        frames.append(pd.DataFrame.from_records([tuple(r) for r in result], columns=names))
+        frames.append(frame_of(result))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if many:
         frame = frame[frame["code"].isin(set(codes))].reset_index(drop=True)

@@ -7,6 +7,7 @@ from sqlalchemy import Connection, delete, select, tuple_
 
 from landbank.db.bulk import insert_frame
 from landbank.db.models import Performance
+from landbank.db.rows import frame_of
 
 T = Performance.__table__
 COLUMNS = [c.name for c in T.c if c.name not in ("id",)]
@@ -18,7 +19,7 @@ def load_performance(conn: Connection, years: list[int] | None = None) -> pd.Dat
     if years is not None:
         stmt = stmt.where(T.c.year.in_(years))
     result = conn.execute(stmt)
-    frame = pd.DataFrame.from_records([tuple(r) for r in result], columns=COLUMNS)
+    frame = frame_of(result)
     return frame.rename(columns={"parcel_code": "code"})
 
 

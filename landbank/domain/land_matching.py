@@ -21,6 +21,7 @@ from landbank.domain.matching import (
     SUPPLY_BASES,
     MatchSettings,
     _plane,
+    add_points,
     area_fit,
     day_of,
     placed,
@@ -67,9 +68,8 @@ def index_land(pool: pd.DataFrame, gap_m: float) -> LandIndex:
     if f.empty:  # nothing can be supplied (the frame may lack columns then)
         none = np.zeros(0)
         return LandIndex(f, none.astype(object), none, none, np.zeros((0, 2), int), gap_m)
+    add_points(f)
     geoms = f["geometry"].to_numpy()
-    pts = shapely.point_on_surface(geoms)
-    f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
     geoms_m = shapely.transform(geoms, _plane(float(f["lon"].mean()), float(f["lat"].mean())))
     pairs, (cx, cy) = neighbours(geoms_m, gap_m)
     return LandIndex(f, geoms_m, cx, cy, pairs, gap_m)

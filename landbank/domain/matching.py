@@ -176,14 +176,20 @@ def shape_score(compact: np.ndarray, width: np.ndarray, min_width_m: float) -> n
 # -- filters --------------------------------------------------------------------------
 
 
+def add_points(frame: pd.DataFrame) -> None:
+    """Adds ``lon``, ``lat``: a point on each row's ``geometry`` (inside it, unlike
+    the centroid of an L-shaped parcel)."""
+    pts = shapely.point_on_surface(frame["geometry"].to_numpy())
+    frame["lon"], frame["lat"] = shapely.get_x(pts), shapely.get_y(pts)
+
+
 def placed(frame: pd.DataFrame, place: Place) -> tuple[pd.DataFrame, np.ndarray]:
     """(``frame`` with lon, lat of a point on each geometry (kept where the frame has
     them) and distance_km from the place's point (NaN without one), the mask of rows in
     the wanted districts, parks and radius)."""
     f = frame.reset_index(drop=True)
     if not {"lon", "lat"} <= set(f.columns):
-        pts = shapely.point_on_surface(f["geometry"].to_numpy())
-        f["lon"], f["lat"] = shapely.get_x(pts), shapely.get_y(pts)
+        add_points(f)
     ok = np.ones(len(f), dtype=bool)
     if place.districts:
         ok &= f["district"].isin(place.districts).to_numpy()

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, or_, select
 from landbank.config import load_profile
 from landbank.db import buildings as building_rows
 from landbank.db.models import Building, Disposal, Parcel, Project, Vacancy
+from landbank.db.rows import frame_of
 from landbank.domain import matching as m
 from landbank.domain.floor_matching import match_floor_space
 from landbank.domain.land_matching import LandIndex, index_land, match_land
@@ -91,14 +92,14 @@ def load_land_pool(conn: Connection, today: dt.date, s: m.MatchSettings) -> pd.D
     recovery = recovery.where(
         D.c.subject == "parcel", D.c.method.in_(s.recovery_methods), ~superseded
     )
-    disposals = _frame(conn.execute(recovery))
+    disposals = frame_of(conn.execute(recovery))
     maybe = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
     if len(disposals):
         maybe.append(P.c.code.in_(select(recovery.subquery().c.parcel_code)))
     maybe += [P.c.holder.contains(h, autoescape=True) for h in s.reserve_holders]
     stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb"))
     stmt = stmt.where(P.c.retired.is_(False), or_(*maybe)).order_by(P.c.code)
-    parcels = _frame(conn.execute(stmt))
+    parcels = frame_of(conn.execute(stmt))
     if parcels.empty:
         return parcels
     parcels["geometry"] = shapely.from_wkb([bytes(b) for b in parcels.pop("wkb")])
@@ -114,15 +115,6 @@ def land_index(conn: Connection, today: dt.date, s: m.MatchSettings) -> LandInde
     )
 
 
-def _frame(result) -> pd.DataFrame:
-    """A query's rows as a frame, read by column: pandas reads lists far faster than row
-    objects (it probes each row for namedtuple fields, an exception per probe)."""
-    names, rows = list(result.keys()), result.all()
-    if not rows:
-        return pd.DataFrame(columns=names)
-    return pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
-
-
 def floor_space(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every building with a geometry and a vacancy: FLOOR_SPACE_COLUMNS, geometry and
     lon, lat of a point on it; every vacancy), kept by the process while the database's
@@ -134,8 +126,7 @@ def floor_space(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
         buildings = building_rows.load_buildings(
             conn, where=[B.c.geom.is_not(None), has_vacancy], columns=FLOOR_SPACE_COLUMNS
         )
-        points = shapely.point_on_surface(buildings["geometry"].to_numpy())
-        buildings["lon"], buildings["lat"] = shapely.get_x(points), shapely.get_y(points)
+        m.add_points(buildings)
         vacancies = building_rows.load_vacancies(conn)
         for frame in (buildings, vacancies):
             for column in frame.columns:

@@ -1,0 +1,16 @@
+"""Query results as frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import CursorResult
+
+
+def frame_of(result: CursorResult) -> pd.DataFrame:
+    """A query's rows as a frame with the query's column names, read by column: pandas
+    reads lists far faster than row objects (it probes each row for namedtuple fields,
+    an exception per probe)."""
+    names, rows = list(result.keys()), result.all()
+    if not rows:
+        return pd.DataFrame(columns=names)
+    return pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
