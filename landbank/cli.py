@@ -646,6 +646,8 @@ OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the step (defau
 
 
 def _print_disposal(result: dict, as_json: bool) -> None:
+    from landbank.domain.disposal import deadline_label
+
     if as_json:
         print_json(result)
         return
@@ -662,7 +664,8 @@ def _print_disposal(result: dict, as_json: bool) -> None:
         )
         for dl in d["deadlines"]:
             out.print(
-                f"  due {dl['due_on']}: {dl['what']}" + (" (overdue)" if dl["overdue"] else "")
+                f"  due {dl['due_on']}: {deadline_label(dl['what'], state.lang)}"
+                + (" (overdue)" if dl["overdue"] else "")
             )
         for st in d["steps"]:
             out.print(
@@ -785,6 +788,7 @@ def disposal_due(
     as_json: JsonOpt = False,
 ) -> None:
     """What falls due within the coming days, or is overdue, soonest first."""
+    from landbank.domain import disposal as wf
     from landbank.services.disposal import due
 
     items = due(state.db, within)
@@ -796,9 +800,9 @@ def disposal_due(
         table.add_row(
             d["due_on"] + (" !" if d["overdue"] else ""),
             d["code"],
-            d["state"],
-            d["method"],
-            d["what"],
+            wf.state_label(d["state"], state.lang),
+            wf.method_label(d["method"], state.lang),
+            wf.deadline_label(d["what"], state.lang),
         )
     out.print(table)
 

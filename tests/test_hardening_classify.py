@@ -302,6 +302,11 @@ def test_the_zh_progress_report_shows_chinese_states_methods_and_deadlines(
     assert not re.search(r"<td>[^<]*[a-z]{3,}[^<]*</td>", overdue_zh), cells_zh
     assert "<td>planned start_construction</td>" in overdue_en
     assert any(f"<td>{s['en']}</td>" in overdue_en for s in STATES.values())
+    # the CLI's list of what falls due, the same labels
+    due = cli("--lang", "zh", "disposal", "due", "--within", "0", db=db)
+    assert due.exit_code == 0, due.stderr
+    assert "计划完成：督促动工" in due.stdout and "疑似" in due.stdout
+    assert "planned" not in due.stdout and "suspected" not in due.stdout
     # the ledger by method: methods and states by their Chinese labels
     ledger = tmp_path / "台账.xlsx"
     assert cli("--lang", "zh", "progress", "--by", "method", "--xlsx", ledger, db=db).exit_code == 0
