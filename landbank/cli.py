@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from landbank import config
-from landbank.domain.categories import category_label
+from landbank.domain.categories import MISSING, UNCLASSIFIED, category_label
 from landbank.errors import InputError as LandbankInput
 from landbank.errors import LandbankError
 
@@ -448,6 +448,35 @@ def parcels_history(
     out.print(table)
 
 
+def missing_lines(summary: dict, lang: str) -> list[str]:
+    """The unclassified parcels apart, and how many lack which field, in ``lang``."""
+    zh = lang == "zh"
+    lines = []
+    n = summary["unclassified"]["count"]
+    if n:
+        key = "approved_on/supplied_on/started_on"
+        lack = summary["missing"].get(key, 0)
+        lines.append(
+            f"未分类：{n} 宗（{MISSING[key]['zh']}：{lack} 宗）"
+            if zh
+            else f"unclassified: {n} (no {key}: {lack})"
+        )
+    late = summary["missing"].get("agreed_start_on", 0)
+    if late:
+        lines.append(
+            f"{MISSING['agreed_start_on']['zh']}：{late} 宗"
+            if zh
+            else f"{MISSING['agreed_start_on']['en']}: {late}"
+        )
+    if n:
+        lines.append(
+            "查看：landbank parcels list --category unclassified"
+            if zh
+            else "see them: landbank parcels list --category unclassified"
+        )
+    return lines
+
+
 @app.command()
 @handled
 def classify(
@@ -461,7 +490,8 @@ def classify(
 
     summary = classify_all(state.db, parse_as_of(as_of), profile, by=by or _os_user())
     if as_json:
-        print_json({k: summary[k] for k in ("as_of", "profile", "by_category", "changed")})
+        keys = ("as_of", "profile", "by_category", "unclassified", "missing", "changed")
+        print_json({k: summary[k] for k in keys})
         return
     districts = sorted({r["district"] or "—" for r in summary["by_district"]})
     table = Table(
@@ -470,7 +500,10 @@ def classify(
         "total",
         title=f"as of {summary['as_of']} ({summary['profile']}): count / mu",
     )
-    for cat, total in summary["by_category"].items():
+    rows = list(summary["by_category"].items())
+    if summary["unclassified"]["count"]:
+        rows.append((UNCLASSIFIED, summary["unclassified"]))
+    for cat, total in rows:
         cells = []
         for d in districts:
             hit = next(
@@ -486,6 +519,8 @@ def classify(
             category_label(cat, state.lang), *cells, f"{total['count']} / {total['area_mu']:.0f}"
         )
     out.print(table)
+    for line in missing_lines(summary, state.lang):
+        out.print(line, markup=False, highlight=False)
     out.print(f"{summary['changed']} categories changed")
 
 
@@ -611,6 +646,8 @@ OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the step (defau
 
 
 def _print_disposal(result: dict, as_json: bool) -> None:
+    from landbank.domain.disposal import deadline_label
+
     if as_json:
         print_json(result)
         return
@@ -627,7 +664,8 @@ def _print_disposal(result: dict, as_json: bool) -> None:
         )
         for dl in d["deadlines"]:
             out.print(
-                f"  due {dl['due_on']}: {dl['what']}" + (" (overdue)" if dl["overdue"] else "")
+                f"  due {dl['due_on']}: {deadline_label(dl['what'], state.lang)}"
+                + (" (overdue)" if dl["overdue"] else "")
             )
         for st in d["steps"]:
             out.print(
@@ -750,6 +788,7 @@ def disposal_due(
     as_json: JsonOpt = False,
 ) -> None:
     """What falls due within the coming days, or is overdue, soonest first."""
+    from landbank.domain import disposal as wf
     from landbank.services.disposal import due
 
     items = due(state.db, within)
@@ -761,9 +800,9 @@ def disposal_due(
         table.add_row(
             d["due_on"] + (" !" if d["overdue"] else ""),
             d["code"],
-            d["state"],
-            d["method"],
-            d["what"],
+            wf.state_label(d["state"], state.lang),
+            wf.method_label(d["method"], state.lang),
+            wf.deadline_label(d["what"], state.lang),
         )
     out.print(table)
 
@@ -787,14 +826,14 @@ def progress(
     rows = run(state.db, by, _date(date_from, "--from"), _date(date_to, "--to"))
     if xlsx is not None:
         written = progress_ledger(
-            state.db, xlsx, by, _date(date_from, "--from"), _date(date_to, "--to")
+            state.db, xlsx, by, _date(date_from, "--from"), _date(date_to, "--to"), state.lang
         )
         err.print(f"ledger: {written['file']}", markup=False, highlight=False)
     if html is not None:
         from landbank.services.progress_report import progress_html
 
         written = progress_html(
-            state.db, html, None, _date(date_from, "--from"), _date(date_to, "--to")
+            state.db, html, None, _date(date_from, "--from"), _date(date_to, "--to"), state.lang
         )
         err.print(f"report: {written['file']}", markup=False, highlight=False)
     if as_json:
@@ -809,6 +848,7 @@ def progress(
         "rate",
         "overdue",
         *(["supply rate"] if by == "district" else []),
+        "unclassified",
     )
     for r in rows:
         rate = "" if r["rate"] is None else f"{r['rate']:.1%}"
@@ -824,6 +864,7 @@ def progress(
             rate,
             str(r["overdue"]),
             *extra,
+            str(r["unclassified_count"]),
         )
     out.print(table)
 

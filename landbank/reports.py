@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from landbank.domain.categories import CATEGORIES
+from landbank.domain.categories import CATEGORIES, UNCLASSIFIED, UNCLASSIFIED_LABEL
 
 SUMMARY = [
     ("group", "分组", None),
@@ -22,6 +22,7 @@ SUMMARY = [
     ("rate", "处置率", "0.0%"),
     ("overdue", "逾期宗数", "0"),
     ("supply_rate", "供地率", "0.0%"),
+    ("unclassified_count", "未分类宗数", "0"),
 ]
 PARCEL_COLUMNS = [
     ("code", "地块编号", None),
@@ -86,13 +87,24 @@ def write_ledger(path: Path, summary: list[dict], parcels: pd.DataFrame) -> Path
         ws,
         SUMMARY,
         summary,
-        ("identified_count", "identified_area_mu", "disposed_count", "disposed_area_mu", "overdue"),
+        (
+            "identified_count",
+            "identified_area_mu",
+            "disposed_count",
+            "disposed_area_mu",
+            "overdue",
+            "unclassified_count",
+        ),
     )
     for cat, labels in CATEGORIES.items():
         if cat == "compliant":
             continue
         rows = parcels[parcels["category"] == cat]
         _sheet(wb.create_sheet(labels["zh"]), PARCEL_COLUMNS, rows.to_dict("records"), ("area_mu",))
+    rows = parcels[parcels["category"] == UNCLASSIFIED]
+    if len(rows):  # no dates recorded: listed apart, with what is missing, to complete
+        sheet = wb.create_sheet(UNCLASSIFIED_LABEL["zh"])
+        _sheet(sheet, PARCEL_COLUMNS, rows.to_dict("records"), ("area_mu",))
     wb.save(path)
     return Path(path)
 
@@ -130,6 +142,9 @@ def write_html_report(
             line_color="#D55E00",
         )
     )
+    # months are categories ("2026-06"), never a time axis: one month alone would be
+    # drawn as a span of milliseconds
+    trend.update_xaxes(type="category")
     trend.update_layout(
         title="月度处置面积（亩）/ disposed area by month (mu)",
         margin={"t": 50, "b": 40, "l": 50, "r": 20},

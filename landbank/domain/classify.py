@@ -5,8 +5,11 @@
 measures, ``cause``, and, for parcels in production, the per-mu figures of
 ``landbank.domain.efficiency`` (``tax_wan_per_mu``, ``output_wan_per_mu``,
 ``investment_wan_per_mu``, ``grade``). It returns a new frame, same index, with
-``category``, one boolean column per flag, ``idle_fee_wan``, ``flags`` and ``reasons``
-(JSON text: ``[{"rule", "text_zh", "text_en"}]``, the dates and figures that decided).
+``category``, one boolean column per flag, ``idle_fee_wan``, ``flags``, ``reasons``
+(JSON text: ``[{"rule", "text_zh", "text_en"}]``, the dates and figures that decided)
+and ``missing`` (a key of ``categories.MISSING``: the field a parcel lacks, or None). A
+parcel with no approval, supply, start, completion or production date is
+``unclassified`` (未分类), not compliant.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+
+from landbank.domain.categories import UNCLASSIFIED
 
 FLAGS = (
     "overdue",
@@ -199,13 +204,21 @@ def classify(
     overdue_start = snu & agreed_start.notna() & (as_of > agreed_start)
     idle_start = overdue_start & (as_of >= add_years(agreed_start, rules.idle_after_years))
     reclaim_start = idle_start & (as_of >= add_years(agreed_start, rules.reclaim_after_years))
+    no_agreed_start = snu & agreed_start.isna()
     why.add(
-        snu & ~overdue_start,
+        snu & ~overdue_start & ~no_agreed_start,
         "supplied_not_used",
         "供地于{s}，尚未开工，约定开工{a}",
         "supplied {s}, not started, agreed start {a}",
         s=D(supplied),
         a=D(agreed_start),
+    )
+    why.add(
+        no_agreed_start,
+        "supplied_not_used",
+        "供地于{s}，尚未开工，未登记约定开工日期：逾期和闲置期限无法计算",
+        "supplied {s}, not started, no agreed start recorded: overdue and idle periods unknown",
+        s=D(supplied),
     )
     why.add(
         overdue_start & ~idle_start,
@@ -409,28 +422,30 @@ def classify(
     price = column("land_price_wan")
     out.loc[fee, "idle_fee_wan"] = (price * rules.idle_fee_share)[fee].round(2)
     share = f"{rules.idle_fee_share:.0%}"
+    idle_years, reclaim_years = rules.idle_after_years, rules.reclaim_after_years
+    idle_en = f"{idle_years} year" + ("" if idle_years == 1 else "s")
     why.add(
         fee & price.notna(),
         "idle_fee",
-        "企业原因闲置满一年：征收土地闲置费 {p}万元×" + share + "={x}万元",
-        "enterprise-caused, idle 1 year: idle fee " + share + " of the land price {p} = "
-        "{x} wan yuan",
+        f"企业原因闲置满{idle_years}年：征收土地闲置费 {{p}}万元×" + share + "={x}万元",
+        f"enterprise-caused, idle {idle_en}: idle fee " + share + " of the land "
+        "price {p} = {x} wan yuan",
         p=N(price),
         x=N(price * rules.idle_fee_share, 2),
     )
     why.add(
         reclaim,
         "reclaim",
-        "闲置满两年（非政府原因）：可无偿收回土地使用权",
-        "idle 2 years, not government-caused: the land use right may be reclaimed without "
-        "compensation",
+        f"闲置满{reclaim_years}年（非政府原因）：可无偿收回土地使用权",
+        f"idle {reclaim_years} years, not government-caused: the land use right may be "
+        "reclaimed without compensation",
     )
     why.add(
         fee & price.isna(),
         "idle_fee",
-        "企业原因闲置满一年：应征收土地闲置费（土地价款" + share + "），土地价款未登记",
-        "enterprise-caused, idle 1 year: idle fee " + share + " of the land price is due; "
-        "the land price is not recorded",
+        f"企业原因闲置满{idle_years}年：应征收土地闲置费（土地价款" + share + "），土地价款未登记",
+        f"enterprise-caused, idle {idle_en}: idle fee " + share + " of the land "
+        "price is due; the land price is not recorded",
     )
     why.add(
         idle & government,
@@ -441,9 +456,28 @@ def classify(
     why.add(
         idle & undetermined,
         "cause_undetermined",
-        "闲置原因未认定：调查后企业原因满一年征闲置费、满两年无偿收回",
-        "cause not determined: investigate (enterprise-caused: idle fee at 1 year, reclaim at 2)",
+        f"闲置原因未认定：调查后企业原因满{idle_years}年征闲置费、满{reclaim_years}年无偿收回",
+        "cause not determined: investigate (enterprise-caused: idle fee at "
+        f"{idle_en}, reclaim at {reclaim_years} years)",
     )
+
+    # no approval, supply, start, completion or production date recorded at all: the
+    # parcel fits none of the five, and is not compliant either (未分类)
+    recorded = pd.Series(False, index=idx)
+    for col in ("approved_on", "supplied_on", "started_on", "completed_on", "operating_on"):
+        if col in f:
+            recorded |= pd.to_datetime(f[col]).notna()
+    unclassified = ~recorded
+    out.loc[unclassified, "category"] = UNCLASSIFIED
+    why.add(
+        unclassified,
+        UNCLASSIFIED,
+        "未登记批准、供地、开工日期：无法认定类别，请补录",
+        "no approval, supply or start date recorded: the category cannot be derived; record them",
+    )
+    out["missing"] = None
+    out.loc[no_agreed_start.to_numpy(), "missing"] = "agreed_start_on"
+    out.loc[unclassified.to_numpy(), "missing"] = "approved_on/supplied_on/started_on"
 
     flags = {
         "overdue": overdue_start | past_completion,

@@ -157,6 +157,46 @@ def deadlines(
     return sorted(out, key=lambda d: d.due_on)
 
 
+# the deadlines above in zh and en (their ``what`` is the en text); one table for the
+# CLI, the pages, the maps and the reports
+DEADLINES: dict[str, dict[str, str]] = {
+    "answer to the investigation notice": {
+        "zh": "调查通知答复期限",
+        "en": "answer to the investigation notice",
+    },
+    "idle fee (1 year idle)": {"zh": "征收闲置费（闲置满1年）", "en": "idle fee (1 year idle)"},
+    "reclaim without compensation (2 years idle)": {
+        "zh": "无偿收回（闲置满2年）",
+        "en": "reclaim without compensation (2 years idle)",
+    },
+    "approval lapses (2 years)": {"zh": "批文失效（满2年）", "en": "approval lapses (2 years)"},
+}
+
+
+def deadline_label(what: str, lang: str) -> str:
+    """A deadline of :func:`deadlines` (its ``what``, English) in ``lang``."""
+    if lang == "en":
+        return what
+    if what.startswith("planned "):
+        method = what.removeprefix("planned ")
+        return "计划完成：" + METHODS.get(method, {}).get("zh", method)
+    return DEADLINES.get(what, {}).get(lang, what)
+
+
+def state_label(state: str | None, lang: str) -> str:
+    """A disposal state's label in ``lang`` ('' for none)."""
+    if not state:
+        return ""
+    return STATES.get(state, {}).get(lang, state)
+
+
+def method_label(method: str | None, lang: str) -> str:
+    """A disposal method's label in ``lang`` ('' for none)."""
+    if not method:
+        return ""
+    return METHODS.get(method, {}).get(lang, method)
+
+
 def idle_fee_wan(land_price_wan: float | None, share: float = 0.20) -> float | None:
     """The idle fee (土地闲置费): ``share`` of the land price, 万元."""
     if land_price_wan is None or land_price_wan != land_price_wan:

@@ -324,7 +324,7 @@ def _floor_names(spaces: list[dict], lang: str) -> str:
             )
         else:
             floor = f"floor {int(fl)}" if pd.notna(fl) else ""
-            names.append((floor + (f" unit {unit}" if unit else "")).strip())
+            names.append((floor + (f" unit {unit}" if isinstance(unit, str) else "")).strip())
     return ("、" if lang == "zh" else ", ").join(names)
 
 

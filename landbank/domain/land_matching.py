@@ -309,7 +309,7 @@ def _detail(f, m, codes, k, c, score, rank, req: Requirement, today, s: MatchSet
         reasons.append(
             f"最窄处约{width:.0f}米，低于{s.min_width_m:g}米"
             if lang == "zh"
-            else f"about {width:.0f} m wide at most, under {s.min_width_m:g} m"
+            else f"about {width:.0f} m wide at its narrowest, under {s.min_width_m:g} m"
         )
     price = rows["land_price_wan"].astype(float)
     pts = (float(rows["lon"].iloc[0]), float(rows["lat"].iloc[0]))

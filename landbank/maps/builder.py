@@ -45,6 +45,8 @@ CATEGORY_COLORS = {
     "used_not_completed": "#CC79A7",
     "built_not_operating": "#0072B2",
     "operating_below_standard": "#56B4E9",
+    # no dates recorded (未分类): a dark grey, apart from the light grey of the others
+    "unclassified": "#616161",
 }
 OTHER_COLOR = "#9E9E9E"
 # match candidates: black-outlined bluish green, apart from every category colour

@@ -15,7 +15,7 @@ from landbank.db import parcels as rows
 from landbank.db.engine import write_transaction
 from landbank.db.models import ParcelEvent
 from landbank.db.performance import load_performance
-from landbank.domain.categories import CATEGORIES
+from landbank.domain.categories import CATEGORIES, MISSING, UNCLASSIFIED
 from landbank.domain.classify import Rules, classify
 from landbank.domain.efficiency import grade, indicators, per_mu
 from landbank.errors import InputError
@@ -154,18 +154,29 @@ def classify_all(
                 events["at"] = pd.Series([now] * len(events), dtype="datetime64[us, UTC]")
                 rows.insert_events(conn, events)
             parcels["category"] = new.to_numpy()
-            return _summary(parcels, as_of, prof, int(changed.sum()))
+            derived = parcels["category_override"].isna().to_numpy()
+            missing = result["missing"][derived].value_counts().to_dict()
+            return _summary(parcels, as_of, prof, int(changed.sum()), missing)
     finally:
         engine.dispose()
 
 
-def _summary(parcels: pd.DataFrame, as_of, prof: Profile, changed: int) -> dict:
+def _summary(
+    parcels: pd.DataFrame, as_of, prof: Profile, changed: int, missing: dict | None = None
+) -> dict:
+    """Counts and areas per category (the five and compliant), the unclassified apart,
+    how many parcels lack each field of ``categories.MISSING``, and per district."""
     by_category = {c: {"count": 0, "area_mu": 0.0} for c in CATEGORIES}
+    unclassified = {"count": 0, "area_mu": 0.0}
     table = []
     if len(parcels):
         g = parcels.groupby("category")["area_mu"].agg(["count", "sum"])
         for cat, r in g.iterrows():
-            by_category[cat] = {"count": int(r["count"]), "area_mu": round(float(r["sum"]), 2)}
+            figures = {"count": int(r["count"]), "area_mu": round(float(r["sum"]), 2)}
+            if cat == UNCLASSIFIED:
+                unclassified = figures
+            else:
+                by_category[cat] = figures
         d = (
             parcels.assign(district=parcels["district"].fillna(""))
             .groupby(["district", "category"])["area_mu"]
@@ -185,6 +196,8 @@ def _summary(parcels: pd.DataFrame, as_of, prof: Profile, changed: int) -> dict:
         "as_of": str(pd.Timestamp(as_of).date()),
         "profile": prof.name,
         "by_category": by_category,
+        "unclassified": unclassified,
+        "missing": {k: int((missing or {}).get(k, 0)) for k in MISSING},
         "changed": changed,
         "by_district": table,
     }

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, select
 
 from landbank.db.models import SRID, Building, Disposal, DisposalStep, Parcel, Vacancy
 from landbank.domain import disposal as wf
-from landbank.domain.categories import CATEGORIES
+from landbank.domain.categories import KNOWN
 from landbank.errors import InputError, NotFoundError
 from landbank.maps.builder import MapBuilder
 from landbank.services.database import open_db
@@ -78,7 +78,7 @@ def _next_deadline(frame: pd.DataFrame, today: dt.date, lang: str) -> list[str |
             out.append(None)
         else:
             late = f" ({overdue})" if pick.due_on < today else ""
-            out.append(f"{pick.due_on.isoformat()} {pick.what}{late}")
+            out.append(f"{pick.due_on.isoformat()} {wf.deadline_label(pick.what, lang)}{late}")
     return out
 
 
@@ -114,8 +114,8 @@ def load_map_parcels(
     with the names there are)."""
     today = today or dt.date.today()
     for c in categories or []:
-        if c not in CATEGORIES:
-            raise InputError(f"--category {c}: use one of {', '.join(CATEGORIES)}")
+        if c not in KNOWN:
+            raise InputError(f"--category {c}: use one of {', '.join(KNOWN)}")
     current = P.c.retired.is_(False)
     if districts:
         known = set(conn.execute(select(P.c.district).where(current).distinct()).scalars())

@@ -9,7 +9,7 @@ import pandas as pd
 
 from landbank.db import parcels as rows
 from landbank.db.engine import write_transaction
-from landbank.domain.categories import CATEGORIES
+from landbank.domain.categories import CATEGORIES, KNOWN
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS
 from landbank.domain.landuse import land_use_class
@@ -36,8 +36,8 @@ LIST_COLUMNS = [
 
 
 def check_category(category: str | None) -> None:
-    if category and category not in CATEGORIES:
-        raise InputError(f"--category {category!r} is unknown; use one of {', '.join(CATEGORIES)}")
+    if category and category not in KNOWN:
+        raise InputError(f"--category {category!r} is unknown; use one of {', '.join(KNOWN)}")
 
 
 def list_parcels(

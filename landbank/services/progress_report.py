@@ -12,6 +12,7 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 
 from landbank.db.models import Disposal, Parcel
 from landbank.domain import disposal as wf
+from landbank.domain.categories import UNCLASSIFIED, category_label
 from landbank.errors import InputError
 from landbank.services.database import open_db
 
@@ -71,6 +72,8 @@ def _progress(conn: Connection, by: str, date_from, date_to, today) -> list[dict
                 "disposed_area_mu": 0.0,
                 "rate": None,
                 "overdue": 0,
+                "unclassified_count": 0,
+                "unclassified_area_mu": 0.0,
                 **{f"state_{s}": 0 for s in wf.STATES},
             },
         )
@@ -80,12 +83,25 @@ def _progress(conn: Connection, by: str, date_from, date_to, today) -> list[dict
         key = _key(conn, by)
         identified = (
             select(key, func.count(), func.coalesce(func.sum(P.c.area_mu), 0.0))
-            .where(current, P.c.category.is_not(None), P.c.category != "compliant")
+            .where(
+                current,
+                P.c.category.is_not(None),
+                P.c.category.not_in(["compliant", UNCLASSIFIED]),
+            )
             .group_by(key)
         )
         for group, n, area in conn.execute(identified):
             r = row(group)
             r["identified_count"], r["identified_area_mu"] = int(n), round(float(area), 2)
+        # parcels with no dates: neither identified nor compliant, counted apart
+        unclassified = (
+            select(key, func.count(), func.coalesce(func.sum(P.c.area_mu), 0.0))
+            .where(current, P.c.category == UNCLASSIFIED)
+            .group_by(key)
+        )
+        for group, n, area in conn.execute(unclassified):
+            r = row(group)
+            r["unclassified_count"], r["unclassified_area_mu"] = int(n), round(float(area), 2)
     key = _key(conn, by)
     done = D.c.status.in_(wf.FINISHED)
     in_range = (
@@ -151,9 +167,21 @@ def _progress(conn: Connection, by: str, date_from, date_to, today) -> list[dict
     return sorted(rows.values(), key=lambda r: str(r["group"]))
 
 
-def progress_ledger(db_url: str, path, by: str = "district", date_from=None, date_to=None) -> dict:
+def group_label(by: str, group, lang: str):
+    """A progress group as shown in a report: categories and methods by their label."""
+    if by == "category" and isinstance(group, str):
+        return category_label(group, lang) or group
+    if by == "method" and isinstance(group, str):
+        return wf.method_label(group, lang)
+    return group
+
+
+def progress_ledger(
+    db_url: str, path, by: str = "district", date_from=None, date_to=None, lang: str = "zh"
+) -> dict:
     """Writes the Excel ledger: the progress per ``by`` and the parcels of each category
-    with their disposal state and reasons. Returns ``{"file", "sheets"}``."""
+    (and the unclassified, where there are) with their disposal state and reasons, the
+    labels in ``lang``. Returns ``{"file", "groups"}``."""
     from pathlib import Path
 
     from landbank.db import parcels as rows
@@ -163,7 +191,10 @@ def progress_ledger(db_url: str, path, by: str = "district", date_from=None, dat
         raise InputError(f"--xlsx {path}: the ledger is an .xlsx file")
     if not Path(path).parent.is_dir():
         raise InputError(f"--xlsx {path}: folder {Path(path).parent} does not exist; create it")
-    summary = progress(db_url, by, date_from, date_to)
+    summary = [
+        {**r, "group": group_label(by, r["group"], lang)}
+        for r in progress(db_url, by, date_from, date_to)
+    ]
     engine = open_db(db_url)
     try:
         with engine.connect() as conn:
@@ -172,16 +203,20 @@ def progress_ledger(db_url: str, path, by: str = "district", date_from=None, dat
     finally:
         engine.dispose()
     parcels["disposal_state"] = parcels["code"].map(
-        lambda c: wf.STATES[states[c]]["zh"] if c in states else None
+        lambda c: wf.state_label(states[c], lang) if c in states else None
     )
     parcels["reasons_zh"] = parcels["category_reasons"].map(
-        lambda reasons: "；".join(r.get("text_zh", "") for r in reasons)
+        lambda reasons: ("；" if lang == "zh" else "; ").join(
+            r.get(f"text_{lang}", "") for r in reasons
+        )
     )
     write_ledger(Path(path), summary, parcels)
     return {"file": str(path), "groups": len(summary)}
 
 
-def progress_html(db_url: str, path, today=None, date_from=None, date_to=None) -> dict:
+def progress_html(
+    db_url: str, path, today=None, date_from=None, date_to=None, lang: str = "zh"
+) -> dict:
     """Writes the HTML report: figures by district, rate chart, monthly trend, overdue."""
     from pathlib import Path
 
@@ -192,7 +227,16 @@ def progress_html(db_url: str, path, today=None, date_from=None, date_to=None) -
         raise InputError(f"--html {path}: the report is an .html file")
     if not Path(path).parent.is_dir():
         raise InputError(f"--html {path}: folder {Path(path).parent} does not exist; create it")
-    overdue = [d for d in due(db_url, 0, today) if d["overdue"]]
+    overdue = [
+        {
+            **d,
+            "state": wf.state_label(d["state"], lang),
+            "method": wf.method_label(d["method"], lang),
+            "what": wf.deadline_label(d["what"], lang),
+        }
+        for d in due(db_url, 0, today)
+        if d["overdue"]
+    ]
     write_html_report(
         Path(path),
         progress(db_url, "district", date_from, date_to, today=today),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from landbank.domain.disposal import METHODS
+from landbank.domain.disposal import deadline_label  # noqa: F401 (the pages use it)
 from landbank.domain.fields import label as field_label
 
 LANGS = ("zh", "en")
@@ -232,24 +232,6 @@ def land_use_label(cls: str | None, lang: str) -> str:
     if not cls:
         return ""
     return pick(LAND_USE_CLASSES[cls], lang) if cls in LAND_USE_CLASSES else cls
-
-
-DEADLINES: dict[str, str] = {
-    "answer to the investigation notice": "调查通知答复期限",
-    "idle fee (1 year idle)": "征收闲置费（闲置满一年）",
-    "reclaim without compensation (2 years idle)": "无偿收回（闲置满两年）",
-    "approval lapses (2 years)": "批文失效（满两年）",
-}
-
-
-def deadline_label(what: str, lang: str) -> str:
-    """A deadline of ``domain.disposal.deadlines`` (English there) in ``lang``."""
-    if lang == "en":
-        return what
-    if what.startswith("planned "):
-        method = what.removeprefix("planned ")
-        return "计划完成：" + METHODS.get(method, {}).get("zh", method)
-    return DEADLINES.get(what, what)
 
 
 EVENT_FIELDS: dict[str, tuple[str, str]] = {

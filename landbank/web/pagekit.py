@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from landbank.domain import disposal as wf
 from landbank.domain.buildings import building_type_label, state_label
-from landbank.domain.categories import CATEGORIES, CAUSES, category_label
+from landbank.domain.categories import CAUSES, KNOWN, category_label
 from landbank.domain.fields import label as field_label
 from landbank.domain.matching import COMPONENTS, KINDS
 from landbank.domain.rights import ROLES, User
@@ -173,7 +173,7 @@ def _labels(lang: str) -> dict:
         "role_name": lambda r: of(ROLES, r),
         "deadline_name": lambda w: deadline_label(w, lang),
         "event_name": lambda f: event_field_label(f, lang),
-        "CATEGORIES": CATEGORIES,
+        "CATEGORIES": KNOWN,  # the list's filter: the five, compliant, unclassified
     }
 
 
