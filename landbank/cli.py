@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -49,6 +50,25 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document o
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
+def with_db(text: str) -> str:
+    """Puts ``--db URL`` into the ``landbank COMMAND`` hints of ``text`` when this run's
+    database is not the one a bare ``landbank`` would open, so that a hint runs as
+    written on the same database."""
+    if state.db == config.database_url(None):
+        return text
+    from landbank.services.database import hint_url
+
+    names = "|".join(sorted(map(re.escape, _command_names()), key=len, reverse=True))
+    return re.sub(
+        rf"\blandbank (?=(?:{names})\b)", lambda _: f"landbank --db {hint_url(state.db)} ", text
+    )
+
+
+def _command_names() -> list[str]:
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    return names + [g.name for g in app.registered_groups if g.name]
+
+
 def handled(fn):
     """Turns a LandbankError into one line on stderr and its exit code."""
 
@@ -57,7 +77,7 @@ def handled(fn):
         try:
             return fn(*args, **kwargs)
         except LandbankError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"error: {with_db(str(exc))}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except DBAPIError as exc:  # the database refused: say what it said, in one line
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
@@ -590,7 +610,7 @@ def demo(quiet: QuietOpt = False) -> None:
     with _progress(not quiet) as progress:
         report = run_demo(state.db, progress=progress)
     for line in report:
-        out.print(line, markup=False, highlight=False)
+        out.print(with_db(line), markup=False, highlight=False)
 
 
 def _date(text: str | None, option: str):

@@ -176,7 +176,7 @@ def _check_against(frame: pd.DataFrame, stored: pd.DataFrame, file: str, label) 
         raise InputError(
             f'{file} {label(i)}, building_code: "{frame["building_code"].iloc[i]}" is not in '
             f"the database{more}; correct the code, or import the building first with "
-            "landbank import buildings"
+            "landbank import buildings FILE"
         )
     floors = frame["building_code"].map(stored.set_index("code")["floors"]).astype("Float64")
     high = (frame["floor"].astype("Float64") > floors).fillna(False).to_numpy(dtype=bool)
