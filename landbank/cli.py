@@ -603,12 +603,20 @@ def synth(
 
 @app.command()
 @handled
-def demo(quiet: QuietOpt = False) -> None:
+def demo(
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for maps/ and reports/ (default: the working directory)."
+        ),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
     """Load the bundled sample city (synthetic Zaozhuang) and run every step on it."""
     from landbank.services.demo import run_demo
 
     with _progress(not quiet) as progress:
-        report = run_demo(state.db, progress=progress)
+        report = run_demo(state.db, progress=progress, out=out_dir)
     for line in report:
         out.print(with_db(line), markup=False, highlight=False)
 

@@ -9,6 +9,7 @@ import re
 import shlex
 import subprocess
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -270,3 +271,39 @@ def test_hints_finds_each_command_line():
         "landbank --db sqlite:///a.sqlite init",
     ]
     assert hints("no CRS landbank recognises") == []
+
+
+# -- demo writes under the working directory or --out ----------------------------------
+
+
+def _tree(folder: Path) -> dict[str, int]:
+    return {
+        str(p): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def test_demo_writes_under_the_working_directory_and_its_hints_run(cli, tmp_path, monkeypatch):
+    import landbank
+
+    package = Path(landbank.__file__).parent
+    before = {f: _tree(f) for f in (package, ROOT / "maps", ROOT / "reports")}
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    db = f"sqlite:///{work / 'demo.sqlite'}"  # demo creates its database
+    result = cli("demo", "-q", "--out", "out", db=db)
+    assert result.exit_code == 0, result.stderr
+    for name in ("idle_land.html", "disposal_progress.html", "match_new_energy_equipment.html"):
+        assert (work / "out" / "maps" / name).stat().st_size > 0
+    for name in ("progress_ledger.xlsx", "progress_report.html"):
+        assert (work / "out" / "reports" / name).stat().st_size > 0
+    assert not (work / "maps").exists() and not (work / "reports").exists()
+    assert {f: _tree(f) for f in before} == before  # nothing written beside the code
+    # the demo's closing hints run as written on the demo's database
+    line = next(x for x in result.stdout.splitlines() if x.startswith("next: "))
+    code = json.loads(cli("parcels", "list", "--json", db=db).stdout)[0]["code"]
+    for hint in hints(line):
+        assert run_hint(cli, hint, CODE=code).exit_code == 0, hint
+    assert (work / "台账.xlsx").stat().st_size > 0
