@@ -5,8 +5,10 @@ writes under the working directory; ``--field NAME=`` and ``--default NAME=VALUE
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import stat
 import subprocess
 import uuid
 from pathlib import Path
@@ -307,3 +309,57 @@ def test_demo_writes_under_the_working_directory_and_its_hints_run(cli, tmp_path
     for hint in hints(line):
         assert run_hint(cli, hint, CODE=code).exit_code == 0, hint
     assert (work / "台账.xlsx").stat().st_size > 0
+
+
+# -- output files honour the umask -----------------------------------------------------
+
+
+@pytest.fixture
+def restore_umask():
+    old = os.umask(0o022)
+    os.umask(old)
+    yield
+    os.umask(old)
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600)])
+def test_maps_packs_exports_and_reports_honour_the_umask(
+    cli, db_url, small_city, tmp_path, restore_umask, umask, mode
+):
+    path = write_vector(small_city, tmp_path / "p.gpkg")
+    assert cli("import", "parcels", path, db=db_url).exit_code == 0
+    assert cli("classify", db=db_url).exit_code == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    os.umask(umask)
+    runs = [
+        ("map", "--out", out / "idle.html", "--basemap", "none"),
+        ("parcels", "show", small_city["code"].iloc[0], "--map", out / "one.html"),
+        ("match", "--area-mu", "1:1000", "--map", out / "m.html", "--xlsx", out / "m.xlsx"),
+        ("progress", "--xlsx", out / "ledger.xlsx", "--html", out / "report.html"),
+        *[("export", out / f"x{suffix}") for suffix in (".gpkg", ".geojson", ".csv", ".xlsx")],
+        ("export", out / "x.shp"),
+        ("export", out / "x.txt"),
+    ]
+    for args in runs:
+        result = cli(*args, db=db_url)
+        assert result.exit_code == 0, (args, result.stderr)
+    files = sorted(p for p in out.iterdir())
+    names = {p.name for p in files}
+    assert {"idle.html", "one.html", "m.html", "m.xlsx", "ledger.xlsx", "report.html"} <= names
+    assert {"x.gpkg", "x.csv", "x.xlsx", "x.shp", "x.dbf"} <= names
+    assert not [p.name for p in files if p.name.startswith(".")]  # no temporary left
+    modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files}
+    assert set(modes.values()) == {oct(mode)}, modes
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    from landbank.io.files import atomic_path
+
+    target = tmp_path / "map.html"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_path(target, ".html") as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("disk full")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
