@@ -47,6 +47,14 @@ class State:
 
 state = State()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+DefaultOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--default",
+        help="CANONICAL=VALUE for rows where that field is empty or the file has no "
+        "column for it; repeatable. (--field CANONICAL= imports no column as it.)",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
@@ -155,6 +163,7 @@ def import_parcels_cmd(
         typer.Option("--field", help="CANONICAL=SOURCE column mapping; repeatable."),
     ] = None,
     mapping: Annotated[Path | None, typer.Option(help="TOML file with a [fields] table.")] = None,
+    default: DefaultOpt = None,
     repair: Annotated[bool, typer.Option(help="Repair invalid geometries (make_valid).")] = False,
     dissolve_duplicates: Annotated[
         bool, typer.Option(help="One parcel per code: union the polygons that share a code.")
@@ -186,6 +195,7 @@ def import_parcels_cmd(
         dissolve_duplicates=dissolve_duplicates,
         skip_uncoded=skip_uncoded,
         swap_xy=swap_xy,
+        defaults=default,
     )
     with _progress(not (as_json or quiet)) as progress:
         summary = import_parcels(
@@ -565,13 +575,14 @@ def import_performance_cmd(
         list[str] | None,
         typer.Option("--field", help="CANONICAL=SOURCE column mapping; repeatable."),
     ] = None,
+    default: DefaultOpt = None,
     dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import per-mu evaluation figures (tax, output, value added, energy, ...)."""
     from landbank.services.performance import import_performance
 
-    result = import_performance(state.db, file, layer, field, dry_run=dry_run)
+    result = import_performance(state.db, file, layer, field, dry_run=dry_run, defaults=default)
     if as_json:
         print_json(result)
     else:

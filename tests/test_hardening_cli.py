@@ -363,3 +363,134 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         raise RuntimeError("disk full")
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+
+
+# -- --field NAME= and --default NAME=VALUE ------------------------------------------
+
+
+def _osm_footprints(tmp_path: Path) -> Path:
+    """Footprints as an OpenStreetMap extract gives them: osm_id, name, building=yes
+    and a ``type`` column (taken as building_type by its alias) holding "yes"."""
+    import geopandas as gpd
+    import shapely
+
+    boxes = [shapely.box(117.17 + i * 0.002, 35.07, 117.171 + i * 0.002, 35.071) for i in range(3)]
+    frame = gpd.GeoDataFrame(
+        {
+            "osm_id": ["w101", "w102", "w103"],
+            "name": ["一号厂房", "二号楼", None],
+            "building": ["yes", "industrial", "yes"],
+            "type": ["yes", "yes", None],
+        },
+        geometry=boxes,
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "osm_buildings.geojson"
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    return path
+
+
+def _types(cli, db) -> dict[str, str | None]:
+    rows = json.loads(cli("buildings", "list", "--json", db=db).stdout)
+    return {r["code"]: r["building_type"] for r in rows}
+
+
+def test_an_unknown_building_type_lists_the_values_and_the_options_that_help(cli, db_url, tmp_path):
+    path = _osm_footprints(tmp_path)
+    r = cli("import", "buildings", path, "--field", "code=osm_id", db=db_url)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert 'building_type (type): "yes" is not known' in r.stderr
+    for word in ("standard_factory", "office", "other", "标准厂房", "--field building_type="):
+        assert word in r.stderr, word
+    assert "--default building_type=other" in r.stderr
+    assert _types(cli, db_url) == {}
+
+
+def test_field_name_empty_leaves_the_column_out_and_default_fills_it(cli, db_url, tmp_path):
+    path = _osm_footprints(tmp_path)
+    args = ("import", "buildings", path, "--field", "code=osm_id", "--field", "building_type=")
+    r = cli(*args, "--json", db=db_url)
+    assert r.exit_code == 0, r.stderr
+    assert "type" in json.loads(r.stdout)["ignored_columns"]
+    assert _types(cli, db_url) == {"w101": None, "w102": None, "w103": None}
+    r = cli(*args, "--default", "building_type=other", "--upsert", db=db_url)
+    assert r.exit_code == 0, r.stderr
+    assert _types(cli, db_url) == {"w101": "other", "w102": "other", "w103": "other"}
+
+
+def test_default_fills_only_the_empty_cells(cli, db_url, tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "code": ["NB-1", "NB-2", "NB-3"],
+            "building_type": ["office", "", None],
+            "lon": ["117.17", "117.18", "117.61"],
+            "lat": ["35.07", "35.08", "34.78"],
+        }
+    )
+    path = tmp_path / "b.csv"
+    frame.to_csv(path, index=False)
+    r = cli("import", "buildings", path, "--default", "building_type=标准厂房", db=db_url)
+    assert r.exit_code == 0, r.stderr
+    assert _types(cli, db_url) == {
+        "NB-1": "office",
+        "NB-2": "standard_factory",
+        "NB-3": "standard_factory",
+    }
+    # a default is checked like any value: a wrong one is refused, nothing written
+    vac = tmp_path / "v.csv"
+    pd.DataFrame({"building_code": ["NB-1"], "vacant_area_m2": ["100"]}).to_csv(vac, index=False)
+    r = cli("import", "vacancies", vac, "--default", "available_from=2026-13-40", db=db_url)
+    assert r.exit_code == 1 and "available_from (--default available_from)" in r.stderr
+    r = cli("import", "vacancies", vac, "--default", "floor=3", "--json", db=db_url)
+    assert r.exit_code == 0, r.stderr
+    shown = json.loads(cli("buildings", "show", "NB-1", "--json", db=db_url).stdout)
+    assert [v["floor"] for v in shown["vacancies"]] == [3]
+
+
+@pytest.mark.parametrize(
+    "option,words",
+    [
+        (("--default", "building_type"), ["--default", "CANONICAL=VALUE", "building_type=other"]),
+        (("--default", "colour=red"), ["'colour' is not a field", "building_type"]),
+        (("--default", "building_type=yes"), ["--default building_type", "standard_factory"]),
+        (("--field", "=x"), ["CANONICAL=SOURCE"]),
+    ],
+)
+def test_bad_field_and_default_options_are_one_line(cli, db_url, tmp_path, option, words):
+    path = _osm_footprints(tmp_path)
+    r = cli("import", "buildings", path, "--field", "code=osm_id", *option, db=db_url)
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1, r.stderr
+    for word in words:
+        assert word in r.stderr, (word, r.stderr)
+    assert _types(cli, db_url) == {}
+
+
+def test_parcels_and_performance_take_field_and_default(cli, db_url, small_city, tmp_path):
+    import pandas as pd
+
+    path = write_vector(small_city, tmp_path / "p.gpkg")  # Chinese headers: 行政区 ...
+    r = cli("import", "parcels", path, "--field", "district=", db=db_url)
+    assert r.exit_code == 0, r.stderr
+    listed = json.loads(cli("parcels", "list", "--json", db=db_url).stdout)
+    assert {p["district"] for p in listed} == {None}
+    r = cli(
+        "import", "parcels", path, "--field", "district=", "--default", "district=市中区",
+        "--upsert", db=db_url,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    listed = json.loads(cli("parcels", "list", "--json", db=db_url).stdout)
+    assert {p["district"] for p in listed} == {"市中区"}
+
+    perf = tmp_path / "perf.csv"
+    codes = small_city["code"].iloc[:3].tolist()
+    pd.DataFrame({"地块编号": codes, "税收(万元)": ["10", "", "30"]}).to_csv(perf, index=False)
+    r = cli("import", "performance", perf, db=db_url)
+    assert r.exit_code == 1 and "year" in r.stderr
+    r = cli(
+        "import", "performance", perf, "--default", "year=2025", "--default", "tax_wan=0",
+        "--json", db=db_url,
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["new"] == 3
