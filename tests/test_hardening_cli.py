@@ -322,10 +322,21 @@ def restore_umask():
     os.umask(old)
 
 
+@pytest.fixture
+def spatialite_url(spatialite_template, tmp_path) -> str:
+    """One migrated SpatiaLite database (a file's mode does not depend on the engine)."""
+    import shutil
+
+    path = tmp_path / "modes.sqlite"
+    shutil.copy(spatialite_template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600)])
 def test_maps_packs_exports_and_reports_honour_the_umask(
-    cli, db_url, small_city, tmp_path, restore_umask, umask, mode
+    cli, spatialite_url, small_city, tmp_path, restore_umask, umask, mode
 ):
+    db_url = spatialite_url
     path = write_vector(small_city, tmp_path / "p.gpkg")
     assert cli("import", "parcels", path, db=db_url).exit_code == 0
     assert cli("classify", db=db_url).exit_code == 0
