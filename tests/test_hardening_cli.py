@@ -505,3 +505,12 @@ def test_parcels_and_performance_take_field_and_default(cli, db_url, small_city,
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["new"] == 3
+
+
+@pytest.mark.parametrize("args", [("init",), ("parcels", "list")], ids=" ".join)
+def test_a_missing_folder_is_named_without_a_hint_that_cannot_run(cli, tmp_path, args):
+    missing = tmp_path / "no_such_folder" / "land.sqlite"
+    result = cli(*args, db=f"sqlite:///{missing}")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert f"folder {missing.parent} does not exist" in result.stderr
+    assert hints(result.stderr) == [] and not missing.parent.exists()

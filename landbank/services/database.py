@@ -46,9 +46,19 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def _folder_must_exist(url: str) -> None:
+    path = sqlite_file(url)
+    if path is not None and not path.parent.is_dir():
+        raise InputError(
+            f"database file {path}: folder {path.parent} does not exist; check the path, "
+            "or create the folder first"
+        )
+
+
 def _must_exist(url: str) -> None:
     """Only ``landbank init`` (and ``demo``) create a database: any other command on a
     SpatiaLite path that does not exist says so instead of leaving a new file."""
+    _folder_must_exist(url)
     path = sqlite_file(url)
     if path is not None and not path.exists():
         raise InputError(f"database file {path} does not exist; create it with: {init_hint(url)}")
@@ -142,6 +152,7 @@ class InitResult:
 
 def init_db(url: str) -> InitResult:
     """Creates or upgrades the schema to the newest migration (idempotent)."""
+    _folder_must_exist(url)
     engine = make_engine(url)
     _reachable(url, engine)
     if engine.dialect.name == "postgresql":
