@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -46,7 +47,34 @@ class State:
 
 state = State()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+DefaultOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--default",
+        help="CANONICAL=VALUE for rows where that field is empty or the file has no "
+        "column for it; repeatable. (--field CANONICAL= imports no column as it.)",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def with_db(text: str) -> str:
+    """Puts ``--db URL`` into the ``landbank COMMAND`` hints of ``text`` when this run's
+    database is not the one a bare ``landbank`` would open, so that a hint runs as
+    written on the same database."""
+    if state.db == config.database_url(None):
+        return text
+    from landbank.services.database import hint_url
+
+    names = "|".join(sorted(map(re.escape, _command_names()), key=len, reverse=True))
+    return re.sub(
+        rf"\blandbank (?=(?:{names})\b)", lambda _: f"landbank --db {hint_url(state.db)} ", text
+    )
+
+
+def _command_names() -> list[str]:
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    return names + [g.name for g in app.registered_groups if g.name]
 
 
 def handled(fn):
@@ -57,7 +85,7 @@ def handled(fn):
         try:
             return fn(*args, **kwargs)
         except LandbankError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"error: {with_db(str(exc))}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except DBAPIError as exc:  # the database refused: say what it said, in one line
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
@@ -135,6 +163,7 @@ def import_parcels_cmd(
         typer.Option("--field", help="CANONICAL=SOURCE column mapping; repeatable."),
     ] = None,
     mapping: Annotated[Path | None, typer.Option(help="TOML file with a [fields] table.")] = None,
+    default: DefaultOpt = None,
     repair: Annotated[bool, typer.Option(help="Repair invalid geometries (make_valid).")] = False,
     dissolve_duplicates: Annotated[
         bool, typer.Option(help="One parcel per code: union the polygons that share a code.")
@@ -166,6 +195,7 @@ def import_parcels_cmd(
         dissolve_duplicates=dissolve_duplicates,
         skip_uncoded=skip_uncoded,
         swap_xy=swap_xy,
+        defaults=default,
     )
     with _progress(not (as_json or quiet)) as progress:
         summary = import_parcels(
@@ -580,13 +610,14 @@ def import_performance_cmd(
         list[str] | None,
         typer.Option("--field", help="CANONICAL=SOURCE column mapping; repeatable."),
     ] = None,
+    default: DefaultOpt = None,
     dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import per-mu evaluation figures (tax, output, value added, energy, ...)."""
     from landbank.services.performance import import_performance
 
-    result = import_performance(state.db, file, layer, field, dry_run=dry_run)
+    result = import_performance(state.db, file, layer, field, dry_run=dry_run, defaults=default)
     if as_json:
         print_json(result)
     else:
@@ -618,14 +649,22 @@ def synth(
 
 @app.command()
 @handled
-def demo(quiet: QuietOpt = False) -> None:
+def demo(
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for maps/ and reports/ (default: the working directory)."
+        ),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
     """Load the bundled sample city (synthetic Zaozhuang) and run every step on it."""
     from landbank.services.demo import run_demo
 
     with _progress(not quiet) as progress:
-        report = run_demo(state.db, progress=progress)
+        report = run_demo(state.db, progress=progress, out=out_dir)
     for line in report:
-        out.print(line, markup=False, highlight=False)
+        out.print(with_db(line), markup=False, highlight=False)
 
 
 def _date(text: str | None, option: str):

@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landbank.cli import JsonOpt, app, err, handled, import_app, out, print_json, state
+from landbank.cli import (
+    DefaultOpt,
+    JsonOpt,
+    app,
+    err,
+    handled,
+    import_app,
+    out,
+    print_json,
+    state,
+)
 from landbank.domain.buildings import building_type_label, state_label
 
 buildings_app = typer.Typer(no_args_is_help=True, help="List and show idle buildings (楼宇).")
@@ -61,6 +71,7 @@ def import_buildings_cmd(
     ] = None,
     field: FieldOpt = None,
     mapping: MappingOpt = None,
+    default: DefaultOpt = None,
     repair: Annotated[bool, typer.Option(help="Repair invalid footprints (make_valid).")] = False,
     upsert: Annotated[
         bool, typer.Option(help="Update buildings already stored (their vacancies stay).")
@@ -70,6 +81,7 @@ def import_buildings_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Import idle buildings (楼宇 / 标准厂房), stored in EPSG:4490, in one transaction."""
+    from landbank.io.columns import parse_default_options
     from landbank.services.import_buildings import field_options, import_buildings
 
     summary = import_buildings(
@@ -78,6 +90,7 @@ def import_buildings_cmd(
         layer=layer,
         crs=crs,
         fields=field_options(field, mapping),
+        defaults=parse_default_options(default or []),
         repair=repair,
         profile=profile,
         upsert=upsert,
@@ -108,16 +121,23 @@ def import_vacancies_cmd(
     layer: LayerOpt = None,
     field: FieldOpt = None,
     mapping: MappingOpt = None,
+    default: DefaultOpt = None,
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Import vacant floor space. Replaces ALL stored vacancies of each building the file
     names (buildings it does not name keep theirs); a row with vacant area 0 clears its
     building. The buildings must be imported first."""
+    from landbank.io.columns import parse_default_options
     from landbank.services.import_buildings import field_options, import_vacancies
 
     summary = import_vacancies(
-        state.db, file, layer=layer, fields=field_options(field, mapping), dry_run=dry_run
+        state.db,
+        file,
+        layer=layer,
+        fields=field_options(field, mapping),
+        defaults=parse_default_options(default or []),
+        dry_run=dry_run,
     )
     if as_json:
         print_json(summary)

@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from landbank.domain.categories import CATEGORIES, UNCLASSIFIED, UNCLASSIFIED_LABEL
+from landbank.io.files import atomic_path
 
 SUMMARY = [
     ("group", "分组", None),
@@ -105,7 +106,8 @@ def write_ledger(path: Path, summary: list[dict], parcels: pd.DataFrame) -> Path
     if len(rows):  # no dates recorded: listed apart, with what is missing, to complete
         sheet = wb.create_sheet(UNCLASSIFIED_LABEL["zh"])
         _sheet(sheet, PARCEL_COLUMNS, rows.to_dict("records"), ("area_mu",))
-    wb.save(path)
+    with atomic_path(path, ".xlsx") as tmp:
+        wb.save(tmp)
     return Path(path)
 
 
@@ -182,7 +184,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#e
 <h2>逾期事项 / overdue ({len(overdue)})</h2>
 <table id="overdue"><tr><th>到期</th><th>地块编号</th><th>状态</th><th>事项</th></tr>{late}</table>
 </body></html>"""
-    Path(path).write_text(page, encoding="utf-8")
+    with atomic_path(path, ".html") as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return Path(path)
 
 
@@ -268,5 +271,6 @@ def write_match_pack(
         need.append([key, ", ".join(map(str, value)) if isinstance(value, list | tuple) else value])
     need.column_dimensions["A"].width = 24
     need.column_dimensions["B"].width = 40
-    wb.save(path)
+    with atomic_path(path, ".xlsx") as tmp:
+        wb.save(tmp)
     return Path(path)

@@ -104,8 +104,10 @@ def other_db_url(request, db_url, tmp_path) -> str:
 
 @pytest.fixture
 def empty_db_url(request, tmp_path) -> str:
-    """A new, empty SpatiaLite file (no schema)."""
-    return f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    """An empty SpatiaLite file (there, but no schema)."""
+    path = tmp_path / "empty.sqlite"
+    path.touch()
+    return f"sqlite:///{path}"
 
 
 class Cli:

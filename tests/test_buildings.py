@@ -282,7 +282,7 @@ def test_unknown_state_and_unknown_code_are_one_line(cli, db_url):
     missing = cli("buildings", "show", "NOPE", db=db_url)
     assert missing.exit_code == 1
     assert missing.stderr.strip() == (
-        "error: building 'NOPE' is not in the database; see landbank buildings list"
+        f"error: building 'NOPE' is not in the database; see landbank --db {db_url} buildings list"
     )
 
 

@@ -33,7 +33,10 @@ def test_every_command_has_help_and_is_in_the_readme(cli, path):
     assert f"landbank {' '.join(path)}" in readme
 
 
-def test_demo_loads_the_sample_city_and_says_where_everything_went(cli, db_url):
+def test_demo_loads_the_sample_city_and_says_where_everything_went(
+    cli, db_url, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # maps/ and reports/ go under the working directory
     result = cli("demo", "-q", db=db_url)
     assert result.exit_code == 0, result.stderr
     assert "400 new" in result.stdout
@@ -47,8 +50,8 @@ def test_demo_loads_the_sample_city_and_says_where_everything_went(cli, db_url):
         line = next(x for x in again.stdout.splitlines() if x.startswith(f"match {name}:"))
         assert " 0 candidates" not in line
     for stem in ("match_new_energy_equipment", "match_precision_parts_workshop"):
-        assert (ROOT / "maps" / f"{stem}.html").stat().st_size > 0
-        assert (ROOT / "reports" / f"{stem}.xlsx").stat().st_size > 0
+        assert (tmp_path / "maps" / f"{stem}.html").stat().st_size > 0
+        assert (tmp_path / "reports" / f"{stem}.xlsx").stat().st_size > 0
     projects = json.loads(cli("projects", "list", "--json", db=db_url).stdout)
     assert len(projects) == 2
     items = json.loads(cli("parcels", "list", "--json", db=db_url).stdout)

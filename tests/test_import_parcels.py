@@ -247,7 +247,7 @@ def test_a_database_without_schema_says_to_run_init(cli, empty_db_url, small_cit
     path = write_vector(small_city, tmp_path / "p.gpkg")
     result = cli("import", "parcels", path, db=empty_db_url)
     assert result.exit_code == 1
-    assert "run: landbank init" in result.stderr
+    assert f"run: landbank --db {empty_db_url} init" in result.stderr
 
 
 def _show(cli, db, code):

@@ -111,7 +111,7 @@ def test_a_reserved_parcel_is_refused_to_another_project(cli, city):
         cli, "reserve", p, "--project", B, "--by", "李四", db=city.db, words="already reserved"
     )
     assert f"parcel {p} is already reserved for {A} until {UNTIL} (by 王科长)" in message
-    assert f"landbank release {p} --project {A} --by NAME" in message
+    assert f"landbank --db {city.db} release {p} --project {A} --by NAME" in message
     assert _held(city.db) == {p: A}
 
 
@@ -237,7 +237,7 @@ BAD = {
     "unknown_code": (["NO-SUCH"], A, str(UNTIL), "'NO-SUCH' is no parcel, building or floor code"),
     "unknown_building_of_a_floor_code": (["NB-9:F1"], A, str(UNTIL), "building 'NB-9' is not"),
     "floor_not_vacant": (["RB-2:F2"], A, str(UNTIL), "its vacant ones: RB-2::A1"),
-    "unknown_project": (["RB-1:F1"], "没有的项目", str(UNTIL), "add it with landbank projects add"),
+    "unknown_project": (["RB-1:F1"], "没有的项目", str(UNTIL), "projects add FILE"),
     "until_in_the_past": (["RB-1:F1"], A, "2020-01-31", "--until 2020-01-31 is in the past"),
     "until_not_a_date": (["RB-1:F1"], A, "2027-02-30", '--until "2027-02-30" is not a date'),
 }
@@ -257,7 +257,8 @@ def test_an_unknown_code_says_where_to_find_codes(cli, city):
         cli, "reserve", city.parcels[0], "XX-1", "--project", A, "--by", "王", db=city.db,
         words="XX-1",
     )  # fmt: skip
-    assert "landbank parcels list" in message and "landbank buildings show" in message
+    assert f"landbank --db {city.db} parcels list" in message
+    assert f"landbank --db {city.db} buildings show" in message
     assert _held(city.db) == {}
 
 

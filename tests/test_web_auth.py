@@ -132,4 +132,4 @@ def test_serve_refuses_what_it_cannot_do(cli, db_url, empty_db_url):
         r = cli("serve", "--workers", "2", db=db_url)
         assert r.exit_code == 1 and "PostgreSQL" in r.stderr
     r = cli("serve", db=empty_db_url)
-    assert r.exit_code == 1 and "landbank init" in r.stderr
+    assert r.exit_code == 1 and f"landbank --db {empty_db_url} init" in r.stderr

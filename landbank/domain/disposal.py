@@ -107,7 +107,7 @@ def check_step(state: str, to: str, method: str, blockers: list[str]) -> None:
     if to in FINISHED and method in BLOCKED_METHODS and blockers:
         raise StepRefused(
             f"cannot finish a {method} while blocked by {', '.join(blockers)}; clear it first "
-            "(landbank disposal unblock)"
+            "(landbank disposal unblock CODE --kind KIND --by NAME)"
         )
 
 

@@ -22,7 +22,7 @@ from landbank.domain.buildings import BUILDING_TYPE_VALUES, BUILDING_TYPES
 from landbank.domain.fields import Field
 from landbank.errors import InputError
 from landbank.io import values
-from landbank.io.columns import map_columns
+from landbank.io.columns import apply_defaults, map_columns
 from landbank.io.crs import CHINA, describe, parse_crs, resolve_crs
 from landbank.io.geometry import check_geometries
 from landbank.io.parcels import _to_storage
@@ -53,6 +53,7 @@ def read_buildings(
     repair: bool = False,
     gk_zone: int | None = None,
     jurisdiction_bbox=None,
+    defaults: dict[str, str] | None = None,
 ) -> BuildingFile:
     """Reads a building file into canonical columns with geometries in EPSG:4490;
     raises InputError naming the file, row, field and fix on bad input."""
@@ -62,6 +63,7 @@ def read_buildings(
     columns = [c for c in raw.frame.columns if c != "geometry"]
     known = BUILDING_FIELDS + (() if raw.has_geometry else LOCATION_FIELDS)
     mapping = map_columns(columns, known, fields or {}, name)
+    raw.frame = apply_defaults(raw.frame, mapping, defaults or {}, known)
     _require(mapping, "code", name, columns, "楼宇编号")
     points = None if raw.has_geometry else _lon_lat_columns(raw, mapping, columns)
     frame = _typed(raw.frame, mapping, BUILDING_FIELDS, name, raw.row_label)
@@ -88,7 +90,10 @@ def read_buildings(
 
 
 def read_vacancies(
-    path: Path, layer: str | None = None, fields: dict[str, str] | None = None
+    path: Path,
+    layer: str | None = None,
+    fields: dict[str, str] | None = None,
+    defaults: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, RawTable]:
     """Reads a vacancy table (one row per vacant floor or unit) into canonical columns;
     returns (frame, the raw table for row labels). InputError on bad input."""
@@ -99,6 +104,7 @@ def read_vacancies(
     name = path.name
     columns = [c for c in raw.frame.columns if c != "geometry"]
     mapping = map_columns(columns, VACANCY_FIELDS, fields or {}, name)
+    raw.frame = apply_defaults(raw.frame, mapping, defaults or {}, VACANCY_FIELDS)
     _require(mapping, "building_code", name, columns, "楼宇编号")
     _require(mapping, "vacant_area_m2", name, columns, "空置面积")
     frame = _typed(raw.frame, mapping, VACANCY_FIELDS, name, raw.row_label)
@@ -178,7 +184,9 @@ def _typed(src, mapping, fields: tuple[Field, ...], name: str, label) -> pd.Data
                 label,
                 shown,
                 BUILDING_TYPE_VALUES,
-                f"write one of {', '.join(BUILDING_TYPES)} (or {TYPES_ZH})",
+                f"write one of {', '.join(BUILDING_TYPES)} (or {TYPES_ZH}); or leave the "
+                "column out with --field building_type= (and add --default "
+                "building_type=other to fill it)",
             )
         else:
             out[f.name] = values.parse_text(series)

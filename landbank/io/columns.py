@@ -3,6 +3,11 @@
 Order of precedence: ``--field CANONICAL=SOURCE`` options, then a ``--mapping`` TOML
 file (a ``[fields]`` table of ``canonical = "source"``), then the built-in aliases
 (the usual Chinese headers), then the canonical names themselves.
+
+``--field CANONICAL=`` (nothing after ``=``) maps no column to that field: a column
+an alias would have taken is left out. ``--default CANONICAL=VALUE`` fills that field
+where the file has no column for it, or where its cell is empty; the value is then
+checked like any value of the file.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+
+import pandas as pd
 
 from landbank.domain.fields import FIELD_BY_NAME, Field
 from landbank.errors import InputError
@@ -22,14 +29,62 @@ def _norm(name: str) -> str:
 
 
 def parse_field_options(options: list[str]) -> dict[str, str]:
-    """Reads ``CANONICAL=SOURCE`` strings into a dict; raises InputError on a bad one."""
+    """Reads ``CANONICAL=SOURCE`` strings into a dict; raises InputError on a bad one.
+    ``CANONICAL=`` (no source) gives an empty source: map no column to that field."""
     out: dict[str, str] = {}
     for opt in options:
         canonical, sep, source = opt.partition("=")
-        if not sep or not canonical.strip() or not source.strip():
-            raise InputError(f"--field {opt!r}: write CANONICAL=SOURCE, e.g. --field code=DKBH")
+        if not sep or not canonical.strip():
+            raise InputError(
+                f"--field {opt!r}: write CANONICAL=SOURCE, e.g. --field code=DKBH "
+                "(or CANONICAL= to import no column as that field)"
+            )
         out[canonical.strip()] = source.strip()
     return out
+
+
+def parse_default_options(options: list[str]) -> dict[str, str]:
+    """Reads ``CANONICAL=VALUE`` strings of ``--default`` into a dict."""
+    out: dict[str, str] = {}
+    for opt in options:
+        canonical, sep, value = opt.partition("=")
+        if not sep or not canonical.strip() or not value.strip():
+            raise InputError(
+                f"--default {opt!r}: write CANONICAL=VALUE, e.g. --default building_type=other"
+            )
+        out[canonical.strip()] = value.strip()
+    return out
+
+
+def apply_defaults(
+    frame: pd.DataFrame,
+    mapping: dict[str, str],
+    defaults: dict[str, str],
+    fields: tuple[Field, ...],
+) -> pd.DataFrame:
+    """Returns ``frame`` with each ``--default`` field filled: the empty cells of the
+    column mapped to it, or a new column (named ``--default NAME``, so that a message
+    about its value says where it came from) where none is; ``mapping`` gains it."""
+    if not defaults:
+        return frame
+    known = {f.name for f in fields}
+    frame = frame.copy()
+    for canonical, value in defaults.items():
+        if canonical not in known:
+            raise InputError(
+                f"--default {canonical}={value}: {canonical!r} is not a field; "
+                f"use one of {', '.join(sorted(known))}"
+            )
+        column = next((s for s, c in mapping.items() if c == canonical), None)
+        if column is None:
+            column = f"--default {canonical}"
+            frame[column] = value
+            mapping[column] = canonical
+            continue
+        series = frame[column].astype(object)
+        blank = series.isna() | series.map(lambda v: isinstance(v, str) and not v.strip())
+        frame[column] = series.where(~blank, value)
+    return frame
 
 
 def read_mapping_file(path: Path) -> dict[str, str]:
@@ -62,12 +117,16 @@ def map_columns(
     known = {f.name for f in fields}
     present = {_norm(c): c for c in columns}
     mapping: dict[str, str] = {}
+    ignored: set[str] = set()
     for canonical, source in explicit.items():
         if canonical not in known:
             raise InputError(
                 f"--field {canonical}={source}: {canonical!r} is not a field; "
                 f"use one of {', '.join(sorted(known))}"
             )
+        if not source:  # --field NAME=: no column is that field
+            ignored.add(canonical)
+            continue
         column = present.get(_norm(source))
         if column is None:
             raise InputError(
@@ -75,7 +134,7 @@ def map_columns(
                 f"columns are {', '.join(columns)}"
             )
         mapping[column] = canonical
-    taken = set(mapping.values())
+    taken = set(mapping.values()) | ignored
     for f in fields:
         if f.name in taken:
             continue

@@ -18,7 +18,7 @@ from pyproj import Transformer
 from landbank.domain.fields import PARCEL_FIELDS
 from landbank.errors import InputError
 from landbank.io import values
-from landbank.io.columns import map_columns
+from landbank.io.columns import apply_defaults, map_columns
 from landbank.io.crs import describe, resolve_crs
 from landbank.io.geometry import check_geometries, to_multipolygons
 from landbank.io.read import read_table
@@ -32,6 +32,7 @@ class ReadOptions:
     layer: str | None = None
     crs: str | None = None
     fields: dict[str, str] = field(default_factory=dict)  # canonical -> source column
+    defaults: dict[str, str] = field(default_factory=dict)  # canonical -> value (--default)
     repair: bool = False
     dissolve_duplicates: bool = False
     swap_xy: bool = False
@@ -64,6 +65,7 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     mapping = map_columns(
         [c for c in raw.frame.columns if c != "geometry"], PARCEL_FIELDS, opts.fields, name
     )
+    raw.frame = apply_defaults(raw.frame, mapping, opts.defaults, PARCEL_FIELDS)
     if "code" not in mapping.values():
         cols = ", ".join(c for c in raw.frame.columns if c != "geometry")
         raise InputError(

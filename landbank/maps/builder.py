@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import folium
@@ -27,6 +26,7 @@ from landbank.domain.categories import CATEGORIES, category_label
 from landbank.domain.fields import label as field_label
 from landbank.domain.gcj02 import wgs84_to_gcj02
 from landbank.domain.matching import COMPONENTS, KINDS
+from landbank.io.files import atomic_path
 from landbank.maps import assets
 from landbank.maps.basemaps import base_layers
 from landbank.maps.encode import (
@@ -532,14 +532,8 @@ class MapBuilder:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         text = self.html(path, Path(assets_dir) if assets_dir else None)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".html.tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path, ".html.tmp") as tmp:  # the umask's mode, not mkstemp's 0600
+            tmp.write_text(text, encoding="utf-8")
         return path
 
 

@@ -2,14 +2,91 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from landbank.db import migrate
 from landbank.db.engine import make_engine, safe_url
-from landbank.errors import EnvironmentProblem
+from landbank.errors import EnvironmentProblem, InputError
+
+
+def hint_url(url: str) -> str:
+    """The URL for a command line in a hint: without the password (libpq then reads
+    PGPASSWORD or ~/.pgpass), quoted for a shell where it needs to be."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return shlex.quote(url)
+    if parsed.password is not None:
+        parsed = parsed._replace(password=None)  # set() keeps a password given None
+    return shlex.quote(parsed.render_as_string(hide_password=False))
+
+
+def init_hint(url: str) -> str:
+    """The command that creates or upgrades the schema of ``url``, runnable as written."""
+    return f"landbank --db {hint_url(url)} init"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SpatiaLite URL (None for PostgreSQL, an in-memory database or a
+    URL that does not parse)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def _folder_must_exist(url: str) -> None:
+    path = sqlite_file(url)
+    if path is not None and not path.parent.is_dir():
+        raise InputError(
+            f"database file {path}: folder {path.parent} does not exist; check the path, "
+            "or create the folder first"
+        )
+
+
+def _must_exist(url: str) -> None:
+    """Only ``landbank init`` (and ``demo``) create a database: any other command on a
+    SpatiaLite path that does not exist says so instead of leaving a new file."""
+    _folder_must_exist(url)
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise InputError(f"database file {path} does not exist; create it with: {init_hint(url)}")
+
+
+def _missing_pg_database(url: str, reason: str) -> InputError | None:
+    """A PostgreSQL database that does not exist: the commands that create it."""
+    if "does not exist" not in reason or 'database "' not in reason:
+        return None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "postgresql" or not parsed.database:
+        return None
+    args = ["createdb"]
+    if parsed.host:
+        args += ["-h", parsed.host]
+    if parsed.port:
+        args += ["-p", str(parsed.port)]
+    if parsed.username:
+        args += ["-U", parsed.username]
+    args.append(parsed.database)
+    create = " ".join(shlex.quote(a) for a in args)
+    return InputError(
+        f"database {safe_url(url)} does not exist on its server; create it with: "
+        f"{create} && {init_hint(url)}"
+    )
 
 
 def _reachable(url: str, engine: Engine) -> None:
@@ -18,6 +95,9 @@ def _reachable(url: str, engine: Engine) -> None:
             pass
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
+        missing = _missing_pg_database(url, reason)
+        if missing is not None:
+            raise missing from None
         raise EnvironmentProblem(
             f"database {safe_url(url)}: {reason}; check --db / LANDBANK_DB and that the server runs"
         ) from None
@@ -49,14 +129,13 @@ def open_db(url: str) -> Engine:
 
 
 def _open(url: str) -> Engine:
+    _must_exist(url)
     engine = make_engine(url)
     _reachable(url, engine)
     current = migrate.current_revision(engine)
     if current != migrate.head_revision():
         state = "has no landbank schema" if current is None else f"is at schema {current}"
-        raise EnvironmentProblem(
-            f"database {safe_url(url)} {state}; run: landbank init --db {safe_url(url)}"
-        )
+        raise EnvironmentProblem(f"database {safe_url(url)} {state}; run: {init_hint(url)}")
     return engine
 
 
@@ -73,6 +152,7 @@ class InitResult:
 
 def init_db(url: str) -> InitResult:
     """Creates or upgrades the schema to the newest migration (idempotent)."""
+    _folder_must_exist(url)
     engine = make_engine(url)
     _reachable(url, engine)
     if engine.dialect.name == "postgresql":

@@ -27,11 +27,18 @@ def sample_folder() -> Path:
     return SAMPLE
 
 
-def run_demo(db_url: str, progress=None) -> list[str]:
+def run_demo(db_url: str, progress=None, out: Path | None = None) -> list[str]:
     """Initialises ``db_url``, loads the sample city's GIS layer and then its ledger
     (attributes by code), both as upserts so that a second run changes nothing, and
-    returns the lines to print."""
+    returns the lines to print. Maps go to ``OUT/maps`` and reports to ``OUT/reports``,
+    ``out`` being the working directory unless given (never the package's folder)."""
     folder = sample_folder()
+    base = Path.cwd() if out is None else Path(out)
+    if base.exists() and not base.is_dir():
+        from landbank.errors import InputError
+
+        raise InputError(f"--out {base}: not a folder; name a folder (it is made if missing)")
+    maps, reports = base / "maps", base / "reports"
     init = init_db(db_url)
     opts = read_options(profile="zaozhuang")
     lines = [f"database: {init.database} (schema {init.after})"]
@@ -65,9 +72,9 @@ def run_demo(db_url: str, progress=None) -> list[str]:
         f"{len(graded['below_standard'])} below standard"
     )
     lines += _sample_buildings(db_url, folder)
-    lines += _sample_disposals(db_url, folder.parent / "reports")
-    lines += _maps(db_url, folder.parent / "maps")
-    lines += _sample_projects(db_url, folder)
+    lines += _sample_disposals(db_url, reports)
+    lines += _maps(db_url, maps)
+    lines += _sample_projects(db_url, folder, maps, reports)
     lines.append(
         "next: landbank parcels list --category supplied_not_used; "
         "landbank parcels show CODE; landbank match --project 新能源装备制造项目; "
@@ -112,14 +119,13 @@ SAMPLE_PROJECTS = {
 }
 
 
-def _sample_projects(db_url: str, folder: Path) -> list[str]:
+def _sample_projects(db_url: str, folder: Path, maps: Path, reports: Path) -> list[str]:
     """Stores the two sample projects (replacing them, so a second run changes nothing)
     and matches each as of the sample's day, writing its map and its Excel pack."""
     from landbank.services.matching import match
     from landbank.services.projects import add_project, read_requirement_file
 
     lines = []
-    maps, reports = folder.parent / "maps", folder.parent / "reports"
     for name, stem in SAMPLE_PROJECTS.items():
         path = folder / "projects" / name
         add_project(db_url, path, by="demo", replace=True, profile="zaozhuang")
@@ -178,7 +184,7 @@ def _sample_disposals(db_url: str, reports: Path) -> list[str]:
         for j, to in enumerate(DEMO_STEPS[: i % 7]):
             advance(db_url, code, to, "demo", on=dt.date(2026, 7, 1) + dt.timedelta(days=20 * j))
         opened += 1
-    reports.mkdir(exist_ok=True)
+    reports.mkdir(parents=True, exist_ok=True)
     ledger = progress_ledger(db_url, reports / "progress_ledger.xlsx")
     page = progress_html(db_url, reports / "progress_report.html")
     return [

@@ -67,7 +67,10 @@ def _active(conn: Connection, code: str, lock: bool = False):
         stmt = stmt.with_for_update()
     row = conn.execute(stmt).mappings().first()
     if row is None:
-        raise NotFoundError(f"{code} has no open disposal; open one with landbank disposal open")
+        raise NotFoundError(
+            f"{code} has no open disposal; open one with landbank disposal open {code} "
+            "--method METHOD --by NAME"
+        )
     return row
 
 
@@ -381,7 +384,7 @@ def show_disposal(db_url: str, code: str, today: dt.date | None = None) -> dict:
             if not rows:
                 raise NotFoundError(
                     f"{_noun(parcel['subject'])} {code} has no disposal; open one with "
-                    "landbank disposal open"
+                    f"landbank disposal open {code} --method METHOD --by NAME"
                 )
             return {"code": code, "disposals": [_describe(conn, r, parcel, today) for r in rows]}
     finally:

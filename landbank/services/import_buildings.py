@@ -36,6 +36,7 @@ def import_buildings(
     fields: dict[str, str] | None = None,
     repair: bool = False,
     profile: str | None = None,
+    defaults: dict[str, str] | None = None,
     upsert: bool = False,
     dry_run: bool = False,
     now: dt.datetime | None = None,
@@ -57,6 +58,7 @@ def import_buildings(
         repair=repair,
         gk_zone=prof.gk_zone_3deg,
         jurisdiction_bbox=prof.jurisdiction_bbox,
+        defaults=defaults,
     )
     frame, file = read.frame, Path(path).name
     summary = {
@@ -132,13 +134,14 @@ def import_vacancies(
     layer: str | None = None,
     fields: dict[str, str] | None = None,
     dry_run: bool = False,
+    defaults: dict[str, str] | None = None,
 ) -> dict:
     """Reads a vacancy table and replaces the vacancies of every building it names (the
     other buildings keep theirs); a row with vacant area 0 only clears its building.
     Returns ``{"file", "rows", "buildings", "replaced", "inserted", "dry_run",
     "warnings"}``. An unknown building code, or a floor above the building's floors:
     InputError naming the row, nothing written."""
-    frame, raw = read_vacancies(Path(path), layer, fields)
+    frame, raw = read_vacancies(Path(path), layer, fields, defaults)
     file = Path(path).name
     engine = open_db(db_url)
     try:
@@ -176,7 +179,7 @@ def _check_against(frame: pd.DataFrame, stored: pd.DataFrame, file: str, label) 
         raise InputError(
             f'{file} {label(i)}, building_code: "{frame["building_code"].iloc[i]}" is not in '
             f"the database{more}; correct the code, or import the building first with "
-            "landbank import buildings"
+            "landbank import buildings FILE"
         )
     floors = frame["building_code"].map(stored.set_index("code")["floors"]).astype("Float64")
     high = (frame["floor"].astype("Float64") > floors).fillna(False).to_numpy(dtype=bool)

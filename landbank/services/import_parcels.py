@@ -18,7 +18,7 @@ from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
 from landbank.domain.landuse import land_use_class
 from landbank.errors import ConflictError, InputError
-from landbank.io.columns import parse_field_options, read_mapping_file
+from landbank.io.columns import parse_default_options, parse_field_options, read_mapping_file
 from landbank.io.parcels import ReadOptions, read_parcels
 from landbank.services.database import open_db
 from landbank.services.progress import NoProgress, Progress
@@ -60,6 +60,7 @@ def read_options(
     dissolve_duplicates: bool = False,
     skip_uncoded: bool = False,
     swap_xy: bool = False,
+    defaults: list[str] | None = None,
 ) -> ReadOptions:
     """Builds the reading options from what a user gives (CLI or web alike): column
     mapping from ``--field CANONICAL=SOURCE`` strings over a mapping TOML file, and the
@@ -71,6 +72,7 @@ def read_options(
         layer=layer,
         crs=crs,
         fields=columns,
+        defaults=parse_default_options(defaults or []),
         repair=repair,
         dissolve_duplicates=dissolve_duplicates,
         skip_uncoded=skip_uncoded,

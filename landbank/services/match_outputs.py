@@ -4,8 +4,6 @@ builders of ``landbank.maps``) and the Excel site-selection pack."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -62,12 +60,5 @@ def write_match_xlsx(path: str | Path, req: Requirement, candidates: list[dict],
     requirement = {
         k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in requirement.items()
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".xlsx")
-    os.close(fd)
-    try:
-        write_match_pack(Path(tmp), requirement, req.kind, candidates, lang)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_match_pack(path, requirement, req.kind, candidates, lang)  # atomic
     return str(path)

@@ -14,7 +14,12 @@ from landbank.db.performance import replace_performance
 from landbank.domain.fields import PERFORMANCE_FIELDS
 from landbank.errors import InputError
 from landbank.io import values
-from landbank.io.columns import map_columns, parse_field_options
+from landbank.io.columns import (
+    apply_defaults,
+    map_columns,
+    parse_default_options,
+    parse_field_options,
+)
 from landbank.io.read import read_table
 from landbank.services.database import open_db
 
@@ -25,6 +30,7 @@ def import_performance(
     sheet: str | None = None,
     fields: list[str] | None = None,
     dry_run: bool = False,
+    defaults: list[str] | None = None,
 ) -> dict:
     """Reads a .csv / .xlsx of figures; returns ``{"file", "rows", "new", "replaced",
     "years"}``. Unknown parcel codes, bad years or numbers: InputError, nothing written."""
@@ -35,6 +41,9 @@ def import_performance(
     name = path.name
     mapping = map_columns(
         list(raw.frame.columns), PERFORMANCE_FIELDS, parse_field_options(fields or []), name
+    )
+    raw.frame = apply_defaults(
+        raw.frame, mapping, parse_default_options(defaults or []), PERFORMANCE_FIELDS
     )
     missing = [f for f in ("code", "year") if f not in mapping.values()]
     if missing:

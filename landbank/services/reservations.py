@@ -212,7 +212,7 @@ def _check(codes: list[str], project: str, by: str) -> list[str]:
     if not codes or not all(codes):
         raise InputError("name the parcels, buildings or floors: CODE... (none was given)")
     if not project or not project.strip():
-        raise InputError("--project is required: the name of a project (landbank projects add)")
+        raise InputError("--project is required: a project name (see landbank projects list)")
     if not by or not by.strip():
         raise InputError("--by is required: say who makes the reservation")
     if len(by) > 128:
