@@ -11,7 +11,7 @@ from landbank.db import parcels as rows
 from landbank.db.engine import write_transaction
 from landbank.domain.categories import CATEGORIES
 from landbank.domain.dates import iso_value
-from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS
+from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS, max_chars
 from landbank.domain.landuse import land_use_class
 from landbank.errors import (
     ConflictError,
@@ -59,6 +59,7 @@ def list_parcels(
 
 
 MAX_PAGE = 500
+MAX_OFFSET = 10**9  # beyond any city's parcels, well inside a 64-bit integer
 
 
 def page_parcels(
@@ -80,8 +81,8 @@ def page_parcels(
     check_category(category)
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"limit {limit}: give 1 to {MAX_PAGE}")
-    if offset < 0:
-        raise InputError(f"offset {offset}: give 0 or more")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InputError(f"offset {offset}: give 0 to {MAX_OFFSET}")
     t = Parcel.__table__
     where = [t.c.retired.is_(False)]
     if category:
@@ -151,7 +152,12 @@ def _single_value(field: str, text: str):
     """One FIELD=VALUE as the stored type; InputError with the fix when it is not."""
     f = FIELD_BY_NAME[field]
     if f.kind == "text":  # the common edit (holder, name): no frame needed
-        return text.strip() or None
+        value = text.strip()
+        if len(value) > max_chars(field):
+            raise InputError(
+                f"{field}: {len(value)} characters, at most {max_chars(field)}; shorten it"
+            )
+        return value or None
     series = pd.Series([text if text != "" else None], dtype=object)
     where, label = "parcels set", lambda _i: "value"
     if f.kind == "date":
