@@ -292,6 +292,10 @@ def test_nul_in_sign_in_and_basic_auth_is_a_4xx_naming_the_field(client):
         "/login", data={"username": "a\x00", "password": "x", "csrf_token": token, "next": "/"}
     )
     _names_field(r, "username", "NUL")
+    r = client.post(
+        f"{API}/auth/token", files={"username": (None, "ad\x00min"), "password": (None, "x")}
+    )
+    _names_field(r, "username", "NUL")
     for credential in ("ad\x00min:x", "admin:pass\x00word"):
         basic = base64.b64encode(credential.encode()).decode()
         r = client.get("/ogc/collections", headers={"Authorization": f"Basic {basic}"})
