@@ -447,6 +447,13 @@ def test_the_date_range_comes_from_the_profile(tmp_path):
     city.write_text("[dates]\nearliest = 1980-01-01\nlatest_years_ahead = 5\n")
     mine = load_profile(str(city))
     assert mine.date_bounds(dt.date(2026, 1, 1)) == (dt.date(1980, 1, 1), dt.date(2031, 12, 31))
+    # parcels set reads the range of the profile it is given (refused before any write)
+    from landbank.errors import FieldProblems
+    from landbank.services.parcels import set_fields
+
+    with pytest.raises(FieldProblems, match="1980-01-01"):
+        set_fields("sqlite:///nowhere.sqlite", "X", {"started_on": "1975-05-01"}, "a", "b",
+                   profile=str(city))  # fmt: skip
     bad = tmp_path / "bad.toml"
     bad.write_text('[dates]\nearliest = "1980"\n')
     with pytest.raises(InputError, match="earliest"):
