@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +17,10 @@ DEFAULT_DB = "sqlite:///landbank.sqlite"
 def database_url(cli_value: str | None = None) -> str:
     """Returns the database URL: ``--db``, else ``LANDBANK_DB``, else the local SpatiaLite file."""
     return cli_value or os.environ.get("LANDBANK_DB") or DEFAULT_DB
+
+
+DATES_EARLIEST = dt.date(1949, 10, 1)
+DATES_YEARS_AHEAD = 30
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,15 @@ class Profile:
     @property
     def crosswalk(self) -> dict[str, str]:
         return self.data.get("crosswalk", {})
+
+    def date_bounds(self, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+        """The plausible dates of a record: ``[dates] earliest`` to the end of the year
+        ``latest_years_ahead`` years after ``today``; a date outside is refused."""
+        dates = self.data.get("dates", {})
+        earliest = dates.get("earliest", DATES_EARLIEST)
+        ahead = dates.get("latest_years_ahead", DATES_YEARS_AHEAD)
+        year = (today or dt.date.today()).year + ahead
+        return earliest, dt.date(min(year, 9999), 12, 31)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -174,6 +188,15 @@ def _check_values(data: dict, ref: str) -> None:
             elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 bad(f"{where} {key} = {value!r}", "write a number of at least 0")
 
+    dates = data.get("dates", {})
+    earliest = dates.get("earliest")
+    if earliest is not None and (
+        not isinstance(earliest, dt.date) or isinstance(earliest, dt.datetime)
+    ):
+        bad(f"[dates] earliest = {earliest!r}", "write a date as 1949-10-01 (no quotes)")
+    ahead = dates.get("latest_years_ahead")
+    if ahead is not None and (isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0):
+        bad(f"[dates] latest_years_ahead = {ahead!r}", "write a whole number of years, e.g. 30")
     numbers(data.get("standard", {}), "[standard]")
     numbers({k: v for k, v in data.get("grading", {}).items()}, "[grading]")
     shares = data.get("grading", {}).get("proportions")

@@ -451,7 +451,7 @@ def test_store_a_project_reserve_and_release(client, city, clerk, viewer):
     codes = best["codes"]
     r = client.post(
         f"{API}/reservations",
-        json={"codes": codes, "project": req["name"], "until": "2099-12-31", "reason": "洽谈中"},
+        json={"codes": codes, "project": req["name"], "until": "2049-12-31", "reason": "洽谈中"},
         headers=clerk,
     )
     assert r.status_code == 201, r.text

@@ -471,7 +471,7 @@ def test_no_page_loads_or_links_anything_from_another_site(city):
         assert outside == [], (path, outside)
         if path not in maps:
             policy = r.headers["content-security-policy"]
-            assert "default-src 'self'" in policy and "frame-ancestors 'self'" in policy
+            assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
             assert "<script" not in r.text  # the pages need no script at all
     # the maps embedded in the pages carry Leaflet themselves
     html = client.get(maps[0]).text

@@ -232,6 +232,18 @@ PARCEL_FIELDS: tuple[Field, ...] = (
 )
 
 FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in PARCEL_FIELDS}
+
+# The most characters a text field holds (a value beyond is refused, naming the field):
+# codes as the database keys them, an address or a note longer, any other text 200.
+TEXT_MAX = 200
+TEXT_LIMITS = {"code": 64, "building_code": 64, "address": 500, "note": 2000, "notes": 2000}
+
+
+def max_chars(name: str) -> int:
+    """The most characters the text field ``name`` holds."""
+    return TEXT_LIMITS.get(name, TEXT_MAX)
+
+
 DATE_FIELDS = tuple(f.name for f in PARCEL_FIELDS if f.kind == "date")
 NUMBER_FIELDS = tuple(f.name for f in PARCEL_FIELDS if f.kind == "number")
 TEXT_FIELDS = tuple(f.name for f in PARCEL_FIELDS if f.kind in ("text", "cause"))

@@ -65,6 +65,7 @@ class Requirement:
         return "land" if self.land is not None else "floor_space"
 
 
+NAME_MAX = 200  # a project's name, as stored
 TOP_KEYS = ("name", "industry", "land", "floor_space")
 PLACE_KEYS = ("districts", "parks", "near", "within_km")
 LAND_KEYS = (
@@ -122,8 +123,7 @@ def _names(table: dict, key: str, where: str) -> tuple[str, ...]:
     value = table.get(key)
     if value is None:
         return ()
-    if isinstance(value, str):
-        value = [value]
+    # a lone string is refused, not read as a list of one: "薛城区" is no list
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise RequirementError(f'{where}{key}: write a list of names, e.g. {key} = ["薛城区"]')
     return tuple(v.strip() for v in value)
@@ -196,6 +196,8 @@ def read_requirement(data: dict, crosswalk: dict[str, str]) -> Requirement:
     name = data.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise RequirementError(f"name = {name!r}: write the project's name as text")
+    if name is not None and len(name.strip()) > NAME_MAX:
+        raise RequirementError(f"name: {len(name.strip())} characters; at most {NAME_MAX}")
     industry = data.get("industry")
     if industry is not None:
         industry = str(industry).strip()

@@ -19,7 +19,7 @@ from pyproj import CRS
 
 from landbank.domain.building_fields import BUILDING_FIELDS, LOCATION_FIELDS, VACANCY_FIELDS
 from landbank.domain.buildings import BUILDING_TYPE_VALUES, BUILDING_TYPES
-from landbank.domain.fields import Field
+from landbank.domain.fields import Field, max_chars
 from landbank.errors import InputError
 from landbank.io import values
 from landbank.io.columns import apply_defaults, map_columns
@@ -190,6 +190,8 @@ def _typed(src, mapping, fields: tuple[Field, ...], name: str, label) -> pd.Data
             )
         else:
             out[f.name] = values.parse_text(series)
+            if f.name != "code":  # codes: their own check, with the database's limit
+                values.check_lengths(out[f.name], name, label, shown, max_chars(f.name))
     return out
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from landbank.domain.fields import PARCEL_FIELDS
+from landbank.domain.fields import PARCEL_FIELDS, max_chars
 from landbank.errors import InputError
 from landbank.io import values
 from landbank.io.columns import apply_defaults, map_columns
@@ -161,6 +161,8 @@ def _typed(src: pd.DataFrame, mapping: dict[str, str], name: str, label) -> pd.D
             out[f.name] = values.parse_cause(series, name, label, shown)
         else:
             out[f.name] = values.parse_text(series)
+            if f.name != "code":  # codes: their own check, with the database's limit
+                values.check_lengths(out[f.name], name, label, shown, max_chars(f.name))
     too_long = out["code"].str.len().gt(CODE_MAX).fillna(False).to_numpy()
     if too_long.any():
         i = int(np.flatnonzero(too_long)[0])

@@ -42,9 +42,51 @@ def _fail(
     raise InputError(f'{where} {label(i)}, {field}: "{series.iloc[i]}" {what}{more}; {fix}')
 
 
-def parse_dates(series: pd.Series, where: str, label, field: str) -> pd.Series:
+def parse_dates(
+    series: pd.Series, where: str, label, field: str, bounds: tuple | None = None
+) -> pd.Series:
     """Returns a datetime64 column (whole days, NaT for blanks) from dates, datetimes or
-    text such as 2023-05-01, 2023/5/1, 2023.05.01, 2023年5月1日, 20230501."""
+    text such as 2023-05-01, 2023/5/1, 2023.05.01, 2023年5月1日, 20230501. A date outside
+    ``bounds`` (earliest, latest; by default the profile's ``[dates]``) is refused."""
+    parsed = _parse_dates(series, where, label, field)
+    earliest, latest = bounds or _date_bounds()
+    lo, hi = pd.Timestamp(earliest), pd.Timestamp(latest)
+    outside = (parsed.notna() & ((parsed < lo) | (parsed > hi))).to_numpy()
+    _fail(
+        where,
+        label,
+        field,
+        series,
+        outside,
+        f"is not between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d}",
+        "check the year (the profile's [dates] sets the range)",
+    )
+    return parsed
+
+
+def _date_bounds() -> tuple[dt.date, dt.date]:
+    from landbank.config import load_profile
+
+    return load_profile().date_bounds()
+
+
+def check_lengths(text: pd.Series, where: str, label, field: str, limit: int) -> pd.Series:
+    """``text`` (from ``parse_text``) when no value is longer than ``limit`` characters;
+    else an InputError naming the first row, the field and the limit."""
+    lengths = pd.Series([len(v) if isinstance(v, str) else 0 for v in text], dtype="int64")
+    long = (lengths > limit).to_numpy()
+    idx = np.flatnonzero(long)
+    if len(idx):
+        i = int(idx[0])
+        more = f" (and {len(idx) - 1} more rows)" if len(idx) > 1 else ""
+        raise InputError(
+            f"{where} {label(i)}, {field}: {lengths.iloc[i]} characters, at most {limit}"
+            f"{more}; shorten it"
+        )
+    return text
+
+
+def _parse_dates(series: pd.Series, where: str, label, field: str) -> pd.Series:
     if series.dtype.kind == "M":  # already datetimes (Arrow / Excel)
         return _days(pd.to_datetime(series))
     kind = pd.api.types.infer_dtype(series, skipna=True)

@@ -11,7 +11,7 @@ from landbank.db import parcels as rows
 from landbank.db.engine import write_transaction
 from landbank.domain.categories import CATEGORIES, KNOWN
 from landbank.domain.dates import iso_value
-from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS
+from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS, max_chars
 from landbank.domain.landuse import land_use_class
 from landbank.errors import (
     ConflictError,
@@ -59,6 +59,7 @@ def list_parcels(
 
 
 MAX_PAGE = 500
+MAX_OFFSET = 10**9  # beyond any city's parcels, well inside a 64-bit integer
 
 
 def page_parcels(
@@ -80,8 +81,8 @@ def page_parcels(
     check_category(category)
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"limit {limit}: give 1 to {MAX_PAGE}")
-    if offset < 0:
-        raise InputError(f"offset {offset}: give 0 or more")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InputError(f"offset {offset}: give 0 to {MAX_OFFSET}")
     t = Parcel.__table__
     where = [t.c.retired.is_(False)]
     if category:
@@ -147,15 +148,20 @@ def _jsonable(record: dict) -> dict:
     return out
 
 
-def _single_value(field: str, text: str):
+def _single_value(field: str, text: str, date_bounds: tuple | None = None):
     """One FIELD=VALUE as the stored type; InputError with the fix when it is not."""
     f = FIELD_BY_NAME[field]
     if f.kind == "text":  # the common edit (holder, name): no frame needed
-        return text.strip() or None
+        value = text.strip()
+        if len(value) > max_chars(field):
+            raise InputError(
+                f"{field}: {len(value)} characters, at most {max_chars(field)}; shorten it"
+            )
+        return value or None
     series = pd.Series([text if text != "" else None], dtype=object)
     where, label = "parcels set", lambda _i: "value"
     if f.kind == "date":
-        return values.parse_dates(series, where, label, field).iloc[0]
+        return values.parse_dates(series, where, label, field, date_bounds).iloc[0]
     if f.kind == "number":
         return values.parse_numbers(series, where, label, field).iloc[0]
     if f.kind == "cause":
@@ -169,10 +175,13 @@ EDITABLE = frozenset({f.name for f in PARCEL_FIELDS if f.name != "code"} | {"cat
 OVERRIDE_CLEARED = ("", "none", "auto")
 
 
-def typed_fields(fields: dict[str, str]) -> tuple[dict, dict[str, str]]:
+def typed_fields(
+    fields: dict[str, str], date_bounds: tuple | None = None
+) -> tuple[dict, dict[str, str]]:
     """Reads FIELD → text values as stored: returns ``(typed, problems)``, typed values
     by column (``category`` becomes ``category_override``, None to clear it) and a
-    message per field at fault, naming it and the fix."""
+    message per field at fault, naming it and the fix. Dates outside ``date_bounds``
+    (by default the profile's ``[dates]``) are at fault."""
     typed, problems = {}, {}
     for field, text in fields.items():
         if field not in EDITABLE:
@@ -187,7 +196,7 @@ def typed_fields(fields: dict[str, str]) -> tuple[dict, dict[str, str]]:
             typed["category_override"] = value
         else:
             try:
-                typed[field] = _single_value(field, text)
+                typed[field] = _single_value(field, text, date_bounds)
             except InputError as exc:
                 problems[field] = str(exc)
     return typed, problems
@@ -236,14 +245,14 @@ def set_fields(
     from landbank.config import load_profile
     from landbank.services.classify import derive
 
-    typed, problems = typed_fields(assignments)
+    prof = load_profile(profile)  # a wrong --profile is said even when no rule runs
+    typed, problems = typed_fields(assignments, prof.date_bounds())
     if problems:
         raise FieldProblems(problems)
     if not by.strip() or not reason.strip():
         raise InputError("--by and --reason are required: say who changes what, and why")
     if len(by) > 128:
         raise InputError("--by: at most 128 characters")
-    prof = load_profile(profile)  # a wrong --profile is said even when no rule runs
     now = dt.datetime.now(dt.UTC)
     engine = open_db(db_url)
     try:

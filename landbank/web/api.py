@@ -3,12 +3,14 @@ same service functions as the command line; the rights checked here and in them.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from landbank.domain.fields import FIELD_BY_NAME
 from landbank.domain.rights import User
 from landbank.errors import ConflictError, FieldProblems
 from landbank.services import parcels as parcel_service
@@ -63,7 +65,7 @@ def list_parcels(
         str | None, Query(max_length=100, description="part of a code, name or holder")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=parcel_service.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=parcel_service.MAX_OFFSET)] = 0,
     user: User = Depends(api_user),
     svc: Service = Depends(service),
 ) -> dict:
@@ -95,12 +97,19 @@ class ParcelPatch(BaseModel):
     )
 
 
-def _text(value: Any) -> str:
+def _text(field: str, value: Any) -> tuple[str, str | None]:
+    """A sent value as ``set_fields`` reads it, and what is wrong with its JSON type:
+    text or null everywhere, a number also for a number field; never an object, a list
+    or true/false (``{"holder": {"a": 1}}`` is not stored as the text of a dict)."""
     if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
+        return "", None
+    if isinstance(value, str):
+        return value, None
+    kind = FIELD_BY_NAME[field].kind if field in FIELD_BY_NAME else "text"
+    if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value), None
+    wanted = "a number or null" if kind == "number" else "text or null"
+    return "", f"{field}: send {wanted}, not {type(value).__name__} {json.dumps(value)[:40]}"
 
 
 @router.patch("/parcels/{code}", tags=["parcels"])
@@ -113,7 +122,11 @@ def patch_parcel(
     """Change fields of a parcel: re-classified, every change in its history. 422 with a
     message per bad field; 403 outside a clerk's districts; 409 with the current
     version when ``expected_version`` is stale."""
-    fields = {k: _text(v) for k, v in body.fields.items()}
+    sent = {k: _text(k, v) for k, v in body.fields.items()}
+    wrong = [{"field": f"fields.{k}", "message": m} for k, (_, m) in sent.items() if m]
+    if wrong:
+        return JSONResponse({"detail": wrong}, status_code=422)
+    fields = {k: text for k, (text, _) in sent.items()}
     if not fields:
         raise HTTPException(422, [{"field": "fields", "message": "nothing to change"}])
     try:

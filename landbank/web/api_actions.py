@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.background import BackgroundTask
 
+from landbank.config import load_profile
 from landbank.domain.rights import User
 from landbank.errors import NotFoundError
 from landbank.services import buildings as building_service
@@ -28,6 +29,19 @@ from landbank.web.app import Service
 from landbank.web.deps import api_user, api_writer, service
 
 router = APIRouter()
+
+
+def _plausible(day: dt.date | None) -> dt.date | None:
+    """A date within the profile's ``[dates]`` range (not year 1, not 9999)."""
+    if day is None:
+        return day
+    earliest, latest = load_profile().date_bounds()
+    if not earliest <= day <= latest:
+        raise ValueError(f"{day} is not between {earliest} and {latest}; check the year")
+    return day
+
+
+Day = Annotated[dt.date | None, AfterValidator(_plausible)]
 Text = Annotated[str | None, Field(default=None, max_length=500)]
 Lang = Annotated[Literal["zh", "en"], Query(description="language of labels and reasons")]
 
@@ -38,15 +52,15 @@ Lang = Annotated[Literal["zh", "en"], Query(description="language of labels and 
 class DisposalOpen(BaseModel):
     method: str = Field(max_length=64, description="supply, reclaim, extend_deadline, ...")
     cause: Literal["government", "enterprise"] | None = None
-    planned_on: dt.date | None = None
+    planned_on: Day = None
     area_mu: float | None = Field(default=None, gt=0, description="area disposed (default all)")
     reason: Text = None
-    on: dt.date | None = Field(default=None, description="date of the step (default today)")
+    on: Day = Field(default=None, description="date of the step (default today)")
 
 
 class DisposalAdvance(BaseModel):
     to: str = Field(max_length=64, description="the next state")
-    on: dt.date | None = None
+    on: Day = None
     note: Text = None
     doc: Text = Field(default=None, description="document reference, e.g. a letter number")
 
@@ -55,7 +69,7 @@ class Blocker(BaseModel):
     kind: str = Field(max_length=64, description="mortgage, seizure or dispute")
     note: Text = None
     doc: Text = None
-    on: dt.date | None = None
+    on: Day = None
 
 
 @router.get("/parcels/{code}/disposals", tags=["disposal"])
@@ -176,7 +190,7 @@ Requirement = Annotated[
 def match_requirement(
     requirement: Requirement,
     top: Annotated[int, Query(ge=1, le=100, description="how many candidates")] = 10,
-    as_of: Annotated[dt.date | None, Query(description="match as of this day")] = None,
+    as_of: Annotated[Day, Query(description="match as of this day")] = None,
     lang: Lang = "zh",
     user: User = Depends(api_user),
     svc: Service = Depends(service),
@@ -222,7 +236,7 @@ class ReservationRequest(BaseModel):
         "codes (each vacant floor and unit)",
     )
     project: str = Field(min_length=1, max_length=200)
-    until: dt.date | None = Field(default=None, description="last day held; none: until released")
+    until: Day = Field(default=None, description="last day held; none: until released")
     reason: Text = None
 
 
@@ -293,8 +307,8 @@ def show_building(code: str, user: User = Depends(api_user), svc: Service = Depe
 Group = Annotated[
     Literal["district", "park", "category", "method", "month"], Query(description="group by")
 ]
-DateFrom = Annotated[dt.date | None, Query(alias="from", description="disposed on or after")]
-DateTo = Annotated[dt.date | None, Query(alias="to", description="disposed on or before")]
+DateFrom = Annotated[Day, Query(alias="from", description="disposed on or after")]
+DateTo = Annotated[Day, Query(alias="to", description="disposed on or before")]
 
 
 @router.get("/progress", tags=["progress"])

@@ -15,6 +15,7 @@ from landbank import __version__
 from landbank.errors import LandbankError
 from landbank.services.database import open_db, share_engine
 from landbank.services.users import secret_key
+from landbank.web.guard import EdgeGuard
 from landbank.web.security import LoginLimiter, Signer, TimedCache
 
 STATIC = Path(__file__).parent / "static"
@@ -45,6 +46,7 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
         static_url="/static/docs",
     )
     app.state.service = service
+    app.add_middleware(EdgeGuard)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="static-web")
 
     @app.exception_handler(LandbankError)

@@ -30,6 +30,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 DEFAULT_LIMIT = 100
+MAX_OFFSET = 10**9  # beyond any layer, well inside a 64-bit integer
 FORMATS = ("json", "geojson", JSON, GEOJSON)
 
 # Documented here, read from the query string by the route: a bad value is then a 400
@@ -42,8 +43,9 @@ ITEMS_PARAMETERS = [
         "style": "form",
         "explode": False,
         "description": "Only features that intersect the box west,south,east,north "
-        "(longitude, latitude in CRS84), e.g. 117.1,34.7,117.4,35.0",
-        "schema": {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
+        "(longitude, latitude in CRS84), e.g. 117.1,34.7,117.4,35.0; or 6 numbers "
+        "west,south,min height,east,north,max height (the heights are not used)",
+        "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
     },
     {
         "name": "limit",
@@ -59,7 +61,7 @@ ITEMS_PARAMETERS = [
         "in": "query",
         "required": False,
         "description": "Features to skip, by code; follow the next link instead",
-        "schema": {"type": "integer", "minimum": 0, "default": 0},
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
     },
     {
         "name": "f",
@@ -188,7 +190,9 @@ def collection(
     return _json(_collection(request, svc, collection_id))
 
 
-def _whole_number(request: Request, name: str, default: int, least: int) -> int:
+def _whole_number(
+    request: Request, name: str, default: int, least: int, most: int | None = MAX_OFFSET
+) -> int:
     text = request.query_params.get(name)
     if text is None or not text.strip():
         return default
@@ -198,6 +202,8 @@ def _whole_number(request: Request, name: str, default: int, least: int) -> int:
         raise HTTPException(400, f"{name}={text}: not a whole number") from None
     if value < least:
         raise HTTPException(400, f"{name}={value}: give {least} or more")
+    if most is not None and value > most:
+        raise HTTPException(400, f"{name}={value}: give at most {most}")
     return value
 
 
@@ -212,16 +218,20 @@ def _bbox(request: Request) -> tuple[float, float, float, float] | None:
         return None
     example = "e.g. bbox=117.1,34.7,117.4,35.0"
     parts = text.split(",")
-    if len(parts) != 4:
+    if len(parts) not in (4, 6):
         raise HTTPException(
-            400, f"bbox={text}: give 4 numbers west,south,east,north (lon, lat); {example}"
+            400,
+            f"bbox={text}: give 4 numbers west,south,east,north (lon, lat), or 6 with "
+            f"heights west,south,min height,east,north,max height; {example}",
         )
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        raise HTTPException(400, f"bbox={text}: not 4 numbers; {example}") from None
+        raise HTTPException(400, f"bbox={text}: not {len(parts)} numbers; {example}") from None
     if not all(math.isfinite(n) for n in numbers):
-        raise HTTPException(400, f"bbox={text}: not 4 finite numbers; {example}")
+        raise HTTPException(400, f"bbox={text}: not {len(parts)} finite numbers; {example}")
+    if len(numbers) == 6:  # the standard's 3D box: the heights are not used
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     west, south, east, north = numbers
     if west > east:
         raise HTTPException(400, f"bbox={text}: west {west} is east of east {east}; {example}")
@@ -244,7 +254,8 @@ def items(collection_id: str, request: Request, svc: Service = Depends(service))
     features.layer(collection_id)
     _check_format(request)
     bbox = _bbox(request)
-    limit = min(_whole_number(request, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
+    # a larger limit gives MAX_LIMIT, as documented (one beyond 64 bits too)
+    limit = min(_whole_number(request, "limit", DEFAULT_LIMIT, 1, None), MAX_LIMIT)
     offset = _whole_number(request, "offset", 0, 0)
     found, matched = features.page_features(svc.db_url, collection_id, bbox, limit, offset)
     links = [

@@ -44,7 +44,7 @@ LANG_COOKIE = "landbank_lang"
 # the pages load nothing but this service's own files: no inline script, no CDN
 PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'"
 )
 # a map carries Leaflet inline and may load base-map tiles; it may only be framed here
@@ -239,7 +239,7 @@ def _finish(request: Request, response) -> None:
     headers = response.headers
     if "content-security-policy" not in headers:
         headers["Content-Security-Policy"] = PAGE_POLICY
-    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cache-Control", "no-store")

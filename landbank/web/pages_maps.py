@@ -26,7 +26,9 @@ Basemap = Annotated[str, Query(description="osm, tianditu, gaode or none")]
 
 
 def _map(html: str) -> HTMLResponse:
-    return HTMLResponse(html, headers={"Content-Security-Policy": MAP_POLICY})
+    # framed by the service's own pages: SAMEORIGIN, where every other page is DENY
+    headers = {"Content-Security-Policy": MAP_POLICY, "X-Frame-Options": "SAMEORIGIN"}
+    return HTMLResponse(html, headers=headers)
 
 
 @router.get("/maps/idle")

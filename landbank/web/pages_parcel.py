@@ -10,6 +10,7 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from landbank.config import load_profile
 from landbank.domain import disposal as wf
 from landbank.domain.categories import CATEGORIES, CAUSES
 from landbank.domain.fields import FIELD_BY_NAME, PARCEL_FIELDS
@@ -212,9 +213,13 @@ def _day(text: str | None, what: str) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(f'{what} "{text}" is not a date; write YYYY-MM-DD') from None
+    earliest, latest = load_profile().date_bounds()
+    if not earliest <= day <= latest:
+        raise InputError(f"{what} {day} is not between {earliest} and {latest}; check the year")
+    return day
 
 
 def _disposal_step(request, svc, user, code, form, step):

@@ -1,0 +1,344 @@
+"""The service's edge, one pure ASGI middleware in front of every route:
+
+- a request with a body to anything but sign-in must carry valid credentials (a bearer
+  token, or for the pages the session cookie) before a byte of its body is read: 401
+  for the API, the sign-in page for the pages;
+- a body may hold at most ``MAX_BODY_BYTES`` (413 at once when Content-Length says
+  more; a chunked body is counted while it streams and refused at the limit);
+- every text the request carries (path, query, form and JSON fields, HTTP Basic
+  credentials) is checked once here: a NUL character (PostgreSQL cannot store one), a
+  lone surrogate (no UTF-8 for it) or a whole number beyond 64 bits is a 4xx naming
+  the field, on both engines, and not a 500;
+- every answer carries ``X-Content-Type-Options: nosniff``; the API's ``Cache-Control:
+  no-store``; an HTML page without a policy of its own (``/docs``, ``/redoc``) a
+  Content-Security-Policy that admits its inline scripts by hash, and may not be framed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import html
+import json
+import os
+import re
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+
+from landbank.web.security import SESSION_COOKIE
+
+API_PREFIX = "/api/"
+OGC_PREFIX = "/ogc"
+# posts that carry credentials in their body rather than before it
+SIGN_IN = frozenset({"/api/v1/auth/token", "/login"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# JSON and form bodies; no route takes files. LANDBANK_MAX_BODY_KB changes the limit.
+MAX_BODY_BYTES = int(os.environ.get("LANDBANK_MAX_BODY_KB", "1024")) * 1024
+INT64_MAX = 2**63 - 1
+DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' {hashes}; worker-src 'self' blob:; connect-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+_SUSPECT_JSON = re.compile(rb"\\u0000|\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\d{19,}|\x00")
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
+
+
+def text_problem(value: str) -> str | None:
+    """What is wrong with a text for the database, or None: a NUL character or a lone
+    surrogate (a half of a UTF-16 pair, which has no UTF-8)."""
+    if "\x00" in value:
+        return "contains a NUL character; remove it"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not a character); send valid UTF-8 text"
+    return None
+
+
+def value_problems(value, where: str) -> tuple[str, str] | None:
+    """The first (field, message) at fault in a JSON value, or None: texts as above,
+    keys too, and whole numbers that fit no 64-bit integer."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return (where, problem) if problem else None
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return None
+    if isinstance(value, int):
+        if not -INT64_MAX - 1 <= value <= INT64_MAX:
+            return where, f"{value} is too large a number; at most {INT64_MAX}"
+        return None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = value_problems(item, f"{where}.{i}" if where else str(i))
+            if found:
+                return found
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            problem = text_problem(str(key))
+            if problem:
+                return name, problem
+            found = value_problems(item, name)
+            if found:
+                return found
+    return None
+
+
+def _query_problem(raw: bytes) -> tuple[str, str] | None:
+    """A query string or a urlencoded form: the first field at fault."""
+    if b"%00" not in raw and b"\x00" not in raw:
+        return None  # lone surrogates cannot arrive percent-encoded: they decode to U+FFFD
+    text = raw.decode("latin-1")
+    for key, value in parse_qsl(text, keep_blank_values=True, errors="replace"):
+        if text_problem(key):
+            return "a parameter's name", text_problem(key)
+        if text_problem(value):
+            return key, text_problem(value)
+    return None
+
+
+def _multipart_problem(body: bytes) -> tuple[str, str] | None:
+    if b"\x00" not in body:
+        return None
+    for part in re.split(rb"\r\n--", body):
+        head, _, content = part.partition(b"\r\n\r\n")
+        if b"\x00" in content:
+            named = re.search(rb'name="([^"]*)"', head)
+            field = named.group(1).decode("utf-8", "replace") if named else "form"
+            return field, "contains a NUL character; remove it"
+    return None
+
+
+def _body_problem(content_type: str, body: bytes) -> tuple[str, str] | None:
+    if not body:
+        return None
+    if "json" in content_type:
+        if not _SUSPECT_JSON.search(body):
+            return None  # the common case: nothing to look for, no second parse
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None  # the route says what is wrong with it
+        return value_problems(data, "")
+    if "application/x-www-form-urlencoded" in content_type:
+        return _query_problem(body)
+    if "multipart/form-data" in content_type:
+        return _multipart_problem(body)
+    return None
+
+
+def _basic_problem(authorization: str) -> tuple[str, str] | None:
+    if not authorization.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:], validate=False).decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None  # not a credential: refused as such by the route
+    name, _, password = decoded.partition(":")
+    for field, value in (("username", name), ("password", password)):
+        problem = text_problem(value)
+        if problem:
+            return f"Authorization (Basic) {field}", problem
+    return None
+
+
+def _headers(scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value.strip('"') or None
+    return None
+
+
+class EdgeGuard:
+    """The middleware (see the module's text). ``max_body`` in bytes."""
+
+    def __init__(self, app, max_body: int = MAX_BODY_BYTES):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path: str = scope["path"]
+        headers = _headers(scope)
+        is_api = path.startswith(API_PREFIX)
+        send = self._with_headers(scope, send, is_api)
+
+        if "\x00" in path:
+            return await _answer(send, scope, 404, "the address contains a NUL character")
+        found = _query_problem(scope.get("query_string", b"")) or _basic_problem(
+            headers.get("authorization", "")
+        )
+        if found:
+            return await _refuse(send, scope, *found)
+
+        method = scope["method"]
+        if method not in BODY_METHODS:
+            return await self.app(scope, receive, send)
+        if path not in SIGN_IN and not await self._signed_in(scope, headers, is_api):
+            if is_api or path.startswith(OGC_PREFIX):
+                return await _answer(
+                    send,
+                    scope,
+                    401,
+                    "sign in first: POST /api/v1/auth/token",
+                    {"www-authenticate": "Bearer"},
+                )
+            # a page: the sign-in form, as for a page asked for without a session
+            return await _redirect(send, "/login?next=%2F")
+        length = headers.get("content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.max_body
+            except ValueError:
+                return await _answer(send, scope, 400, "Content-Length is not a number")
+            if too_big:
+                return await _too_large(send, scope, self.max_body)
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body:
+                return await _too_large(send, scope, self.max_body)
+        found = _body_problem(headers.get("content-type", ""), bytes(body))
+        if found:
+            return await _refuse(send, scope, *found)
+        return await self.app(scope, _replay(bytes(body), receive), send)
+
+    async def _signed_in(self, scope, headers: dict[str, str], is_api: bool) -> bool:
+        """A valid bearer token (the API, /ogc) or session cookie (the pages)."""
+        from landbank.web.deps import token_user
+
+        if is_api or scope["path"].startswith(OGC_PREFIX):
+            scheme, _, token = headers.get("authorization", "").partition(" ")
+            token = token.strip() if scheme.lower() == "bearer" else ""
+        else:
+            token = _cookie(headers.get("cookie", ""), SESSION_COOKIE) or ""
+        if not token:
+            return False
+        svc = scope["app"].state.service
+        return await run_in_threadpool(token_user, svc, token) is not None
+
+    @staticmethod
+    def _with_headers(scope, send, is_api: bool):
+        """``send`` adding the security headers to the answer's start (and, for an HTML
+        page without a policy, a policy admitting its inline scripts by hash)."""
+        state: dict = {}
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = []
+                if b"x-content-type-options" not in names:
+                    extra.append((b"x-content-type-options", b"nosniff"))
+                if is_api and b"cache-control" not in names:
+                    extra.append((b"cache-control", b"no-store"))
+                kind = dict(message.get("headers", [])).get(b"content-type", b"")
+                page = kind.startswith(b"text/html") and not is_api
+                if page and b"content-security-policy" not in names:
+                    if b"x-frame-options" not in names:
+                        extra.append((b"x-frame-options", b"DENY"))
+                    # the policy needs the page's scripts: held until the body is seen
+                    state["start"] = {**message, "headers": [*message["headers"], *extra]}
+                    state["body"] = bytearray()
+                    return None
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                return await send(message)
+            if message["type"] == "http.response.body" and "start" in state:
+                state["body"] += message.get("body", b"")
+                if message.get("more_body", False):
+                    return None
+                body = bytes(state.pop("body"))
+                start = state.pop("start")
+                hashes = " ".join(
+                    "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+                    for script in _INLINE_SCRIPT.findall(body)
+                )
+                policy = DOCS_POLICY.format(hashes=hashes).encode()
+                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                headers += [
+                    (b"content-length", str(len(body)).encode()),
+                    (b"content-security-policy", policy),
+                ]
+                await send({**start, "headers": headers})
+                return await send({"type": "http.response.body", "body": body})
+            return await send(message)
+
+        return sending
+
+
+def _replay(body: bytes, receive):
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _answer(send, scope, status: int, message, headers: dict | None = None):
+    """A JSON answer (the API, /ogc) or a small page (the rest), then the connection
+    stays usable: nothing of the request is left unread but a refused body."""
+    path = scope["path"]
+    if path.startswith(API_PREFIX) or path.startswith(OGC_PREFIX) or status == 413:
+        body = json.dumps({"detail": message}, ensure_ascii=False).encode()
+        kind = b"application/json"
+    else:
+        text = (
+            message if isinstance(message, str) else "; ".join(f"{m['message']}" for m in message)
+        )
+        body = (
+            "<!doctype html><html><head><meta charset=utf-8><title>landbank</title></head>"
+            f"<body><h1>{status}</h1><p>{html.escape(text)}</p></body></html>"
+        ).encode()
+        kind = b"text/html; charset=utf-8"
+    raw = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+    raw += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse(send, scope, field: str, problem: str):
+    """422 naming the field (400 on /ogc, whose standard has a 400 for a bad query)."""
+    message = f"{field}: {problem}"
+    if scope["path"].startswith(OGC_PREFIX):
+        return await _answer(send, scope, 400, message)
+    return await _answer(send, scope, 422, [{"field": field, "message": message}])
+
+
+async def _too_large(send, scope, limit: int):
+    await _answer(
+        send,
+        scope,
+        413,
+        f"the request body is larger than {limit // 1024} KiB; send less "
+        "(set LANDBANK_MAX_BODY_KB on the server to allow more)",
+        {"connection": "close"},
+    )
+
+
+async def _redirect(send, location: str):
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 303,
+            "headers": [(b"location", location.encode()), (b"content-length", b"0")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
