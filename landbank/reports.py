@@ -12,19 +12,34 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from landbank.domain.categories import CATEGORIES, UNCLASSIFIED, UNCLASSIFIED_LABEL
+from landbank.domain.progress import figure_label
 from landbank.io.files import atomic_path
 
-SUMMARY = [
-    ("group", "分组", None),
-    ("identified_count", "认定宗数", "0"),
-    ("identified_area_mu", "认定面积(亩)", "0.00"),
-    ("disposed_count", "已处置宗数", "0"),
-    ("disposed_area_mu", "已处置面积(亩)", "0.00"),
-    ("rate", "处置率", "0.0%"),
-    ("overdue", "逾期宗数", "0"),
-    ("supply_rate", "供地率", "0.0%"),
-    ("unclassified_count", "未分类宗数", "0"),
+# the progress figures: key, number format; their labels in domain.progress
+_SUMMARY_FORMATS = [
+    ("group", None),
+    ("identified_count", "0"),
+    ("identified_area_mu", "0.00"),
+    ("disposed_count", "0"),
+    ("disposed_area_mu", "0.00"),
+    ("rate", "0.0%"),
+    ("overdue", "0"),
+    ("supply_rate", "0.0%"),
+    ("unclassified_count", "0"),
+    ("unclassified_area_mu", "0.00"),
 ]
+
+
+def summary_columns(lang: str = "zh", group: str = "group") -> list[tuple[str, str, str | None]]:
+    """The progress figures as (key, label in ``lang``, number format); the first column's
+    label is that of ``group`` (e.g. district)."""
+    return [
+        (key, figure_label(group if key == "group" else key, lang), fmt)
+        for key, fmt in _SUMMARY_FORMATS
+    ]
+
+
+SUMMARY = summary_columns("zh")
 PARCEL_COLUMNS = [
     ("code", "地块编号", None),
     ("name", "地块名称", None),
@@ -95,6 +110,7 @@ def write_ledger(path: Path, summary: list[dict], parcels: pd.DataFrame) -> Path
             "disposed_area_mu",
             "overdue",
             "unclassified_count",
+            "unclassified_area_mu",
         ),
     )
     for cat, labels in CATEGORIES.items():
@@ -116,22 +132,28 @@ def write_html_report(
     by_district: list[dict],
     by_month: list[dict],
     overdue: list[dict],
-    title: str = "闲置低效用地处置进度",
+    title: str | None = None,
+    lang: str = "zh",
 ) -> Path:
-    """A self-contained HTML report: the figures, disposal rate by district (bar chart),
-    the monthly trend, the overdue list. plotly.js is inlined from the installed
-    package: the file opens on an intranet with no internet."""
+    """A self-contained HTML report: the figures (the unclassified apart), disposal rate
+    by district (bar chart), the monthly trend, the overdue list; its words in ``lang``
+    (zh or en). plotly.js is inlined from the installed package: the file opens on an
+    intranet with no internet."""
     import html
 
     import plotly.graph_objects as go
     from plotly.offline import get_plotlyjs
 
+    def word(key: str) -> str:
+        return figure_label(key, lang)
+
+    title = title or word("title")
     districts = [r["group"] for r in by_district]
     rate = go.Figure(
         go.Bar(x=districts, y=[(r["rate"] or 0) * 100 for r in by_district], marker_color="#0072B2")
     )
     rate.update_layout(
-        title="处置率（%）/ disposal rate by district",
+        title=word("rate_chart"),
         yaxis_title="%",
         margin={"t": 50, "b": 40, "l": 50, "r": 20},
         height=360,
@@ -148,11 +170,12 @@ def write_html_report(
     # drawn as a span of milliseconds
     trend.update_xaxes(type="category")
     trend.update_layout(
-        title="月度处置面积（亩）/ disposed area by month (mu)",
+        title=word("trend_chart"),
         margin={"t": 50, "b": 40, "l": 50, "r": 20},
         height=320,
     )
-    head = "".join(f"<th>{zh}</th>" for _, zh, _ in SUMMARY)
+    columns = summary_columns(lang, "district")
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in columns)
 
     def fmt(key, value):
         if value is None:
@@ -162,7 +185,7 @@ def write_html_report(
         return f"{value:.2f}" if isinstance(value, float) else html.escape(str(value))
 
     body = "".join(
-        "<tr>" + "".join(f"<td>{fmt(k, r.get(k))}</td>" for k, _, _ in SUMMARY) + "</tr>"
+        "<tr>" + "".join(f"<td>{fmt(k, r.get(k))}</td>" for k, _, _ in columns) + "</tr>"
         for r in by_district
     )
     late = "".join(
@@ -170,19 +193,20 @@ def write_html_report(
         f"<td>{html.escape(d['state'])}</td><td>{html.escape(d['what'])}</td></tr>"
         for d in overdue
     )
+    late_head = "".join(f"<th>{word(k)}</th>" for k in ("due_on", "code", "state", "what"))
     charts = rate.to_html(full_html=False, include_plotlyjs=False, div_id="rate") + trend.to_html(
         full_html=False, include_plotlyjs=False, div_id="trend"
     )
     page = f"""<!DOCTYPE html>
-<html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:24px}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#eee}}</style>
 <script>{get_plotlyjs()}</script></head><body>
 <h1>{html.escape(title)}</h1>
-<h2>分区进度 / progress by district</h2><table id="figures"><tr>{head}</tr>{body}</table>
+<h2>{word("by_district")}</h2><table id="figures"><tr>{head}</tr>{body}</table>
 {charts}
-<h2>逾期事项 / overdue ({len(overdue)})</h2>
-<table id="overdue"><tr><th>到期</th><th>地块编号</th><th>状态</th><th>事项</th></tr>{late}</table>
+<h2>{word("overdue_list")} ({len(overdue)})</h2>
+<table id="overdue"><tr>{late_head}</tr>{late}</table>
 </body></html>"""
     with atomic_path(path, ".html") as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -242,5 +242,6 @@ def progress_html(
         progress(db_url, "district", date_from, date_to, today=today),
         progress(db_url, "month", date_from, date_to, today=today),
         overdue,
+        lang=lang,
     )
     return {"file": str(path), "overdue": len(overdue)}

@@ -23,6 +23,7 @@ from landbank.domain.buildings import building_type_label, state_label
 from landbank.domain.categories import CAUSES, KNOWN, category_label
 from landbank.domain.fields import label as field_label
 from landbank.domain.matching import COMPONENTS, KINDS
+from landbank.domain.progress import figure_label
 from landbank.domain.rights import ROLES, User
 from landbank.errors import LandbankError
 from landbank.services.parcels import CHINA
@@ -173,6 +174,7 @@ def _labels(lang: str) -> dict:
         "role_name": lambda r: of(ROLES, r),
         "deadline_name": lambda w: deadline_label(w, lang),
         "event_name": lambda f: event_field_label(f, lang),
+        "figure_name": lambda k: figure_label(k, lang),
         "CATEGORIES": KNOWN,  # the list's filter: the five, compliant, unclassified
     }
 

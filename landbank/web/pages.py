@@ -141,7 +141,7 @@ def sign_out(
 
 @router.get("/")
 def dashboard(request: Request, user: User = Depends(page_user), svc: Service = Depends(service)):
-    """Disposal progress per district and the progress map."""
+    """Disposal progress per district (the unclassified apart) and the progress map."""
     rows = progress(svc.db_url, "district")
     totals = {
         k: sum(r[k] for r in rows)
@@ -151,6 +151,8 @@ def dashboard(request: Request, user: User = Depends(page_user), svc: Service = 
             "disposed_count",
             "disposed_area_mu",
             "overdue",
+            "unclassified_count",
+            "unclassified_area_mu",
         )
     }
     area = totals["identified_area_mu"]
