@@ -110,6 +110,21 @@ def test_from_wkb_mends_rings_in_any_byte_order_and_dimension():
     assert unreadable.tolist() == [True] and geoms[0] is None
 
 
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.sampled_from([GOOD, HOLE_OF_TWO, ONLY_TWO]),
+    st.lists(st.tuples(st.integers(0, 200), st.integers(1, 255)), max_size=4),
+    st.integers(0, 200),
+)
+def test_from_wkb_never_raises_on_damaged_wkb(wkb, flips, cut):
+    data = bytearray(wkb)
+    for at, x in flips:
+        data[at % len(data)] ^= x
+    geoms, degenerate, unreadable = from_wkb(np.array([bytes(data[: max(cut, 1)])], dtype=object))
+    assert not (degenerate & unreadable).any()
+    assert unreadable[0] == (geoms[0] is None)
+
+
 @pytest.mark.parametrize("what", ["buildings", "parcels"])
 def test_a_ring_of_two_points_is_a_reported_row_then_repaired(what, cli, db_url, tmp_path):
     path = footprints(

@@ -6,7 +6,6 @@ import struct
 
 import numpy as np
 import shapely
-import shapely.errors
 
 from landbank.errors import InputError
 
@@ -107,7 +106,7 @@ def from_wkb(wkb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for i in refused:
         try:
             mended, dropped = _mend(bytes(wkb[i]))
-        except (ValueError, IndexError, struct.error, shapely.errors.ShapelyError):
+        except Exception:  # whatever damaged bytes make of the decoding: unreadable
             mended, dropped = None, 0
         if mended is None:
             unreadable[i] = True
@@ -148,10 +147,14 @@ class _Wkb:
         if code & 0x20000000:  # EWKB SRID
             self._take(end + "I")
         code &= 0x0FFFFFFF
-        dims += {0: 0, 1: 1, 2: 1, 3: 2}[code // 1000]
+        if code // 1000 > 3:
+            raise ValueError(f"geometry type {code} is not known")
+        dims += (0, 1, 1, 2)[code // 1000]
         return end, code % 1000, dims
 
-    def polygons(self) -> tuple[list, int]:
+    def polygons(self, depth: int = 0) -> tuple[list, int]:
+        if depth > 8:
+            raise ValueError("collections nested too deep")
         end, kind, dims = self._header()
         if kind == 3:
             polygon, dropped = self._polygon(end, dims)
@@ -160,7 +163,7 @@ class _Wkb:
             (n,) = self._take(end + "I")
             out, dropped = [], 0
             for _ in range(n):
-                parts, d = self.polygons()
+                parts, d = self.polygons(depth + 1)
                 out += parts
                 dropped += d
             return out, dropped
