@@ -7,6 +7,7 @@ import getpass
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -78,12 +79,15 @@ def _command_names() -> list[str]:
 
 
 def handled(fn):
-    """Turns a LandbankError into one line on stderr and its exit code."""
+    """Turns a LandbankError into one line on stderr and its exit code. No Python
+    warning reaches the terminal: what matters is reported as our own warnings."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return fn(*args, **kwargs)
         except LandbankError as exc:
             err.print(f"error: {with_db(str(exc))}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
@@ -1032,6 +1036,8 @@ from landbank import cli_buildings, cli_match, cli_reserve, cli_web  # noqa: E40
 
 
 def main() -> None:
+    if not sys.warnoptions:  # no Python warning on a user's terminal (-W still shows them)
+        warnings.simplefilter("ignore")
     app()
 
 

@@ -25,6 +25,7 @@ from landbank.io import values
 from landbank.io.columns import apply_defaults, map_columns
 from landbank.io.crs import CHINA, describe, parse_crs, resolve_crs
 from landbank.io.geometry import check_geometries
+from landbank.io.guard import guarded
 from landbank.io.parcels import _to_storage
 from landbank.io.read import TABLE_SUFFIXES, RawTable, read_table
 
@@ -45,6 +46,7 @@ class BuildingFile:
     ignored_columns: list[str] = field(default_factory=list)
 
 
+@guarded
 def read_buildings(
     path: Path,
     layer: str | None = None,
@@ -58,7 +60,7 @@ def read_buildings(
     """Reads a building file into canonical columns with geometries in EPSG:4490;
     raises InputError naming the file, row, field and fix on bad input."""
     path = Path(path)
-    raw = read_table(path, layer or _default_sheet(path, BUILDING_SHEETS))
+    raw = read_table(path, layer or _default_sheet(path, BUILDING_SHEETS), repair=repair)
     name = path.name
     columns = [c for c in raw.frame.columns if c != "geometry"]
     known = BUILDING_FIELDS + (() if raw.has_geometry else LOCATION_FIELDS)
@@ -89,6 +91,7 @@ def read_buildings(
     )
 
 
+@guarded
 def read_vacancies(
     path: Path,
     layer: str | None = None,

@@ -21,6 +21,7 @@ from landbank.io import values
 from landbank.io.columns import apply_defaults, map_columns
 from landbank.io.crs import describe, resolve_crs
 from landbank.io.geometry import check_geometries, to_multipolygons
+from landbank.io.guard import guarded
 from landbank.io.read import read_table
 
 STORAGE_EPSG = 4490
@@ -58,9 +59,10 @@ class ParcelFile:
     has_geometry: bool = True  # False: attributes only, for parcels already stored
 
 
+@guarded
 def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     """Reads a parcel file into canonical columns; raises InputError on bad input."""
-    raw = read_table(Path(path), opts.layer, swap_xy=opts.swap_xy)
+    raw = read_table(Path(path), opts.layer, swap_xy=opts.swap_xy, repair=opts.repair)
     name = raw.path.name
     mapping = map_columns(
         [c for c in raw.frame.columns if c != "geometry"], PARCEL_FIELDS, opts.fields, name

@@ -15,10 +15,13 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+import shapely.errors
 from pyproj import CRS
 
 from landbank.errors import InputError
 from landbank.io.boundary_txt import looks_like_boundary_txt, read_boundary_txt
+from landbank.io.geometry import NO_RING, from_wkb
+from landbank.io.guard import explain, reading
 
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "几何", "图形", "坐标")
@@ -44,48 +47,82 @@ class RawTable:
         return f"row {i + 2}" if self.is_spreadsheet else f"feature {i + 1}"
 
 
-def read_table(path: Path, layer: str | None = None, swap_xy: bool = False) -> RawTable:
+def read_table(
+    path: Path, layer: str | None = None, swap_xy: bool = False, repair: bool | None = None
+) -> RawTable:
     """Reads ``path``; raises InputError for a missing, unreadable or empty file.
-    A boundary coordinate file (勘测定界 TXT) is recognised by its content."""
+    A boundary coordinate file (勘测定界 TXT) is recognised by its content.
+
+    Whatever the reading libraries raise becomes one InputError naming the file
+    (``landbank.io.guard``). A polygon ring of fewer than 3 distinct points is an
+    InputError naming the row, unless ``repair`` (then such rings are dropped);
+    ``repair=None``: the caller offers no --repair, so the fix does not name it.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path")
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(f"{path.name}: the file is empty; export the layer again")
-    suffix = path.suffix.lower()
-    if looks_like_boundary_txt(path):
-        txt = read_boundary_txt(path, swap_xy=swap_xy)
-        raw = RawTable(path, txt.frame, txt.crs, False, txt.labels, txt.warnings, swap_xy)
-    elif suffix in TABLE_SUFFIXES:
-        frame, labels, has_geometry = _read_spreadsheet(path, layer)
-        raw = RawTable(path, frame, None, True, labels, has_geometry=has_geometry)
-    else:
-        raw = _read_vector(path, layer)
+    with reading(path, layer):
+        raw = _read_any(path, layer, swap_xy, repair)
     if len(raw.frame) == 0:
         raise InputError(f"{path.name}: no rows; the file holds no parcels")
     return raw
 
 
-def _read_vector(path: Path, layer: str | None) -> RawTable:
+def _read_any(path: Path, layer: str | None, swap_xy: bool, repair: bool | None) -> RawTable:
+    if looks_like_boundary_txt(path):
+        txt = read_boundary_txt(path, swap_xy=swap_xy)
+        return RawTable(path, txt.frame, txt.crs, False, txt.labels, txt.warnings, swap_xy)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        frame, labels, has_geometry = _read_spreadsheet(path, layer)
+        return RawTable(path, frame, None, True, labels, has_geometry=has_geometry)
+    return _read_vector(path, layer, repair)
+
+
+def _choose_layer(path: Path, layer: str | None) -> tuple[str | None, list[str]]:
+    """The layer to read and a note on the choice. A named layer must exist; with
+    several layers and none named, the only one holding polygons is read (and said),
+    else the file is refused with the list of its layers."""
+    try:
+        listed = [(str(n), t) for n, t in pyogrio.list_layers(path)]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        return layer, []  # the read below explains an unreadable file
+    names = [n for n, _ in listed]
+    if layer is not None:
+        if layer not in names:
+            raise InputError(f"{path.name}: no layer {layer!r}; layers: {', '.join(names)}")
+        return layer, []
+    if len(listed) <= 1:
+        return None, []
+    polygonal = [n for n, t in listed if t and "polygon" in str(t).lower()]
+    if len(polygonal) == 1:
+        return polygonal[0], [
+            f"{path.name} has {len(listed)} layers; read {polygonal[0]!r}, the only one with "
+            "polygons (name another with --layer)"
+        ]
+    shown = ", ".join(f"{n} ({t or 'no geometry'})" for n, t in listed)
+    raise InputError(
+        f"{path.name}: {len(listed)} layers and no --layer; name the one to read with "
+        f"--layer NAME; layers: {shown}"
+    )
+
+
+def _read_vector(path: Path, layer: str | None, repair: bool | None = None) -> RawTable:
     kwargs: dict = {}
     if path.suffix.lower() in (".shp", ".dbf") and not path.with_suffix(".cpg").exists():
         kwargs["encoding"] = _dbf_encoding(path.with_suffix(".dbf"))
+    layer, notes = _choose_layer(path, layer)
     if layer is not None:
-        layers = [name for name, _ in pyogrio.list_layers(path)]
-        if layer not in layers:
-            raise InputError(f"{path.name}: no layer {layer!r}; layers: {', '.join(layers)}")
         kwargs["layer"] = layer
     try:
         meta = pyogrio.read_info(path, **({"layer": layer} if layer else {}))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # e.g. "could not parse as JSON"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             _, table = pyogrio.read_arrow(path, **kwargs)
+        notes += _library_notes(path, caught)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(
-            f"{path.name}: not a readable vector file ({first}); use GeoPackage, GeoJSON, "
-            "Shapefile, FlatGeobuf, or CSV/.xlsx with a wkt column"
-        ) from None
+        raise InputError(explain(exc, path, layer)) from None
     except UnicodeDecodeError:
         raise InputError(
             f"{path.name}: text is neither UTF-8 nor GBK; add a .cpg file naming the encoding"
@@ -98,8 +135,53 @@ def _read_vector(path: Path, layer: str | None) -> RawTable:
         raise InputError(f"{path.name}: the layer has no geometry; export it with its polygons")
     wkb = table.column(geom_name).to_numpy(zero_copy_only=False)
     frame = table.drop_columns([geom_name]).to_pandas()
-    frame["geometry"] = shapely.from_wkb(wkb)
-    return RawTable(path, frame, crs, False)
+    geoms, degenerate, unreadable = from_wkb(wkb)
+    frame["geometry"] = geoms
+    raw = RawTable(path, frame, crs, False, warnings=notes)
+    raw.warnings += _ring_faults(raw, degenerate, unreadable, repair)
+    return raw
+
+
+def _library_notes(path: Path, caught) -> list[str]:
+    """GDAL's warnings on reading, as our own; the noise a clerk cannot act on dropped."""
+    notes = []
+    for w in caught:
+        text = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
+        if not text or "could not parse as JSON" in text:
+            continue
+        if issubclass(w.category, DeprecationWarning):
+            continue
+        notes.append(f"{path.name}: the reader noted: {text}")
+    return list(dict.fromkeys(notes))
+
+
+def _ring_faults(raw: RawTable, degenerate, unreadable, repair: bool | None) -> list[str]:
+    """InputError for a geometry that cannot be decoded, or (without ``repair``) one
+    with a ring of fewer than 3 distinct points; with ``repair`` such rings were
+    dropped: a warning, or an InputError where nothing is left."""
+    name = raw.path.name
+
+    def fail(mask, what: str, fix: str) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            more = f" (and {len(idx) - 1} more)" if len(idx) > 1 else ""
+            raise InputError(f"{name} {raw.row_label(int(idx[0]))}, geometry: {what}{more}; {fix}")
+
+    fail(unreadable, "cannot be read (damaged WKB)", "export the layer again")
+    if not repair:
+        fix = "repair with --repair (drops such rings) or fix the geometry"
+        fail(degenerate, NO_RING, fix if repair is False else "fix the geometry in GIS")
+        return []
+    if not degenerate.any():
+        return []
+    geoms = raw.frame["geometry"].to_numpy()
+    nothing = degenerate & shapely.is_empty(geoms)
+    fail(
+        nothing,
+        "every ring has fewer than 3 distinct points, nothing is left after --repair",
+        "fix the geometry in GIS or delete the row",
+    )
+    return [f"{int(degenerate.sum())} geometries had a {NO_RING}: such rings dropped (--repair)"]
 
 
 def _dbf_encoding(dbf: Path) -> str:
@@ -194,8 +276,24 @@ def _parse_wkt(path: Path, wkt: pd.Series, labels: list[str]) -> np.ndarray:
         i = int(bad[0])
         text = str(values[i])
         snippet = text if len(text) <= 40 else text[:37] + "..."
+        if _few_ring_points(text):
+            raise InputError(
+                f"{path.name} {labels[i]}, wkt: {snippet!r} has a {NO_RING}; "
+                "fix the geometry (a ring needs 3 distinct corners)"
+            )
         raise InputError(
             f"{path.name} {labels[i]}, wkt: {snippet!r} is not WKT; "
             "write POLYGON ((x y, x y, ...)) or MULTIPOLYGON (...)"
         )
     return geoms
+
+
+def _few_ring_points(text: str) -> bool:
+    """Whether GEOS refused the WKT for a ring too short to be one."""
+    try:
+        shapely.from_wkt(text)
+    except shapely.errors.GEOSException as exc:
+        return "LinearRing" in str(exc)
+    except Exception:
+        return False
+    return False

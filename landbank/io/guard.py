@@ -1,0 +1,106 @@
+"""The one place where whatever the reading libraries raise becomes one InputError.
+
+pyogrio (GDAL), shapely (GEOS), pandas, openpyxl, sqlite, zip and the codecs each raise
+their own kinds for a damaged, cut-short or odd file. ``reading(path, layer)`` wraps
+the decoding of a file: any such exception leaves it as an InputError naming the file
+(and layer) with a fix, so a reader never ends in a traceback. An InputError raised
+inside passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sqlite3
+import warnings
+import zipfile
+from pathlib import Path
+
+import pyogrio.errors
+import shapely.errors
+
+from landbank.errors import LandbankError
+
+FORMATS = "GeoPackage, GeoJSON, Shapefile, FlatGeobuf, or CSV/.xlsx with a wkt column"
+
+
+DAMAGE = ("malformed", "truncated", "corrupt", "unexpected end", "not a database", "short read")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0].strip() if text else ""
+    if "failed: " in first:  # GDAL: "sqlite3_prepare_v2(SELECT ...) failed: why; why"
+        first = first.rsplit("failed: ", 1)[1]
+        halves = first.split("; ")
+        first = halves[0] if len(set(halves)) == 1 else first
+    if len(first) > 160:
+        first = first[:157] + "..."
+    return first or type(exc).__name__
+
+
+def explain(exc: BaseException, path: Path, layer: str | None = None) -> str:
+    """One line for ``exc`` raised while reading ``path``: what, where and the fix."""
+    path = Path(path)
+    where = path.name + (f" layer {layer!r}" if layer else "")
+    why = _first_line(exc)
+    spreadsheet = path.suffix.lower() in (".xlsx", ".xlsm")
+    if isinstance(exc, UnicodeError):
+        return f"{where}: text is neither UTF-8 nor GBK; save it as UTF-8 (or add a .cpg file)"
+    if isinstance(exc, MemoryError):
+        return f"{where}: too large to read in memory; split the file into smaller ones"
+    if isinstance(exc, (PermissionError, IsADirectoryError)):
+        return f"{where}: cannot be opened ({why}); check the path and its permissions"
+    if spreadsheet:
+        return (
+            f"{where}: not a readable .xlsx workbook ({type(exc).__name__}: {why}); "
+            "save it again from Excel as .xlsx"
+        )
+    if isinstance(exc, shapely.errors.ShapelyError):
+        return (
+            f"{where}: a geometry cannot be read ({why}); fix the geometry in GIS, "
+            "or export the layer again"
+        )
+    damaged = any(word in why.lower() for word in DAMAGE)
+    if damaged or isinstance(exc, (sqlite3.Error, zipfile.BadZipFile, EOFError)):
+        return f"{where}: the file is damaged or cut short ({why}); export it again"
+    if isinstance(exc, (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)):
+        return f"{where}: not a readable vector file ({why}); use {FORMATS}"
+    if isinstance(exc, OSError):
+        return f"{where}: cannot be read ({why}); check the file, or export it again"
+    return (
+        f"{where}: the file is damaged or not in a known form ({type(exc).__name__}: {why}); "
+        f"export it again as {FORMATS}"
+    )
+
+
+@contextlib.contextmanager
+def reading(path: Path, layer: str | None = None):
+    """Turns any exception but our own raised inside into an InputError on ``path``.
+    Python warnings raised inside are kept from the terminal (readers report what
+    matters as their own warnings)."""
+    from landbank.errors import InputError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    except LandbankError:
+        raise
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except Exception as exc:
+        raise InputError(explain(exc, path, layer)) from exc
+
+
+def guarded(fn):
+    """Decorates a reader whose first argument is the path (``layer`` by keyword or as
+    the second argument): any library exception becomes one InputError on the file."""
+
+    @functools.wraps(fn)
+    def wrapper(path, *args, **kwargs):
+        layer = kwargs.get("layer", args[0] if args and isinstance(args[0], str) else None)
+        with reading(path, layer):
+            return fn(path, *args, **kwargs)
+
+    return wrapper
