@@ -101,7 +101,13 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     if opts.swap_xy and not raw.axes_swapped:
         geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
     crs, more = resolve_crs(
-        name, raw.crs, opts.crs, shapely.total_bounds(geoms), opts.gk_zone, opts.jurisdiction_bbox
+        name,
+        raw.crs,
+        opts.crs,
+        shapely.total_bounds(geoms),
+        opts.gk_zone,
+        opts.jurisdiction_bbox,
+        swap_passed=opts.swap_xy,
     )
     warnings += more
     frame["geometry"] = _to_storage(geoms, crs)
