@@ -41,6 +41,43 @@ EPSG_BASES = {
     "Beijing 1954": (2376, 2397, 21400, 21440),
 }
 ZONES = {3: range(25, 46), 6: range(13, 24)}
+# Zones round the world: 3° zone n has its central meridian at 3n° (n = 1…120, 120 for
+# 0°, 95 for 75°W), 6° zone n at 6n − 3° (n = 1…60).
+ZONES_WORLD = {3: range(1, 121), 6: range(1, 61)}
+
+
+def world_zone(zone: int) -> int:
+    """The 3° zone number 1…120 of ``zone`` = round(lon / 3), which is negative west of
+    Greenwich (−25 for 75°W becomes 95)."""
+    return (int(zone) - 1) % 120 + 1
+
+
+def _meridian(zone: int, width: int) -> int:
+    cm = 3 * zone if width == 3 else 6 * zone - 3
+    return cm - 360 if cm > 180 else cm
+
+
+def zone_crs(zone: int, width: int = 3, prefixed: bool = True) -> CRS:
+    """CGCS2000 Gauss-Krüger on any zone (EPSG has China's only): transverse Mercator,
+    scale 1, false easting 500 km (with the zone number in front when ``prefixed``)."""
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import TransverseMercatorConversion
+
+    if width == 3 and zone in ZONES[3]:
+        return CRS.from_epsg((4488 if prefixed else 4509) + zone)
+    easting = 500_000 + (zone * 1_000_000 if prefixed else 0)
+    return ProjectedCRS(
+        TransverseMercatorConversion(
+            latitude_natural_origin=0,
+            longitude_natural_origin=_meridian(zone, width),
+            false_easting=easting,
+            false_northing=0,
+            scale_factor_natural_origin=1,
+        ),
+        name=f"CGCS2000 {width}-degree Gauss-Kruger zone {zone}"
+        + ("" if prefixed else " (no zone prefix)"),
+        geodetic_crs=CRS.from_epsg(4490),
+    )
 
 
 def looks_like_boundary_txt(path: Path) -> bool:
@@ -129,7 +166,7 @@ def read_boundary_txt(path: Path, swap_xy: bool = False) -> BoundaryFile:
     kept = [parcels[i] for i in kept_index]
     if swap_xy:
         points.x, points.y = points.y, points.x
-    _check_axes(points, name)
+    _check_axes(points, name, header)
     crs, zone, more = _crs(header, points, name)
     warnings += more
     codes, fallback = [], 0
@@ -263,11 +300,16 @@ def _read_points(lines: list[str], numbers: list[int], name: str):
     return ring, x, y
 
 
-def _check_axes(points: _Points, name: str) -> None:
-    """X must be northings (2.0e6–5.9e6) and Y eastings; otherwise they are swapped."""
+def _check_axes(points: _Points, name: str, header: dict[str, str]) -> None:
+    """X must be northings (2.0e6–5.9e6 in China, within ±10,000 km on a zone abroad
+    that 带号 names) and Y eastings; otherwise they are swapped."""
     x, y = points.x, points.y
-    x_north = (x >= NORTHING[0] * 0.75) & (x <= NORTHING[1] * 1.05)
-    y_north = (y >= NORTHING[0] * 0.75) & (y <= NORTHING[1] * 1.05)
+    zone = header.get("带号", "").strip()
+    low, high = NORTHING[0] * 0.75, NORTHING[1] * 1.05
+    if zone.isdigit() and int(zone) not in ZONES[3] and int(zone) not in ZONES[6]:
+        low, high = -1.0e7, 1.0e7
+    x_north = (x >= low) & (x <= high)
+    y_north = (y >= low) & (y <= high)
     if not x_north.all() and y_north.all():
         raise InputError(
             f"{name} line {points.line[0]}: X and Y look swapped "
@@ -277,8 +319,13 @@ def _check_axes(points: _Points, name: str) -> None:
     if not x_north.all():
         i = int(np.flatnonzero(~x_north)[0])
         raise InputError(
-            f"{name} line {points.line[i]}: X {x[i]:.3f} is no northing in China "
-            "(2,000,000–5,900,000 m); check the coordinate"
+            f"{name} line {points.line[i]}: X {x[i]:.3f} is no northing "
+            + (
+                "in China (2,000,000–5,900,000 m)"
+                if high < 1e7
+                else f"on zone {zone} (within ±10,000,000 m)"
+            )
+            + "; check the coordinate"
         )
 
 
@@ -315,7 +362,10 @@ def _crs(header: dict[str, str], points: _Points, name: str) -> tuple[CRS, int, 
         raise InputError(f"{name}: 带号={zone_text} is not a zone number; write e.g. 39")
     header_zone = int(zone_text) if zone_text else None
     prefixes = np.unique((eastings // 1e6).astype(int))
-    prefixed = bool((eastings >= 1e7).all())
+    prefixed = bool((eastings >= 1e7).all()) or (
+        # a zone below 10 abroad: its prefix is one digit (Y 5,512,345.678 in zone 5)
+        header_zone is not None and header_zone < 10 and (prefixes == header_zone).all()
+    )
     if (eastings >= 1e7).any() and not prefixed:
         raise InputError(
             f"{name}: some eastings carry a zone prefix and some do not; "
@@ -342,11 +392,20 @@ def _crs(header: dict[str, str], points: _Points, name: str) -> tuple[CRS, int, 
         zone = header_zone
     width = int(width_text) if width_text else (6 if zone in ZONES[6] else 3)
     if zone not in ZONES[width]:
-        raise InputError(
-            f"{name}: zone {zone} is no {width}° Gauss-Krüger zone of China "
-            f"({ZONES[width].start}–{ZONES[width].stop - 1}); check 带号 and "
-            "几度分带"
+        if datum != "CGCS2000" or zone not in ZONES_WORLD[width]:
+            raise InputError(
+                f"{name}: zone {zone} is no {width}° Gauss-Krüger zone "
+                f"(China: {ZONES[width].start}–{ZONES[width].stop - 1}, the world: "
+                f"{ZONES_WORLD[width].start}–{ZONES_WORLD[width].stop - 1}); check 带号 and "
+                "几度分带"
+            )
+        crs = zone_crs(zone, width, prefixed)
+        meridian = _meridian(zone, width)
+        warnings.append(
+            f"{name}: {width}° zone {zone} (central meridian {meridian}°) lies outside "
+            f"China; read as {crs.name}"
         )
+        return crs, zone, warnings
     bases = EPSG_BASES[datum]
     base = {(3, True): bases[0], (3, False): bases[1], (6, True): bases[2], (6, False): bases[3]}[
         (width, prefixed)
@@ -511,10 +570,12 @@ def write_boundary_txt(
     if codec is None:
         raise InputError(f"--encoding {encoding}: write gbk or utf-8")
     if zone is not None:
-        zones = np.full(len(frame), zone)
+        if not -120 <= zone <= 120 or zone == 0:
+            raise InputError(f"--zone {zone}: a 3° zone is 1 to 120 (China: 25 to 45)")
+        zones = np.full(len(frame), world_zone(zone))
     else:
         b = shapely.bounds(frame["geometry"].to_numpy())
-        zones = gk3_zone((b[:, 0] + b[:, 2]) / 2)
+        zones = np.array([world_zone(z) for z in gk3_zone((b[:, 0] + b[:, 2]) / 2)], dtype=int)
     written = []
     unique = sorted(set(zones.tolist()))
     for z in unique:
