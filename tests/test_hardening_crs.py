@@ -107,3 +107,100 @@ def test_boundary_txt_abroad_comes_back_with_the_same_areas(tmp_path, lon, lat, 
     for code, area in expected.items():
         assert got[code] == pytest.approx(area, rel=1e-4)
     assert np.isfinite(areas).all()
+
+
+def _foshan(tmp_path, name: str, with_area: bool = True) -> str:
+    """The text of a real Foshan boundary file; ``with_area`` writes its own area (公顷)
+    into the parcel line, as most bureau files have it (these copies leave it empty)."""
+    import shapely
+
+    from landbank.io.boundary_txt import read_boundary_txt
+    from tests.conftest import require_realdata
+
+    src = require_realdata("boundary_txt", name)
+    text = src.read_text(encoding="utf-8")
+    if with_area:
+        ha = shapely.area(read_boundary_txt(src).frame["geometry"].iloc[0]) / 10000
+        head, _, rest = text.partition("[地块坐标]\n")
+        count, _, tail = rest.partition(",,")
+        text = f"{head}[地块坐标]\n{count},{ha:.4f},{tail}"
+    return text
+
+
+@pytest.mark.parametrize(
+    "name, keep, declared, read",
+    [("foshan_plot_002.txt", 40, 55, 30), ("foshan_plot_002.txt", 48, 55, 38)],
+)
+def test_boundary_txt_cut_at_a_line_end_is_refused_with_the_figures(
+    cli, db_url, tmp_path, name, keep, declared, read
+):
+    from tests.helpers import table_counts
+
+    lines = _foshan(tmp_path, name).split("\n")
+    path = tmp_path / "cut.txt"
+    path.write_text("\n".join(lines[:keep]) + "\n", encoding="utf-8")
+    before = table_counts(db_url)
+    result = cli("import", "parcels", path, db=db_url)
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "Traceback" not in err
+    for part in (
+        "cut.txt",
+        "line 10",
+        'parcel "FID_0"',
+        f"declares {declared} points but {read} were read",
+        "computed",
+        "stated",
+        "% off",
+        "--accept-short",
+    ):
+        assert part in " ".join(err.split()), part
+    assert table_counts(db_url) == before
+    result = cli("import", "parcels", path, "--accept-short", db=db_url)
+    assert result.exit_code == 0, result.stderr
+    err = " ".join(result.stderr.split())
+    assert f"declares {declared} points but {read} were read" in err
+    # the area warning quotes its figures and names the parcel in quotes
+    assert 'parcel "FID_0": computed' in err and "recorded" in err and "difference -" in err
+
+
+def test_boundary_txt_short_but_area_right_or_unstated_is_a_warning(
+    cli, db_url, other_db_url, tmp_path
+):
+    # No stated area (the real file as it is): nothing to check against, a warning.
+    lines = _foshan(tmp_path, "foshan_plot_002.txt", with_area=False).split("\n")
+    path = tmp_path / "short.txt"
+    path.write_text("\n".join(lines[:40]) + "\n", encoding="utf-8")
+    result = cli("import", "parcels", path, db=db_url)
+    assert result.exit_code == 0, result.stderr
+    assert "declares 55 points but 30 were read" in " ".join(result.stderr.split())
+    # Only the closing point lost (5 of 6, the area right): a warning with the figures.
+    lines = _foshan(tmp_path, "foshan_plot_000.txt").split("\n")
+    path = tmp_path / "closing.txt"
+    path.write_text("\n".join(lines[:15]) + "\n", encoding="utf-8")
+    result = cli("import", "parcels", path, db=other_db_url)
+    assert result.exit_code == 0, result.stderr
+    err = " ".join(result.stderr.split())
+    assert "declares 6 points but 5 were read; area computed" in err and "0.0 % off" in err
+
+
+@pytest.mark.parametrize(
+    "cut, line",
+    [
+        (lambda t: t[: t.index("带号") + 3], 6),  # before [地块坐标], mid-line
+        (lambda t: t[: t.index("[地块坐标]")], 8),  # before [地块坐标], at a line end
+        (lambda t: t[: t.index("J30,1,") + 10], 40),  # mid-number: "J30,1,2582"
+        (lambda t: t[: t.index("J30,1,") + 30], 40),  # mid-number: Y lost its zone prefix
+    ],
+)
+def test_boundary_txt_cut_elsewhere_says_it_was_read_as_one_and_names_the_line(
+    cli, db_url, tmp_path, cut, line
+):
+    path = tmp_path / "cut.txt"
+    path.write_text(cut(_foshan(tmp_path, "foshan_plot_002.txt")), encoding="utf-8")
+    result = cli("import", "parcels", path, db=db_url)
+    assert result.exit_code == 1
+    err = " ".join(result.stderr.split())
+    assert "Traceback" not in err
+    assert "read as a boundary coordinate TXT" in err
+    assert f"line {line}" in err and "cut short" in err

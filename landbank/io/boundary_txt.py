@@ -81,12 +81,16 @@ def zone_crs(zone: int, width: int = 3, prefixed: bool = True) -> CRS:
 
 
 def looks_like_boundary_txt(path: Path) -> bool:
-    """True when the file holds a ``[地块坐标]`` section, whatever its suffix."""
+    """True when the file holds a ``[地块坐标]`` section, whatever its suffix, or starts
+    with ``[属性描述]`` (a boundary file cut before its coordinates)."""
     try:
         head = Path(path).read_bytes()[:65536]
     except OSError:
         return False
-    return SECTION_COORDS.encode("utf-8") in head or SECTION_COORDS.encode("gb18030") in head
+    if any(SECTION_COORDS.encode(enc) in head for enc in ("utf-8", "gb18030")):
+        return True
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return any(start.startswith(SECTION_ATTRS.encode(enc)) for enc in ("utf-8", "gb18030"))
 
 
 def decode(data: bytes, name: str) -> str:
@@ -127,13 +131,47 @@ class BoundaryFile:
     warnings: list[str]
 
 
-def read_boundary_txt(path: Path, swap_xy: bool = False) -> BoundaryFile:
-    """Reads a boundary coordinate file; raises InputError naming the line and the fix."""
+def read_boundary_txt(
+    path: Path, swap_xy: bool = False, accept_short: bool = False
+) -> BoundaryFile:
+    """Reads a boundary coordinate file; raises InputError naming the line and the fix,
+    and saying the file was read as a boundary TXT (and where it looks cut short).
+
+    A parcel with fewer points than its parcel line declares whose area is more than
+    5 % off its stated area is refused unless ``accept_short`` (then a warning)."""
     path = Path(path)
     name = path.name
     text = decode(path.read_bytes(), name)
-    header, parcels, points = _parse(text, name)
+    try:
+        return _read(text, path, swap_xy, accept_short)
+    except InputError as exc:
+        raise InputError(_as_boundary_txt(str(exc), name, text)) from None
+
+
+def _as_boundary_txt(message: str, name: str, text: str) -> str:
+    """The message of a fault in a boundary file: says how the file was read, and that
+    it ends in the middle of a line (cut short) where it does."""
+    rest = message.removeprefix(name)
+    out = f"{name} (read as a boundary coordinate TXT, 勘测定界){rest}"
+    if text and not text.endswith(("\n", "\r")):
+        last = text.rstrip("\r\n").count("\n") + 1
+        out += (
+            f"; the file ends in the middle of line {last}: it looks cut short, "
+            "export or copy it again"
+        )
+    return out
+
+
+def _read(text: str, path: Path, swap_xy: bool, accept_short: bool) -> BoundaryFile:
+    name = path.name
+    header, parcels, points, sections = _parse(text, name)
     warnings: list[str] = []
+    if SECTION_COORDS not in sections:
+        last = text.rstrip().count("\n") + 1
+        raise InputError(
+            f"{name} line {last}: the file ends before its {SECTION_COORDS} section, so it "
+            "holds no parcels: it looks cut short, export or copy it again"
+        )
     if not parcels:
         raise InputError(
             f"{name}: no parcel lines under {SECTION_COORDS}; the file holds no parcels"
@@ -190,14 +228,51 @@ def read_boundary_txt(path: Path, swap_xy: bool = False) -> BoundaryFile:
             "geometry": _geometries(points, len(kept), name),
         }
     )
+    read = np.bincount(points.parcel, minlength=len(kept))
+    warnings += _short_parcels(kept, read, frame, name, accept_short)
     return BoundaryFile(frame, crs, zone, [f"line {p.line}" for p in kept], warnings)
+
+
+def _short_parcels(kept, read, frame: pd.DataFrame, name: str, accept: bool) -> list[str]:
+    """Parcels with fewer points than their parcel line declares (a file cut short, a
+    point lost): refused when the area read is more than 5 % off the stated area (unless
+    ``accept``), a warning otherwise."""
+    from landbank.domain.area import M2_PER_MU
+
+    out = []
+    plane_mu = shapely.area(frame["geometry"].to_numpy()) / M2_PER_MU
+    for i, p in enumerate(kept):
+        declared = _field(p.fields, 0)
+        if not declared.isdigit() or int(declared) <= read[i]:
+            continue
+        code = frame["code"].iloc[i]
+        what = (
+            f'{name} line {p.line}: parcel "{code}" declares {declared} points but '
+            f"{read[i]} were read"
+        )
+        stated = frame["recorded_area_mu"].iloc[i]
+        if stated is None or pd.isna(stated):
+            out.append(f"{what}; it states no area to check the boundary against")
+            continue
+        diff = abs(plane_mu[i] - stated) / stated * 100 if stated else float("inf")
+        figures = (
+            f"computed {plane_mu[i]:.4f} mu, stated {stated:.4f} mu "
+            f"({stated / 15:.4f} 公顷), {diff:.1f} % off"
+        )
+        if diff > 5 and not accept:
+            raise InputError(
+                f"{what}, and its area is {figures}: the file looks cut short; export "
+                "or copy it again, or pass --accept-short to import the parcel as read"
+            )
+        out.append(f"{what}; area {figures}" + (" (--accept-short)" if diff > 5 else ""))
+    return out
 
 
 def _field(fields: list[str], i: int) -> str:
     return fields[i].strip() if i < len(fields) else ""
 
 
-def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points]:
+def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points, set[str]]:
     """Sorts the lines into header, parcel lines and point lines; the point lines are
     parsed in one go by pandas' C reader, and line by line only to name a fault."""
     bad = FULL_WIDTH.search(text)
@@ -213,6 +288,7 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points
     point_no: list[int] = []
     point_parcel: list[int] = []
     section = None
+    sections: set[str] = set()
     for no, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line:
@@ -234,6 +310,7 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points
                     f"has {SECTION_ATTRS} and {SECTION_COORDS}"
                 )
             section = line
+            sections.add(line)
             continue
         if section == SECTION_ATTRS or (section is None and "=" in line):
             key, _, value = line.partition("=")
@@ -262,7 +339,7 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points
         *_read_points(point_lines, point_no, name),
         np.array(point_parcel, dtype=np.int64),
     )
-    return header, parcels, points
+    return header, parcels, points, sections
 
 
 def _read_points(lines: list[str], numbers: list[int], name: str):
@@ -367,8 +444,10 @@ def _crs(header: dict[str, str], points: _Points, name: str) -> tuple[CRS, int, 
         header_zone is not None and header_zone < 10 and (prefixes == header_zone).all()
     )
     if (eastings >= 1e7).any() and not prefixed:
+        i = int(np.flatnonzero(eastings < 1e7)[0])
         raise InputError(
-            f"{name}: some eastings carry a zone prefix and some do not; "
+            f"{name} line {points.line[i]}: Y {eastings[i]:.3f} carries no zone prefix "
+            "while other eastings do; "
             "write every Y with its zone number in front"
         )
     if prefixed:

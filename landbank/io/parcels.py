@@ -39,6 +39,7 @@ class ReadOptions:
     gk_zone: int | None = None  # the profile's zone, for coordinates without a prefix
     crosswalk: dict[str, str] = field(default_factory=dict)  # land-use code -> class
     jurisdiction_bbox: tuple[float, float, float, float] | None = None
+    accept_short: bool = False  # boundary TXT: import parcels with points missing
 
 
 @dataclass
@@ -59,7 +60,7 @@ class ParcelFile:
 
 def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     """Reads a parcel file into canonical columns; raises InputError on bad input."""
-    raw = read_table(Path(path), opts.layer, swap_xy=opts.swap_xy)
+    raw = read_table(Path(path), opts.layer, swap_xy=opts.swap_xy, accept_short=opts.accept_short)
     name = raw.path.name
     mapping = map_columns(
         [c for c in raw.frame.columns if c != "geometry"], PARCEL_FIELDS, opts.fields, name

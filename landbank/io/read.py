@@ -44,7 +44,9 @@ class RawTable:
         return f"row {i + 2}" if self.is_spreadsheet else f"feature {i + 1}"
 
 
-def read_table(path: Path, layer: str | None = None, swap_xy: bool = False) -> RawTable:
+def read_table(
+    path: Path, layer: str | None = None, swap_xy: bool = False, accept_short: bool = False
+) -> RawTable:
     """Reads ``path``; raises InputError for a missing, unreadable or empty file.
     A boundary coordinate file (勘测定界 TXT) is recognised by its content."""
     path = Path(path)
@@ -54,7 +56,7 @@ def read_table(path: Path, layer: str | None = None, swap_xy: bool = False) -> R
         raise InputError(f"{path.name}: the file is empty; export the layer again")
     suffix = path.suffix.lower()
     if looks_like_boundary_txt(path):
-        txt = read_boundary_txt(path, swap_xy=swap_xy)
+        txt = read_boundary_txt(path, swap_xy=swap_xy, accept_short=accept_short)
         raw = RawTable(path, txt.frame, txt.crs, False, txt.labels, txt.warnings, swap_xy)
     elif suffix in TABLE_SUFFIXES:
         frame, labels, has_geometry = _read_spreadsheet(path, layer)
