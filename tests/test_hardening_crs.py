@@ -204,3 +204,33 @@ def test_boundary_txt_cut_elsewhere_says_it_was_read_as_one_and_names_the_line(
     assert "Traceback" not in err
     assert "read as a boundary coordinate TXT" in err
     assert f"line {line}" in err and "cut short" in err
+
+
+def test_buildings_abroad_one_rule_for_lon_lat_and_footprints(cli, db_url, other_db_url, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from tests.test_buildings import BUILDINGS
+
+    table = BUILDINGS.assign(lon=["15.10", "15.12", "15.30"], lat=["49.60", "49.61", "49.70"])
+    csv = tmp_path / "cz_buildings.csv"
+    table.to_csv(csv, index=False)
+    points = shapely.points(table["lon"].astype(float), table["lat"].astype(float))
+    shapes = gpd.GeoDataFrame(
+        table.drop(columns=["lon", "lat"]),
+        geometry=shapely.buffer(points, 0.0002, quad_segs=2),
+        crs="EPSG:4490",
+    )
+    gpkg = tmp_path / "cz_footprints.gpkg"
+    shapes.to_file(gpkg, engine="pyogrio")
+    for path, url in ((csv, db_url), (gpkg, other_db_url)):
+        result = cli("import", "buildings", path, db=url)
+        assert result.exit_code == 0, result.stderr
+        err = " ".join(result.stderr.split())
+        assert "3 buildings lie outside the profile's jurisdiction" in err, err
+    # a latitude that lost a digit (3.48): the same warning, not a refusal either
+    typo = tmp_path / "typo.csv"
+    BUILDINGS.assign(lat=["35.07", "35.08", "3.48"]).to_csv(typo, index=False)
+    result = cli("import", "buildings", typo, "--upsert", db=db_url)
+    assert result.exit_code == 0, result.stderr
+    assert "1 buildings lie outside" in " ".join(result.stderr.split())

@@ -149,7 +149,9 @@ def _looks_like(guesses) -> str:
     return "they look like " + " or ".join(parts)
 
 
-def _fix(guesses, passed: CRS | None = None, swap_passed: bool = False) -> str:
+def _fix(
+    guesses, passed: CRS | None = None, swap_passed: bool = False, can_swap: bool = True
+) -> str:
     """The option that reads the numbers as the first guess, never the one just given:
     guesses naming the CRS passed are dropped, and a swap already made is undone."""
     passed_code = passed.to_epsg() if passed is not None else None
@@ -157,6 +159,10 @@ def _fix(guesses, passed: CRS | None = None, swap_passed: bool = False) -> str:
     code, _, swapped = guesses[0] if guesses else (None, "", False)
     if swapped:
         more = code and code != 4490 and code != passed_code
+        if not can_swap:  # a command without --swap-xy
+            return "swap the X and Y (lon and lat) values in the file" + (
+                f" and pass --crs EPSG:{code}" if more else ""
+            )
         if swap_passed:  # the numbers read right as they were given
             return "leave out --swap-xy" + (f" and pass --crs EPSG:{code}" if more else "")
         return "pass --swap-xy" + (f" --crs EPSG:{code}" if more else "")
@@ -187,6 +193,7 @@ def resolve_crs(
     gk_zone: int | None = None,
     home: tuple[float, float, float, float] | None = None,
     swap_passed: bool = False,
+    can_swap: bool = True,
 ) -> tuple[CRS, list[str]]:
     """Decides the CRS of a file's coordinates.
 
@@ -198,7 +205,8 @@ def resolve_crs(
     labelled Web Mercator, say). Numbers that are fine coordinates of the CRS but lie
     outside its area of use or outside the jurisdiction are read, with a warning: a
     parcel abroad is correct data. Nothing fits: also an InputError. The advice never
-    repeats what was passed (``override``, ``swap_passed`` = --swap-xy given).
+    repeats what was passed (``override``, ``swap_passed`` = --swap-xy given), and
+    names --swap-xy only where the command has it (``can_swap``).
     """
     warnings: list[str] = []
     crs = parse_crs(override) if override else declared
@@ -210,7 +218,8 @@ def resolve_crs(
             guesses = _others(guess_crs(bounds, gk_zone), crs)
             raise InputError(
                 f"{source}: {who} {describe(crs)}, but the coordinates {numbers} lie outside "
-                f"its area of use; {_looks_like(guesses)}; {_fix(guesses, passed, swap_passed)}"
+                f"its area of use; {_looks_like(guesses)}; "
+                f"{_fix(guesses, passed, swap_passed, can_swap)}"
             )
         in_area = fits_crs(crs, bounds)
         box = tuple(home) if home else CHINA
@@ -227,13 +236,13 @@ def resolve_crs(
                 raise InputError(
                     f"{source}: {who} {describe(crs)}, which puts the coordinates {numbers} "
                     f"far from the jurisdiction {list(box)}; {_looks_like(better)}; "
-                    f"{_fix(better, passed, swap_passed)}"
+                    f"{_fix(better, passed, swap_passed, can_swap)}"
                 )
             if readings:
                 warnings.append(
                     f"{source}: read as {describe(crs)}, far from the jurisdiction; if "
                     f"{_looks_like(readings).removeprefix('they look like ')} is meant, "
-                    f"{_fix(readings, passed, swap_passed)}"
+                    f"{_fix(readings, passed, swap_passed, can_swap)}"
                 )
         if not in_area:
             warnings.append(
@@ -250,11 +259,11 @@ def resolve_crs(
     if guesses and guesses[0][2]:
         raise InputError(
             f"{source}: X and Y are swapped: {_looks_like(guesses)}; "
-            f"{_fix(guesses, None, swap_passed)}"
+            f"{_fix(guesses, None, swap_passed, can_swap)}"
         )
     raise InputError(
         f"{source}: no CRS in the file and the coordinates {numbers} do not tell: "
-        f"{_looks_like(guesses)}; {_fix(guesses, None, swap_passed)}"
+        f"{_looks_like(guesses)}; {_fix(guesses, None, swap_passed, can_swap)}"
     )
 
 
