@@ -239,10 +239,10 @@ def resolve_crs(
                     f"{_fix(better, passed, swap_passed, can_swap)}"
                 )
             if readings:
+                also = _looks_like(readings).removeprefix("they look like ")
                 warnings.append(
-                    f"{source}: read as {describe(crs)}, far from the jurisdiction; if "
-                    f"{_looks_like(readings).removeprefix('they look like ')} is meant, "
-                    f"{_fix(readings, passed, swap_passed, can_swap)}"
+                    f"{source}: read as {describe(crs)}, far from the jurisdiction; the "
+                    f"numbers could also be {also}: {_fix(readings, passed, swap_passed, can_swap)}"
                 )
         if not in_area:
             warnings.append(
