@@ -233,9 +233,14 @@ def resolve_crs(
             ]
             better = [g for g in readings if not (in_area and _weak(g))]
             if better:
+                where = (
+                    f"which puts the coordinates {numbers} far from the jurisdiction"
+                    if in_area
+                    else f"but the coordinates {numbers} lie outside its area of use, far "
+                    "from the jurisdiction"
+                )
                 raise InputError(
-                    f"{source}: {who} {describe(crs)}, which puts the coordinates {numbers} "
-                    f"far from the jurisdiction {list(box)}; {_looks_like(better)}; "
+                    f"{source}: {who} {describe(crs)}, {where} {list(box)}; {_looks_like(better)}; "
                     f"{_fix(better, passed, swap_passed, can_swap)}"
                 )
             if readings:
