@@ -179,6 +179,13 @@ def import_parcels_cmd(
             help="Leave out rows without a code (roads, blanks) instead of refusing the file."
         ),
     ] = False,
+    accept_short: Annotated[
+        bool,
+        typer.Option(
+            help="Boundary TXT: import a parcel with fewer points than its line declares "
+            "even when its area is more than 5 % off the stated area."
+        ),
+    ] = False,
     upsert: Annotated[bool, typer.Option(help="Update parcels already stored.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Check and report; write nothing.")] = False,
     by: Annotated[str | None, typer.Option(help="Who imports (default: the OS user).")] = None,
@@ -200,6 +207,7 @@ def import_parcels_cmd(
         skip_uncoded=skip_uncoded,
         swap_xy=swap_xy,
         defaults=default,
+        accept_short=accept_short,
     )
     with _progress(not (as_json or quiet)) as progress:
         summary = import_parcels(

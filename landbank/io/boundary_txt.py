@@ -41,15 +41,56 @@ EPSG_BASES = {
     "Beijing 1954": (2376, 2397, 21400, 21440),
 }
 ZONES = {3: range(25, 46), 6: range(13, 24)}
+# Zones round the world: 3° zone n has its central meridian at 3n° (n = 1…120, 120 for
+# 0°, 95 for 75°W), 6° zone n at 6n − 3° (n = 1…60).
+ZONES_WORLD = {3: range(1, 121), 6: range(1, 61)}
+
+
+def world_zone(zone: int) -> int:
+    """The 3° zone number 1…120 of ``zone`` = round(lon / 3), which is negative west of
+    Greenwich (−25 for 75°W becomes 95)."""
+    return (int(zone) - 1) % 120 + 1
+
+
+def _meridian(zone: int, width: int) -> int:
+    cm = 3 * zone if width == 3 else 6 * zone - 3
+    return cm - 360 if cm > 180 else cm
+
+
+def zone_crs(zone: int, width: int = 3, prefixed: bool = True) -> CRS:
+    """CGCS2000 Gauss-Krüger on any zone (EPSG has China's only): transverse Mercator,
+    scale 1, false easting 500 km (with the zone number in front when ``prefixed``)."""
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import TransverseMercatorConversion
+
+    if width == 3 and zone in ZONES[3]:
+        return CRS.from_epsg((4488 if prefixed else 4509) + zone)
+    easting = 500_000 + (zone * 1_000_000 if prefixed else 0)
+    return ProjectedCRS(
+        TransverseMercatorConversion(
+            latitude_natural_origin=0,
+            longitude_natural_origin=_meridian(zone, width),
+            false_easting=easting,
+            false_northing=0,
+            scale_factor_natural_origin=1,
+        ),
+        name=f"CGCS2000 {width}-degree Gauss-Kruger zone {zone}"
+        + ("" if prefixed else " (no zone prefix)"),
+        geodetic_crs=CRS.from_epsg(4490),
+    )
 
 
 def looks_like_boundary_txt(path: Path) -> bool:
-    """True when the file holds a ``[地块坐标]`` section, whatever its suffix."""
+    """True when the file holds a ``[地块坐标]`` section, whatever its suffix, or starts
+    with ``[属性描述]`` (a boundary file cut before its coordinates)."""
     try:
         head = Path(path).read_bytes()[:65536]
     except OSError:
         return False
-    return SECTION_COORDS.encode("utf-8") in head or SECTION_COORDS.encode("gb18030") in head
+    if any(SECTION_COORDS.encode(enc) in head for enc in ("utf-8", "gb18030")):
+        return True
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return any(start.startswith(SECTION_ATTRS.encode(enc)) for enc in ("utf-8", "gb18030"))
 
 
 def decode(data: bytes, name: str) -> str:
@@ -90,13 +131,47 @@ class BoundaryFile:
     warnings: list[str]
 
 
-def read_boundary_txt(path: Path, swap_xy: bool = False) -> BoundaryFile:
-    """Reads a boundary coordinate file; raises InputError naming the line and the fix."""
+def read_boundary_txt(
+    path: Path, swap_xy: bool = False, accept_short: bool = False
+) -> BoundaryFile:
+    """Reads a boundary coordinate file; raises InputError naming the line and the fix,
+    and saying the file was read as a boundary TXT (and where it looks cut short).
+
+    A parcel with fewer points than its parcel line declares whose area is more than
+    5 % off its stated area is refused unless ``accept_short`` (then a warning)."""
     path = Path(path)
     name = path.name
     text = decode(path.read_bytes(), name)
-    header, parcels, points = _parse(text, name)
+    try:
+        return _read(text, path, swap_xy, accept_short)
+    except InputError as exc:
+        raise InputError(_as_boundary_txt(str(exc), name, text)) from None
+
+
+def _as_boundary_txt(message: str, name: str, text: str) -> str:
+    """The message of a fault in a boundary file: says how the file was read, and that
+    it ends in the middle of a line (cut short) where it does."""
+    rest = message.removeprefix(name)
+    out = f"{name} (read as a boundary coordinate TXT, 勘测定界){rest}"
+    if text and not text.endswith(("\n", "\r")):
+        last = text.rstrip("\r\n").count("\n") + 1
+        out += (
+            f"; the file ends in the middle of line {last}: it looks cut short, "
+            "export or copy it again"
+        )
+    return out
+
+
+def _read(text: str, path: Path, swap_xy: bool, accept_short: bool) -> BoundaryFile:
+    name = path.name
+    header, parcels, points, sections = _parse(text, name)
     warnings: list[str] = []
+    if SECTION_COORDS not in sections:
+        last = text.rstrip().count("\n") + 1
+        raise InputError(
+            f"{name} line {last}: the file ends before its {SECTION_COORDS} section, so it "
+            "holds no parcels: it looks cut short, export or copy it again"
+        )
     if not parcels:
         raise InputError(
             f"{name}: no parcel lines under {SECTION_COORDS}; the file holds no parcels"
@@ -129,7 +204,7 @@ def read_boundary_txt(path: Path, swap_xy: bool = False) -> BoundaryFile:
     kept = [parcels[i] for i in kept_index]
     if swap_xy:
         points.x, points.y = points.y, points.x
-    _check_axes(points, name)
+    _check_axes(points, name, header)
     crs, zone, more = _crs(header, points, name)
     warnings += more
     codes, fallback = [], 0
@@ -153,14 +228,51 @@ def read_boundary_txt(path: Path, swap_xy: bool = False) -> BoundaryFile:
             "geometry": _geometries(points, len(kept), name),
         }
     )
+    read = np.bincount(points.parcel, minlength=len(kept))
+    warnings += _short_parcels(kept, read, frame, name, accept_short)
     return BoundaryFile(frame, crs, zone, [f"line {p.line}" for p in kept], warnings)
+
+
+def _short_parcels(kept, read, frame: pd.DataFrame, name: str, accept: bool) -> list[str]:
+    """Parcels with fewer points than their parcel line declares (a file cut short, a
+    point lost): refused when the area read is more than 5 % off the stated area (unless
+    ``accept``), a warning otherwise."""
+    from landbank.domain.area import M2_PER_MU
+
+    out = []
+    plane_mu = shapely.area(frame["geometry"].to_numpy()) / M2_PER_MU
+    for i, p in enumerate(kept):
+        declared = _field(p.fields, 0)
+        if not declared.isdigit() or int(declared) <= read[i]:
+            continue
+        code = frame["code"].iloc[i]
+        what = (
+            f'{name} line {p.line}: parcel "{code}" declares {declared} points but '
+            f"{read[i]} were read"
+        )
+        stated = frame["recorded_area_mu"].iloc[i]
+        if stated is None or pd.isna(stated):
+            out.append(f"{what}; it states no area to check the boundary against")
+            continue
+        diff = abs(plane_mu[i] - stated) / stated * 100 if stated else float("inf")
+        figures = (
+            f"computed {plane_mu[i]:.4f} mu, stated {stated:.4f} mu "
+            f"({stated / 15:.4f} 公顷), {diff:.1f} % off"
+        )
+        if diff > 5 and not accept:
+            raise InputError(
+                f"{what}, and its area is {figures}: the file looks cut short; export "
+                "or copy it again, or pass --accept-short to import the parcel as read"
+            )
+        out.append(f"{what}; area {figures}" + (" (--accept-short)" if diff > 5 else ""))
+    return out
 
 
 def _field(fields: list[str], i: int) -> str:
     return fields[i].strip() if i < len(fields) else ""
 
 
-def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points]:
+def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points, set[str]]:
     """Sorts the lines into header, parcel lines and point lines; the point lines are
     parsed in one go by pandas' C reader, and line by line only to name a fault."""
     bad = FULL_WIDTH.search(text)
@@ -176,6 +288,7 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points
     point_no: list[int] = []
     point_parcel: list[int] = []
     section = None
+    sections: set[str] = set()
     for no, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line:
@@ -197,6 +310,7 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points
                     f"has {SECTION_ATTRS} and {SECTION_COORDS}"
                 )
             section = line
+            sections.add(line)
             continue
         if section == SECTION_ATTRS or (section is None and "=" in line):
             key, _, value = line.partition("=")
@@ -225,7 +339,7 @@ def _parse(text: str, name: str) -> tuple[dict[str, str], list[_Parcel], _Points
         *_read_points(point_lines, point_no, name),
         np.array(point_parcel, dtype=np.int64),
     )
-    return header, parcels, points
+    return header, parcels, points, sections
 
 
 def _read_points(lines: list[str], numbers: list[int], name: str):
@@ -263,11 +377,16 @@ def _read_points(lines: list[str], numbers: list[int], name: str):
     return ring, x, y
 
 
-def _check_axes(points: _Points, name: str) -> None:
-    """X must be northings (2.0e6–5.9e6) and Y eastings; otherwise they are swapped."""
+def _check_axes(points: _Points, name: str, header: dict[str, str]) -> None:
+    """X must be northings (2.0e6–5.9e6 in China, within ±10,000 km on a zone abroad
+    that 带号 names) and Y eastings; otherwise they are swapped."""
     x, y = points.x, points.y
-    x_north = (x >= NORTHING[0] * 0.75) & (x <= NORTHING[1] * 1.05)
-    y_north = (y >= NORTHING[0] * 0.75) & (y <= NORTHING[1] * 1.05)
+    zone = header.get("带号", "").strip()
+    low, high = NORTHING[0] * 0.75, NORTHING[1] * 1.05
+    if zone.isdigit() and int(zone) not in ZONES[3] and int(zone) not in ZONES[6]:
+        low, high = -1.0e7, 1.0e7
+    x_north = (x >= low) & (x <= high)
+    y_north = (y >= low) & (y <= high)
     if not x_north.all() and y_north.all():
         raise InputError(
             f"{name} line {points.line[0]}: X and Y look swapped "
@@ -277,8 +396,13 @@ def _check_axes(points: _Points, name: str) -> None:
     if not x_north.all():
         i = int(np.flatnonzero(~x_north)[0])
         raise InputError(
-            f"{name} line {points.line[i]}: X {x[i]:.3f} is no northing in China "
-            "(2,000,000–5,900,000 m); check the coordinate"
+            f"{name} line {points.line[i]}: X {x[i]:.3f} is no northing "
+            + (
+                "in China (2,000,000–5,900,000 m)"
+                if high < 1e7
+                else f"on zone {zone} (within ±10,000,000 m)"
+            )
+            + "; check the coordinate"
         )
 
 
@@ -315,10 +439,15 @@ def _crs(header: dict[str, str], points: _Points, name: str) -> tuple[CRS, int, 
         raise InputError(f"{name}: 带号={zone_text} is not a zone number; write e.g. 39")
     header_zone = int(zone_text) if zone_text else None
     prefixes = np.unique((eastings // 1e6).astype(int))
-    prefixed = bool((eastings >= 1e7).all())
+    prefixed = bool((eastings >= 1e7).all()) or (
+        # a zone below 10 abroad: its prefix is one digit (Y 5,512,345.678 in zone 5)
+        header_zone is not None and header_zone < 10 and (prefixes == header_zone).all()
+    )
     if (eastings >= 1e7).any() and not prefixed:
+        i = int(np.flatnonzero(eastings < 1e7)[0])
         raise InputError(
-            f"{name}: some eastings carry a zone prefix and some do not; "
+            f"{name} line {points.line[i]}: Y {eastings[i]:.3f} carries no zone prefix "
+            "while other eastings do; "
             "write every Y with its zone number in front"
         )
     if prefixed:
@@ -342,11 +471,20 @@ def _crs(header: dict[str, str], points: _Points, name: str) -> tuple[CRS, int, 
         zone = header_zone
     width = int(width_text) if width_text else (6 if zone in ZONES[6] else 3)
     if zone not in ZONES[width]:
-        raise InputError(
-            f"{name}: zone {zone} is no {width}° Gauss-Krüger zone of China "
-            f"({ZONES[width].start}–{ZONES[width].stop - 1}); check 带号 and "
-            "几度分带"
+        if datum != "CGCS2000" or zone not in ZONES_WORLD[width]:
+            raise InputError(
+                f"{name}: zone {zone} is no {width}° Gauss-Krüger zone "
+                f"(China: {ZONES[width].start}–{ZONES[width].stop - 1}, the world: "
+                f"{ZONES_WORLD[width].start}–{ZONES_WORLD[width].stop - 1}); check 带号 and "
+                "几度分带"
+            )
+        crs = zone_crs(zone, width, prefixed)
+        meridian = _meridian(zone, width)
+        warnings.append(
+            f"{name}: {width}° zone {zone} (central meridian {meridian}°) lies outside "
+            f"China; read as {crs.name}"
         )
+        return crs, zone, warnings
     bases = EPSG_BASES[datum]
     base = {(3, True): bases[0], (3, False): bases[1], (6, True): bases[2], (6, False): bases[3]}[
         (width, prefixed)
@@ -511,10 +649,12 @@ def write_boundary_txt(
     if codec is None:
         raise InputError(f"--encoding {encoding}: write gbk or utf-8")
     if zone is not None:
-        zones = np.full(len(frame), zone)
+        if not -120 <= zone <= 120 or zone == 0:
+            raise InputError(f"--zone {zone}: a 3° zone is 1 to 120 (China: 25 to 45)")
+        zones = np.full(len(frame), world_zone(zone))
     else:
         b = shapely.bounds(frame["geometry"].to_numpy())
-        zones = gk3_zone((b[:, 0] + b[:, 2]) / 2)
+        zones = np.array([world_zone(z) for z in gk3_zone((b[:, 0] + b[:, 2]) / 2)], dtype=int)
     written = []
     unique = sorted(set(zones.tolist()))
     for z in unique:

@@ -23,7 +23,7 @@ from landbank.domain.fields import Field, max_chars
 from landbank.errors import InputError
 from landbank.io import values
 from landbank.io.columns import apply_defaults, map_columns
-from landbank.io.crs import CHINA, describe, parse_crs, resolve_crs
+from landbank.io.crs import describe, parse_crs, resolve_crs
 from landbank.io.geometry import check_geometries
 from landbank.io.guard import guarded
 from landbank.io.parcels import _to_storage
@@ -246,26 +246,26 @@ def _points(raw: RawTable, columns: tuple[str, str], crs: str | None):
                 "location in decimal degrees"
             )
     if geographic:
-        _degrees(name, label, lon, shown[lon_col], 180, (CHINA[0], CHINA[2]))
-        _degrees(name, label, lat, shown[lat_col], 90, (CHINA[1], CHINA[3]))
+        # Only what is no degree at all is refused here; a place outside China is a
+        # warning, by the same rule as footprints (io.crs.resolve_crs, _storage).
+        _degrees(name, label, lon, shown[lon_col], 180)
+        _degrees(name, label, lat, shown[lat_col], 90)
     geoms = shapely.points(lon.to_numpy(), lat.to_numpy())
     return geoms, None if crs else CRS.from_epsg(4490)
 
 
-def _degrees(name, label, series: pd.Series, shown: str, limit, china) -> None:
-    """InputError for the first value that is no degree at all or lies outside China."""
+def _degrees(name, label, series: pd.Series, shown: str, limit) -> None:
+    """InputError for the first value that is no degree at all."""
     v = series.to_numpy()
-    for bad, why in (
-        (np.abs(v) > limit, f"is not a {'longitude' if limit == 180 else 'latitude'}"),
-        ((v < china[0]) | (v > china[1]), f"lies outside China ({china[0]:g}–{china[1]:g})"),
-    ):
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
-            raise InputError(
-                f'{name} {label(i)}, {shown}: "{v[i]:g}" {why}{more}; write decimal '
-                "degrees (e.g. lon 117.32, lat 34.81); are lon and lat swapped?"
-            )
+    bad = np.abs(v) > limit
+    why = f"is not a {'longitude' if limit == 180 else 'latitude'}"
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        more = f" (and {int(bad.sum()) - 1} more rows)" if bad.sum() > 1 else ""
+        raise InputError(
+            f'{name} {label(i)}, {shown}: "{v[i]:g}" {why}{more}; write decimal '
+            "degrees (e.g. lon 117.32, lat 34.81); are lon and lat swapped?"
+        )
 
 
 def _shapes(raw: RawTable, repair: bool) -> np.ndarray:
@@ -302,7 +302,7 @@ def _shapes(raw: RawTable, repair: bool) -> np.ndarray:
 def _storage(name, geoms, declared, override, gk_zone, home):
     """Returns ((geometries in EPSG:4490, the source CRS described), warnings)."""
     crs, warnings = resolve_crs(
-        name, declared, override, shapely.total_bounds(geoms), gk_zone, home
+        name, declared, override, shapely.total_bounds(geoms), gk_zone, home, can_swap=False
     )
     stored = _to_storage(geoms, crs)
     if home:

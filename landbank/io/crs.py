@@ -97,8 +97,28 @@ def guess_crs(bounds, gk_zone: int | None = None) -> list[tuple[int | None, str,
 
 def fits_crs(crs: CRS, bounds) -> bool:
     """True when the bounding box lies inside the CRS's area of use (a 2° margin)."""
-    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    if not valid_in_crs(crs, bounds):
+        return False
     aou = crs.area_of_use
+    if aou is None:
+        return True
+    lon, lat = _lon_lat_box(crs, bounds)
+    m = 2.0
+    box = (aou.west - m, aou.south - m, aou.east + m, aou.north + m)
+    return _in_box(lon, lat, box)
+
+
+def valid_in_crs(crs: CRS, bounds) -> bool:
+    """True when the numbers can be coordinates of ``crs`` at all: degrees within ±180 /
+    ±90, projected numbers that invert to a place on Earth and back (a transverse
+    Mercator inverts far-off numbers to somewhere: the round trip tells)."""
+    return _lon_lat_box(crs, bounds) is not None
+
+
+def _lon_lat_box(crs: CRS, bounds):
+    """((lon min, lon max), (lat min, lat max)) of the box read in ``crs``, or None when
+    the numbers are no coordinates of it."""
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
     if crs.is_geographic:
         lon, lat = (xmin, xmax), (ymin, ymax)
     else:
@@ -107,19 +127,14 @@ def fits_crs(crs: CRS, bounds) -> bool:
         ys = np.array([ymin, ymin, ymax, ymax, (ymin + ymax) / 2])
         lons, lats = tr.transform(xs, ys)
         if not (np.all(np.isfinite(lons)) and np.all(np.isfinite(lats))):
-            return False
-        # A transverse Mercator inverts far-off numbers to somewhere: check the round trip.
+            return None
         back_x, back_y = Transformer.from_crs(4326, crs, always_xy=True).transform(lons, lats)
         if not (np.allclose(back_x, xs, rtol=0, atol=1.0) and np.allclose(back_y, ys, atol=1.0)):
-            return False
-        lon, lat = (lons.min(), lons.max()), (lats.min(), lats.max())
+            return None
+        lon, lat = (float(lons.min()), float(lons.max())), (float(lats.min()), float(lats.max()))
     if not (-180 <= lon[0] and lon[1] <= 180 and -90 <= lat[0] and lat[1] <= 90):
-        return False
-    if aou is None:
-        return True
-    m = 2.0
-    box = (aou.west - m, aou.south - m, aou.east + m, aou.north + m)
-    return _in_box(lon, lat, box)
+        return None
+    return lon, lat
 
 
 def describe(crs: CRS) -> str:
@@ -134,13 +149,40 @@ def _looks_like(guesses) -> str:
     return "they look like " + " or ".join(parts)
 
 
-def _fix(guesses) -> str:
+def _fix(
+    guesses, passed: CRS | None = None, swap_passed: bool = False, can_swap: bool = True
+) -> str:
+    """The option that reads the numbers as the first guess, never the one just given:
+    guesses naming the CRS passed are dropped, and a swap already made is undone."""
+    passed_code = passed.to_epsg() if passed is not None else None
+    guesses = [g for g in guesses if not (g[0] is not None and g[0] == passed_code and not g[2])]
     code, _, swapped = guesses[0] if guesses else (None, "", False)
     if swapped:
-        return "pass --swap-xy" + (f" --crs EPSG:{code}" if code and code != 4490 else "")
-    if code:
+        more = code and code != 4490 and code != passed_code
+        if not can_swap:  # a command without --swap-xy
+            return "swap the X and Y (lon and lat) values in the file" + (
+                f" and pass --crs EPSG:{code}" if more else ""
+            )
+        if swap_passed:  # the numbers read right as they were given
+            return "leave out --swap-xy" + (f" and pass --crs EPSG:{code}" if more else "")
+        return "pass --swap-xy" + (f" --crs EPSG:{code}" if more else "")
+    if code and code != passed_code:
         return f"pass --crs EPSG:{code} if so"
+    if passed is not None:
+        return f"{describe(passed)} is not it: pass --crs EPSG:NNNN with the file's real CRS"
     return "pass --crs EPSG:NNNN with the file's real CRS"
+
+
+def _others(guesses, crs: CRS) -> list:
+    """The guesses that are not ``crs`` read the same way."""
+    code = crs.to_epsg()
+    return [g for g in guesses if not (g[0] is not None and g[0] == code and not g[2])]
+
+
+def _weak(guess) -> bool:
+    """Gauss-Krüger without the zone prefix (the zone from the profile): a reading any
+    plane grid's numbers of that size allow (UTM, Greek Grid), so no evidence alone."""
+    return "without the zone prefix" in guess[1]
 
 
 def resolve_crs(
@@ -150,43 +192,68 @@ def resolve_crs(
     bounds,
     gk_zone: int | None = None,
     home: tuple[float, float, float, float] | None = None,
+    swap_passed: bool = False,
+    can_swap: bool = True,
 ) -> tuple[CRS, list[str]]:
     """Decides the CRS of a file's coordinates.
 
     Reads the file's label ``declared``, the user's ``--crs`` ``override``, the data
     ``bounds`` and the profile's ``gk_zone`` and jurisdiction ``home`` (lon/lat box,
-    China by default). Returns (CRS, warnings); raises InputError when the CRS
-    contradicts the numbers: outside its area of use, or placing them far from home
-    when another reading of the same numbers lands at home (degrees labelled Web
-    Mercator, say). Nothing fits: also an InputError.
+    China by default). Returns (CRS, warnings). Raises InputError only when the CRS
+    contradicts the numbers: they cannot be coordinates of it at all, or it places them
+    far from home while another reading of the same numbers lands at home (degrees
+    labelled Web Mercator, say). Numbers that are fine coordinates of the CRS but lie
+    outside its area of use or outside the jurisdiction are read, with a warning: a
+    parcel abroad is correct data. Nothing fits: also an InputError. The advice never
+    repeats what was passed (``override``, ``swap_passed`` = --swap-xy given), and
+    names --swap-xy only where the command has it (``can_swap``).
     """
     warnings: list[str] = []
     crs = parse_crs(override) if override else declared
     numbers = f"(x {bounds[0]:.6g}…{bounds[2]:.6g}, y {bounds[1]:.6g}…{bounds[3]:.6g})"
+    passed = crs if override else None
     if crs is not None:
         who = "--crs says" if override else "the file says its CRS is"
-        if not fits_crs(crs, bounds):
-            guesses = guess_crs(bounds, gk_zone)
+        if not valid_in_crs(crs, bounds):
+            guesses = _others(guess_crs(bounds, gk_zone), crs)
             raise InputError(
                 f"{source}: {who} {describe(crs)}, but the coordinates {numbers} lie outside "
-                f"its area of use; {_looks_like(guesses)}; {_fix(guesses)}"
+                f"its area of use; {_looks_like(guesses)}; "
+                f"{_fix(guesses, passed, swap_passed, can_swap)}"
             )
+        in_area = fits_crs(crs, bounds)
         box = tuple(home) if home else CHINA
         if not _lands_in(crs, bounds, box):
-            better = [
+            readings = [
                 g
-                for g in guess_crs(bounds, gk_zone)
+                for g in _others(guess_crs(bounds, gk_zone), crs)
                 if g[0] is not None
-                and g[0] != crs.to_epsg()
                 and _lands_in(CRS.from_epsg(g[0]), _maybe_swapped(bounds, g[2]), box)
-                and not (g[0] == 4490 and crs.is_geographic)
+                and not (g[0] == 4490 and crs.is_geographic and not g[2])
             ]
+            better = [g for g in readings if not (in_area and _weak(g))]
             if better:
-                raise InputError(
-                    f"{source}: {who} {describe(crs)}, which puts the coordinates {numbers} "
-                    f"far from the jurisdiction {list(box)}; {_looks_like(better)}; "
-                    f"{_fix(better)}"
+                where = (
+                    f"which puts the coordinates {numbers} far from the jurisdiction"
+                    if in_area
+                    else f"but the coordinates {numbers} lie outside its area of use, far "
+                    "from the jurisdiction"
                 )
+                raise InputError(
+                    f"{source}: {who} {describe(crs)}, {where} {list(box)}; {_looks_like(better)}; "
+                    f"{_fix(better, passed, swap_passed, can_swap)}"
+                )
+            if readings:
+                also = _looks_like(readings).removeprefix("they look like ")
+                warnings.append(
+                    f"{source}: read as {describe(crs)}, far from the jurisdiction; the "
+                    f"numbers could also be {also}: {_fix(readings, passed, swap_passed, can_swap)}"
+                )
+        if not in_area:
+            warnings.append(
+                f"{source}: the coordinates {numbers} lie outside the area of use of "
+                f"{describe(crs)}; read as {describe(crs)} all the same"
+            )
         _warn_old_datum(crs, warnings)
         return crs, warnings
     guesses = guess_crs(bounds, gk_zone)
@@ -195,10 +262,13 @@ def resolve_crs(
         warnings.append(f"{source} has no CRS; its coordinates look like {desc}, read as such")
         return CRS.from_epsg(code), warnings
     if guesses and guesses[0][2]:
-        raise InputError(f"{source}: X and Y are swapped: {_looks_like(guesses)}; {_fix(guesses)}")
+        raise InputError(
+            f"{source}: X and Y are swapped: {_looks_like(guesses)}; "
+            f"{_fix(guesses, None, swap_passed, can_swap)}"
+        )
     raise InputError(
         f"{source}: no CRS in the file and the coordinates {numbers} do not tell: "
-        f"{_looks_like(guesses)}; {_fix(guesses)}"
+        f"{_looks_like(guesses)}; {_fix(guesses, None, swap_passed, can_swap)}"
     )
 
 

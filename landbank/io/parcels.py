@@ -41,6 +41,7 @@ class ReadOptions:
     gk_zone: int | None = None  # the profile's zone, for coordinates without a prefix
     crosswalk: dict[str, str] = field(default_factory=dict)  # land-use code -> class
     jurisdiction_bbox: tuple[float, float, float, float] | None = None
+    accept_short: bool = False  # boundary TXT: import parcels with points missing
 
 
 @dataclass
@@ -62,7 +63,13 @@ class ParcelFile:
 @guarded
 def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     """Reads a parcel file into canonical columns; raises InputError on bad input."""
-    raw = read_table(Path(path), opts.layer, swap_xy=opts.swap_xy, repair=opts.repair)
+    raw = read_table(
+        Path(path),
+        opts.layer,
+        swap_xy=opts.swap_xy,
+        repair=opts.repair,
+        accept_short=opts.accept_short,
+    )
     name = raw.path.name
     mapping = map_columns(
         [c for c in raw.frame.columns if c != "geometry"], PARCEL_FIELDS, opts.fields, name
@@ -105,7 +112,13 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     if opts.swap_xy and not raw.axes_swapped:
         geoms = shapely.transform(geoms, lambda xy: xy[:, ::-1])
     crs, more = resolve_crs(
-        name, raw.crs, opts.crs, shapely.total_bounds(geoms), opts.gk_zone, opts.jurisdiction_bbox
+        name,
+        raw.crs,
+        opts.crs,
+        shapely.total_bounds(geoms),
+        opts.gk_zone,
+        opts.jurisdiction_bbox,
+        swap_passed=opts.swap_xy,
     )
     warnings += more
     frame["geometry"] = _to_storage(geoms, crs)

@@ -48,7 +48,11 @@ class RawTable:
 
 
 def read_table(
-    path: Path, layer: str | None = None, swap_xy: bool = False, repair: bool | None = None
+    path: Path,
+    layer: str | None = None,
+    swap_xy: bool = False,
+    repair: bool | None = None,
+    accept_short: bool = False,
 ) -> RawTable:
     """Reads ``path``; raises InputError for a missing, unreadable or empty file.
     A boundary coordinate file (勘测定界 TXT) is recognised by its content.
@@ -64,15 +68,17 @@ def read_table(
     if path.is_file() and path.stat().st_size == 0:
         raise InputError(f"{path.name}: the file is empty; export the layer again")
     with reading(path, layer):
-        raw = _read_any(path, layer, swap_xy, repair)
+        raw = _read_any(path, layer, swap_xy, repair, accept_short)
     if len(raw.frame) == 0:
         raise InputError(f"{path.name}: no rows; the file holds no parcels")
     return raw
 
 
-def _read_any(path: Path, layer: str | None, swap_xy: bool, repair: bool | None) -> RawTable:
+def _read_any(
+    path: Path, layer: str | None, swap_xy: bool, repair: bool | None, accept_short: bool
+) -> RawTable:
     if looks_like_boundary_txt(path):
-        txt = read_boundary_txt(path, swap_xy=swap_xy)
+        txt = read_boundary_txt(path, swap_xy=swap_xy, accept_short=accept_short)
         return RawTable(path, txt.frame, txt.crs, False, txt.labels, txt.warnings, swap_xy)
     if path.suffix.lower() in TABLE_SUFFIXES:
         frame, labels, has_geometry = _read_spreadsheet(path, layer)

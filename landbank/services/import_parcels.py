@@ -61,6 +61,7 @@ def read_options(
     skip_uncoded: bool = False,
     swap_xy: bool = False,
     defaults: list[str] | None = None,
+    accept_short: bool = False,
 ) -> ReadOptions:
     """Builds the reading options from what a user gives (CLI or web alike): column
     mapping from ``--field CANONICAL=SOURCE`` strings over a mapping TOML file, and the
@@ -77,6 +78,7 @@ def read_options(
         dissolve_duplicates=dissolve_duplicates,
         skip_uncoded=skip_uncoded,
         swap_xy=swap_xy,
+        accept_short=accept_short,
         gk_zone=prof.gk_zone_3deg,
         jurisdiction_bbox=prof.jurisdiction_bbox,
         crosswalk=prof.crosswalk,
@@ -204,16 +206,26 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
 
 
 def _warn_mismatch(summary: ImportSummary, frame: pd.DataFrame) -> None:
-    """Lists the parcels whose recorded area is more than 5 % off the computed one."""
-    mismatch = area_mismatch(frame["area_mu"].to_numpy(), frame["recorded_area_mu"].to_numpy())
+    """Lists the parcels whose recorded area is more than 5 % off the computed one, each
+    named in quotes (a code "1" is no count) with computed, recorded and difference
+    (computed − recorded, in % of recorded)."""
+    area = frame["area_mu"].to_numpy(dtype=float)
+    recorded = frame["recorded_area_mu"].to_numpy(dtype=float)
+    mismatch = area_mismatch(area, recorded)
     if not mismatch.any():
         return
     summary.area_mismatch_codes = frame.loc[mismatch, "code"].tolist()
+    idx = np.flatnonzero(mismatch)
+    shown = "; ".join(
+        f'parcel "{frame["code"].iloc[i]}": computed {area[i]:.2f} mu, recorded '
+        f"{recorded[i]:.2f} mu, difference {(area[i] - recorded[i]) / recorded[i] * 100:+.1f} %"
+        for i in idx[:10]
+    )
+    n = len(idx)
     summary.warnings.append(
-        f"{int(mismatch.sum())} parcels' recorded area differs from the computed area by "
-        "more than 5 %: "
-        + ", ".join(summary.area_mismatch_codes[:10])
-        + (" …" if mismatch.sum() > 10 else "")
+        f"{n} {'parcel' if n == 1 else 'parcels'}: recorded area (recorded_area_mu) differs "
+        f"from the computed area by more than 5 %: {shown}"
+        + (f"; and {n - 10} more (--json lists them)" if n > 10 else "")
     )
 
 

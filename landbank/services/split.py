@@ -29,7 +29,9 @@ def _first_piece_from_file(path: Path, parent):
     geoms = raw.frame["geometry"].to_numpy()
     if shapely.is_missing(geoms).all():
         raise InputError(f"{Path(path).name}: no geometry to cut with")
-    crs, _ = resolve_crs(Path(path).name, raw.crs, None, shapely.total_bounds(geoms))
+    crs, _ = resolve_crs(
+        Path(path).name, raw.crs, None, shapely.total_bounds(geoms), can_swap=False
+    )
     piece = shapely.union_all(_to_storage(geoms, crs))
     return shapely.intersection(parent, piece)
 
