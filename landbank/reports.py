@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from landbank.domain.categories import CATEGORIES, UNCLASSIFIED, UNCLASSIFIED_LABEL
-from landbank.domain.progress import figure_label
+from landbank.domain.progress import SUMMED, figure_label
 from landbank.io.files import atomic_path
 
 # the progress figures: key, number format; their labels in domain.progress
@@ -103,15 +103,7 @@ def write_ledger(path: Path, summary: list[dict], parcels: pd.DataFrame) -> Path
         ws,
         SUMMARY,
         summary,
-        (
-            "identified_count",
-            "identified_area_mu",
-            "disposed_count",
-            "disposed_area_mu",
-            "overdue",
-            "unclassified_count",
-            "unclassified_area_mu",
-        ),
+        SUMMED,
     )
     for cat, labels in CATEGORIES.items():
         if cat == "compliant":

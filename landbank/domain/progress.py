@@ -43,6 +43,27 @@ REPORT: dict[str, dict[str, str]] = {
 }
 
 
+# the figures that add up across groups (a total row sums them; rates do not add)
+SUMMED = (
+    "identified_count",
+    "identified_area_mu",
+    "disposed_count",
+    "disposed_area_mu",
+    "overdue",
+    "unclassified_count",
+    "unclassified_area_mu",
+)
+
+
+def totals(rows: list[dict]) -> dict:
+    """The total row of progress ``rows``: each SUMMED figure added up, and the disposal
+    rate of the totals (None when nothing is identified)."""
+    out = {key: sum(r[key] for r in rows) for key in SUMMED}
+    area = out["identified_area_mu"]
+    out["rate"] = out["disposed_area_mu"] / area if area else None
+    return out
+
+
 def figure_label(key: str, lang: str = "zh") -> str:
     """A progress figure's (or a report word's) label in ``lang`` (zh or en); the key
     itself when unknown."""

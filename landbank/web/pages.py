@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
 from landbank.domain.buildings import BUILDING_STATES
+from landbank.domain.progress import totals as progress_totals
 from landbank.domain.rights import User
 from landbank.services import buildings as building_service
 from landbank.services.parcels import page_parcels
@@ -143,20 +144,7 @@ def sign_out(
 def dashboard(request: Request, user: User = Depends(page_user), svc: Service = Depends(service)):
     """Disposal progress per district (the unclassified apart) and the progress map."""
     rows = progress(svc.db_url, "district")
-    totals = {
-        k: sum(r[k] for r in rows)
-        for k in (
-            "identified_count",
-            "identified_area_mu",
-            "disposed_count",
-            "disposed_area_mu",
-            "overdue",
-            "unclassified_count",
-            "unclassified_area_mu",
-        )
-    }
-    area = totals["identified_area_mu"]
-    totals["rate"] = totals["disposed_area_mu"] / area if area else None
+    totals = progress_totals(rows)
     return render(request, "dashboard.html", user=user, rows=rows, totals=totals)
 
 
