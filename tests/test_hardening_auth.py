@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from landbank.db.engine import make_engine
 from landbank.services.parcels import list_parcels
-from landbank.services.users import add_user, delete_user
+from landbank.services.users import add_user, delete_user, end_tokens, get_user
 from landbank.web.app import create_app
 from landbank.web.security import SESSION_COOKIE
 from tests import test_web_api as web_api
@@ -276,6 +276,15 @@ def test_a_deleted_user_made_again_under_the_name_has_none_of_the_old_tokens(two
     assert r.exit_code == 1 and "users list" in r.stderr
 
 
+def test_users_signout_ends_every_token_of_the_user(two, db_url, cli):
+    first, second, token = two
+    r = cli("users", "signout", "王", db=db_url)
+    assert r.exit_code == 0, r.stderr
+    assert second.get("/api/v1/me", headers=token).status_code == 401
+    r = cli("users", "signout", "nobody", db=db_url)
+    assert r.exit_code == 1 and "users list" in r.stderr
+
+
 def test_signing_out_of_the_pages_ends_the_cookie_in_every_worker(db_url):
     add_user(db_url, "王", "clerk", "correct horse", "薛城区")
     first, second = TestClient(create_app(db_url)), TestClient(create_app(db_url))
@@ -335,3 +344,18 @@ def test_forty_wrong_passwords_at_once_to_two_workers_get_five_tries(db_url):
     # the right password is refused too until the window ends
     r = workers[0].post("/api/v1/auth/token", data={"username": "王", "password": "correct horse"})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+
+
+def test_a_token_version_at_the_top_of_its_range_still_moves(db_url):
+    """The version is moved to a random value computed outside SQL: no overflow of the
+    32-bit column, whatever it holds (PostgreSQL refused the arithmetic once)."""
+    add_user(db_url, "王", "clerk", "correct horse")
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE app_user SET token_version = 2147483647"))
+    for _ in range(3):
+        end_tokens(db_url, get_user(db_url, "王").id)
+        with engine.connect() as conn:
+            moved = conn.execute(text("SELECT token_version FROM app_user")).scalar()
+        assert 0 <= moved < 2**31 and moved != 2147483647
+    engine.dispose()

@@ -36,7 +36,8 @@ def _fresh() -> int:
 
 def _moved():
     """The token version moved to another random value, never the one it had."""
-    return (U.c.token_version + 1 + secrets.randbelow(2**30)) % 2**31
+    new = secrets.randbelow(2**31 - 1)  # computed here: no integer overflow in SQL
+    return case((U.c.token_version == new, new + 1), else_=new)
 
 
 def add_user(
@@ -206,6 +207,8 @@ def begin_sign_in(
                     },
                 ).returning(LF.c.failures, LF.c.since)
                 counts.append(conn.execute(stmt).one())
+            if secrets.randbelow(64) == 0:  # now and then, forget windows long over
+                conn.execute(delete(LF).where(LF.c.since < now - window_s, ~LF.c.key.in_(keys)))
             waits = [since + window_s - now for failures, since in counts if failures >= attempts]
             if waits:
                 return max(1, math.ceil(max(waits)))
