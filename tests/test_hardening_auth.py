@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import base64
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from urllib.parse import quote
 
 import fastapi.routing
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -359,3 +365,49 @@ def test_a_token_version_at_the_top_of_its_range_still_moves(db_url):
             moved = conn.execute(text("SELECT token_version FROM app_user")).scalar()
         assert 0 <= moved < 2**31 and moved != 2147483647
     engine.dispose()
+
+
+def test_forty_wrong_passwords_at_once_to_a_served_pair_of_workers_get_five_tries(db_url):
+    """The same through ``landbank serve --workers 2`` (two processes; PostGIS only:
+    SpatiaLite serves one process)."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("--workers 2 needs PostgreSQL")
+    add_user(db_url, "王", "clerk", "correct horse")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = str(Path(sys.executable).with_name("landbank"))
+    argv = [exe, "--db", db_url, "serve", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # up to 60 s on a busy machine
+            try:
+                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("landbank serve did not answer")
+        statuses: list[int] = []
+        lock, start = threading.Lock(), threading.Barrier(40)
+
+        def guess(i: int) -> None:
+            start.wait()
+            r = httpx.post(
+                f"{base}/api/v1/auth/token",
+                data={"username": "王", "password": f"guess {i}"},
+                timeout=60,
+            )
+            with lock:
+                statuses.append(r.status_code)
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(40)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert statuses.count(401) == 5 and statuses.count(429) == 35, statuses
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
