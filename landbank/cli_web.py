@@ -1,4 +1,4 @@
-"""The command line of the web service: ``users add|list`` and ``serve``."""
+"""The command line of the web service: ``users add|list|delete|signout`` and ``serve``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,38 @@ def users_list(as_json: JsonOpt = False) -> None:
     for r in rows:
         table.add_row(r["name"], r["role"], ", ".join(r["districts"]) or "all")
     out.print(table)
+
+
+@users_app.command("delete")
+@handled
+def users_delete(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove a user: their tokens and sessions end at once."""
+    from landbank.services.users import delete_user
+
+    result = delete_user(state.db, name)
+    if as_json:
+        print_json(result)
+        return
+    out.print(f"user {result['name']} deleted", markup=False)
+
+
+@users_app.command("signout")
+@handled
+def users_signout(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """End every token and session of a user at once (e.g. a lost laptop)."""
+    from landbank.services.users import end_tokens, require_user
+
+    end_tokens(state.db, require_user(state.db, name).id)
+    if as_json:
+        print_json({"name": name, "signed_out": True})
+        return
+    out.print(f"user {name}: every token and session ended", markup=False)
 
 
 @app.command("serve")

@@ -210,7 +210,11 @@ def test_a_viewer_reads_but_every_write_is_403(app, client, city, viewer):
     code = list_parcels(city)[0]["code"]
     assert client.get(f"{API}/parcels/{code}", headers=viewer).status_code == 200
     before = _tables(city)
-    writes = [(m, p) for m, p, _ in _api_routes(app) if m != "GET" and p not in READING_POSTS]
+    writes = [
+        (m, p)
+        for m, p, _ in _api_routes(app)
+        if m != "GET" and p not in READING_POSTS and not p.startswith(f"{API}/auth/")
+    ]
     assert len(writes) >= 8
     for method, path in writes:
         r = client.request(method, _fill(path, code), headers=viewer, json={})

@@ -275,6 +275,20 @@ class User(Base):
     districts: Mapped[str | None] = mapped_column(Text)  # comma-separated; empty = all
     password_hash: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _now()
+    # carried by every token; moved by sign-out and by a change of password, role or
+    # districts, which ends the user's older tokens (migration 0008)
+    token_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+
+class LoginFailure(Base):
+    """Failed sign-ins of one client address (``addr:…``) or user name (``user:…``)
+    since ``since`` (epoch seconds): counted under the row's lock by every worker."""
+
+    __tablename__ = "login_failure"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    since: Mapped[float] = mapped_column(Float, nullable=False)
 
 
 class Setting(Base):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from landbank.errors import ForbiddenError
+
 ROLES: dict[str, dict[str, str]] = {
     "viewer": {"zh": "查看", "en": "viewer"},
     "clerk": {"zh": "经办", "en": "clerk"},
@@ -13,11 +15,14 @@ ROLES: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class User:
-    """A signed-in person: name, role, and the districts a clerk may edit (empty: all)."""
+    """A signed-in person: name, role, and the districts a clerk may edit (empty: all);
+    ``id`` and ``token_version`` as stored (what the person's tokens must carry)."""
 
     name: str
     role: str
     districts: tuple[str, ...] = ()
+    id: int | None = None
+    token_version: int = 0
 
     @property
     def can_write(self) -> bool:
@@ -38,6 +43,33 @@ class User:
         if self.role == "admin" or (self.role == "clerk" and not self.districts):
             return None
         return self.districts if self.role == "clerk" else ()
+
+
+def check_district(
+    districts: tuple[str, ...] | None, district: str | None, noun: str, code: str
+) -> None:
+    """The district rule, for every write: with ``districts`` (a clerk's, from
+    ``User.write_districts``) the ``noun`` ``code`` lying in ``district`` may be written
+    only when that district is one of them (ForbiddenError naming both otherwise);
+    None (an admin, a clerk of every district, the command line's operator) writes
+    everywhere. A reservation of a parcel is checked on the parcel's district, of a
+    floor or unit on its building's."""
+    if districts is None or (district is not None and district in districts):
+        return
+    allowed = ", ".join(districts) or "none"
+    where = district or "no district"
+    raise ForbiddenError(f"{noun} {code} lies in {where}; you may edit {allowed} only")
+
+
+def check_project_owner(user_name: str | None, created_by: str | None, project: str) -> None:
+    """A project lies in no district: who stored it owns it. With ``user_name`` (a
+    clerk's) only a project that user stored may be replaced; None (an admin, the
+    command line's operator) replaces any."""
+    if user_name is None or created_by == user_name:
+        return
+    raise ForbiddenError(
+        f"project {project!r} was stored by {created_by}; only they or an admin may replace it"
+    )
 
 
 def parse_districts(text: str | None) -> tuple[str, ...]:

@@ -12,7 +12,8 @@ from sqlalchemy import Connection, func, insert, select, update
 from landbank.db.engine import write_transaction
 from landbank.db.models import Building, Disposal, DisposalStep, Parcel, ParcelEvent
 from landbank.domain import disposal as wf
-from landbank.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from landbank.domain.rights import check_district
+from landbank.errors import ConflictError, InputError, NotFoundError
 from landbank.services.database import open_db
 
 D, S, P, E = Disposal.__table__, DisposalStep.__table__, Parcel.__table__, ParcelEvent.__table__
@@ -44,13 +45,7 @@ def _parcel(conn: Connection, code: str):
 def _check_districts(parcel, districts: tuple[str, ...] | None) -> None:
     """With ``districts`` (a clerk's), a parcel or building outside them is a
     ForbiddenError; None allows every district."""
-    if districts is None or parcel["district"] in districts:
-        return
-    allowed = ", ".join(districts) or "none"
-    raise ForbiddenError(
-        f"{_noun(parcel['subject'])} {parcel['code']} lies in {parcel['district']}; "
-        f"you may edit {allowed} only"
-    )
+    check_district(districts, parcel["district"], _noun(parcel["subject"]), parcel["code"])
 
 
 def _noun(subject: str) -> str:

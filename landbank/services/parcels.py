@@ -13,6 +13,7 @@ from landbank.domain.categories import CATEGORIES, KNOWN
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS, max_chars
 from landbank.domain.landuse import land_use_class
+from landbank.domain.rights import check_district
 from landbank.errors import (
     ConflictError,
     FieldProblems,
@@ -369,9 +370,8 @@ def _set_descriptive(conn, code, typed, by, reason, now, expect_version, distric
 
 def _check_districts(code: str, district, typed: dict, districts: tuple[str, ...]) -> None:
     """A clerk writes only in their districts, and cannot move a parcel out of them."""
+    check_district(districts, district, "parcel", code)
     allowed = ", ".join(districts) or "none"
-    if district not in districts:
-        raise ForbiddenError(f"parcel {code} lies in {district}; you may edit {allowed} only")
     if "district" in typed and typed["district"] not in districts:
         raise ForbiddenError(f"district={typed['district']}: you may edit {allowed} only")
 

@@ -15,6 +15,7 @@ from landbank.config import load_profile
 from landbank.db.engine import write_transaction
 from landbank.db.models import Project, Reservation
 from landbank.domain.requirements import Requirement, RequirementError, read_requirement
+from landbank.domain.rights import check_project_owner
 from landbank.errors import ConflictError, InputError, NotFoundError
 from landbank.services.database import open_db
 
@@ -80,16 +81,18 @@ def add_project_data(
     replace: bool = False,
     profile=None,
     replace_hint: str = "pass --replace",
+    owner: str | None = None,
 ) -> dict:
     """Stores the project of a requirement dict (a requirement file's top level, e.g. a
-    web request's JSON body) as ``add_project`` stores a file's."""
+    web request's JSON body) as ``add_project`` stores a file's. With ``owner`` (a
+    clerk's name) only a project that clerk stored may be replaced (ForbiddenError)."""
     try:
         req = read_requirement(data, load_profile(profile).crosswalk)
     except RequirementError as exc:
         raise InputError(f"requirement: {exc}") from None
     if not req.name:
         raise InputError('requirement: name is required, e.g. "name": "新能源装备项目"')
-    return _store(db_url, req, data, by, replace, "", replace_hint)
+    return _store(db_url, req, data, by, replace, "", replace_hint, owner)
 
 
 def _store(
@@ -100,19 +103,24 @@ def _store(
     replace: bool,
     where: str,
     replace_hint: str = "pass --replace",
+    owner: str | None = None,
 ) -> dict:
-    """Writes the checked requirement ``req`` with its source dict ``data``."""
+    """Writes the checked requirement ``req`` with its source dict ``data``; with
+    ``owner``, replaces only a project ``owner`` stored."""
     stored = json.dumps(data, ensure_ascii=False, default=_iso)
     engine = open_db(db_url)
     try:
         with write_transaction(engine) as conn:
-            there = conn.execute(select(PR.c.id).where(PR.c.name == req.name)).first()
+            there = conn.execute(
+                select(PR.c.id, PR.c.created_by).where(PR.c.name == req.name)
+            ).first()
             if there and not replace:
                 raise ConflictError(
                     f"{where}project {req.name!r} is already stored; {replace_hint} to update "
                     "its requirement"
                 )
             if there:
+                check_project_owner(owner, there[1], req.name)
                 conn.execute(delete(PR).where(PR.c.name == req.name))
             conn.execute(
                 insert(PR).values(

@@ -21,6 +21,7 @@ from landbank.db.models import Building, Parcel, ParcelEvent, Project, Reservati
 from landbank.domain.buildings import space_code, split_space_code
 from landbank.domain.dates import iso_value
 from landbank.domain.reservations import held_until, reservation_state
+from landbank.domain.rights import check_district
 from landbank.errors import ConflictError, InputError, NotFoundError
 from landbank.services.database import open_db
 
@@ -227,6 +228,24 @@ def _check_project(conn: Connection, project: str) -> None:
         )
 
 
+def _check_districts(
+    conn: Connection, held: list[_Held], districts: tuple[str, ...] | None
+) -> None:
+    """The district rule for each parcel (its district) and floor or unit (its
+    building's district); None: every district."""
+    if districts is None:
+        return
+    for h in held:
+        if h.parcel_code is not None:
+            district = conn.execute(select(P.c.district).where(P.c.code == h.parcel_code)).scalar()
+            check_district(districts, district, "parcel", h.code)
+        else:
+            district = conn.execute(
+                select(B.c.district).where(B.c.code == h.building_code)
+            ).scalar()
+            check_district(districts, district, "building", h.code)
+
+
 def _command_word(text: str) -> str:
     return f'"{text}"' if any(ch.isspace() for ch in text) or not text else text
 
@@ -275,12 +294,15 @@ def reserve(
     by: str,
     today: dt.date | None = None,
     reason: str | None = None,
+    districts: tuple[str, ...] | None = None,
 ) -> dict:
     """Reserves parcels, floors or units (a bare building code: each of its vacant
     floors and units) for ``project`` until ``until`` (inclusive; None: until released),
     in one transaction: all or nothing. A reservation past its ``until`` is released
     first; one still holding, for any project, refuses the whole reservation
-    (ConflictError naming the project). Each reserved parcel gets a history event."""
+    (ConflictError naming the project). Each reserved parcel gets a history event.
+    With ``districts`` (a clerk's), anything outside them refuses the whole
+    reservation (ForbiddenError)."""
     codes = _check(codes, project, by)
     today = today or dt.date.today()
     if until is not None and until < today:
@@ -292,6 +314,7 @@ def reserve(
         with write_transaction(engine) as conn:
             _check_project(conn, project)
             held = _to_reserve(conn, codes)
+            _check_districts(conn, held, districts)
             lapsed: list[str] = []
             # code by code, in one order for everyone: two transactions then never
             # wait on each other crosswise (no deadlock on PostgreSQL)
@@ -343,17 +366,24 @@ def _release_expired(conn: Connection, h: _Held, today: dt.date, by: str, now) -
 
 
 def release(
-    db_url: str, codes: list[str], project: str, by: str, reason: str | None = None
+    db_url: str,
+    codes: list[str],
+    project: str,
+    by: str,
+    reason: str | None = None,
+    districts: tuple[str, ...] | None = None,
 ) -> dict:
     """Releases the reservations of ``codes`` held for ``project`` (a bare building code:
     each of its floors and units reserved for it), in one transaction: all or nothing.
-    A code not reserved for ``project`` is refused, naming who holds it if anyone."""
+    A code not reserved for ``project`` is refused, naming who holds it if anyone.
+    With ``districts`` (a clerk's), anything outside them refuses the whole release."""
     codes = _check(codes, project, by)
     now = dt.datetime.now(dt.UTC)
     engine = open_db(db_url)
     try:
         with write_transaction(engine) as conn:
             held = _to_release(conn, codes, project)
+            _check_districts(conn, held, districts)
             for h in sorted(held, key=lambda h: h.code):
                 released = conn.execute(
                     update(R)

@@ -7,14 +7,14 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from landbank.domain.fields import FIELD_BY_NAME
 from landbank.domain.rights import User
 from landbank.errors import ConflictError, FieldProblems
 from landbank.services import parcels as parcel_service
-from landbank.services.users import authenticate
+from landbank.services.users import authenticate, end_tokens
 from landbank.web.app import Service
 from landbank.web.deps import api_user, api_writer, client_address, service
 
@@ -34,19 +34,26 @@ def sign_in(
     svc: Service = Depends(service),
 ):
     """Trade a user name and password (form fields) for a bearer token (12 hours).
-    Failed tries are limited per address and per name: 429 with Retry-After beyond."""
+    Tries are limited per address and per name (a right password gives its try back):
+    429 with Retry-After beyond."""
     address = client_address(request)
-    wait = svc.limiter.retry_after(address, username)
+    wait = svc.limiter.begin(address, username)
     if wait:
         raise HTTPException(
             429, f"too many failed sign-ins; try again in {wait} s", {"Retry-After": str(wait)}
         )
     user = authenticate(svc.db_url, username, password)
     if user is None:
-        svc.limiter.failed(address, username)
         raise HTTPException(401, "wrong user name or password", {"WWW-Authenticate": "Bearer"})
     svc.limiter.succeeded(address, username)
-    return Token(access_token=svc.signer.token(user.name))
+    return Token(access_token=svc.signer.token(user.name, user.id, user.token_version))
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def sign_out(user: User = Depends(api_user), svc: Service = Depends(service)) -> Response:
+    """End the user's tokens and session cookies, on every device, at once."""
+    end_tokens(svc.db_url, user.id)
+    return Response(status_code=204)
 
 
 @router.get("/me", tags=["auth"])

@@ -222,9 +222,15 @@ def add_project(
     svc: Service = Depends(service),
 ) -> dict:
     """Store a project's requirement, checked field by field (422 naming the field); a
-    name already stored is 409 unless ``replace``."""
+    name already stored is 409 unless ``replace``. A clerk replaces only a project
+    they stored (403 otherwise); an admin any."""
     return project_service.add_project_data(
-        svc.db_url, requirement, user.name, replace, replace_hint="ask with replace=true"
+        svc.db_url,
+        requirement,
+        user.name,
+        replace,
+        replace_hint="ask with replace=true",
+        owner=None if user.role == "admin" else user.name,
     )
 
 
@@ -253,9 +259,15 @@ def reserve(
     body: ReservationRequest, user: User = Depends(api_writer), svc: Service = Depends(service)
 ) -> dict:
     """Reserve parcels or floor space for a stored project, all or nothing; what another
-    project holds is 409 naming it."""
+    project holds is 409 naming it; a clerk's code outside their districts is 403."""
     return reservation_service.reserve(
-        svc.db_url, body.codes, body.project, body.until, user.name, reason=body.reason
+        svc.db_url,
+        body.codes,
+        body.project,
+        body.until,
+        user.name,
+        reason=body.reason,
+        districts=user.write_districts,
     )
 
 
@@ -263,9 +275,15 @@ def reserve(
 def release(
     body: ReleaseRequest, user: User = Depends(api_writer), svc: Service = Depends(service)
 ) -> dict:
-    """Release what is reserved for a project, all or nothing."""
+    """Release what is reserved for a project, all or nothing; a clerk's code outside
+    their districts is 403."""
     return reservation_service.release(
-        svc.db_url, body.codes, body.project, user.name, reason=body.reason
+        svc.db_url,
+        body.codes,
+        body.project,
+        user.name,
+        reason=body.reason,
+        districts=user.write_districts,
     )
 
 

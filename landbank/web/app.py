@@ -38,7 +38,8 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     lets GIS clients read /ogc without signing in."""
     share_engine(db_url)
     open_db(db_url)  # a database without the schema stops the start, with the fix
-    service = Service(db_url, Signer(secret_key(db_url)), LoginLimiter(login_attempts), ogc_public)
+    limiter = LoginLimiter(db_url, login_attempts)
+    service = Service(db_url, Signer(secret_key(db_url)), limiter, ogc_public)
     app = FastAPIOffline(
         title="landbank",
         version=__version__,

@@ -2,8 +2,9 @@
 session cookie (pages) or, for GIS clients on /ogc, HTTP Basic.
 
 The cheap ones are ``async``: FastAPI runs a plain ``def`` dependency in its thread
-pool, and three such hops cost an API call more than its own database work. A user not
-in the cache is still read from the database in a worker thread."""
+pool, and three such hops cost an API call more than its own database work. A token's
+user is read from the database (in a worker thread) on every request: a token holds
+only while its user's id, name and token version stand."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from landbank.domain.rights import User
-from landbank.services.users import authenticate, get_user
+from landbank.services.users import authenticate, token_holder
 from landbank.web.app import Service
 from landbank.web.security import SESSION_COOKIE, credential_key
 
@@ -36,31 +37,24 @@ def _unauthorized(message: str = "sign in first: POST /api/v1/auth/token") -> HT
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def _cached_user(svc: Service, token: str | None) -> tuple[str | None, User | None]:
-    """The name a valid token carries and its user if cached (None, None: no token)."""
-    name = svc.signer.name_of(token)
-    return name, svc.users.get(f"user:{name}") if name else None
-
-
-def _read_user(svc: Service, name: str) -> User | None:
-    user = get_user(svc.db_url, name)
-    if user is not None:
-        svc.users.put(f"user:{name}", user)
-    return user
-
-
 def token_user(svc: Service, token: str | None) -> User | None:
-    """The user a valid token names (looked up at most every few seconds)."""
-    name, user = _cached_user(svc, token)
-    return _read_user(svc, name) if name and user is None else user
+    """The user a valid token was made for, while it holds: read by id on every
+    request (one primary-key read), so sign-out, a change of password, role or
+    districts, and deletion end the token at once in every worker."""
+    claims = svc.signer.claims(token)
+    if not claims:
+        return None
+    uid, version, name = claims.get("i"), claims.get("v"), claims.get("u")
+    if not isinstance(uid, int) or not isinstance(version, int) or not isinstance(name, str):
+        return None
+    return token_holder(svc.db_url, uid, version, name)
 
 
 async def _token_user_async(svc: Service, token: str | None) -> User | None:
-    """``token_user`` for async dependencies: a database read goes to a worker thread."""
-    name, user = _cached_user(svc, token)
-    if name and user is None:
-        user = await run_in_threadpool(_read_user, svc, name)
-    return user
+    """``token_user`` for async dependencies: the database read in a worker thread."""
+    if not svc.signer.claims(token):
+        return None
+    return await run_in_threadpool(token_user, svc, token)
 
 
 async def api_user(request: Request, svc: Service = Depends(service)) -> User:
@@ -100,14 +94,18 @@ def gis_user(request: Request, svc: Service = Depends(service)) -> User | None:
             name, password = "", ""
         address = request.client.host if request.client else "?"
         key = "basic:" + credential_key(name, password, svc.signer.key)
-        user = svc.users.get(key)
+        kept = svc.users.get(key)
+        # a credential remembered holds while its user's token version stands
+        user = token_holder(svc.db_url, kept.id, kept.token_version, kept.name) if kept else None
         if user is None:
-            if svc.limiter.retry_after(address, name):
-                raise HTTPException(429, "too many failed sign-ins; wait and try again")
+            wait = svc.limiter.begin(address, name)
+            if wait:
+                raise HTTPException(
+                    429, "too many failed sign-ins; wait and try again", {"Retry-After": str(wait)}
+                )
             user = authenticate(svc.db_url, name, password) if name else None
-            if user is None:
-                svc.limiter.failed(address, name)
-            else:
+            if user is not None:
+                svc.limiter.succeeded(address, name)
                 svc.users.put(key, user)
     if user is None and not svc.ogc_public:
         raise HTTPException(

@@ -21,7 +21,7 @@ from landbank.services import buildings as building_service
 from landbank.services.parcels import page_parcels
 from landbank.services.places import place_names
 from landbank.services.progress_report import progress
-from landbank.services.users import authenticate
+from landbank.services.users import authenticate, end_tokens
 from landbank.web import pages_maps, pages_match, pages_parcel
 from landbank.web.app import Service
 from landbank.web.deps import client_address, service, session_user
@@ -101,20 +101,19 @@ def sign_in(
     if not nonce or not svc.signer.csrf_ok(f"login:{nonce}", form.get(CSRF_FIELD)):
         return _login_page(request, svc, next_path, 403, t("login_expired"), name)
     address = client_address(request)
-    wait = svc.limiter.retry_after(address, name)
+    wait = svc.limiter.begin(address, name)
     if wait:
         response = _login_page(request, svc, next_path, 429, t("too_many", s=wait), name)
         response.headers["Retry-After"] = str(wait)
         return response
     user = authenticate(svc.db_url, name, password) if name else None
     if user is None:
-        svc.limiter.failed(address, name)
         return _login_page(request, svc, next_path, 401, t("wrong_password"), name)
     svc.limiter.succeeded(address, name)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        svc.signer.token(user.name),
+        svc.signer.token(user.name, user.id, user.token_version),
         max_age=TOKEN_HOURS * 3600,
         path="/",
         httponly=True,
@@ -133,6 +132,7 @@ def sign_out(
     svc: Service = Depends(service),
 ):
     check_csrf(request, svc, form)
+    end_tokens(svc.db_url, user.id)  # the cookie ends here too, should a copy be kept
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_https(request)

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import threading
 import time
-from collections import deque
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -19,25 +18,33 @@ CSRF_FIELD = "csrf_token"
 
 class Signer:
     """Makes and reads the tokens of one service (bearer tokens and session cookies
-    carry the same signed payload: the user's name)."""
+    carry the same signed payload: the user's name, id and token version; a token holds
+    only while the stored user has that id, name and version, see
+    ``services.users.token_holder``)."""
 
     def __init__(self, secret: str):
         self._secret = secret.encode()
         self.key = hashlib.sha256(b"credential-cache" + self._secret).digest()
         self._tokens = URLSafeTimedSerializer(secret, salt="landbank-token")
 
-    def token(self, name: str) -> str:
-        return self._tokens.dumps({"u": name})
+    def token(self, name: str, user_id: int | None = None, version: int = 0) -> str:
+        return self._tokens.dumps({"u": name, "i": user_id, "v": version})
 
-    def name_of(self, token: str | None) -> str | None:
-        """The user name a token was made for, or None when it is forged or expired."""
+    def claims(self, token: str | None) -> dict | None:
+        """The payload of a genuine, unexpired token (``u`` name, ``i`` id, ``v``
+        version), or None."""
         if not token:
             return None
         try:
             data = self._tokens.loads(token, max_age=TOKEN_HOURS * 3600)
         except (BadSignature, SignatureExpired):
             return None
-        return data.get("u") if isinstance(data, dict) else None
+        return data if isinstance(data, dict) else None
+
+    def name_of(self, token: str | None) -> str | None:
+        """The user name a token was made for, or None when it is forged or expired."""
+        data = self.claims(token)
+        return data.get("u") if data else None
 
     def csrf(self, session_token: str) -> str:
         """The CSRF token of a session: an HMAC of its cookie, checked on every post."""
@@ -50,46 +57,32 @@ class Signer:
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed sign-ins per client address and per user name in
-    ``window_s``; beyond that sign-in is refused until the oldest failure ages out."""
+    """At most ``attempts`` sign-in tries per client address and per user name reach
+    the password check in ``window_s``; beyond that sign-in is refused until the window
+    ends. Counted in the database (``services.users.begin_sign_in``), so the limit
+    holds across the service's workers and for tries sent at once."""
 
-    def __init__(self, attempts: int = 5, window_s: float = 300.0):
-        self.attempts, self.window_s = attempts, window_s
-        self._failures: dict[str, deque] = {}
-        self._lock = threading.Lock()
+    def __init__(self, db_url: str, attempts: int = 5, window_s: float = 300.0):
+        self.db_url, self.attempts, self.window_s = db_url, attempts, window_s
 
-    def _keys(self, address: str, name: str) -> tuple[str, str]:
-        return f"addr:{address}", f"user:{name.lower()}"
+    def begin(self, address: str, name: str) -> int:
+        """0 when this try may check its password (and is counted), else the seconds
+        to wait."""
+        from landbank.services.users import begin_sign_in
 
-    def retry_after(self, address: str, name: str) -> int:
-        """Seconds until another try is allowed; 0 when allowed now."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in self._keys(address, name):
-                q = self._failures.get(key)
-                while q and now - q[0] > self.window_s:
-                    q.popleft()
-                if q and len(q) >= self.attempts:
-                    wait = max(wait, self.window_s - (now - q[0]))
-        return int(wait) + (1 if wait else 0)
-
-    def failed(self, address: str, name: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in self._keys(address, name):
-                self._failures.setdefault(key, deque()).append(now)
+        return begin_sign_in(self.db_url, address, name, self.attempts, self.window_s)
 
     def succeeded(self, address: str, name: str) -> None:
-        with self._lock:
-            self._failures.pop(self._keys(address, name)[1], None)
+        from landbank.services.users import sign_in_succeeded
+
+        sign_in_succeeded(self.db_url, address, name)
 
 
 class TimedCache:
-    """Remembers values for ``ttl_s`` seconds: who a token or a Basic credential
-    belongs to, so a request costs no database lookup (and no argon2 hash for GIS
-    clients, which send Basic credentials with every tile of features). A change of
-    role or password takes effect within ``ttl_s``."""
+    """Remembers values for ``ttl_s`` seconds: whom a Basic credential belongs to, so a
+    GIS client (which sends it with every tile of features) costs no argon2 hash a
+    request. What is remembered is checked against the stored token version on every
+    request: a change of password or role ends it at once."""
 
     def __init__(self, ttl_s: float = 10.0, size: int = 1024):
         self.ttl_s, self.size = ttl_s, size
