@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from landbank.domain.rights import User
 from landbank.services.users import authenticate, token_holder
 from landbank.web.app import Service
-from landbank.web.security import SESSION_COOKIE, credential_key
+from landbank.web.security import CHECKED_TOKEN, SESSION_COOKIE, credential_key
 
 
 async def service(request: Request) -> Service:
@@ -50,16 +50,22 @@ def token_user(svc: Service, token: str | None) -> User | None:
     return token_holder(svc.db_url, uid, version, name)
 
 
-async def _token_user_async(svc: Service, token: str | None) -> User | None:
-    """``token_user`` for async dependencies: the database read in a worker thread."""
+async def _token_user_async(
+    svc: Service, token: str | None, request: Request | None = None
+) -> User | None:
+    """``token_user`` for async dependencies: the database read in a worker thread,
+    or the answer the edge guard already read for this request's token."""
     if not svc.signer.claims(token):
         return None
+    checked = request.scope.get("state", {}).get(CHECKED_TOKEN) if request else None
+    if checked is not None and checked[0] == token:
+        return checked[1]
     return await run_in_threadpool(token_user, svc, token)
 
 
 async def api_user(request: Request, svc: Service = Depends(service)) -> User:
     """The user of the request's bearer token; 401 without a valid one."""
-    user = await _token_user_async(svc, _bearer(request))
+    user = await _token_user_async(svc, _bearer(request), request)
     if user is None:
         raise _unauthorized()
     return user
@@ -74,7 +80,7 @@ async def api_writer(user: User = Depends(api_user)) -> User:
 
 async def session_user_async(request: Request, svc: Service) -> User | None:
     """The user of the session cookie, or None (a database read in a worker thread)."""
-    return await _token_user_async(svc, request.cookies.get(SESSION_COOKIE))
+    return await _token_user_async(svc, request.cookies.get(SESSION_COOKIE), request)
 
 
 def session_user(request: Request, svc: Service = Depends(service)) -> User | None:

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 
-from landbank.web.security import SESSION_COOKIE
+from landbank.web.security import CHECKED_TOKEN, SESSION_COOKIE
 
 API_PREFIX = "/api/"
 OGC_PREFIX = "/ogc"
@@ -229,7 +229,10 @@ class EdgeGuard:
         if not token:
             return False
         svc = scope["app"].state.service
-        return await run_in_threadpool(token_user, svc, token) is not None
+        user = await run_in_threadpool(token_user, svc, token)
+        # the route's dependency takes the user from here: one database read a request
+        scope.setdefault("state", {})[CHECKED_TOKEN] = (token, user)
+        return user is not None
 
     @staticmethod
     def _with_headers(scope, send, is_api: bool):

@@ -14,6 +14,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 TOKEN_HOURS = 12
 SESSION_COOKIE = "landbank_session"
 CSRF_FIELD = "csrf_token"
+# where the edge guard leaves the user it read for a request's token (scope["state"])
+CHECKED_TOKEN = "landbank.checked_token"
 
 
 class Signer:
