@@ -15,8 +15,9 @@ from landbank.services import parcels as parcel_service
 from landbank.services.users import authenticate
 from landbank.web.app import Service
 from landbank.web.deps import api_user, api_writer, client_address, service
+from landbank.web.responses import errors
 
-router = APIRouter()
+router = APIRouter(responses=errors(401))
 
 
 class Token(BaseModel):
@@ -24,7 +25,7 @@ class Token(BaseModel):
     token_type: str = "bearer"
 
 
-@router.post("/auth/token", response_model=Token, tags=["auth"])
+@router.post("/auth/token", response_model=Token, tags=["auth"], responses=errors(400, 422, 429))
 def sign_in(
     request: Request,
     username: Annotated[str, Form()],
@@ -53,7 +54,7 @@ def me(user: User = Depends(api_user)) -> dict:
     return {"name": user.name, "role": user.role, "districts": list(user.districts)}
 
 
-@router.get("/parcels", tags=["parcels"])
+@router.get("/parcels", tags=["parcels"], responses=errors(422))
 def list_parcels(
     request: Request,
     category: str | None = None,
@@ -74,14 +75,14 @@ def list_parcels(
     return page
 
 
-@router.get("/parcels/{code}", tags=["parcels"])
+@router.get("/parcels/{code}", tags=["parcels"], responses=errors(404, 422))
 def show_parcel(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every field of one parcel, its category with reasons, flags and version."""
     # already plain JSON values: answered as is, without FastAPI's encoder walking them
     return JSONResponse(parcel_service.show_parcel(svc.db_url, code))
 
 
-@router.get("/parcels/{code}/history", tags=["parcels"])
+@router.get("/parcels/{code}/history", tags=["parcels"], responses=errors(404, 422))
 def parcel_history(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every change of the parcel: field, old, new, by, at, reason."""
     return parcel_service.history(svc.db_url, code)
@@ -103,7 +104,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-@router.patch("/parcels/{code}", tags=["parcels"])
+@router.patch("/parcels/{code}", tags=["parcels"], responses=errors(400, 403, 404, 409, 422))
 def patch_parcel(
     code: str,
     body: ParcelPatch,

@@ -9,7 +9,9 @@ their own; a bad value is a 400 that says what to send."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import re
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -18,8 +20,13 @@ from landbank.services import features
 from landbank.services.features import CRS84, MAX_LIMIT
 from landbank.web.app import Service
 from landbank.web.deps import gis_user, service
+from landbank.web.responses import errors
 
-router = APIRouter(tags=["OGC API - Features"], dependencies=[Depends(gis_user)])
+router = APIRouter(
+    tags=["OGC API - Features"],
+    dependencies=[Depends(gis_user)],
+    responses=errors(400, 401, 429),
+)
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -134,9 +141,17 @@ def api_definition(request: Request) -> JSONResponse:
         "info": {"title": "landbank OGC API - Features", "version": whole["info"]["version"]},
         "servers": [{"url": str(request.url_for("ogc_landing"))}],
         "paths": paths,
-        "components": COMPONENTS,
+        "components": {**COMPONENTS, "schemas": _schemas_used(paths, whole)},
     }
     return _json(body, OPENAPI)
+
+
+def _schemas_used(paths: dict, whole: dict) -> dict:
+    """The schemas of the whole API's components that ``paths`` refer to (the error
+    bodies), so that the definition of /ogc alone has no dangling reference."""
+    prefix = "#/components/schemas/"
+    names = set(re.findall(re.escape(prefix) + r'([^"]+)"', json.dumps(paths)))
+    return {n: whole["components"]["schemas"][n] for n in sorted(names)}
 
 
 @router.get("/conformance", name="ogc_conformance", openapi_extra=FORMAT_PARAMETER)
@@ -179,7 +194,12 @@ def collections(request: Request, svc: Service = Depends(service)) -> JSONRespon
     )
 
 
-@router.get("/collections/{collection_id}", name="ogc_collection", openapi_extra=FORMAT_PARAMETER)
+@router.get(
+    "/collections/{collection_id}",
+    name="ogc_collection",
+    openapi_extra=FORMAT_PARAMETER,
+    responses=errors(404),
+)
 def collection(
     collection_id: str, request: Request, svc: Service = Depends(service)
 ) -> JSONResponse:
@@ -235,7 +255,10 @@ def _bbox(request: Request) -> tuple[float, float, float, float] | None:
     name="ogc_items",
     response_class=JSONResponse,
     openapi_extra={"parameters": ITEMS_PARAMETERS},
-    responses={200: {"content": {GEOJSON: {}}, "description": "A GeoJSON FeatureCollection"}},
+    responses={
+        200: {"content": {GEOJSON: {}}, "description": "A GeoJSON FeatureCollection"},
+        **errors(404),
+    },
 )
 def items(collection_id: str, request: Request, svc: Service = Depends(service)) -> JSONResponse:
     """A page of the collection's features by code (GeoJSON, lon/lat), those that
@@ -274,7 +297,7 @@ def items(collection_id: str, request: Request, svc: Service = Depends(service))
     "/collections/{collection_id}/items/{feature_id}",
     name="ogc_feature",
     openapi_extra=FORMAT_PARAMETER,
-    responses={200: {"content": {GEOJSON: {}}, "description": "A GeoJSON Feature"}},
+    responses={200: {"content": {GEOJSON: {}}, "description": "A GeoJSON Feature"}, **errors(404)},
 )
 def feature(
     collection_id: str, feature_id: str, request: Request, svc: Service = Depends(service)
