@@ -15,7 +15,7 @@ from landbank.services import parcels as parcel_service
 from landbank.services.users import authenticate
 from landbank.web.app import Service
 from landbank.web.deps import api_user, api_writer, client_address, service
-from landbank.web.responses import errors
+from landbank.web.responses import Me, ParcelPage, body, errors
 
 router = APIRouter(responses=errors(401))
 
@@ -48,13 +48,18 @@ def sign_in(
     return Token(access_token=svc.signer.token(user.name))
 
 
-@router.get("/me", tags=["auth"])
+@router.get("/me", tags=["auth"], response_model=None, responses=body(Me))
 def me(user: User = Depends(api_user)) -> dict:
     """The signed-in user: name, role, the districts a clerk may edit."""
     return {"name": user.name, "role": user.role, "districts": list(user.districts)}
 
 
-@router.get("/parcels", tags=["parcels"], responses=errors(422))
+@router.get(
+    "/parcels",
+    tags=["parcels"],
+    response_model=None,
+    responses={**body(ParcelPage), **errors(422)},
+)
 def list_parcels(
     request: Request,
     category: str | None = None,

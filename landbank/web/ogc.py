@@ -20,7 +20,15 @@ from landbank.services import features
 from landbank.services.features import CRS84, MAX_LIMIT
 from landbank.web.app import Service
 from landbank.web.deps import gis_user, service
-from landbank.web.responses import errors
+from landbank.web.responses import (
+    Collection,
+    Collections,
+    Conformance,
+    FeatureCollection,
+    Landing,
+    body,
+    errors,
+)
 
 router = APIRouter(
     tags=["OGC API - Features"],
@@ -98,7 +106,7 @@ def _link(href, rel: str, media_type: str, title: str | None = None) -> dict:
     return link
 
 
-@router.get("", name="ogc_landing", openapi_extra=FORMAT_PARAMETER)
+@router.get("", name="ogc_landing", openapi_extra=FORMAT_PARAMETER, responses=body(Landing))
 def landing(request: Request) -> JSONResponse:
     """The landing page: what the service is and links to the API definition, the
     conformance classes and the collections."""
@@ -149,12 +157,23 @@ def api_definition(request: Request) -> JSONResponse:
 def _schemas_used(paths: dict, whole: dict) -> dict:
     """The schemas of the whole API's components that ``paths`` refer to (the error
     bodies), so that the definition of /ogc alone has no dangling reference."""
-    prefix = "#/components/schemas/"
-    names = set(re.findall(re.escape(prefix) + r'([^"]+)"', json.dumps(paths)))
-    return {n: whole["components"]["schemas"][n] for n in sorted(names)}
+    every = whole["components"]["schemas"]
+    found: dict = {}
+    todo = [paths]
+    while todo:
+        for name in re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(todo.pop())):
+            if name not in found:
+                found[name] = every[name]
+                todo.append(every[name])
+    return dict(sorted(found.items()))
 
 
-@router.get("/conformance", name="ogc_conformance", openapi_extra=FORMAT_PARAMETER)
+@router.get(
+    "/conformance",
+    name="ogc_conformance",
+    openapi_extra=FORMAT_PARAMETER,
+    responses=body(Conformance),
+)
 def conformance(request: Request) -> JSONResponse:
     """The conformance classes of OGC API - Features Part 1 the service implements."""
     _check_format(request)
@@ -182,7 +201,12 @@ def _collection(request: Request, svc: Service, collection_id: str) -> dict:
     return body
 
 
-@router.get("/collections", name="ogc_collections", openapi_extra=FORMAT_PARAMETER)
+@router.get(
+    "/collections",
+    name="ogc_collections",
+    openapi_extra=FORMAT_PARAMETER,
+    responses=body(Collections),
+)
 def collections(request: Request, svc: Service = Depends(service)) -> JSONResponse:
     """The collections: parcels and buildings, each with its extent (lon/lat)."""
     _check_format(request)
@@ -198,7 +222,7 @@ def collections(request: Request, svc: Service = Depends(service)) -> JSONRespon
     "/collections/{collection_id}",
     name="ogc_collection",
     openapi_extra=FORMAT_PARAMETER,
-    responses=errors(404),
+    responses={**body(Collection), **errors(404)},
 )
 def collection(
     collection_id: str, request: Request, svc: Service = Depends(service)
@@ -256,7 +280,7 @@ def _bbox(request: Request) -> tuple[float, float, float, float] | None:
     response_class=JSONResponse,
     openapi_extra={"parameters": ITEMS_PARAMETERS},
     responses={
-        200: {"content": {GEOJSON: {}}, "description": "A GeoJSON FeatureCollection"},
+        200: {**body(FeatureCollection, GEOJSON)[200], "description": "GeoJSON Features"},
         **errors(404),
     },
 )

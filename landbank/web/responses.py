@@ -35,6 +35,71 @@ class Conflict(BaseModel):
     )
 
 
+# ---- bodies of answers that are not errors, where a route returns a plain dict ------
+
+
+class Me(BaseModel):
+    name: str
+    role: str = Field(description="admin, clerk or viewer")
+    districts: list[str] = Field(description="the districts a clerk may edit")
+
+
+class ParcelPage(BaseModel):
+    items: list[dict[str, Any]] = Field(description="the parcels of this page, by code")
+    total: int = Field(description="how many parcels match in all")
+    limit: int
+    offset: int
+    next: str = Field(default=None, description="the next page; absent after the last")
+
+
+class Link(BaseModel):
+    href: str
+    rel: str
+    type: str
+    title: str = Field(default=None, description="absent on some links")
+
+
+class Landing(BaseModel):
+    title: str
+    description: str
+    links: list[Link]
+
+
+class Conformance(BaseModel):
+    conformsTo: list[str]
+
+
+class Collection(BaseModel):
+    id: str
+    title: str
+    description: str
+    itemType: str
+    crs: list[str]
+    links: list[Link]
+    extent: dict[str, Any] = Field(default=None, description="absent when the layer is empty")
+
+
+class Collections(BaseModel):
+    links: list[Link]
+    collections: list[Collection]
+
+
+class FeatureCollection(BaseModel):
+    type: str = Field(description="FeatureCollection")
+    features: list[dict[str, Any]] = Field(description="GeoJSON Features, lon/lat")
+    numberMatched: int
+    numberReturned: int
+    timeStamp: str
+    links: list[Link]
+
+
+def body(model: type[BaseModel], media_type: str = "application/json") -> dict[str, Any]:
+    """A 200 entry of ``responses=`` documenting ``model`` as the body of ``media_type``
+    (the route itself answers a plain dict)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {200: {"model": model, "content": {media_type: {"schema": ref}}}}
+
+
 def _header(description: str) -> dict[str, Any]:
     return {"description": description, "schema": {"type": "string"}}
 
