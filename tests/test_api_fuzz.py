@@ -48,6 +48,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
+# not GET but writing nothing: fuzzed by the admin only
+READING = {"POST /api/v1/auth/token", "POST /api/v1/match"}
 # who fuzzes: the admin every operation, a clerk of one district those that write
 USERS = {"admin": None, "clerk": "薛城区"}
 
@@ -208,8 +210,8 @@ def test_fuzz_whole_api(fuzz_city):
         if p.startswith(("/api/v1", "/ogc"))
     }
     assert {op.label for op in operations} >= set(documented)
-    writing = [op for op in operations if "403" in documented.get(op.label, {})]
-    assert writing
+    writing = [op for op in operations if op.method.upper() != "GET" and op.label not in READING]
+    assert len(writing) >= 8
     # the definition of /ogc alone, 3.0 and without 422, that QGIS and GDAL read
     ogc_schema = schemathesis.openapi.from_asgi("/ogc/api", app, headers=headers["admin"])
     ogc_operations = _operations(ogc_schema)
