@@ -17,8 +17,9 @@ from landbank.services import parcels as parcel_service
 from landbank.services.users import authenticate, end_tokens
 from landbank.web.app import Service
 from landbank.web.deps import api_user, api_writer, client_address, service
+from landbank.web.responses import Me, ParcelPage, body, errors
 
-router = APIRouter()
+router = APIRouter(responses=errors(401))
 
 
 class Token(BaseModel):
@@ -26,7 +27,7 @@ class Token(BaseModel):
     token_type: str = "bearer"
 
 
-@router.post("/auth/token", response_model=Token, tags=["auth"])
+@router.post("/auth/token", response_model=Token, tags=["auth"], responses=errors(400, 422, 429))
 def sign_in(
     request: Request,
     username: Annotated[str, Form()],
@@ -56,13 +57,18 @@ def sign_out(user: User = Depends(api_user), svc: Service = Depends(service)) ->
     return Response(status_code=204)
 
 
-@router.get("/me", tags=["auth"])
+@router.get("/me", tags=["auth"], response_model=None, responses=body(Me))
 def me(user: User = Depends(api_user)) -> dict:
     """The signed-in user: name, role, the districts a clerk may edit."""
     return {"name": user.name, "role": user.role, "districts": list(user.districts)}
 
 
-@router.get("/parcels", tags=["parcels"])
+@router.get(
+    "/parcels",
+    tags=["parcels"],
+    response_model=None,
+    responses={**body(ParcelPage), **errors(422)},
+)
 def list_parcels(
     request: Request,
     category: str | None = None,
@@ -83,14 +89,14 @@ def list_parcels(
     return page
 
 
-@router.get("/parcels/{code}", tags=["parcels"])
+@router.get("/parcels/{code}", tags=["parcels"], responses=errors(404, 422))
 def show_parcel(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every field of one parcel, its category with reasons, flags and version."""
     # already plain JSON values: answered as is, without FastAPI's encoder walking them
     return JSONResponse(parcel_service.show_parcel(svc.db_url, code))
 
 
-@router.get("/parcels/{code}/history", tags=["parcels"])
+@router.get("/parcels/{code}/history", tags=["parcels"], responses=errors(404, 422))
 def parcel_history(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every change of the parcel: field, old, new, by, at, reason."""
     return parcel_service.history(svc.db_url, code)
@@ -119,7 +125,7 @@ def _text(field: str, value: Any) -> tuple[str, str | None]:
     return "", f"{field}: send {wanted}, not {type(value).__name__} {json.dumps(value)[:40]}"
 
 
-@router.patch("/parcels/{code}", tags=["parcels"])
+@router.patch("/parcels/{code}", tags=["parcels"], responses=errors(400, 403, 404, 409, 422))
 def patch_parcel(
     code: str,
     body: ParcelPatch,

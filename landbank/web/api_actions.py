@@ -27,8 +27,9 @@ from landbank.services import reservations as reservation_service
 from landbank.services.matching import match, requirement_from_options
 from landbank.web.app import Service
 from landbank.web.deps import api_user, api_writer, service
+from landbank.web.responses import errors
 
-router = APIRouter()
+router = APIRouter(responses=errors(401))
 
 
 def _plausible(day: dt.date | None) -> dt.date | None:
@@ -72,14 +73,19 @@ class Blocker(BaseModel):
     on: Day = None
 
 
-@router.get("/parcels/{code}/disposals", tags=["disposal"])
+@router.get("/parcels/{code}/disposals", tags=["disposal"], responses=errors(404, 422))
 def show_disposal(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """The disposals of a parcel (or the activations of a building), newest first, each
     with its deadlines and steps."""
     return disposal_service.show_disposal(svc.db_url, code)
 
 
-@router.post("/parcels/{code}/disposals", status_code=201, tags=["disposal"])
+@router.post(
+    "/parcels/{code}/disposals",
+    status_code=201,
+    tags=["disposal"],
+    responses=errors(400, 403, 404, 409, 422),
+)
 def open_disposal(
     code: str,
     body: DisposalOpen,
@@ -102,7 +108,9 @@ def open_disposal(
     )
 
 
-@router.post("/parcels/{code}/disposals/advance", tags=["disposal"])
+@router.post(
+    "/parcels/{code}/disposals/advance", tags=["disposal"], responses=errors(400, 403, 404, 422)
+)
 def advance_disposal(
     code: str,
     body: DisposalAdvance,
@@ -137,7 +145,9 @@ def _blocker(code: str, body: Blocker, blocked: bool, user: User, svc: Service) 
     )
 
 
-@router.post("/parcels/{code}/disposals/block", tags=["disposal"])
+@router.post(
+    "/parcels/{code}/disposals/block", tags=["disposal"], responses=errors(400, 403, 404, 422)
+)
 def block_disposal(
     code: str, body: Blocker, user: User = Depends(api_writer), svc: Service = Depends(service)
 ):
@@ -145,7 +155,9 @@ def block_disposal(
     return _blocker(code, body, True, user, svc)
 
 
-@router.post("/parcels/{code}/disposals/unblock", tags=["disposal"])
+@router.post(
+    "/parcels/{code}/disposals/unblock", tags=["disposal"], responses=errors(400, 403, 404, 422)
+)
 def unblock_disposal(
     code: str, body: Blocker, user: User = Depends(api_writer), svc: Service = Depends(service)
 ):
@@ -153,7 +165,7 @@ def unblock_disposal(
     return _blocker(code, body, False, user, svc)
 
 
-@router.get("/disposals/due", tags=["disposal"])
+@router.get("/disposals/due", tags=["disposal"], responses=errors(422))
 def disposals_due(
     within: Annotated[int, Query(ge=0, le=36500, description="days ahead")] = 30,
     user: User = Depends(api_user),
@@ -186,7 +198,7 @@ Requirement = Annotated[
 ]
 
 
-@router.post("/match", tags=["matching"])
+@router.post("/match", tags=["matching"], responses=errors(400, 422))
 def match_requirement(
     requirement: Requirement,
     top: Annotated[int, Query(ge=1, le=100, description="how many candidates")] = 10,
@@ -208,13 +220,13 @@ def list_projects(user: User = Depends(api_user), svc: Service = Depends(service
     return project_service.list_projects(svc.db_url)
 
 
-@router.get("/projects/{name}", tags=["matching"])
+@router.get("/projects/{name}", tags=["matching"], responses=errors(404, 422))
 def show_project(name: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """A stored project with its requirement as stored."""
     return project_service.show_project(svc.db_url, name)
 
 
-@router.post("/projects", status_code=201, tags=["matching"])
+@router.post("/projects", status_code=201, tags=["matching"], responses=errors(400, 403, 409, 422))
 def add_project(
     requirement: Requirement,
     replace: Annotated[bool, Query(description="replace a stored project of that name")] = False,
@@ -254,7 +266,9 @@ class ReleaseRequest(BaseModel):
     reason: Text = None
 
 
-@router.post("/reservations", status_code=201, tags=["matching"])
+@router.post(
+    "/reservations", status_code=201, tags=["matching"], responses=errors(400, 403, 404, 409, 422)
+)
 def reserve(
     body: ReservationRequest, user: User = Depends(api_writer), svc: Service = Depends(service)
 ) -> dict:
@@ -271,7 +285,7 @@ def reserve(
     )
 
 
-@router.post("/reservations/release", tags=["matching"])
+@router.post("/reservations/release", tags=["matching"], responses=errors(400, 403, 404, 422))
 def release(
     body: ReleaseRequest, user: User = Depends(api_writer), svc: Service = Depends(service)
 ) -> dict:
@@ -287,7 +301,7 @@ def release(
     )
 
 
-@router.get("/reservations", tags=["matching"])
+@router.get("/reservations", tags=["matching"], responses=errors(422))
 def list_reservations(
     project: Annotated[str | None, Query(max_length=200, description="only this project's")] = None,
     include_released: Annotated[
@@ -303,7 +317,7 @@ def list_reservations(
 # ---- buildings and progress -------------------------------------------------------
 
 
-@router.get("/buildings", tags=["buildings"])
+@router.get("/buildings", tags=["buildings"], responses=errors(422))
 def list_buildings(
     park: Annotated[str | None, Query(max_length=200)] = None,
     state: Annotated[
@@ -316,7 +330,7 @@ def list_buildings(
     return building_service.list_buildings(svc.db_url, park=park, state=state)
 
 
-@router.get("/buildings/{code}", tags=["buildings"])
+@router.get("/buildings/{code}", tags=["buildings"], responses=errors(404, 422))
 def show_building(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every field of one building, its state, location, vacant floors and activation."""
     return building_service.show_building(svc.db_url, code)
@@ -329,7 +343,7 @@ DateFrom = Annotated[Day, Query(alias="from", description="disposed on or after"
 DateTo = Annotated[Day, Query(alias="to", description="disposed on or before")]
 
 
-@router.get("/progress", tags=["progress"])
+@router.get("/progress", tags=["progress"], responses=errors(422))
 def progress(
     by: Group = "district",
     date_from: DateFrom = None,
@@ -363,7 +377,21 @@ DOWNLOADS = {
 }
 
 
-@router.get("/downloads/{name}", tags=["progress"])
+@router.get(
+    "/downloads/{name}",
+    tags=["progress"],
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The file, as an attachment",
+            "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
+        **errors(404, 422),
+    },
+)
 def download(
     name: str,
     by: Group = "district",

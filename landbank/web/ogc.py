@@ -9,7 +9,9 @@ their own; a bad value is a 400 that says what to send."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import re
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -18,8 +20,21 @@ from landbank.services import features
 from landbank.services.features import CRS84, MAX_LIMIT
 from landbank.web.app import Service
 from landbank.web.deps import gis_user, service
+from landbank.web.responses import (
+    Collection,
+    Collections,
+    Conformance,
+    FeatureCollection,
+    Landing,
+    body,
+    errors,
+)
 
-router = APIRouter(tags=["OGC API - Features"], dependencies=[Depends(gis_user)])
+router = APIRouter(
+    tags=["OGC API - Features"],
+    dependencies=[Depends(gis_user)],
+    responses=errors(400, 401, 429),
+)
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -93,7 +108,7 @@ def _link(href, rel: str, media_type: str, title: str | None = None) -> dict:
     return link
 
 
-@router.get("", name="ogc_landing", openapi_extra=FORMAT_PARAMETER)
+@router.get("", name="ogc_landing", openapi_extra=FORMAT_PARAMETER, responses=body(Landing))
 def landing(request: Request) -> JSONResponse:
     """The landing page: what the service is and links to the API definition, the
     conformance classes and the collections."""
@@ -136,12 +151,31 @@ def api_definition(request: Request) -> JSONResponse:
         "info": {"title": "landbank OGC API - Features", "version": whole["info"]["version"]},
         "servers": [{"url": str(request.url_for("ogc_landing"))}],
         "paths": paths,
-        "components": COMPONENTS,
+        "components": {**COMPONENTS, "schemas": _schemas_used(paths, whole)},
     }
     return _json(body, OPENAPI)
 
 
-@router.get("/conformance", name="ogc_conformance", openapi_extra=FORMAT_PARAMETER)
+def _schemas_used(paths: dict, whole: dict) -> dict:
+    """The schemas of the whole API's components that ``paths`` refer to (the error
+    bodies), so that the definition of /ogc alone has no dangling reference."""
+    every = whole["components"]["schemas"]
+    found: dict = {}
+    todo = [paths]
+    while todo:
+        for name in re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(todo.pop())):
+            if name not in found:
+                found[name] = every[name]
+                todo.append(every[name])
+    return dict(sorted(found.items()))
+
+
+@router.get(
+    "/conformance",
+    name="ogc_conformance",
+    openapi_extra=FORMAT_PARAMETER,
+    responses=body(Conformance),
+)
 def conformance(request: Request) -> JSONResponse:
     """The conformance classes of OGC API - Features Part 1 the service implements."""
     _check_format(request)
@@ -169,7 +203,12 @@ def _collection(request: Request, svc: Service, collection_id: str) -> dict:
     return body
 
 
-@router.get("/collections", name="ogc_collections", openapi_extra=FORMAT_PARAMETER)
+@router.get(
+    "/collections",
+    name="ogc_collections",
+    openapi_extra=FORMAT_PARAMETER,
+    responses=body(Collections),
+)
 def collections(request: Request, svc: Service = Depends(service)) -> JSONResponse:
     """The collections: parcels and buildings, each with its extent (lon/lat)."""
     _check_format(request)
@@ -181,7 +220,12 @@ def collections(request: Request, svc: Service = Depends(service)) -> JSONRespon
     )
 
 
-@router.get("/collections/{collection_id}", name="ogc_collection", openapi_extra=FORMAT_PARAMETER)
+@router.get(
+    "/collections/{collection_id}",
+    name="ogc_collection",
+    openapi_extra=FORMAT_PARAMETER,
+    responses={**body(Collection), **errors(404)},
+)
 def collection(
     collection_id: str, request: Request, svc: Service = Depends(service)
 ) -> JSONResponse:
@@ -245,7 +289,10 @@ def _bbox(request: Request) -> tuple[float, float, float, float] | None:
     name="ogc_items",
     response_class=JSONResponse,
     openapi_extra={"parameters": ITEMS_PARAMETERS},
-    responses={200: {"content": {GEOJSON: {}}, "description": "A GeoJSON FeatureCollection"}},
+    responses={
+        200: {**body(FeatureCollection, GEOJSON)[200], "description": "GeoJSON Features"},
+        **errors(404),
+    },
 )
 def items(collection_id: str, request: Request, svc: Service = Depends(service)) -> JSONResponse:
     """A page of the collection's features by code (GeoJSON, lon/lat), those that
@@ -285,7 +332,7 @@ def items(collection_id: str, request: Request, svc: Service = Depends(service))
     "/collections/{collection_id}/items/{feature_id}",
     name="ogc_feature",
     openapi_extra=FORMAT_PARAMETER,
-    responses={200: {"content": {GEOJSON: {}}, "description": "A GeoJSON Feature"}},
+    responses={200: {"content": {GEOJSON: {}}, "description": "A GeoJSON Feature"}, **errors(404)},
 )
 def feature(
     collection_id: str, feature_id: str, request: Request, svc: Service = Depends(service)
