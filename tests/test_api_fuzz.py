@@ -53,14 +53,10 @@ READING = {"POST /api/v1/auth/token", "POST /api/v1/match"}
 # who fuzzes: the admin every operation, a clerk of one district those that write
 USERS = {"admin": None, "clerk": "薛城区"}
 
-# Failures whose fix is being made on another branch of issue 15, met by this fuzz and
-# let pass here: (operation or "*", check title, part of the failure's text, which
-# fix). Removed when branches h/input and h/auth are merged: then this list is empty.
-KNOWN_OPEN: list[tuple[str, str, str, str]] = [
-    ("*", "Server error", "cannot contain NUL", "h/input: NUL bytes in text on PostGIS"),
-    ("*", "Server error", "too large to convert to SQLite", "h/input: offset >= 2**63"),
-    ("*", "Server error", "bigint out of range", "h/input: offset >= 2**63"),
-]
+# Failures known and let pass, each with the reason: (operation or "*", check title,
+# part of the failure's text, why). Empty: every failure fails the test. A fault
+# found here is fixed, not listed.
+KNOWN_OPEN: list[tuple[str, str, str, str]] = []
 
 
 def _load_city(cli, db_url: str) -> None:
