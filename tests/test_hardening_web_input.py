@@ -204,11 +204,10 @@ def test_a_50_mb_body_without_a_token_is_401_unread_and_the_server_does_not_grow
     assert _rss_mb(pid) - before < 50, (before, _rss_mb(pid))
 
 
-def test_a_too_large_body_with_a_valid_token_is_413_at_once(served, app):
+def test_a_too_large_body_with_a_valid_token_is_413_at_once(served, admin):
     port, pid = served
-    token = app.state.service.signer.token(ADMIN)
     before = _rss_mb(pid)
-    status, body, _ = _big_post(port, f"{API}/match", {"Authorization": f"Bearer {token}"}, BIG)
+    status, body, _ = _big_post(port, f"{API}/match", admin, BIG)
     assert status == 413 and b"LANDBANK_MAX_BODY_KB" in body
     assert _rss_mb(pid) - before < 50
 
@@ -326,10 +325,10 @@ def test_a_project_name_over_200_characters_is_422(client, admin):
     _names_field(r, "name", "200")
 
 
-def test_the_connection_is_kept_after_a_refused_request(served, app, city):
+def test_the_connection_is_kept_after_a_refused_request(served, admin, city):
     """A 500 used to reset the client's keep-alive connection; a 4xx does not."""
     port, _ = served
-    token = app.state.service.signer.token(ADMIN)
+    token = admin["Authorization"].split()[1]
     code = city["codes"][0]
     body = json.dumps({"fields": {"holder": "a\x00"}, "reason": "x"}).encode()
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
