@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from landbank.services.parcels import list_parcels, show_parcel
-from landbank.services.users import add_user
+from landbank.services.users import add_user, get_user
 from landbank.web.guard import MAX_BODY_BYTES
 from tests.conftest import ROOT, Cli, _new_database
 from tests.helpers import table_counts
@@ -205,9 +205,15 @@ def test_a_50_mb_body_without_a_token_is_401_unread_and_the_server_does_not_grow
     assert _rss_mb(pid) - before < 50, (before, _rss_mb(pid))
 
 
-def test_a_too_large_body_with_a_valid_token_is_413_at_once(served, app):
+def _admin_token(app, city) -> str:
+    """A valid token of the admin: bound to their id and token version."""
+    user = get_user(city["url"], ADMIN)
+    return app.state.service.signer.token(user.name, user.id, user.token_version)
+
+
+def test_a_too_large_body_with_a_valid_token_is_413_at_once(served, app, city):
     port, pid = served
-    token = app.state.service.signer.token(ADMIN)
+    token = _admin_token(app, city)
     before = _rss_mb(pid)
     status, body, _ = _big_post(port, f"{API}/match", {"Authorization": f"Bearer {token}"}, BIG)
     assert status == 413 and b"LANDBANK_MAX_BODY_KB" in body
@@ -330,7 +336,7 @@ def test_a_project_name_over_200_characters_is_422(client, admin):
 def test_the_connection_is_kept_after_a_refused_request(served, app, city):
     """A 500 used to reset the client's keep-alive connection; a 4xx does not."""
     port, _ = served
-    token = app.state.service.signer.token(ADMIN)
+    token = _admin_token(app, city)
     code = city["codes"][0]
     body = json.dumps({"fields": {"holder": "a\x00"}, "reason": "x"}).encode()
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
