@@ -82,11 +82,11 @@ def users_signout(
     as_json: JsonOpt = False,
 ) -> None:
     """End every token and session of a user at once (e.g. a lost laptop)."""
-    from landbank.services.users import end_tokens, require_user
+    from landbank.services.users import sign_out_user
 
-    end_tokens(state.db, require_user(state.db, name).id)
+    result = sign_out_user(state.db, name)
     if as_json:
-        print_json({"name": name, "signed_out": True})
+        print_json(result)
         return
     out.print(f"user {name}: every token and session ended", markup=False)
 

@@ -1,10 +1,35 @@
 """Dates in frames are datetime64 at midnight (NaT when unknown); these turn them into
-the ISO text that files, JSON and history show."""
+the ISO text that files, JSON and history show; and the one check that a date given
+by hand is plausible (within the profile's ``[dates]`` range)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+
+from landbank.errors import InputError
+
+
+def date_problem(day: dt.date, bounds: tuple[dt.date, dt.date]) -> str | None:
+    """What is wrong with ``day`` given the plausible ``bounds`` (earliest, latest, as
+    the profile's ``date_bounds()`` gives them), or None."""
+    earliest, latest = bounds
+    if earliest <= day <= latest:
+        return None
+    return f"{day} is not between {earliest} and {latest}; check the year"
+
+
+def check_plausible(
+    day: dt.date | None, bounds: tuple[dt.date, dt.date], what: str
+) -> dt.date | None:
+    """``day`` (None stays None) when within ``bounds``; else an InputError naming
+    ``what`` (the field)."""
+    problem = None if day is None else date_problem(day, bounds)
+    if problem:
+        raise InputError(f"{what} {problem}")
+    return day
 
 
 def iso_dates(series: pd.Series) -> pd.Series:

@@ -110,6 +110,22 @@ def delete_user(db_url: str, name: str) -> dict:
     return {"name": name, "deleted": True}
 
 
+def sign_out_user(db_url: str, name: str) -> dict:
+    """Ends every token and session cookie of the user ``name`` (one UPDATE by name,
+    one transaction); a NotFoundError when no such user is stored."""
+    engine = open_db(db_url)
+    try:
+        with write_transaction(engine) as conn:
+            moved = conn.execute(
+                update(U).where(U.c.name == name).values(token_version=_moved())
+            ).rowcount
+    finally:
+        engine.dispose()
+    if not moved:
+        raise NotFoundError(f"user {name} does not exist; see landbank users list")
+    return {"name": name, "signed_out": True}
+
+
 def end_tokens(db_url: str, user_id: int) -> None:
     """Moves the user's token version: every token and session cookie made for them so
     far is refused from now on, by every process of the service (sign-out)."""
@@ -174,9 +190,13 @@ def authenticate(db_url: str, name: str, password: str) -> User | None:
 # ---- the limit on failed sign-ins -------------------------------------------------
 
 
+def _user_key(name: str) -> str:
+    return f"user:{name.strip().lower()}"[:300]
+
+
 def _keys(address: str, name: str) -> list[str]:
     # in one order for every process: two sign-ins lock the rows alike (no deadlock)
-    return sorted({f"addr:{address}"[:300], f"user:{name.strip().lower()}"[:300]})
+    return sorted({f"addr:{address}"[:300], _user_key(name)})
 
 
 def begin_sign_in(
@@ -194,44 +214,60 @@ def begin_sign_in(
     engine = open_db(db_url)
     try:
         with write_transaction(engine) as conn:
-            insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            old = LF.c.since < now - window_s
-            counts = []
-            for key in keys:
-                stmt = insert_(LF).values(key=key, failures=0, since=now)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[LF.c.key],
-                    set_={
-                        "failures": case((old, 0), else_=LF.c.failures),
-                        "since": case((old, now), else_=LF.c.since),
-                    },
-                ).returning(LF.c.failures, LF.c.since)
-                counts.append(conn.execute(stmt).one())
-            if secrets.randbelow(64) == 0:  # now and then, forget windows long over
-                conn.execute(delete(LF).where(LF.c.since < now - window_s, ~LF.c.key.in_(keys)))
-            waits = [since + window_s - now for failures, since in counts if failures >= attempts]
-            if waits:
-                return max(1, math.ceil(max(waits)))
-            conn.execute(update(LF).where(LF.c.key.in_(keys)).values(failures=LF.c.failures + 1))
-            return 0
+            wait = _count_try(conn, keys, attempts, window_s, now)
+        if secrets.randbelow(64) == 0:  # now and then, forget windows long over
+            _forget_old_windows(engine, now - window_s)
+        return wait
     finally:
         engine.dispose()
+
+
+def _count_try(conn, keys: list[str], attempts: int, window_s: float, now: float) -> int:
+    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    old = LF.c.since < now - window_s
+    counts = []
+    for key in keys:
+        stmt = insert_(LF).values(key=key, failures=0, since=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[LF.c.key],
+            set_={
+                "failures": case((old, 0), else_=LF.c.failures),
+                "since": case((old, now), else_=LF.c.since),
+            },
+        ).returning(LF.c.failures, LF.c.since)
+        counts.append(conn.execute(stmt).one())
+    waits = [since + window_s - now for failures, since in counts if failures >= attempts]
+    if waits:
+        return max(1, math.ceil(max(waits)))
+    conn.execute(update(LF).where(LF.c.key.in_(keys)).values(failures=LF.c.failures + 1))
+    return 0
+
+
+def _forget_old_windows(engine, before: float) -> None:
+    """Deletes the counts of windows that began before ``before``, in a transaction of
+    its own that holds no other lock; on PostgreSQL it skips rows another sign-in holds
+    (FOR UPDATE SKIP LOCKED), so it never waits for one and never deadlocks with one."""
+    with write_transaction(engine) as conn:
+        stale = select(LF.c.key).where(LF.c.since < before)
+        if conn.dialect.name == "postgresql":
+            stale = stale.with_for_update(skip_locked=True)
+        conn.execute(delete(LF).where(LF.c.key.in_(stale.scalar_subquery())))
 
 
 def sign_in_succeeded(db_url: str, address: str, name: str) -> None:
     """A right password: the name's failures are forgotten and the address's count
     gives back the try ``begin_sign_in`` counted."""
-    addr, user = f"addr:{address}"[:300], f"user:{name.strip().lower()}"[:300]
+    keys, user = _keys(address, name), _user_key(name)
     engine = open_db(db_url)
     try:
         with write_transaction(engine) as conn:
-            for key in sorted((addr, user)):
+            for key in keys:
                 if key == user:
                     conn.execute(delete(LF).where(LF.c.key == user))
                 else:
                     conn.execute(
                         update(LF)
-                        .where(LF.c.key == addr, LF.c.failures > 0)
+                        .where(LF.c.key == key, LF.c.failures > 0)
                         .values(failures=LF.c.failures - 1)
                     )
     finally:
@@ -256,10 +292,3 @@ def secret_key(db_url: str) -> str:
             return conn.execute(select(ST.c.value).where(ST.c.key == "secret_key")).scalar_one()
     finally:
         engine.dispose()
-
-
-def require_user(db_url: str, name: str) -> User:
-    user = get_user(db_url, name)
-    if user is None:
-        raise NotFoundError(f"user {name} does not exist; see landbank users list")
-    return user

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from starlette.background import BackgroundTask
 
 from landbank.config import load_profile
+from landbank.domain.dates import date_problem
 from landbank.domain.rights import User
 from landbank.errors import NotFoundError
 from landbank.services import buildings as building_service
@@ -34,11 +35,9 @@ router = APIRouter(responses=errors(401))
 
 def _plausible(day: dt.date | None) -> dt.date | None:
     """A date within the profile's ``[dates]`` range (not year 1, not 9999)."""
-    if day is None:
-        return day
-    earliest, latest = load_profile().date_bounds()
-    if not earliest <= day <= latest:
-        raise ValueError(f"{day} is not between {earliest} and {latest}; check the year")
+    problem = None if day is None else date_problem(day, load_profile().date_bounds())
+    if problem:
+        raise ValueError(problem)  # pydantic names the field
     return day
 
 

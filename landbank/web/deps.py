@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from landbank.domain.rights import User
 from landbank.services.users import authenticate, token_holder
 from landbank.web.app import Service
-from landbank.web.security import CHECKED_TOKEN, SESSION_COOKIE, credential_key
+from landbank.web.security import CHECKED_TOKEN, SESSION_COOKIE, bearer_token, credential_key
 
 
 async def service(request: Request) -> Service:
@@ -28,9 +28,7 @@ def client_address(request: Request) -> str:
 
 
 def _bearer(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    scheme, _, value = auth.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    return bearer_token(request.headers.get("authorization"))
 
 
 def _unauthorized(message: str = "sign in first: POST /api/v1/auth/token") -> HTTPException:

@@ -25,9 +25,14 @@ import os
 import re
 from urllib.parse import parse_qsl
 
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import cookie_parser
 
-from landbank.web.security import CHECKED_TOKEN, SESSION_COOKIE
+from landbank.errors import LandbankError
+from landbank.web.security import CHECKED_TOKEN, SESSION_COOKIE, bearer_token
 
 API_PREFIX = "/api/"
 OGC_PREFIX = "/ogc"
@@ -101,34 +106,76 @@ def _query_problem(raw: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _multipart_problem(body: bytes) -> tuple[str, str] | None:
-    if b"\x00" not in body:
+def _multipart_problem(boundary: bytes | None, body: bytes) -> tuple[str, str] | None:
+    """A multipart form (read by python-multipart, as Starlette reads it for the
+    route): the first field whose value holds a NUL character. Lone surrogates cannot
+    arrive here: bytes that are not UTF-8 decode to U+FFFD."""
+    if b"\x00" not in body or not boundary:
         return None
-    for part in re.split(rb"\r\n--", body):
-        head, _, content = part.partition(b"\r\n\r\n")
-        if b"\x00" in content:
-            named = re.search(rb'name="([^"]*)"', head)
-            field = named.group(1).decode("utf-8", "replace") if named else "form"
-            return field, "contains a NUL character; remove it"
-    return None
+    found: list[str] = []
+    part: dict = {}
+
+    def on_part_begin():
+        part.clear()
+        part.update(name=b"", field=b"", value=bytearray())
+
+    def on_header_field(data, start, end):
+        part["field"] += data[start:end]
+
+    def on_header_value(data, start, end):
+        if part["field"].lower() == b"content-disposition":
+            part["name"] += data[start:end]
+
+    def on_header_end():
+        part["field"] = b""
+
+    def on_part_data(data, start, end):
+        part["value"] += data[start:end]
+
+    def on_part_end():
+        if not found and b"\x00" in part["value"]:
+            _, options = parse_options_header(part["name"])
+            found.append(options.get(b"name", b"form").decode("utf-8", "replace"))
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except FormParserError:
+        pass  # not a form: the route refuses it (a field seen before the fault still counts)
+    return (found[0], "contains a NUL character; remove it") if found else None
 
 
 def _body_problem(content_type: str, body: bytes) -> tuple[str, str] | None:
+    """The first field at fault in a body. Forms as Starlette tells them (the media
+    type, lowercased, exactly); any other body is checked as JSON whenever it parses as
+    JSON, whatever its Content-Type says or lacks (a superset of the bodies FastAPI reads
+    as JSON: ``application/json``, ``*/*+json`` in any case, with parameters), so no
+    body the app parses escapes the check."""
     if not body:
         return None
-    if "json" in content_type:
-        if not _SUSPECT_JSON.search(body):
-            return None  # the common case: nothing to look for, no second parse
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return None  # the route says what is wrong with it
-        return value_problems(data, "")
-    if "application/x-www-form-urlencoded" in content_type:
+    media, options = parse_options_header(content_type)
+    if media == b"application/x-www-form-urlencoded":
         return _query_problem(body)
-    if "multipart/form-data" in content_type:
-        return _multipart_problem(body)
-    return None
+    if media == b"multipart/form-data":
+        return _multipart_problem(options.get(b"boundary"), body)
+    if not _SUSPECT_JSON.search(body):
+        return None  # the common case: nothing to look for, no second parse
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the route says what is wrong with it
+    return value_problems(data, "")
 
 
 def _basic_problem(authorization: str) -> tuple[str, str] | None:
@@ -148,14 +195,6 @@ def _basic_problem(authorization: str) -> tuple[str, str] | None:
 
 def _headers(scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-
-
-def _cookie(header: str, name: str) -> str | None:
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value.strip('"') or None
-    return None
 
 
 class EdgeGuard:
@@ -184,7 +223,12 @@ class EdgeGuard:
         method = scope["method"]
         if method not in BODY_METHODS:
             return await self.app(scope, receive, send)
-        if path not in SIGN_IN and not await self._signed_in(scope, headers, is_api):
+        try:
+            signed_in = path in SIGN_IN or await self._signed_in(scope, headers, is_api)
+        except (LandbankError, OperationalError) as exc:
+            # outside the app's handlers: the one-line answer a route would give
+            return await _answer(send, scope, 503, _unavailable(exc))
+        if not signed_in:
             if is_api or path.startswith(OGC_PREFIX):
                 return await _answer(
                     send,
@@ -222,14 +266,13 @@ class EdgeGuard:
         from landbank.web.deps import token_user
 
         if is_api or scope["path"].startswith(OGC_PREFIX):
-            scheme, _, token = headers.get("authorization", "").partition(" ")
-            token = token.strip() if scheme.lower() == "bearer" else ""
+            token = bearer_token(headers.get("authorization", ""))
         else:
-            token = _cookie(headers.get("cookie", ""), SESSION_COOKIE) or ""
+            token = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
         if not token:
             return False
         svc = scope["app"].state.service
-        user = await run_in_threadpool(token_user, svc, token)
+        user = await run_in_threadpool(token_user, svc, token)  # may raise: see __call__
         # the route's dependency takes the user from here: one database read a request
         scope.setdefault("state", {})[CHECKED_TOKEN] = (token, user)
         return user is not None
@@ -280,6 +323,12 @@ class EdgeGuard:
             return await send(message)
 
         return sending
+
+
+def _unavailable(exc: Exception) -> str:
+    if isinstance(exc, LandbankError):
+        return str(exc).splitlines()[0] if str(exc) else "the database is not available"
+    return "the database is not available; try again later (the server's log says why)"
 
 
 def _replay(body: bytes, receive):

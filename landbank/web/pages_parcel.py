@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from landbank.config import load_profile
 from landbank.domain import disposal as wf
 from landbank.domain.categories import CATEGORIES, CAUSES
+from landbank.domain.dates import check_plausible
 from landbank.domain.fields import FIELD_BY_NAME, PARCEL_FIELDS
 from landbank.domain.rights import User
 from landbank.errors import ConflictError, InputError, NotFoundError
@@ -216,10 +217,7 @@ def _day(text: str | None, what: str) -> dt.date | None:
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(f'{what} "{text}" is not a date; write YYYY-MM-DD') from None
-    earliest, latest = load_profile().date_bounds()
-    if not earliest <= day <= latest:
-        raise InputError(f"{what} {day} is not between {earliest} and {latest}; check the year")
-    return day
+    return check_plausible(day, load_profile().date_bounds(), what)
 
 
 def _disposal_step(request, svc, user, code, form, step):

@@ -18,6 +18,13 @@ CSRF_FIELD = "csrf_token"
 CHECKED_TOKEN = "landbank.checked_token"
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (the scheme in any
+    case), or None: the one reading of it, for the edge guard and the routes."""
+    scheme, _, value = (authorization or "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
 class Signer:
     """Makes and reads the tokens of one service (bearer tokens and session cookies
     carry the same signed payload: the user's name, id and token version; a token holds
