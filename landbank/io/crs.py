@@ -201,13 +201,16 @@ def resolve_crs(
     Reads the file's label ``declared``, the user's ``--crs`` ``override``, the data
     ``bounds`` and the profile's ``gk_zone`` and jurisdiction ``home`` (lon/lat box,
     China by default). Returns (CRS, warnings). Raises InputError only when the CRS
-    contradicts the numbers: they cannot be coordinates of it at all, or it places them
-    far from home while another reading of the same numbers lands at home (degrees
+    contradicts the numbers: they cannot be coordinates of it at all; Gauss-Krüger
+    eastings carry another zone's prefix than the label's; they lie outside its area of
+    use while another reading (not a weak guess) puts them inside its own; or it places
+    them far from home while another reading of the same numbers lands at home (degrees
     labelled Web Mercator, say). Numbers that are fine coordinates of the CRS but lie
-    outside its area of use or outside the jurisdiction are read, with a warning: a
-    parcel abroad is correct data. Nothing fits: also an InputError. The advice never
-    repeats what was passed (``override``, ``swap_passed`` = --swap-xy given), and
-    names --swap-xy only where the command has it (``can_swap``).
+    outside its area of use (with no such other reading) or outside the jurisdiction
+    are read, with a warning: a parcel abroad is correct data. Nothing fits: also an
+    InputError. The advice never repeats what was passed (``override``, ``swap_passed``
+    = --swap-xy given), and names --swap-xy only where the command has it
+    (``can_swap``).
     """
     warnings: list[str] = []
     crs = parse_crs(override) if override else declared
