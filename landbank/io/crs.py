@@ -155,7 +155,8 @@ def _fix(
     """The option that reads the numbers as the first guess, never the one just given:
     guesses naming the CRS passed are dropped, and a swap already made is undone."""
     passed_code = passed.to_epsg() if passed is not None else None
-    guesses = [g for g in guesses if not (g[0] is not None and g[0] == passed_code and not g[2])]
+    if passed is not None:
+        guesses = _others(guesses, passed)
     code, _, swapped = guesses[0] if guesses else (None, "", False)
     if swapped:
         more = code and code != 4490 and code != passed_code
@@ -200,13 +201,16 @@ def resolve_crs(
     Reads the file's label ``declared``, the user's ``--crs`` ``override``, the data
     ``bounds`` and the profile's ``gk_zone`` and jurisdiction ``home`` (lon/lat box,
     China by default). Returns (CRS, warnings). Raises InputError only when the CRS
-    contradicts the numbers: they cannot be coordinates of it at all, or it places them
-    far from home while another reading of the same numbers lands at home (degrees
+    contradicts the numbers: they cannot be coordinates of it at all; Gauss-Krüger
+    eastings carry another zone's prefix than the label's; they lie outside its area of
+    use while another reading (not a weak guess) puts them inside its own; or it places
+    them far from home while another reading of the same numbers lands at home (degrees
     labelled Web Mercator, say). Numbers that are fine coordinates of the CRS but lie
-    outside its area of use or outside the jurisdiction are read, with a warning: a
-    parcel abroad is correct data. Nothing fits: also an InputError. The advice never
-    repeats what was passed (``override``, ``swap_passed`` = --swap-xy given), and
-    names --swap-xy only where the command has it (``can_swap``).
+    outside its area of use (with no such other reading) or outside the jurisdiction
+    are read, with a warning: a parcel abroad is correct data. Nothing fits: also an
+    InputError. The advice never repeats what was passed (``override``, ``swap_passed``
+    = --swap-xy given), and names --swap-xy only where the command has it
+    (``can_swap``).
     """
     warnings: list[str] = []
     crs = parse_crs(override) if override else declared
@@ -222,6 +226,13 @@ def resolve_crs(
                 f"{_fix(guesses, passed, swap_passed, can_swap)}"
             )
         in_area = fits_crs(crs, bounds)
+        contradicted = _contradiction(crs, bounds, gk_zone, in_area)
+        if contradicted:
+            why, readings = contradicted
+            raise InputError(
+                f"{source}: {who} {describe(crs)}, but {why}; {_looks_like(readings)}; "
+                f"{_fix(readings, crs, swap_passed, can_swap)}"
+            )
         box = tuple(home) if home else CHINA
         if not _lands_in(crs, bounds, box):
             readings = [
@@ -270,6 +281,50 @@ def resolve_crs(
         f"{source}: no CRS in the file and the coordinates {numbers} do not tell: "
         f"{_looks_like(guesses)}; {_fix(guesses, None, swap_passed, can_swap)}"
     )
+
+
+def _gk_prefix_zone(crs: CRS) -> int | None:
+    """The zone a Gauss-Krüger (transverse Mercator) CRS writes before its eastings
+    (false easting zone × 1,000,000 + 500,000), or None for a CRS without one."""
+    if not crs.is_projected or crs.coordinate_operation is None:
+        return None
+    if "transverse mercator" not in crs.coordinate_operation.method_name.lower():
+        return None
+    for param in crs.coordinate_operation.params:
+        if param.name.lower() == "false easting":
+            zone, rest = divmod(float(param.value), 1e6)
+            return int(zone) if zone >= 1 and rest == 500_000 else None
+    return None
+
+
+def _contradiction(crs: CRS, bounds, gk_zone, in_area: bool):
+    """(why, readings) when the numbers themselves contradict the label ``crs``: Gauss-
+    Krüger eastings whose zone prefix is not the label's zone, or numbers outside its
+    area of use that another reading (not a weak guess) puts inside its own; else None.
+    Correct data abroad has no such other reading and is read (with a warning)."""
+    numbers = f"(x {bounds[0]:.6g}…{bounds[2]:.6g}, y {bounds[1]:.6g}…{bounds[3]:.6g})"
+    guesses = _others(guess_crs(bounds, gk_zone), crs)
+    label_zone = _gk_prefix_zone(crs)
+    zone_lo, zone_hi = int(float(bounds[0]) // 1e6), int(float(bounds[2]) // 1e6)
+    north_ok = NORTHING[0] <= float(bounds[1]) and float(bounds[3]) <= NORTHING[1]
+    prefixed = north_ok and zone_lo == zone_hi and 13 <= zone_lo <= 45
+    if label_zone and prefixed and zone_lo != label_zone:
+        return (
+            f"the eastings {numbers} carry the zone prefix {zone_lo}, not {label_zone}",
+            guesses,
+        )
+    if in_area:
+        return None
+    inside = [
+        g
+        for g in guesses
+        if g[0] is not None
+        and not _weak(g)
+        and fits_crs(CRS.from_epsg(g[0]), _maybe_swapped(bounds, g[2]))
+    ]
+    if inside:
+        return f"the coordinates {numbers} lie outside its area of use", inside
+    return None
 
 
 def _maybe_swapped(bounds, swapped: bool):

@@ -6,6 +6,7 @@ import struct
 
 import numpy as np
 import shapely
+import shapely.errors
 
 from landbank.errors import InputError
 
@@ -106,7 +107,7 @@ def from_wkb(wkb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for i in refused:
         try:
             mended, dropped = _mend(bytes(wkb[i]))
-        except Exception:  # whatever damaged bytes make of the decoding: unreadable
+        except (ValueError, struct.error, shapely.errors.ShapelyError):  # damaged bytes
             mended, dropped = None, 0
         if mended is None:
             unreadable[i] = True

@@ -2,9 +2,10 @@
 
 pyogrio (GDAL), shapely (GEOS), pandas, openpyxl, sqlite, zip and the codecs each raise
 their own kinds for a damaged, cut-short or odd file. ``reading(path, layer)`` wraps
-the decoding of a file: any such exception leaves it as an InputError naming the file
-(and layer) with a fix, so a reader never ends in a traceback. An InputError raised
-inside passes through unchanged.
+the decoding of a file: any such library exception leaves it as an InputError naming
+the file (and layer) with a fix, so a reader never ends in a traceback. An InputError
+raised inside passes through unchanged, and so does a fault in landbank's own code
+(a TypeError, say): that is a bug to fix, not a damaged file.
 """
 
 from __future__ import annotations
@@ -12,16 +13,47 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
+import struct
 import warnings
 import zipfile
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
+import openpyxl.utils.exceptions
+import pandas.errors
 import pyogrio.errors
 import shapely.errors
 
 from landbank.errors import LandbankError
 
 FORMATS = "GeoPackage, GeoJSON, Shapefile, FlatGeobuf, or CSV/.xlsx with a wkt column"
+
+# What the reading libraries raise for a damaged, cut-short or odd file. Anything else
+# raised inside ``reading`` is a fault of landbank's own and passes through unchanged.
+LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,  # CRSError is one
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+    shapely.errors.ShapelyError,  # GEOSException is one
+    sqlite3.Error,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    ValueError,  # UnicodeError, pandas' ParserError and EmptyDataError are ones
+    EOFError,
+    MemoryError,
+    struct.error,
+    ParseError,  # the XML inside an .xlsx
+    openpyxl.utils.exceptions.InvalidFileException,
+    openpyxl.utils.exceptions.IllegalCharacterError,
+    pandas.errors.ParserError,
+)
+# Raised by a library while decoding a damaged file (openpyxl's KeyError for a member
+# missing from the zip, say), but a bug where any other code raises them (landbank's).
+DECODING_ERRORS = (KeyError, IndexError, TypeError, AttributeError)
+DECODERS = ("pyogrio", "shapely", "pandas", "openpyxl", "et_xmlfile", "xml", "zipfile", "csv")
 
 
 DAMAGE = ("malformed", "truncated", "corrupt", "unexpected end", "not a database", "short read")
@@ -76,7 +108,9 @@ def explain(exc: BaseException, path: Path, layer: str | None = None) -> str:
 
 @contextlib.contextmanager
 def reading(path: Path, layer: str | None = None):
-    """Turns any exception but our own raised inside into an InputError on ``path``.
+    """Turns what a reading library raises inside (``LIBRARY_ERRORS``, and
+    ``DECODING_ERRORS`` from a library's own frame) into an InputError on ``path``;
+    landbank's errors and its own faults pass through unchanged.
     Python warnings raised inside are kept from the terminal (readers report what
     matters as their own warnings)."""
     from landbank.errors import InputError
@@ -87,10 +121,27 @@ def reading(path: Path, layer: str | None = None):
             yield
     except LandbankError:
         raise
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except Exception as exc:
+    except LIBRARY_ERRORS as exc:
         raise InputError(explain(exc, path, layer)) from exc
+    except DECODING_ERRORS as exc:
+        if not _raised_in_decoder(exc):
+            raise
+        raise InputError(explain(exc, path, layer)) from exc
+
+
+def _raised_in_decoder(exc: BaseException) -> bool:
+    """True when the innermost Python frame of ``exc``'s traceback is a reading
+    library's (``DECODERS``), not landbank's own code or anyone else's."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    name = tb.tb_frame.f_globals.get("__name__")
+    if name:
+        return name.split(".")[0] in DECODERS
+    # a compiled (Cython) frame has no module name: its file is "pyogrio/_io.pyx"
+    return Path(tb.tb_frame.f_code.co_filename).parts[:1] in [(d,) for d in DECODERS]
 
 
 def guarded(fn):

@@ -20,7 +20,7 @@ from pyproj import CRS
 
 from landbank.errors import InputError
 from landbank.io.boundary_txt import looks_like_boundary_txt, read_boundary_txt
-from landbank.io.geometry import NO_RING, from_wkb
+from landbank.io.geometry import NO_RING, _first, from_wkb
 from landbank.io.guard import explain, reading
 
 TABLE_SUFFIXES = {".csv", ".xlsx", ".xlsm"}
@@ -168,10 +168,7 @@ def _ring_faults(raw: RawTable, degenerate, unreadable, repair: bool | None) -> 
     name = raw.path.name
 
     def fail(mask, what: str, fix: str) -> None:
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            more = f" (and {len(idx) - 1} more)" if len(idx) > 1 else ""
-            raise InputError(f"{name} {raw.row_label(int(idx[0]))}, geometry: {what}{more}; {fix}")
+        _first(mask, name, raw.row_label, what, fix)
 
     fail(unreadable, "cannot be read (damaged WKB)", "export the layer again")
     if not repair:
