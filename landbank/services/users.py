@@ -9,7 +9,7 @@ import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -138,6 +138,8 @@ def end_tokens(db_url: str, user_id: int) -> None:
 
 
 _FIELDS = (U.c.name, U.c.role, U.c.districts, U.c.id, U.c.token_version)
+# read on every request: built once (building a select costs a third of the read)
+_BY_ID = select(*_FIELDS).where(U.c.id == bindparam("id"))
 
 
 def _user(row) -> User:
@@ -161,7 +163,7 @@ def token_holder(db_url: str, user_id: int, version: int, name: str) -> User | N
     engine = open_db(db_url)
     try:
         with engine.connect() as conn:
-            row = conn.execute(select(*_FIELDS).where(U.c.id == user_id)).first()
+            row = conn.execute(_BY_ID, {"id": user_id}).first()
     finally:
         engine.dispose()
     if row is None or row[0] != name or row[4] != version:
