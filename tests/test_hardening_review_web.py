@@ -189,6 +189,21 @@ def test_a_database_gone_is_a_503_with_one_line_not_a_500(db_url):
     assert "Traceback" not in detail
 
 
+def test_a_database_gone_during_a_read_route_is_a_503_not_a_500(db_url):
+    """Past the guard (a GET reads no body): the route's own database work finds the
+    database gone; the app answers 503 in one line, as the guard does."""
+    add_user(db_url, "admin", "admin", "admin password")
+    service_app = create_app(db_url)
+    with TestClient(service_app, raise_server_exceptions=False) as web:
+        r = web.post(f"{API}/auth/token", data={"username": "admin", "password": "admin password"})
+        token = r.json()["access_token"]
+        _go_away(db_url)
+        r = web.get(f"{API}/parcels", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 503, (r.status_code, r.text[:300])
+    detail = r.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail and "postgres" not in detail
+
+
 # ---- item 4: forgetting old windows waits for no sign-in ------------------------------
 
 

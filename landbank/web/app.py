@@ -10,12 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import OperationalError
 
 from landbank import __version__
 from landbank.errors import LandbankError
 from landbank.services.database import open_db, share_engine
 from landbank.services.users import secret_key
-from landbank.web.guard import EdgeGuard
+from landbank.web.guard import DATABASE_UNAVAILABLE, EdgeGuard
 from landbank.web.security import LoginLimiter, Signer, TimedCache
 
 STATIC = Path(__file__).parent / "static"
@@ -53,6 +54,11 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     @app.exception_handler(LandbankError)
     async def landbank_error(request: Request, exc: LandbankError):
         return JSONResponse({"detail": str(exc)}, status_code=exc.http_status)
+
+    @app.exception_handler(OperationalError)
+    async def unavailable(request: Request, exc: OperationalError):
+        # the database went away mid-request (server down, file removed)
+        return JSONResponse({"detail": DATABASE_UNAVAILABLE}, status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):

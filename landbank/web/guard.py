@@ -325,10 +325,14 @@ class EdgeGuard:
         return sending
 
 
+# a database gone mid-request, in one line: never the driver's text (host, user)
+DATABASE_UNAVAILABLE = "the database is not available; try again later (the server's log says why)"
+
+
 def _unavailable(exc: Exception) -> str:
     if isinstance(exc, LandbankError):
         return str(exc).splitlines()[0] if str(exc) else "the database is not available"
-    return "the database is not available; try again later (the server's log says why)"
+    return DATABASE_UNAVAILABLE
 
 
 def _replay(body: bytes, receive):
