@@ -20,17 +20,8 @@ from landbank.db.engine import make_engine
 from landbank.domain.classify import Rules, classify
 from landbank.synth import synthetic_parcels
 from tests.conftest import ROOT
+from tests.test_classify_rules import DATES
 
-DATES = [
-    "approved_on",
-    "supplied_on",
-    "agreed_start_on",
-    "started_on",
-    "agreed_completion_on",
-    "completed_on",
-    "operating_on",
-    "stopped_on",
-]
 LON0, LAT0 = 117.30, 34.80
 KX = 111_320.0 * math.cos(math.radians(LAT0))
 KY = 110_574.0
