@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import json
 
-import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, bindparam, func, insert, literal, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 
-from landbank.db.bulk import _plain, insert_frame
-from landbank.db.models import Parcel, ParcelEvent
+from landbank.db import history
+from landbank.db.bulk import insert_frame, plain_rows, py_value
+from landbank.db.dialects import EngineSql, sql_of
+from landbank.db.models import Parcel
 from landbank.db.rows import frame_of
-from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, PARCEL_FIELDS
 from landbank.errors import ConflictError
 
@@ -48,8 +48,8 @@ def load_parcels(
         stmt = stmt.where(T.c.category == category)
     if district:
         stmt = stmt.where(T.c.district == district)
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=T)  # writers of these rows wait for this transaction
+    if lock:
+        stmt = sql_of(conn).lock(stmt, of=T)  # writers of these rows wait for this transaction
     frames = []
     many = codes is not None and len(codes) > 2000  # one scan beats hundreds of IN lists
     chunks = (
@@ -102,18 +102,17 @@ def load_parcel(conn: Connection, code: str) -> dict | None:
 
 
 @functools.cache
-def _row_for_edit(fields: tuple[str, ...], postgres: bool):
+def _row_for_edit(fields: tuple[str, ...], sql: EngineSql):
     extra = (T.c[f] for f in fields if f not in ("district", "version", "category"))
     stmt = select(T.c.retired, T.c.district, T.c.version, T.c.category, *extra)
-    stmt = stmt.where(T.c.code == bindparam("code"))
-    return stmt.with_for_update() if postgres else stmt
+    return sql.lock(stmt.where(T.c.code == bindparam("code")))
 
 
 def row_for_edit(conn: Connection, code: str, fields: tuple[str, ...]) -> dict | None:
     """``retired``, ``district``, ``version``, ``category`` and ``fields`` of one parcel,
     locked until the transaction ends (PostgreSQL; SQLite's writer holds the file);
     None when the code is unknown."""
-    stmt = _row_for_edit(fields, conn.dialect.name == "postgresql")
+    stmt = _row_for_edit(fields, sql_of(conn))
     row = conn.execute(stmt, {"code": code}).mappings().first()
     return dict(row) if row is not None else None
 
@@ -138,44 +137,16 @@ def write_fields(conn: Connection, code: str, values: dict, version: int, now) -
     return conn.execute(_write_fields(tuple(values)), params).rowcount == 1
 
 
-_EVENTS = insert(ParcelEvent.__table__)
-
-
-def insert_event_rows(conn: Connection, events: list[dict]) -> None:
-    """Appends history rows (dicts of parcel_code, field, old_value, new_value, by, at,
-    reason) in one statement."""
-    if events:
-        conn.execute(_EVENTS, events)
-
-
 def insert_parcels(
     conn: Connection, frame: pd.DataFrame, by: str, at, reason: str, progress=None
 ) -> int:
     """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``) and one
     ``created`` history row for each, the latter set-based in SQL. Returns the count."""
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        # SQLite lets one writer at a time, so the rows above the current last id are ours.
-        last_id = conn.execute(select(func.coalesce(func.max(T.c.id), 0))).scalar()
-        ours = T.c.id > last_id
-    else:
-        # PostgreSQL: rows written by this very transaction (other imports may run too).
-        ours = text("parcel.xmin = pg_current_xact_id()::xid")
+    ours = sql_of(conn).rows_written_here(conn, T)
     data = frame[STORED].copy()
     data["geom"] = frame["geometry"].to_numpy()
     n = insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
-    E = ParcelEvent.__table__
-    created = select(
-        T.c.code,
-        literal("created"),
-        literal(reason),
-        literal(by),
-        literal(at, type_=E.c.at.type),
-        literal(reason),
-    ).where(ours)
-    conn.execute(
-        E.insert().from_select(["parcel_code", "field", "new_value", "by", "at", "reason"], created)
-    )
+    history.append_created(conn, ours, by, at, reason)
     return n
 
 
@@ -200,11 +171,10 @@ def update_parcels(
         return 0
     if len(frame) == 1 and not with_geometry:
         return _update_one(conn, frame, fields, versions, now, bump)
-    sqlite = conn.dialect.name == "sqlite"
+    sql = sql_of(conn)
     columns = [f"{c} {T.c[c].type.compile(dialect=conn.dialect)}" for c in fields]
-    geom_type = "BLOB" if sqlite else "geometry(MULTIPOLYGON, 4490)"
     if with_geometry:
-        columns.append(f"geom {geom_type}")
+        columns.append(f"geom {sql.staging_geometry}")
     conn.exec_driver_sql("DROP TABLE IF EXISTS _parcel_update")
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE _parcel_update (code VARCHAR(64) PRIMARY KEY, "
@@ -220,7 +190,7 @@ def update_parcels(
     sets = [f"{c} = u.{c}" for c in fields] + (["geom = u.geom"] if with_geometry else [])
     if bump:
         sets.append("version = parcel.version + 1")
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
+    stamp = sql.stamp(now)
     check = " AND parcel.version = u.expected" if versions is not None else ""
     written = conn.execute(
         text(
@@ -242,13 +212,13 @@ def _update_one(conn: Connection, frame: pd.DataFrame, fields, versions, now, bu
     """``update_parcels`` of one parcel without geometry (a clerk's edit): one UPDATE with
     bound values, no staging table. The values are converted as the staging table gets
     them (dates as ISO text, which PostgreSQL reads as the column's type)."""
-    sqlite = conn.dialect.name == "sqlite"
-    code, *values = next(_plain(frame[["code", *fields]], sqlite))[0]
-    params = {f"v{i}": _scalar(v) for i, v in enumerate(values)}
+    sql = sql_of(conn)
+    code, *values = next(plain_rows(frame[["code", *fields]], sql.name == "sqlite"))[0]
+    params = {f"v{i}": py_value(v) for i, v in enumerate(values)}
     sets = [f"{c} = :v{i}" for i, c in enumerate(fields)]
     if bump:
         sets.append("version = parcel.version + 1")
-    params["now"] = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
+    params["now"] = sql.stamp(now)
     params["code"] = code
     check = ""
     if versions is not None:
@@ -264,63 +234,3 @@ def _update_one(conn: Connection, frame: pd.DataFrame, fields, versions, now, bu
             "written: run the import again"
         )
     return written
-
-
-def _scalar(value):
-    """A numpy scalar as the Python value the database driver binds."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-EVENT_COLUMNS = [c.name for c in ParcelEvent.__table__.c if c.name != "id"]
-
-
-def insert_events(conn: Connection, events: pd.DataFrame) -> int:
-    """Appends history rows (parcel_code, field, old_value, new_value, by, at, reason):
-    a few with one INSERT, many in bulk."""
-    if len(events) > 50:
-        return insert_frame(conn, "parcel_event", events[EVENT_COLUMNS])
-    if events.empty:
-        return 0
-    sqlite = conn.dialect.name == "sqlite"
-    rows = next(_plain(events[EVENT_COLUMNS], sqlite))
-    marks = ", ".join(f":{c}" for c in EVENT_COLUMNS)
-    quoted = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
-    conn.execute(
-        text(f"INSERT INTO parcel_event ({quoted}) VALUES ({marks})"),
-        [dict(zip(EVENT_COLUMNS, map(_scalar, r), strict=True)) for r in rows],
-    )
-    return len(rows)
-
-
-def as_text(value) -> str | None:
-    """Returns a value as history stores it: ISO dates, plain numbers, None for blanks."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return None
-    if hasattr(value, "isoformat"):
-        return iso_value(value)
-    if isinstance(value, float | np.floating):
-        return repr(round(float(value), 6))
-    if isinstance(value, np.integer):
-        return str(int(value))
-    return str(value)
-
-
-def load_events(conn: Connection, code: str) -> list[dict]:
-    """A parcel's history, oldest first, as dicts (``at`` as ISO text)."""
-    E = ParcelEvent.__table__
-    result = conn.execute(
-        select(E.c.field, E.c.old_value, E.c.new_value, E.c.by, E.c.at, E.c.reason)
-        .where(E.c.parcel_code == code)
-        .order_by(E.c.at, E.c.id)
-    )
-    return [
-        {
-            "field": f,
-            "old_value": o,
-            "new_value": n,
-            "by": b,
-            "at": pd.Timestamp(a).isoformat() if a is not None else None,
-            "reason": r,
-        }
-        for f, o, n, b, a, r in result
-    ]

@@ -11,7 +11,9 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from landbank.config import Profile, load_profile
+from landbank.db import history
 from landbank.db import parcels as rows
+from landbank.db.dialects import sql_of
 from landbank.db.engine import write_transaction
 from landbank.db.models import ParcelEvent
 from landbank.db.performance import load_performance
@@ -125,10 +127,8 @@ def classify_all(
     engine = open_db(db_url)
     try:
         with write_transaction(engine) as conn:
-            if conn.dialect.name == "postgresql":
-                # no parcel may change between reading it and writing its category back;
-                # readers go on reading
-                conn.exec_driver_sql("LOCK TABLE parcel IN SHARE ROW EXCLUSIVE MODE")
+            # no parcel may change between reading it and writing its category back
+            sql_of(conn).lock_table(conn, "parcel")
             parcels = rows.load_parcels(conn, with_geometry=False)
             if parcels.empty:
                 return _summary(parcels, as_of, prof, 0)
@@ -152,7 +152,7 @@ def classify_all(
                     }
                 )
                 events["at"] = pd.Series([now] * len(events), dtype="datetime64[us, UTC]")
-                rows.insert_events(conn, events)
+                history.append_frame(conn, events)
             parcels["category"] = new.to_numpy()
             derived = parcels["category_override"].isna().to_numpy()
             missing = result["missing"][derived].value_counts().to_dict()

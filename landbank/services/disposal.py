@@ -9,6 +9,7 @@ import math
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from landbank.db.dialects import sql_of
 from landbank.db.engine import write_transaction
 from landbank.db.models import Building, Disposal, DisposalStep, Parcel, ParcelEvent
 from landbank.domain import disposal as wf
@@ -58,8 +59,8 @@ def _active(conn: Connection, code: str, lock: bool = False):
         .where(D.c.parcel_code == code, D.c.status.not_in(wf.ENDED))
         .order_by(D.c.id.desc())
     )
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+    if lock:
+        stmt = sql_of(conn).lock(stmt)
     row = conn.execute(stmt).mappings().first()
     if row is None:
         raise NotFoundError(

@@ -13,10 +13,11 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Table, column, func, select, table
+from sqlalchemy import Connection, Table, func, select
 
 from landbank.db.buildings import load_vacancies
-from landbank.db.models import SRID, Building, Disposal, Parcel
+from landbank.db.dialects import sql_of
+from landbank.db.models import Building, Disposal, Parcel
 from landbank.domain import buildings as bld
 from landbank.domain.categories import category_label
 from landbank.errors import InputError, NotFoundError
@@ -98,18 +99,10 @@ def extent(db_url: str, collection_id: str) -> list[float] | None:
     engine = open_db(db_url)
     try:
         with engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                box = select(func.ST_Extent(t.c.geom).label("box")).where(*_served(lay))
-                box = box.subquery()
-                corners = (func.ST_XMin, func.ST_YMin, func.ST_XMax, func.ST_YMax)
-            else:
-                box = select(func.Extent(t.c.geom).label("box")).where(*_served(lay))
-                box = box.subquery()
-                corners = (func.MbrMinX, func.MbrMinY, func.MbrMaxX, func.MbrMaxY)
-            row = conn.execute(select(*(f(box.c.box) for f in corners))).one()
+            box = sql_of(conn).extent(conn, t.c.geom, _served(lay))
     finally:
         engine.dispose()
-    return None if row[0] is None else [round(float(v), DECIMALS) for v in row]
+    return None if box is None else [round(v, DECIMALS) for v in box]
 
 
 def bbox_filter(
@@ -117,28 +110,7 @@ def bbox_filter(
 ) -> list:
     """What keeps the features whose geometry intersects ``bbox`` (lon/lat), answered
     from the spatial index first and then (``exact``) exactly."""
-    minx, miny, maxx, maxy = bbox
-    geom = lay.table.c.geom
-    if conn.dialect.name == "postgresql":
-        # ST_Intersects holds the index-backed && of the bounding boxes (GiST) first
-        envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, SRID)
-        return [func.ST_Intersects(geom, envelope) if exact else geom.op("&&")(envelope)]
-    envelope = func.BuildMbr(minx, miny, maxx, maxy, SRID)
-    has_rtree = conn.execute(
-        select(func.count())
-        .select_from(table("sqlite_master"))
-        .where(column("type") == "table", column("name") == lay.rtree)
-    ).scalar_one()
-    if has_rtree:
-        # the R*Tree keeps each geometry's box in float32 rounded outwards: a superset
-        idx = table(lay.rtree, *(column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax")))
-        candidates = select(idx.c.pkid).where(
-            idx.c.xmin <= maxx, idx.c.xmax >= minx, idx.c.ymin <= maxy, idx.c.ymax >= miny
-        )
-        first = lay.table.c.id.in_(candidates)
-    else:
-        first = func.MbrIntersects(geom, envelope) == 1
-    return [first, func.ST_Intersects(geom, envelope) == 1] if exact else [first]
+    return sql_of(conn).bbox_filter(conn, lay.table, lay.rtree, bbox, exact)
 
 
 def page_features(

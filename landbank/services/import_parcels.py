@@ -12,6 +12,7 @@ import shapely
 from sqlalchemy.exc import IntegrityError
 
 from landbank.config import load_profile
+from landbank.db import history
 from landbank.db import parcels as rows
 from landbank.db.engine import write_transaction
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
@@ -184,7 +185,7 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
         versions = dict(zip(before["code"], before["version"], strict=True))
         if not parcels.has_geometry and "recorded_area_mu" in fields:
             _warn_mismatch(summary, old.merge(before[["code", "area_mu"]], on="code"))
-        diff = diff_parcels(before, old, fields, rows.as_text, parcels.has_geometry)
+        diff = diff_parcels(before, old, fields, history.as_text, parcels.has_geometry)
         changed = old[old["code"].isin(set(diff["parcel_code"]))]
         events = diff.assign(by=by, at=now, reason=reason)
     summary.imported, summary.updated = len(new), len(changed)
@@ -202,7 +203,7 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
     written = [f for f in fields if f in touched or (moved and f == "area_mu")]
     rows.update_parcels(conn, changed, written, versions, now, moved)
     if len(events):
-        rows.insert_events(conn, events)
+        history.append_frame(conn, events)
 
 
 def _warn_mismatch(summary: ImportSummary, frame: pd.DataFrame) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from landbank.db import history as events_db
 from landbank.db import parcels as rows
 from landbank.db.engine import write_transaction
 from landbank.domain.categories import CATEGORIES, KNOWN
@@ -277,7 +278,7 @@ def set_fields(
                     frame[field] = pd.to_datetime(frame[field]).astype("datetime64[s]")
             changed = [f for f in typed if not _equal(before[f].iloc[0], frame[f].iloc[0])]
             events = [
-                (f, rows.as_text(before[f].iloc[0]), rows.as_text(frame[f].iloc[0]))
+                (f, events_db.as_text(before[f].iloc[0]), events_db.as_text(frame[f].iloc[0]))
                 for f in changed
             ]
             # the field events first: an override's reason is read back from them
@@ -378,11 +379,11 @@ def _check_districts(code: str, district, typed: dict, districts: tuple[str, ...
 
 def _record(conn, code: str, events: list[tuple], by: str, reason: str, now) -> None:
     """Appends (field, old, new) events of one parcel to its history."""
-    rows.insert_event_rows(
+    events_db.append(
         conn,
         [
-            {"parcel_code": code, "field": f, "old_value": rows.as_text(old),
-             "new_value": rows.as_text(new), "by": by, "at": now, "reason": reason}
+            {"parcel_code": code, "field": f, "old_value": events_db.as_text(old),
+             "new_value": events_db.as_text(new), "by": by, "at": now, "reason": reason}
             for f, old, new in events
         ],
     )  # fmt: skip
@@ -402,7 +403,7 @@ def history(db_url: str, code: str) -> list[dict]:
     engine = open_db(db_url)
     try:
         with engine.connect() as conn:
-            events = rows.load_events(conn, code)
+            events = events_db.load_events(conn, code)
     finally:
         engine.dispose()
     if not events:

@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
+from landbank.db.dialects import sql_of
 from landbank.db.models import Disposal, Parcel
 from landbank.domain import disposal as wf
 from landbank.domain.categories import UNCLASSIFIED, category_label
@@ -21,9 +22,7 @@ GROUPS = ("district", "park", "category", "method", "month")
 
 
 def _month(conn: Connection, column):
-    if conn.dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(column, "YYYY-MM")
+    return sql_of(conn).month(column)
 
 
 def _key(conn: Connection, by: str):

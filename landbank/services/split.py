@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 from sqlalchemy import select
 
+from landbank.db import history as events_db
 from landbank.db import parcels as rows
 from landbank.db.engine import write_transaction
 from landbank.domain.area import area_mu, gk3_zone, project_to_gk3, unproject_from_gk3
@@ -50,7 +51,7 @@ def _classify_children(conn, children, now, prof, by: str, reason: str) -> None:
     for column in columns:
         update[column] = derived[column].to_numpy()
     rows.update_parcels(conn, update, columns, None, now, bump=False)
-    rows.insert_event_rows(
+    events_db.append(
         conn,
         [
             {"parcel_code": c, "field": "category", "old_value": None, "new_value": category,
@@ -150,7 +151,7 @@ def split_parcel(
                 "at": now,
                 "reason": reason,
             }
-            rows.insert_event_rows(conn, [history])
+            events_db.append(conn, [history])
     finally:
         engine.dispose()
     return {

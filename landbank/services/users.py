@@ -10,9 +10,9 @@ import time
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, case, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from landbank.db.dialects import sql_of
 from landbank.db.engine import write_transaction
 from landbank.db.models import LoginFailure, Setting
 from landbank.db.models import User as UserRow
@@ -225,11 +225,10 @@ def begin_sign_in(
 
 
 def _count_try(conn, keys: list[str], attempts: int, window_s: float, now: float) -> int:
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     old = LF.c.since < now - window_s
     counts = []
     for key in keys:
-        stmt = insert_(LF).values(key=key, failures=0, since=now)
+        stmt = sql_of(conn).insert(LF).values(key=key, failures=0, since=now)
         stmt = stmt.on_conflict_do_update(
             index_elements=[LF.c.key],
             set_={
@@ -251,8 +250,7 @@ def _forget_old_windows(engine, before: float) -> None:
     (FOR UPDATE SKIP LOCKED), so it never waits for one and never deadlocks with one."""
     with write_transaction(engine) as conn:
         stale = select(LF.c.key).where(LF.c.since < before)
-        if conn.dialect.name == "postgresql":
-            stale = stale.with_for_update(skip_locked=True)
+        stale = sql_of(conn).lock(stale, skip_locked=True)
         conn.execute(delete(LF).where(LF.c.key.in_(stale.scalar_subquery())))
 
 

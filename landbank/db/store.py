@@ -1,0 +1,173 @@
+"""The Store: one database, opened once, handing out units of work.
+
+A ``Store`` is made once per database URL (``Store.open``): it makes the engine, checks
+that the database exists, answers and is at the newest schema, once. Services take a
+store and do each user action in one unit of work:
+
+    with store.read() as uow:               # one snapshot
+        ...
+    with store.write(by="clerk") as uow:    # one transaction; knows ``now`` and ``by``
+        ...
+
+A unit runs SQL like a Connection (``uow.execute``) and carries the engine's SQL
+(``uow.sql``, see ``db.dialects``). A command opens one store for its run; the web
+service keeps one per process (``Store.shared``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from landbank.db import migrate
+from landbank.db.dialects import EngineSql, sql_of
+from landbank.db.engine import make_engine, safe_url
+from landbank.db.urls import folder_must_exist, init_hint, missing_pg_database, must_exist
+from landbank.errors import EnvironmentProblem
+
+
+@dataclass
+class Unit:
+    """One unit of work: a connection inside one transaction, the engine's SQL, and,
+    for a write, the moment (``now``, UTC) and who acts (``by``). Anything a Connection
+    offers is reached through it (``execute``, ``exec_driver_sql``, ``connection``)."""
+
+    conn: Connection
+    sql: EngineSql
+    now: dt.datetime
+    by: str | None = None
+    writes: bool = False
+
+    def execute(self, *args, **kwargs):
+        return self.conn.execute(*args, **kwargs)
+
+    @property
+    def dialect(self):
+        return self.conn.dialect
+
+    def __getattr__(self, name: str):
+        return getattr(self.conn, name)
+
+
+@dataclass
+class InitResult:
+    database: str
+    before: str | None
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+class Store:
+    """One database: its engine, checked once, and its units of work."""
+
+    _shared: dict[str, Store] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, url: str, engine: Engine):
+        self.url = url
+        self.engine = engine
+        self.sql = sql_of(engine)
+
+    @property
+    def shown_url(self) -> str:
+        """The URL with its password masked, for messages."""
+        return safe_url(self.url)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """The store of a database already at the newest schema; an EnvironmentProblem
+        saying to run ``landbank init`` otherwise, an InputError for a file that does
+        not exist (only ``init`` and ``demo`` create one)."""
+        must_exist(url)
+        engine = make_engine(url)
+        try:
+            _reachable(url, engine)
+            current = migrate.current_revision(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        if current != migrate.head_revision():
+            engine.dispose()
+            state = "has no landbank schema" if current is None else f"is at schema {current}"
+            raise EnvironmentProblem(f"database {safe_url(url)} {state}; run: {init_hint(url)}")
+        return cls(url, engine)
+
+    @classmethod
+    def create(cls, url: str) -> tuple[Store, InitResult]:
+        """Creates or upgrades the schema of ``url`` to the newest migration
+        (idempotent) and returns the store on it with what changed."""
+        folder_must_exist(url)
+        engine = make_engine(url)
+        try:
+            _reachable(url, engine)
+            sql = sql_of(engine)
+            with engine.begin() as conn:
+                sql.prepare(conn, safe_url(url))
+            before, after = migrate.upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(url, engine), InitResult(safe_url(url), before, after)
+
+    @classmethod
+    def shared(cls, url: str) -> Store:
+        """The one store of ``url`` in this process (the web service's): opened on first
+        use, kept until ``close_shared``."""
+        with cls._shared_lock:
+            store = cls._shared.get(url)
+            if store is None:
+                store = cls._shared[url] = cls.open(url)
+            return store
+
+    @classmethod
+    def close_shared(cls) -> None:
+        """Closes every shared store (tests, the end of a process)."""
+        with cls._shared_lock:
+            for store in cls._shared.values():
+                store.engine.dispose()
+            cls._shared.clear()
+
+    @contextmanager
+    def read(self) -> Iterator[Unit]:
+        """A unit that reads: one transaction, so one snapshot on PostgreSQL and one
+        read lock on SQLite."""
+        with self.engine.connect() as conn, conn.begin():
+            yield Unit(conn, self.sql, dt.datetime.now(dt.UTC))
+
+    @contextmanager
+    def write(self, by: str | None = None, now: dt.datetime | None = None) -> Iterator[Unit]:
+        """A unit that writes, committed when the block ends and rolled back on an
+        error: on SQLite it holds the write lock from its start (writers queue); on
+        PostgreSQL rows are locked where they are read."""
+        with self.engine.connect() as conn:
+            conn.info["writes"] = True
+            with conn.begin():
+                yield Unit(conn, self.sql, now or dt.datetime.now(dt.UTC), by, writes=True)
+
+    def close(self) -> None:
+        """Closes the engine's connections (a shared store stays open)."""
+        if Store._shared.get(self.url) is not self:
+            self.engine.dispose()
+
+
+def _reachable(url: str, engine: Engine) -> None:
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
+        missing = missing_pg_database(url, reason)
+        if missing is not None:
+            raise missing from None
+        raise EnvironmentProblem(
+            f"database {safe_url(url)}: {reason}; check --db / LANDBANK_DB and that the server runs"
+        ) from None
