@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from landbank.cli import _command_names
+from landbank.cli.shell import _command_names
 from tests.conftest import ROOT, _pg_admin_dsn, _postgis_available
 from tests.helpers import write_vector
 

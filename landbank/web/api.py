@@ -15,8 +15,7 @@ from landbank.domain.rights import User
 from landbank.errors import ConflictError, FieldProblems
 from landbank.services import parcels as parcel_service
 from landbank.services.users import authenticate, end_tokens
-from landbank.web.app import Service
-from landbank.web.deps import api_user, api_writer, client_address, service
+from landbank.web.deps import Service, api_user, api_writer, client_address, service
 from landbank.web.responses import Me, ParcelPage, body, errors
 
 router = APIRouter(responses=errors(401))

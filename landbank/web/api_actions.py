@@ -26,8 +26,7 @@ from landbank.services import progress_report
 from landbank.services import projects as project_service
 from landbank.services import reservations as reservation_service
 from landbank.services.matching import match, requirement_from_options
-from landbank.web.app import Service
-from landbank.web.deps import api_user, api_writer, service
+from landbank.web.deps import Service, api_user, api_writer, service
 from landbank.web.responses import errors
 
 router = APIRouter(responses=errors(401))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -16,21 +15,12 @@ from landbank import __version__
 from landbank.errors import LandbankError
 from landbank.services.database import open_db, share_engine
 from landbank.services.users import secret_key
+from landbank.web import api, api_actions, ogc, pages
+from landbank.web.deps import Service
 from landbank.web.guard import DATABASE_UNAVAILABLE, EdgeGuard
-from landbank.web.security import LoginLimiter, Signer, TimedCache
+from landbank.web.security import LoginLimiter, Signer
 
 STATIC = Path(__file__).parent / "static"
-
-
-@dataclass
-class Service:
-    """What every request handler reads: the database and the service's keys."""
-
-    db_url: str
-    signer: Signer
-    limiter: LoginLimiter
-    ogc_public: bool = False
-    users: TimedCache = field(default_factory=TimedCache)
 
 
 def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
@@ -70,8 +60,6 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
             for e in exc.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=422)
-
-    from landbank.web import api, api_actions, ogc, pages
 
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(api_actions.router, prefix="/api/v1")

@@ -9,14 +9,33 @@ only while its user's id, name and token version stand."""
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass, field
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from landbank.domain.rights import User
 from landbank.services.users import authenticate, token_holder
-from landbank.web.app import Service
-from landbank.web.security import CHECKED_TOKEN, SESSION_COOKIE, bearer_token, credential_key
+from landbank.web.security import (
+    CHECKED_TOKEN,
+    SESSION_COOKIE,
+    LoginLimiter,
+    Signer,
+    TimedCache,
+    bearer_token,
+    credential_key,
+)
+
+
+@dataclass
+class Service:
+    """What every request handler reads: the database and the service's keys."""
+
+    db_url: str
+    signer: Signer
+    limiter: LoginLimiter
+    ogc_public: bool = False
+    users: TimedCache = field(default_factory=TimedCache)
 
 
 async def service(request: Request) -> Service:

@@ -18,8 +18,7 @@ from fastapi.responses import JSONResponse
 
 from landbank.services import features
 from landbank.services.features import CRS84, MAX_LIMIT
-from landbank.web.app import Service
-from landbank.web.deps import gis_user, service
+from landbank.web.deps import Service, gis_user, service
 from landbank.web.responses import (
     Collection,
     Collections,

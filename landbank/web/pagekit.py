@@ -27,8 +27,7 @@ from landbank.domain.progress import figure_label
 from landbank.domain.rights import ROLES, User
 from landbank.errors import LandbankError
 from landbank.services.parcels import CHINA
-from landbank.web.app import Service
-from landbank.web.deps import service, session_user, session_user_async
+from landbank.web.deps import Service, service, session_user, session_user_async
 from landbank.web.i18n import (
     DEFAULT_LANG,
     LANGS,

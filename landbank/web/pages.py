@@ -23,8 +23,7 @@ from landbank.services.places import place_names
 from landbank.services.progress_report import progress
 from landbank.services.users import authenticate, end_tokens
 from landbank.web import pages_maps, pages_match, pages_parcel
-from landbank.web.app import Service
-from landbank.web.deps import client_address, service, session_user
+from landbank.web.deps import Service, client_address, service, session_user
 from landbank.web.i18n import translator
 from landbank.web.pagekit import (
     PageRoute,

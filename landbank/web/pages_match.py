@@ -16,8 +16,7 @@ from landbank.domain.rights import User
 from landbank.errors import InputError
 from landbank.services.matching import match, requirement_from_options
 from landbank.services.places import place_names
-from landbank.web.app import Service
-from landbank.web.deps import service
+from landbank.web.deps import Service, service
 from landbank.web.i18n import translator
 from landbank.web.pagekit import PageRoute, page_lang, page_user, render
 

@@ -19,8 +19,7 @@ from landbank.domain.rights import User
 from landbank.errors import ConflictError, InputError, NotFoundError
 from landbank.services import disposal as disposal_service
 from landbank.services import parcels as parcel_service
-from landbank.web.app import Service
-from landbank.web.deps import service
+from landbank.web.deps import Service, service
 from landbank.web.i18n import translator
 from landbank.web.pagekit import (
     PageRoute,

@@ -1,6 +1,7 @@
 """The command line of idle buildings: ``import buildings``, ``import vacancies``,
-``buildings list`` and ``buildings show``. Parse arguments, call a service, print.
-Registered on the app of ``landbank.cli``, which imports this module."""
+``buildings list`` and ``buildings show``.
+Parse arguments, call a service, print. Registered on the app of
+``landbank.cli.shell`` when ``landbank.cli`` imports this module."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landbank.cli import (
+from landbank.cli.shell import (
     DefaultOpt,
     JsonOpt,
     app,

@@ -1,6 +1,6 @@
 """The command line of reservations: ``reserve``, ``release`` and ``reservations``.
-Parse arguments, call a service, print. Registered on the app of ``landbank.cli``,
-which imports this module."""
+Parse arguments, call a service, print. Registered on the app of
+``landbank.cli.shell`` when ``landbank.cli`` imports this module."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landbank.cli import JsonOpt, _date, app, err, handled, out, print_json, state
+from landbank.cli.shell import JsonOpt, app, err, handled, out, parse_date, print_json, state
 from landbank.domain.reservations import reservation_label
 
 CodesArg = Annotated[
@@ -46,7 +46,7 @@ def reserve_cmd(
     leaves every other project's matches; what another project holds is refused."""
     from landbank.services.reservations import reserve
 
-    result = reserve(state.db, codes, project, _date(until, "--until"), by, reason=reason)
+    result = reserve(state.db, codes, project, parse_date(until, "--until"), by, reason=reason)
     if as_json:
         print_json(result)
         return

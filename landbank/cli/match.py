@@ -1,5 +1,6 @@
-"""The command line of matching: ``projects add|list|show`` and ``match``. Parse
-arguments, call a service, print. Registered on the app of ``landbank.cli``."""
+"""The command line of matching: ``projects add|list|show`` and ``match``.
+Parse arguments, call a service, print. Registered on the app of
+``landbank.cli.shell`` when ``landbank.cli`` imports this module."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landbank.cli import (
+from landbank.cli.shell import (
     BasemapOpt,
     JsonOpt,
     KeyOpt,
-    _date,
-    _os_user,
     app,
     err,
     handled,
+    os_user,
     out,
+    parse_date,
     print_json,
     state,
 )
@@ -43,7 +44,7 @@ def projects_add(
     """Store a project's land or floor-space requirement, checked field by field."""
     from landbank.services.projects import add_project
 
-    result = add_project(state.db, file, by or _os_user(), replace, profile)
+    result = add_project(state.db, file, by or os_user(), replace, profile)
     if as_json:
         print_json(result)
         return
@@ -178,7 +179,7 @@ def match_cmd(
                 "max_rent": max_rent,
             }
             kind = "floor_space"
-        need["ready_by"] = _date(ready_by, "--ready-by")
+        need["ready_by"] = parse_date(ready_by, "--ready-by")
         need.update(place)
         data = {"industry": industry, kind: {k: v for k, v in need.items() if v is not None}}
         req = requirement_from_options({k: v for k, v in data.items() if v is not None}, profile)
@@ -187,7 +188,7 @@ def match_cmd(
         req,
         top=top,
         lang=state.lang,
-        today=_date(as_of, "--as-of"),
+        today=parse_date(as_of, "--as-of"),
         profile=profile,
         map_file=map_file,
         xlsx_file=xlsx,

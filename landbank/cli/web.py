@@ -1,4 +1,6 @@
-"""The command line of the web service: ``users add|list|delete|signout`` and ``serve``."""
+"""The command line of the web service: ``users add|list|delete|signout`` and ``serve``.
+Parse arguments, call a service, print. Registered on the app of
+``landbank.cli.shell`` when ``landbank.cli`` imports this module."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from landbank.cli import JsonOpt, app, err, handled, out, print_json, state
+from landbank.cli.shell import JsonOpt, app, err, handled, out, print_json, state
 from landbank.errors import InputError
 
 users_app = typer.Typer(no_args_is_help=True, help="People who sign in to the web service.")
