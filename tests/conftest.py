@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from landbank.cli import app
+from landbank.db.store import Store
 from landbank.services.database import init_db
 from landbank.synth import synthetic_parcels
 from tests.helpers import tool
@@ -21,6 +22,14 @@ from tests.helpers import tool
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"
 PG_ADMIN = os.environ.get("LANDBANK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+@pytest.fixture(autouse=True)
+def _close_stores():
+    """Each test's shared stores (of services called directly, of web apps) are closed
+    after it, so no pooled connection outlives the test's database."""
+    yield
+    Store.close_shared()
 
 
 def _pg_admin_dsn(dbname: str = "postgres") -> str:

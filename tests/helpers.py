@@ -13,6 +13,7 @@ import shapely
 from sqlalchemy import text
 
 from landbank.db.engine import make_engine
+from landbank.db.store import Store
 from landbank.domain.dates import iso_dates
 from landbank.domain.fields import PARCEL_FIELDS
 
@@ -45,6 +46,12 @@ def write_table(frame: pd.DataFrame, path: Path, headers="zh", encoding="utf-8")
     else:
         data.to_csv(path, index=False, encoding=encoding)
     return path
+
+
+def store_of(url: str) -> Store:
+    """The store of ``url`` for a test calling a service directly: one per URL for the
+    test's process, closed after each test (conftest)."""
+    return Store.shared(url)
 
 
 def table_counts(db_url: str) -> dict[str, int]:

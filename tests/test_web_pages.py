@@ -27,7 +27,7 @@ from landbank.services.users import add_user
 from landbank.web.app import create_app
 from landbank.web.security import SESSION_COOKIE
 from tests.conftest import ROOT, Cli, _new_database, make_disposing_city
-from tests.helpers import table_counts
+from tests.helpers import store_of, table_counts
 
 PASSWORD = "correct horse"
 CLERK, OTHER_CLERK, VIEWER = "李", "王", "赵"  # 李 edits 市中区, 王 薛城区; 赵 reads
@@ -450,7 +450,7 @@ def test_the_english_switch_changes_the_labels_and_is_remembered(city):
 
 
 def _pages(city: dict) -> list[str]:
-    building = list_buildings(city["url"])[0]["code"]
+    building = list_buildings(store_of(city["url"]))[0]["code"]
     return [
         "/",
         "/parcels",
@@ -549,7 +549,7 @@ def test_the_match_form_ranks_candidates_with_reasons(city):
 
 def test_buildings_list_their_state_and_vacant_floors(city):
     client = _client(city, VIEWER)
-    buildings = list_buildings(city["url"])
+    buildings = list_buildings(store_of(city["url"]))
     html = client.get("/buildings").text
     for b in buildings:
         assert f'href="/buildings/{quote(b["code"])}"' in html

@@ -86,7 +86,7 @@ def import_buildings_cmd(
     from landbank.services.import_buildings import field_options, import_buildings
 
     summary = import_buildings(
-        state.db,
+        state.store(),
         file,
         layer=layer,
         crs=crs,
@@ -133,7 +133,7 @@ def import_vacancies_cmd(
     from landbank.services.import_buildings import field_options, import_vacancies
 
     summary = import_vacancies(
-        state.db,
+        state.store(),
         file,
         layer=layer,
         fields=field_options(field, mapping),
@@ -164,7 +164,7 @@ def buildings_list(
     """List buildings: code, name, park, type, floors, floor and vacant area, state."""
     from landbank.services.buildings import list_buildings
 
-    items = list_buildings(state.db, park=park, state=state_id)
+    items = list_buildings(state.store(), park=park, state=state_id)
     if as_json:
         print_json(items)
         return
@@ -206,7 +206,7 @@ def buildings_show(
     """Show every stored field of one building, its state and its vacant floors."""
     from landbank.services.buildings import show_building
 
-    record = show_building(state.db, code)
+    record = show_building(state.store(), code)
     if as_json:
         print_json(record)
         return

@@ -65,7 +65,7 @@ def classify(
     """Derive every parcel's five-unused category as of a date, with reasons."""
     from landbank.services.classify import classify_all, parse_as_of
 
-    summary = classify_all(state.db, parse_as_of(as_of), profile, by=by or os_user())
+    summary = classify_all(state.store(), parse_as_of(as_of), profile, by=by or os_user())
     if as_json:
         keys = ("as_of", "profile", "by_category", "unclassified", "missing", "changed")
         print_json({k: summary[k] for k in keys})
@@ -113,7 +113,7 @@ def evaluate(
     """Per-mu evaluation: grades A–D (T: not rated) and the parcels below standard."""
     from landbank.services.classify import evaluate as run
 
-    result = run(state.db, year, profile)
+    result = run(state.store(), year, profile)
     if as_json:
         print_json(result)
         return
@@ -164,7 +164,9 @@ def import_performance_cmd(
     """Import per-mu evaluation figures (tax, output, value added, energy, ...)."""
     from landbank.services.performance import import_performance
 
-    result = import_performance(state.db, file, layer, field, dry_run=dry_run, defaults=default)
+    result = import_performance(
+        state.store(), file, layer, field, dry_run=dry_run, defaults=default
+    )
     if as_json:
         print_json(result)
     else:

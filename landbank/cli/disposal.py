@@ -77,7 +77,7 @@ def disposal_open(
     from landbank.services.disposal import open_disposal
 
     result = open_disposal(
-        state.db,
+        state.store(),
         code,
         method,
         by,
@@ -105,7 +105,7 @@ def disposal_advance(
     from landbank.services.disposal import advance
 
     _print_disposal(
-        advance(state.db, code, to, by, on=parse_date(on, "--on"), note=note, doc=doc), as_json
+        advance(state.store(), code, to, by, on=parse_date(on, "--on"), note=note, doc=doc), as_json
     )
 
 
@@ -114,7 +114,7 @@ def _blocker(code: str, kind: str, blocked: bool, by: str, note, doc, on, as_jso
 
     _print_disposal(
         set_blocker(
-            state.db, code, kind, blocked, by, note=note, doc=doc, on=parse_date(on, "--on")
+            state.store(), code, kind, blocked, by, note=note, doc=doc, on=parse_date(on, "--on")
         ),
         as_json,
     )
@@ -163,7 +163,7 @@ def disposal_show(
     """A parcel's disposals: state, method, cause, deadlines, idle fee, blockers, steps."""
     from landbank.services.disposal import show_disposal
 
-    _print_disposal(show_disposal(state.db, code), as_json)
+    _print_disposal(show_disposal(state.store(), code), as_json)
 
 
 @disposal_app.command("due")
@@ -176,7 +176,7 @@ def disposal_due(
     from landbank.domain import disposal as wf
     from landbank.services.disposal import due
 
-    items = due(state.db, within)
+    items = due(state.store(), within)
     if as_json:
         print_json(items)
         return
@@ -208,10 +208,10 @@ def progress(
     from landbank.services.progress_report import progress as run
     from landbank.services.progress_report import progress_ledger
 
-    rows = run(state.db, by, parse_date(date_from, "--from"), parse_date(date_to, "--to"))
+    rows = run(state.store(), by, parse_date(date_from, "--from"), parse_date(date_to, "--to"))
     if xlsx is not None:
         written = progress_ledger(
-            state.db,
+            state.store(),
             xlsx,
             by,
             parse_date(date_from, "--from"),
@@ -223,7 +223,7 @@ def progress(
         from landbank.services.progress_report import progress_html
 
         written = progress_html(
-            state.db,
+            state.store(),
             html,
             None,
             parse_date(date_from, "--from"),

@@ -62,7 +62,7 @@ def map_(
     if not 0 <= simplify_m <= 50:
         raise LandbankInput("--simplify-m must be 0 to 50 metres")
     result = idle_land_map(
-        state.db,
+        state.store(),
         out_file,
         category or None,
         district or None,

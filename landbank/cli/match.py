@@ -44,7 +44,7 @@ def projects_add(
     """Store a project's land or floor-space requirement, checked field by field."""
     from landbank.services.projects import add_project
 
-    result = add_project(state.db, file, by or os_user(), replace, profile)
+    result = add_project(state.store(), file, by or os_user(), replace, profile)
     if as_json:
         print_json(result)
         return
@@ -58,7 +58,7 @@ def projects_list(as_json: JsonOpt = False) -> None:
     """List the stored projects."""
     from landbank.services.projects import list_projects
 
-    rows = list_projects(state.db)
+    rows = list_projects(state.store())
     if as_json:
         print_json(rows)
         return
@@ -78,7 +78,7 @@ def projects_show(name: str, as_json: JsonOpt = False) -> None:
     """Show a stored project and its requirement."""
     from landbank.services.projects import show_project
 
-    record = show_project(state.db, name)
+    record = show_project(state.store(), name)
     if as_json:
         print_json(record)
         return
@@ -157,7 +157,7 @@ def match_cmd(
     if sum(chosen) != 1:
         raise InputError("give one of --project NAME|FILE, --area-mu MIN:MAX or --floor-m2 MIN:MAX")
     if project is not None:
-        req = resolve_requirement(state.db, project, profile)
+        req = resolve_requirement(state.store(), project, profile)
     else:
         place = {"districts": district or None, "parks": park or None, "near": _near(near)}
         place["within_km"] = within_km
@@ -184,7 +184,7 @@ def match_cmd(
         data = {"industry": industry, kind: {k: v for k, v in need.items() if v is not None}}
         req = requirement_from_options({k: v for k, v in data.items() if v is not None}, profile)
     result = match(
-        state.db,
+        state.store(),
         req,
         top=top,
         lang=state.lang,

@@ -97,7 +97,7 @@ def import_parcels_cmd(
     )
     with progress_bar(not (as_json or quiet)) as progress:
         summary = import_parcels(
-            state.db,
+            state.store(),
             file,
             opts,
             upsert=upsert,
@@ -172,7 +172,7 @@ def export(
 
     code_list = [c.strip() for c in codes.split(",") if c.strip()] if codes else None
     result = export_parcels(
-        state.db,
+        state.store(),
         file,
         category=category,
         codes=code_list,
@@ -200,7 +200,7 @@ def parcels_list(
     """List parcels: code, name, district, park, land use, area (mu), category."""
     from landbank.services.parcels import list_parcels
 
-    items = list_parcels(state.db, category=category, district=district)
+    items = list_parcels(state.store(), category=category, district=district)
     if as_json:
         print_json(items)
         return
@@ -243,12 +243,14 @@ def parcels_show(
     from landbank.services.parcels import parse_moment, show_as_of, show_parcel
 
     record = (
-        show_as_of(state.db, code, parse_moment(as_of)) if as_of else show_parcel(state.db, code)
+        show_as_of(state.store(), code, parse_moment(as_of))
+        if as_of
+        else show_parcel(state.store(), code)
     )
     if map_file is not None:
         from landbank.services.maps import parcel_map
 
-        written = parcel_map(state.db, code, map_file, basemap, tianditu_key, state.lang)
+        written = parcel_map(state.store(), code, map_file, basemap, tianditu_key, state.lang)
         err.print(f"map: {written['file']}", markup=False, highlight=False)
     if as_json:
         print_json(record)
@@ -301,7 +303,7 @@ def parcels_set(
     from landbank.services.parcels import parse_assignments, set_fields
 
     result = set_fields(
-        state.db,
+        state.store(),
         code,
         parse_assignments(assignments),
         by=by,
@@ -341,7 +343,7 @@ def parcels_split(
     from landbank.services.split import split_parcel
 
     result = split_parcel(
-        state.db, code, by, reason, area_mu_first=area_mu, geometry=geometry, profile=profile
+        state.store(), code, by, reason, area_mu_first=area_mu, geometry=geometry, profile=profile
     )
     if as_json:
         print_json(result)
@@ -359,7 +361,7 @@ def parcels_history(
     """Every change of a parcel: field, old, new, by, at, reason."""
     from landbank.services.parcels import history
 
-    events = history(state.db, code)
+    events = history(state.store(), code)
     if as_json:
         print_json(events)
         return

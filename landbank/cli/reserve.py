@@ -46,7 +46,7 @@ def reserve_cmd(
     leaves every other project's matches; what another project holds is refused."""
     from landbank.services.reservations import reserve
 
-    result = reserve(state.db, codes, project, parse_date(until, "--until"), by, reason=reason)
+    result = reserve(state.store(), codes, project, parse_date(until, "--until"), by, reason=reason)
     if as_json:
         print_json(result)
         return
@@ -73,7 +73,7 @@ def release_cmd(
     """Release what is reserved for a project: all or nothing."""
     from landbank.services.reservations import release
 
-    result = release(state.db, codes, project, by, reason=reason)
+    result = release(state.store(), codes, project, by, reason=reason)
     if as_json:
         print_json(result)
         return
@@ -96,7 +96,7 @@ def reservations_cmd(
     """List reservations: by default those holding today."""
     from landbank.services.reservations import list_reservations
 
-    items = list_reservations(state.db, project=project, include_released=include_all)
+    items = list_reservations(state.store(), project=project, include_released=include_all)
     if as_json:
         print_json(items)
         return

@@ -41,8 +41,24 @@ err = Console(stderr=True)
 
 
 class State:
+    """This run's options, and its database: opened on first use, once a run."""
+
     db: str = config.DEFAULT_DB
     lang: str = "zh"
+    _store = None
+
+    def store(self):
+        """The Store of ``--db``, checked once (exists, answers, newest schema)."""
+        if self._store is None:
+            from landbank.services.database import open_store
+
+            self._store = open_store(self.db)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 state = State()
@@ -109,13 +125,16 @@ def print_json(obj) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     db: Annotated[
         str | None,
         typer.Option(help="Database URL (else LANDBANK_DB, else sqlite:///landbank.sqlite)."),
     ] = None,
     lang: Annotated[str, typer.Option(help="Language of labels: zh or en.")] = "zh",
 ) -> None:
+    state.close()
     state.db = config.database_url(db)
+    ctx.call_on_close(state.close)
     if lang not in ("zh", "en"):
         raise typer.BadParameter("use zh or en", param_hint="--lang")
     state.lang = lang

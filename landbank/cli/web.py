@@ -37,7 +37,7 @@ def users_add(
     if not password_stdin:
         raise InputError("give the password on standard input with --password-stdin")
     password = sys.stdin.readline().rstrip("\r\n")
-    result = add_user(state.db, name, role, password, districts, replace)
+    result = add_user(state.store(), name, role, password, districts, replace)
     if as_json:
         print_json(result)
         return
@@ -51,7 +51,7 @@ def users_list(as_json: JsonOpt = False) -> None:
     """List the users: name, role, districts."""
     from landbank.services.users import list_users
 
-    rows = list_users(state.db)
+    rows = list_users(state.store())
     if as_json:
         print_json(rows)
         return
@@ -70,7 +70,7 @@ def users_delete(
     """Remove a user: their tokens and sessions end at once."""
     from landbank.services.users import delete_user
 
-    result = delete_user(state.db, name)
+    result = delete_user(state.store(), name)
     if as_json:
         print_json(result)
         return
@@ -86,7 +86,7 @@ def users_signout(
     """End every token and session of a user at once (e.g. a lost laptop)."""
     from landbank.services.users import sign_out_user
 
-    result = sign_out_user(state.db, name)
+    result = sign_out_user(state.store(), name)
     if as_json:
         print_json(result)
         return
@@ -109,15 +109,13 @@ def serve(
 
     import uvicorn
 
-    from landbank.services.database import open_db
-
     if not 1 <= port <= 65535:
         raise InputError(f"--port {port}: give 1 to 65535")
     if workers < 1:
         raise InputError("--workers: give 1 or more")
     if workers > 1 and state.db.startswith("sqlite"):
         raise InputError("--workers above 1 needs PostgreSQL; SpatiaLite serves one process")
-    open_db(state.db).dispose()  # say what is wrong with the database before listening
+    state.store()  # say what is wrong with the database before listening
     os.environ["LANDBANK_DB"] = state.db
     os.environ["LANDBANK_OGC_PUBLIC"] = "1" if ogc_public else ""
     err.print(f"landbank serving {host}:{port} (API docs at /docs)", markup=False)

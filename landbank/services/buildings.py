@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, select
 
 from landbank.db import buildings as rows
-from landbank.db.models import Disposal
+from landbank.db import disposals
+from landbank.db.store import Store
 from landbank.domain.buildings import BUILDING_STATES, building_state, vacancy_totals
 from landbank.errors import InputError, NotFoundError
-from landbank.services.database import open_db
 from landbank.services.parcels import _jsonable
 
-D = Disposal.__table__
 LIST_COLUMNS = [
     "code",
     "name",
@@ -36,19 +34,15 @@ def _with_state(buildings: pd.DataFrame, vacancies: pd.DataFrame) -> pd.DataFram
     return frame
 
 
-def list_buildings(db_url: str, park: str | None = None, state: str | None = None) -> list[dict]:
+def list_buildings(store: Store, park: str | None = None, state: str | None = None) -> list[dict]:
     """Returns the buildings (of ``park``, in ``state``) as dicts with LIST_COLUMNS, by
     code; an unknown ``state`` is an InputError."""
     if state and state not in BUILDING_STATES:
         raise InputError(f"--state {state!r} is unknown; use one of {', '.join(BUILDING_STATES)}")
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            buildings = rows.load_buildings(conn, park=park, with_geometry=False)
-            vacancies = rows.load_vacancies(conn, codes=buildings["code"].tolist())
-            activation = _activations(conn)
-    finally:
-        engine.dispose()
+    with store.read() as uow:
+        buildings = rows.load_buildings(uow, park=park, with_geometry=False)
+        vacancies = rows.load_vacancies(uow, codes=buildings["code"].tolist())
+        activation = disposals.activations(uow)
     if buildings.empty:
         return []
     frame = _with_state(buildings, vacancies)
@@ -59,19 +53,15 @@ def list_buildings(db_url: str, park: str | None = None, state: str | None = Non
     return [_json(r) for r in frame[LIST_COLUMNS].astype(object).to_dict("records")]
 
 
-def show_building(db_url: str, code: str) -> dict:
+def show_building(store: Store, code: str) -> dict:
     """Returns every stored field of one building, its ``state``, its location (``lon``,
     ``lat`` of the point or footprint centroid, ``geometry_type``) and ``vacancies``
     (floor, unit, vacant_area_m2, available_from, rent_yuan_m2_month) by floor;
     NotFoundError if the code is unknown."""
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            buildings = rows.load_buildings(conn, codes=[code])
-            vacancies = rows.load_vacancies(conn, codes=[code])
-            activation = _activations(conn, code)
-    finally:
-        engine.dispose()
+    with store.read() as uow:
+        buildings = rows.load_buildings(uow, codes=[code])
+        vacancies = rows.load_vacancies(uow, codes=[code])
+        activation = disposals.activations(uow, code)
     if buildings.empty:
         raise NotFoundError(
             f"building {code!r} is not in the database; see landbank buildings list"
@@ -89,25 +79,6 @@ def show_building(db_url: str, code: str) -> dict:
     record["vacancies"] = [_json(v) for v in listed.to_dict("records")]
     record["activation"] = activation.get(code)
     return _json(record)
-
-
-def _activations(conn: Connection, code: str | None = None) -> dict[str, dict]:
-    """The latest activation (盘活, a disposal of subject building) of each building:
-    code → {state, method, planned_on, done_on}."""
-    stmt = select(D.c.parcel_code, D.c.status, D.c.method, D.c.planned_on, D.c.done_on).where(
-        D.c.subject == "building"
-    )
-    if code is not None:
-        stmt = stmt.where(D.c.parcel_code == code)
-    out = {}
-    for c, status, method, planned, done in conn.execute(stmt.order_by(D.c.id)):
-        out[c] = {
-            "state": status,
-            "method": method,
-            "planned_on": planned.isoformat() if planned else None,
-            "done_on": done.isoformat() if done else None,
-        }
-    return out
 
 
 def _json(record: dict) -> dict:

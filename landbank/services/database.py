@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from landbank.db.store import InitResult, Store
+from landbank.db.store import InitResult, Store  # noqa: F401 (Store: for cli and web)
 from landbank.db.urls import hint_url, init_hint, sqlite_file  # noqa: F401 (for cli and web)
 
 
@@ -38,8 +38,10 @@ class _Kept:
         return getattr(self._engine, name)
 
 
-def open_db(url: str):
+def open_db(url):
     """Returns an engine for a database already at the newest schema (transitional)."""
+    if isinstance(url, Store):
+        return _Kept(url.engine)
     if url in _shared:
         return _Kept(Store.shared(url).engine)
     return Store.open(url).engine

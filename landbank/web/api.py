@@ -42,7 +42,7 @@ def sign_in(
         raise HTTPException(
             429, f"too many failed sign-ins; try again in {wait} s", {"Retry-After": str(wait)}
         )
-    user = authenticate(svc.db_url, username, password)
+    user = authenticate(svc.store, username, password)
     if user is None:
         raise HTTPException(401, "wrong user name or password", {"WWW-Authenticate": "Bearer"})
     svc.limiter.succeeded(address, username)
@@ -52,7 +52,7 @@ def sign_in(
 @router.post("/auth/logout", status_code=204, tags=["auth"])
 def sign_out(user: User = Depends(api_user), svc: Service = Depends(service)) -> Response:
     """End the user's tokens and session cookies, on every device, at once."""
-    end_tokens(svc.db_url, user.id)
+    end_tokens(svc.store, user.id)
     return Response(status_code=204)
 
 
@@ -82,7 +82,7 @@ def list_parcels(
     svc: Service = Depends(service),
 ) -> dict:
     """Current parcels, by code, a page at a time, with ``total`` and a ``next`` link."""
-    page = parcel_service.page_parcels(svc.db_url, category, district, park, q, limit, offset)
+    page = parcel_service.page_parcels(svc.store, category, district, park, q, limit, offset)
     if offset + limit < page["total"]:
         page["next"] = str(request.url.include_query_params(offset=offset + limit))
     return page
@@ -92,13 +92,13 @@ def list_parcels(
 def show_parcel(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every field of one parcel, its category with reasons, flags and version."""
     # already plain JSON values: answered as is, without FastAPI's encoder walking them
-    return JSONResponse(parcel_service.show_parcel(svc.db_url, code))
+    return JSONResponse(parcel_service.show_parcel(svc.store, code))
 
 
 @router.get("/parcels/{code}/history", tags=["parcels"], responses=errors(404, 422))
 def parcel_history(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every change of the parcel: field, old, new, by, at, reason."""
-    return parcel_service.history(svc.db_url, code)
+    return parcel_service.history(svc.store, code)
 
 
 class ParcelPatch(BaseModel):
@@ -143,7 +143,7 @@ def patch_parcel(
         raise HTTPException(422, [{"field": "fields", "message": "nothing to change"}])
     try:
         done = parcel_service.set_fields(
-            svc.db_url,
+            svc.store,
             code,
             fields,
             by=user.name,
@@ -159,7 +159,7 @@ def patch_parcel(
         return JSONResponse(
             {
                 "detail": str(exc),
-                "current_version": parcel_service.conflict_version(svc.db_url, code, exc),
+                "current_version": parcel_service.conflict_version(svc.store, code, exc),
             },
             status_code=409,
         )

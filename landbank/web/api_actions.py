@@ -75,7 +75,7 @@ class Blocker(BaseModel):
 def show_disposal(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """The disposals of a parcel (or the activations of a building), newest first, each
     with its deadlines and steps."""
-    return disposal_service.show_disposal(svc.db_url, code)
+    return disposal_service.show_disposal(svc.store, code)
 
 
 @router.post(
@@ -93,7 +93,7 @@ def open_disposal(
     """Open the disposal of a parcel, or the activation (盘活) of a vacant building
     (method transfer or other), in state suspected. 409 when one is open already."""
     return disposal_service.open_disposal(
-        svc.db_url,
+        svc.store,
         code,
         body.method,
         user.name,
@@ -118,7 +118,7 @@ def advance_disposal(
     """Move the open disposal to its next state; a step the workflow does not allow is
     422 with the allowed next states."""
     return disposal_service.advance(
-        svc.db_url,
+        svc.store,
         code,
         body.to,
         user.name,
@@ -131,7 +131,7 @@ def advance_disposal(
 
 def _blocker(code: str, body: Blocker, blocked: bool, user: User, svc: Service) -> dict:
     return disposal_service.set_blocker(
-        svc.db_url,
+        svc.store,
         code,
         body.kind,
         blocked,
@@ -170,7 +170,7 @@ def disposals_due(
     svc: Service = Depends(service),
 ) -> list[dict]:
     """What falls due within the coming days, or is overdue, soonest first."""
-    return disposal_service.due(svc.db_url, within)
+    return disposal_service.due(svc.store, within)
 
 
 # ---- matching, projects, reservations ---------------------------------------------
@@ -209,19 +209,19 @@ def match_requirement(
     requirement, best first, as ``landbank match --json`` prints them (no geometry).
     A requirement the matcher cannot use is 422 naming the field."""
     req = requirement_from_options(requirement)
-    return match(svc.db_url, req, top=top, lang=lang, today=as_of)["candidates"]
+    return match(svc.store, req, top=top, lang=lang, today=as_of)["candidates"]
 
 
 @router.get("/projects", tags=["matching"])
 def list_projects(user: User = Depends(api_user), svc: Service = Depends(service)) -> list[dict]:
     """Every stored project: name, industry, kind, who added it, how much is reserved."""
-    return project_service.list_projects(svc.db_url)
+    return project_service.list_projects(svc.store)
 
 
 @router.get("/projects/{name}", tags=["matching"], responses=errors(404, 422))
 def show_project(name: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """A stored project with its requirement as stored."""
-    return project_service.show_project(svc.db_url, name)
+    return project_service.show_project(svc.store, name)
 
 
 @router.post("/projects", status_code=201, tags=["matching"], responses=errors(400, 403, 409, 422))
@@ -235,7 +235,7 @@ def add_project(
     name already stored is 409 unless ``replace``. A clerk replaces only a project
     they stored (403 otherwise); an admin any."""
     return project_service.add_project_data(
-        svc.db_url,
+        svc.store,
         requirement,
         user.name,
         replace,
@@ -273,7 +273,7 @@ def reserve(
     """Reserve parcels or floor space for a stored project, all or nothing; what another
     project holds is 409 naming it; a clerk's code outside their districts is 403."""
     return reservation_service.reserve(
-        svc.db_url,
+        svc.store,
         body.codes,
         body.project,
         body.until,
@@ -290,7 +290,7 @@ def release(
     """Release what is reserved for a project, all or nothing; a clerk's code outside
     their districts is 403."""
     return reservation_service.release(
-        svc.db_url,
+        svc.store,
         body.codes,
         body.project,
         user.name,
@@ -309,7 +309,7 @@ def list_reservations(
     svc: Service = Depends(service),
 ) -> list[dict]:
     """Reservations, oldest first: by default those holding today."""
-    return reservation_service.list_reservations(svc.db_url, project, include_released)
+    return reservation_service.list_reservations(svc.store, project, include_released)
 
 
 # ---- buildings and progress -------------------------------------------------------
@@ -325,13 +325,13 @@ def list_buildings(
     svc: Service = Depends(service),
 ) -> list[dict]:
     """Idle buildings (of a park, in a state) by code, with vacant area and floors."""
-    return building_service.list_buildings(svc.db_url, park=park, state=state)
+    return building_service.list_buildings(svc.store, park=park, state=state)
 
 
 @router.get("/buildings/{code}", tags=["buildings"], responses=errors(404, 422))
 def show_building(code: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """Every field of one building, its state, location, vacant floors and activation."""
-    return building_service.show_building(svc.db_url, code)
+    return building_service.show_building(svc.store, code)
 
 
 Group = Annotated[
@@ -351,7 +351,7 @@ def progress(
 ) -> list[dict]:
     """Disposal progress per group: identified and disposed land, rate, states, overdue
     (per district also the supply rate), as ``landbank progress --json``."""
-    return progress_report.progress(svc.db_url, by, date_from, date_to)
+    return progress_report.progress(svc.store, by, date_from, date_to)
 
 
 # ---- downloads --------------------------------------------------------------------
@@ -359,12 +359,12 @@ def progress(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _ledger(db_url: str, path: Path, by: str, date_from, date_to) -> None:
-    progress_report.progress_ledger(db_url, path, by, date_from, date_to)
+def _ledger(store, path: Path, by: str, date_from, date_to) -> None:
+    progress_report.progress_ledger(store, path, by, date_from, date_to)
 
 
-def _report(db_url: str, path: Path, by: str, date_from, date_to) -> None:
-    progress_report.progress_html(db_url, path, date_from=date_from, date_to=date_to)
+def _report(store, path: Path, by: str, date_from, date_to) -> None:
+    progress_report.progress_html(store, path, date_from=date_from, date_to=date_to)
 
 
 # The only files served: each is written on request into a fresh temporary folder under
@@ -407,7 +407,7 @@ def download(
     folder = Path(tempfile.mkdtemp(prefix="landbank-download-"))
     path = folder / filename
     try:
-        write(svc.db_url, path, by, date_from, date_to)
+        write(svc.store, path, by, date_from, date_to)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from landbank import __version__
 from landbank.errors import LandbankError
-from landbank.services.database import open_db, share_engine
+from landbank.services.database import Store
 from landbank.services.users import secret_key
 from landbank.web import api, api_actions, ogc, pages
 from landbank.web.deps import Service
@@ -27,10 +27,10 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     """The service on ``db_url`` (already at the newest schema): pages at /, the JSON
     API at /api/v1 (documented at /docs), OGC API - Features at /ogc. ``ogc_public``
     lets GIS clients read /ogc without signing in."""
-    share_engine(db_url)
-    open_db(db_url)  # a database without the schema stops the start, with the fix
-    limiter = LoginLimiter(db_url, login_attempts)
-    service = Service(db_url, Signer(secret_key(db_url)), limiter, ogc_public)
+    # one store for the process; a database without the schema stops the start, with the fix
+    store = Store.shared(db_url)
+    limiter = LoginLimiter(store, login_attempts)
+    service = Service(store, Signer(secret_key(store)), limiter, ogc_public)
     app = FastAPIOffline(
         title="landbank",
         version=__version__,

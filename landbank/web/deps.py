@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from landbank.domain.rights import User
+from landbank.services.database import Store
 from landbank.services.users import authenticate, token_holder
 from landbank.web.security import (
     CHECKED_TOKEN,
@@ -29,9 +30,10 @@ from landbank.web.security import (
 
 @dataclass
 class Service:
-    """What every request handler reads: the database and the service's keys."""
+    """What every request handler reads: the database (its one store in this process)
+    and the service's keys."""
 
-    db_url: str
+    store: Store
     signer: Signer
     limiter: LoginLimiter
     ogc_public: bool = False
@@ -64,7 +66,7 @@ def token_user(svc: Service, token: str | None) -> User | None:
     uid, version, name = claims.get("i"), claims.get("v"), claims.get("u")
     if not isinstance(uid, int) or not isinstance(version, int) or not isinstance(name, str):
         return None
-    return token_holder(svc.db_url, uid, version, name)
+    return token_holder(svc.store, uid, version, name)
 
 
 async def _token_user_async(
@@ -119,14 +121,14 @@ def gis_user(request: Request, svc: Service = Depends(service)) -> User | None:
         key = "basic:" + credential_key(name, password, svc.signer.key)
         kept = svc.users.get(key)
         # a credential remembered holds while its user's token version stands
-        user = token_holder(svc.db_url, kept.id, kept.token_version, kept.name) if kept else None
+        user = token_holder(svc.store, kept.id, kept.token_version, kept.name) if kept else None
         if user is None:
             wait = svc.limiter.begin(address, name)
             if wait:
                 raise HTTPException(
                     429, "too many failed sign-ins; wait and try again", {"Retry-After": str(wait)}
                 )
-            user = authenticate(svc.db_url, name, password) if name else None
+            user = authenticate(svc.store, name, password) if name else None
             if user is not None:
                 svc.limiter.succeeded(address, name)
                 svc.users.put(key, user)

@@ -183,7 +183,7 @@ def conformance(request: Request) -> JSONResponse:
 
 def _collection(request: Request, svc: Service, collection_id: str) -> dict:
     lay = features.layer(collection_id)
-    bbox = features.extent(svc.db_url, collection_id)
+    bbox = features.extent(svc.store, collection_id)
     here = request.url_for("ogc_collection", collection_id=lay.id)
     items = request.url_for("ogc_items", collection_id=lay.id)
     body = {
@@ -303,7 +303,7 @@ def items(collection_id: str, request: Request, svc: Service = Depends(service))
     # a larger limit gives MAX_LIMIT, as documented (one beyond 64 bits too)
     limit = min(_whole_number(request, "limit", DEFAULT_LIMIT, 1, None), MAX_LIMIT)
     offset = _whole_number(request, "offset", 0, 0)
-    found, matched = features.page_features(svc.db_url, collection_id, bbox, limit, offset)
+    found, matched = features.page_features(svc.store, collection_id, bbox, limit, offset)
     links = [
         _link(request.url, "self", GEOJSON, "this page"),
         _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON),
@@ -339,7 +339,7 @@ def feature(
     """One feature by its code (the parcel's 地块编号 or the building's code); 404 when
     unknown."""
     _check_format(request)
-    body = features.one_feature(svc.db_url, collection_id, feature_id)
+    body = features.one_feature(svc.store, collection_id, feature_id)
     body["links"] = [
         _link(request.url, "self", GEOJSON, "this feature"),
         _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON),

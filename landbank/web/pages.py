@@ -105,7 +105,7 @@ def sign_in(
         response = _login_page(request, svc, next_path, 429, t("too_many", s=wait), name)
         response.headers["Retry-After"] = str(wait)
         return response
-    user = authenticate(svc.db_url, name, password) if name else None
+    user = authenticate(svc.store, name, password) if name else None
     if user is None:
         return _login_page(request, svc, next_path, 401, t("wrong_password"), name)
     svc.limiter.succeeded(address, name)
@@ -131,7 +131,7 @@ def sign_out(
     svc: Service = Depends(service),
 ):
     check_csrf(request, svc, form)
-    end_tokens(svc.db_url, user.id)  # the cookie ends here too, should a copy be kept
+    end_tokens(svc.store, user.id)  # the cookie ends here too, should a copy be kept
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=_https(request)
@@ -142,7 +142,7 @@ def sign_out(
 @router.get("/")
 def dashboard(request: Request, user: User = Depends(page_user), svc: Service = Depends(service)):
     """Disposal progress per district (the unclassified apart) and the progress map."""
-    rows = progress(svc.db_url, "district")
+    rows = progress(svc.store, "district")
     totals = progress_totals(rows)
     return render(request, "dashboard.html", user=user, rows=rows, totals=totals)
 
@@ -162,7 +162,7 @@ def parcel_list(
     filters = {"category": category, "district": district, "park": park, "q": q}
     filters = {k: v.strip() for k, v in filters.items() if v and v.strip()}
     result = page_parcels(
-        svc.db_url,
+        svc.store,
         filters.get("category"),
         filters.get("district"),
         filters.get("park"),
@@ -186,7 +186,7 @@ def parcel_list(
         prev_url=page_url(page - 1) if page > 1 else None,
         next_url=page_url(page + 1) if page < pages else None,
         filters=filters,
-        places=place_names(svc.db_url),
+        places=place_names(svc.store),
     )
 
 
@@ -200,7 +200,7 @@ def building_list(
 ):
     """Idle buildings with their vacant area and state."""
     park, state = (park or "").strip() or None, (state or "").strip() or None
-    items = building_service.list_buildings(svc.db_url, park, state)
+    items = building_service.list_buildings(svc.store, park, state)
     return render(
         request,
         "buildings.html",
@@ -208,7 +208,7 @@ def building_list(
         items=items,
         filters={"park": park, "state": state},
         states=BUILDING_STATES,
-        places=place_names(svc.db_url),
+        places=place_names(svc.store),
     )
 
 
@@ -219,7 +219,7 @@ def building_page(
     """One building: its fields, its vacant floors, its activation (盘活)."""
     from landbank.domain.building_fields import BUILDING_FIELDS, VACANCY_FIELDS
 
-    building = building_service.show_building(svc.db_url, code)
+    building = building_service.show_building(svc.store, code)
     return render(
         request,
         "building.html",

@@ -42,7 +42,7 @@ def idle_map(
     """The idle-land map: parcels by category, idle buildings."""
     return _map(
         idle_land_html(
-            svc.db_url, category or None, district or None, basemap, lang=page_lang(request)
+            svc.store, category or None, district or None, basemap, lang=page_lang(request)
         )
     )
 
@@ -55,7 +55,7 @@ def progress_map(
     svc: Service = Depends(service),
 ):
     """The disposal-progress map: districts coloured by their disposal rate."""
-    return _map(idle_land_html(svc.db_url, basemap=basemap, lang=page_lang(request), progress=True))
+    return _map(idle_land_html(svc.store, basemap=basemap, lang=page_lang(request), progress=True))
 
 
 @router.get("/maps/parcel/{code}")
@@ -67,7 +67,7 @@ def parcel_map(
     svc: Service = Depends(service),
 ):
     """One parcel among its neighbours within 500 m."""
-    return _map(parcel_map_html(svc.db_url, code, basemap, lang=page_lang(request)))
+    return _map(parcel_map_html(svc.store, code, basemap, lang=page_lang(request)))
 
 
 @router.get("/maps/match")
@@ -85,5 +85,5 @@ def match_map(
         raise InputError("; ".join(f"{k}: {v}" for k, v in problems.items()))
     with tempfile.TemporaryDirectory(prefix="landbank-map-") as folder:
         path = Path(folder) / "match.html"
-        match(svc.db_url, req, top=top, lang=lang, map_file=path, basemap=basemap)
+        match(svc.store, req, top=top, lang=lang, map_file=path, basemap=basemap)
         return _map(path.read_text(encoding="utf-8"))

@@ -105,7 +105,7 @@ def match_page(request: Request, user: User = Depends(page_user), svc: Service =
         try:
             req, top, problems = requirement_of(params, lang)
             if req is not None:
-                result = match(svc.db_url, req, top=top, lang=lang)
+                result = match(svc.store, req, top=top, lang=lang)
         except InputError as exc:
             error = str(exc)
         if problems or error:
@@ -123,5 +123,5 @@ def match_page(request: Request, user: User = Depends(page_user), svc: Service =
         map_query=urlencode({**params, "lang": lang}),
         classes=CLASSES,
         building_types=BUILDING_TYPES,
-        places=place_names(svc.db_url),
+        places=place_names(svc.store),
     )

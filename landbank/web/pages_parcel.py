@@ -93,13 +93,13 @@ def _page(
     problems: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
 ):
-    parcel = parcel_service.show_parcel(svc.db_url, code)
+    parcel = parcel_service.show_parcel(svc.store, code)
     try:
-        events = parcel_service.history(svc.db_url, code)
+        events = parcel_service.history(svc.store, code)
     except NotFoundError:
         events = []
     try:
-        disposals = disposal_service.show_disposal(svc.db_url, code)["disposals"]
+        disposals = disposal_service.show_disposal(svc.store, code)["disposals"]
     except NotFoundError:
         disposals = []
     active = next((d for d in disposals if d["state"] not in wf.ENDED), None)
@@ -150,7 +150,7 @@ def _back(code: str, note: str) -> RedirectResponse:
 def _editor_post(request: Request, svc: Service, user: User, code: str, form) -> dict:
     """The checks every post makes before anything is written: CSRF, then rights."""
     check_csrf(request, svc, form)
-    parcel = parcel_service.show_parcel(svc.db_url, code)
+    parcel = parcel_service.show_parcel(svc.store, code)
     check_editor(request, user, code, parcel["district"])
     return parcel
 
@@ -189,7 +189,7 @@ def edit_parcel(
         return _page(request, svc, user, code, 422, problems=problems, form=form)
     try:
         parcel_service.set_fields(
-            svc.db_url,
+            svc.store,
             code,
             changes,
             by=user.name,
@@ -198,7 +198,7 @@ def edit_parcel(
             districts=user.write_districts,
         )
     except ConflictError as exc:
-        current = parcel_service.conflict_version(svc.db_url, code, exc)
+        current = parcel_service.conflict_version(svc.store, code, exc)
         tried = "; ".join(f"{k}={v}" for k, v in changes.items())
         return _page(
             request, svc, user, code, 409, error=f"{t('conflict', version=current)} {tried}"
@@ -241,7 +241,7 @@ def open_disposal(
 
     def step():
         disposal_service.open_disposal(
-            svc.db_url,
+            svc.store,
             code,
             form.get("method", ""),
             by=user.name,
@@ -266,7 +266,7 @@ def advance_disposal(
 
     def step():
         disposal_service.advance(
-            svc.db_url,
+            svc.store,
             code,
             form.get("to", ""),
             by=user.name,
@@ -291,7 +291,7 @@ def disposal_blocker(
 
     def step():
         disposal_service.set_blocker(
-            svc.db_url,
+            svc.store,
             code,
             form.get("kind", ""),
             blocked=form.get("action") != "unblock",

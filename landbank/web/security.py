@@ -71,20 +71,20 @@ class LoginLimiter:
     ends. Counted in the database (``services.users.begin_sign_in``), so the limit
     holds across the service's workers and for tries sent at once."""
 
-    def __init__(self, db_url: str, attempts: int = 5, window_s: float = 300.0):
-        self.db_url, self.attempts, self.window_s = db_url, attempts, window_s
+    def __init__(self, store, attempts: int = 5, window_s: float = 300.0):
+        self.store, self.attempts, self.window_s = store, attempts, window_s
 
     def begin(self, address: str, name: str) -> int:
         """0 when this try may check its password (and is counted), else the seconds
         to wait."""
         from landbank.services.users import begin_sign_in
 
-        return begin_sign_in(self.db_url, address, name, self.attempts, self.window_s)
+        return begin_sign_in(self.store, address, name, self.attempts, self.window_s)
 
     def succeeded(self, address: str, name: str) -> None:
         from landbank.services.users import sign_in_succeeded
 
-        sign_in_succeeded(self.db_url, address, name)
+        sign_in_succeeded(self.store, address, name)
 
 
 class TimedCache:
