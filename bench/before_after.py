@@ -413,14 +413,14 @@ def change(r: Row) -> str:
     return f"{pct:+.1%}" + (" (worse)" if worse and abs(pct) >= 0.005 else "")
 
 
-def table(trees, rows: list[Row], notes: list[str], scale: str, repeat: int, cmd: str) -> str:
+def table(trees, rows: list[Row], notes: list[str], name: str, scale: Scale, cmd: str) -> str:
     before, after = trees
     lines = [
-        f"### before / after: `{before.commit}` and `{after.commit}`, {scale} scale, "
-        f"{dt.date.today()}, {os.cpu_count()} cores",
+        f"### before / after: `{before.commit}` and `{after.commit}`, {name} scale "
+        f"({scale.parcels:,}-parcel city), {dt.date.today()}, {os.cpu_count()} cores",
         "",
         "Both trees in the same run, alternating which goes first; each command "
-        f"{repeat} times per tree (median; match: one run per request). Setup not timed.",
+        f"{scale.repeat} times per tree (median; match: one run per request). Setup not timed.",
         "",
         f"| figure | before (`{before.commit}`) | after (`{after.commit}`) | change % |",
         "|---|---|---|---|",
@@ -469,7 +469,7 @@ def main() -> None:
             r, n = FIGURES[name](trees, scale)
             rows += r
             notes += n
-    report(table(trees, rows, notes, args.scale, scale.repeat, cmd), args.record)
+    report(table(trees, rows, notes, args.scale, scale, cmd), args.record)
 
 
 if __name__ == "__main__":
