@@ -30,10 +30,11 @@ LANDBANK = str(Path(sys.executable).with_name("landbank"))
 PG = os.environ.get("LANDBANK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 
 
-def run(argv: list[str]) -> tuple[float, float]:
-    """Runs a command; returns (wall seconds, peak RSS in MB). Raises on failure."""
+def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Runs a command (in ``env``, else this one's); returns (wall seconds, peak RSS in MB).
+    Raises on failure."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
@@ -58,6 +59,15 @@ def fresh_pg(name: str) -> str:
     with psycopg.connect(f"{PG}/{name}", autocommit=True) as conn:
         conn.execute("CREATE EXTENSION postgis")
     return f"{PG}/{name}"
+
+
+def city_file(parcels: int, seed: int = 7) -> Path:
+    """The synthetic city's GeoPackage under bench/out/, made by ``landbank synth`` once."""
+    city = OUT / f"city_{parcels}_{seed}.gpkg"
+    if not city.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        run([LANDBANK, "synth", "--parcels", str(parcels), "--seed", str(seed), "--out", str(city)])
+    return city
 
 
 def bench_engine(engine: str, city: Path, repeat: int) -> dict[str, list[tuple[float, float]]]:
@@ -100,20 +110,7 @@ def main() -> None:
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    city = OUT / f"city_{args.parcels}_{args.seed}.gpkg"
-    if not city.exists():
-        run(
-            [
-                LANDBANK,
-                "synth",
-                "--parcels",
-                str(args.parcels),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(city),
-            ]
-        )
+    city = city_file(args.parcels, args.seed)
     lines = [
         "| engine | ogr2ogr s | landbank s | ratio (target ≤ 1.5) | landbank peak MB "
         "(target ≤ 1536) | ogr2ogr peak MB |",

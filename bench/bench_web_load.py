@@ -224,12 +224,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
+def serve(
+    url: str, workers: int, command: list[str] | None = None, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Starts ``landbank serve`` (or ``command``, a landbank command line, in ``env``) on
+    a free port; returns the process and its base URL once it answers."""
     port = free_port()
     proc = subprocess.Popen(
-        [LANDBANK, "--db", url, "serve", "--port", str(port), "--workers", str(workers)],
+        [*(command or [LANDBANK]), "--db", url, "serve", "--port", str(port)]
+        + ["--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=env,
         start_new_session=True,  # its worker processes stop with it
     )
     base = f"http://127.0.0.1:{port}"
