@@ -11,7 +11,9 @@ a connection; a ``Unit`` of the ``Store`` carries it as ``unit.sql``.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
+import sqlite3
 
 import numpy as np
 import shapely
@@ -19,6 +21,7 @@ from sqlalchemy import Connection, Engine, column, create_engine, event, func, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 
+from landbank.db.binds import CHUNK, plain_rows
 from landbank.db.models import SRID
 from landbank.errors import EnvironmentProblem
 
@@ -27,7 +30,17 @@ SPATIALITE_HINT = (
     "apt-get install libsqlite3-mod-spatialite (Debian/Ubuntu), brew install libspatialite (macOS)"
 )
 
-CHUNK = 5000  # rows a bulk write sends at a time
+
+def sqlite_module():
+    """Returns a DB-API sqlite module able to load extensions."""
+    if hasattr(sqlite3.Connection, "enable_load_extension"):
+        return sqlite3
+    try:
+        return importlib.import_module("pysqlite3.dbapi2")
+    except ImportError:
+        raise EnvironmentProblem(
+            "this Python's sqlite3 cannot load extensions; pip install pysqlite3-binary"
+        ) from None
 
 
 class EngineSql:
@@ -41,6 +54,8 @@ class EngineSql:
 
     def prepare(self, conn: Connection, shown_url: str) -> None:
         """What ``landbank init`` needs before the migrations (nothing by default)."""
+
+    read_options: dict = {}  # execution options of a read unit's connection
 
     def lock(self, stmt, of=None, skip_locked: bool = False):
         """``stmt`` (a SELECT) made to lock the rows it reads until the transaction
@@ -106,8 +121,6 @@ class SpatiaLiteSql(EngineSql):
     staging_geometry = "BLOB"
 
     def create_engine(self, url: URL) -> Engine:
-        from landbank.db.engine import sqlite_module
-
         if url.drivername not in ("sqlite", "sqlite+pysqlite"):
             url = url.set(drivername="sqlite")
         engine = create_engine(url, module=sqlite_module())
@@ -156,7 +169,6 @@ class SpatiaLiteSql(EngineSql):
         return tbl.c.id > last_id
 
     def bulk_insert(self, conn, name, frame, geom_column, progress, staging):
-        from landbank.db.bulk import plain_rows
 
         data = frame.copy()
         if geom_column:
@@ -225,6 +237,10 @@ class PostGISSql(EngineSql):
                 f"database {shown_url}: PostGIS is not installed; install "
                 "postgresql-15-postgis-3 (or your server's version) or run make setup"
             ) from None
+
+    # a read unit is one snapshot (READ COMMITTED would let each statement see the
+    # commits made meanwhile); read-only, so it never waits for or blocks a writer
+    read_options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
 
     def lock(self, stmt, of=None, skip_locked=False):
         return stmt.with_for_update(of=of, skip_locked=skip_locked)

@@ -9,8 +9,6 @@ them is in ``db.dialects``; a program opens a database through ``db.store.Store`
 
 from __future__ import annotations
 
-import importlib
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from landbank.db.dialects import ENGINES, SPATIALITE_HINT  # noqa: F401 (SPATIALITE_HINT: tests)
-from landbank.errors import EnvironmentProblem, InputError
+from landbank.errors import InputError
 
 
 def safe_url(url: str) -> str:
@@ -28,18 +26,6 @@ def safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unparsable database URL>"
-
-
-def sqlite_module():
-    """Returns a DB-API sqlite module able to load extensions."""
-    if hasattr(sqlite3.Connection, "enable_load_extension"):
-        return sqlite3
-    try:
-        return importlib.import_module("pysqlite3.dbapi2")
-    except ImportError:
-        raise EnvironmentProblem(
-            "this Python's sqlite3 cannot load extensions; pip install pysqlite3-binary"
-        ) from None
 
 
 def make_engine(url: str) -> Engine:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, literal, select, text
 
-from landbank.db.bulk import insert_frame, plain_rows, py_value
+from landbank.db.binds import plain_rows, py_value
+from landbank.db.bulk import insert_frame
 from landbank.db.dialects import sql_of
 from landbank.db.models import Parcel, ParcelEvent
 from landbank.domain.dates import iso_value

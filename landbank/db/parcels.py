@@ -10,7 +10,8 @@ import shapely
 from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from landbank.db import history
-from landbank.db.bulk import insert_frame, plain_rows, py_value
+from landbank.db.binds import plain_rows, py_value
+from landbank.db.bulk import insert_frame
 from landbank.db.dialects import EngineSql, sql_of
 from landbank.db.models import Parcel
 from landbank.db.rows import frame_of

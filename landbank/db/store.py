@@ -138,10 +138,13 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Unit]:
-        """A unit that reads: one transaction, so one snapshot on PostgreSQL and one
-        read lock on SQLite."""
-        with self.engine.connect() as conn, conn.begin():
-            yield Unit(conn, self.sql, dt.datetime.now(dt.UTC))
+        """A unit that reads: one transaction, one snapshot (REPEATABLE READ, read-only
+        on PostgreSQL; SQLite's read transaction holds its snapshot)."""
+        with self.engine.connect() as conn:
+            if self.sql.read_options:
+                conn = conn.execution_options(**self.sql.read_options)
+            with conn.begin():
+                yield Unit(conn, self.sql, dt.datetime.now(dt.UTC))
 
     @contextmanager
     def write(self, by: str | None = None, now: dt.datetime | None = None) -> Iterator[Unit]:
