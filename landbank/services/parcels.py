@@ -391,6 +391,7 @@ def history(store: Store, code: str) -> list[dict]:
 
 
 def _history(uow: Unit, code: str) -> list[dict]:
+    """``history`` inside a unit: the events of ``code``, oldest first."""
     events = events_db.load_events(uow, code)
     if not events:
         raise NotFoundError(f"parcel {code!r} has no history; is the code right?")
