@@ -30,7 +30,7 @@ from landbank.services.users import add_user, delete_user, end_tokens, get_user
 from landbank.web.app import create_app
 from landbank.web.security import SESSION_COOKIE
 from tests import test_web_api as web_api
-from tests.helpers import table_counts
+from tests.helpers import store_of, table_counts
 from tests.test_web_api import API, CLERK_DISTRICT, PASSWORDS, _parcel
 
 # the sample city of the API tests, with its users admin, clerk (of 薛城区) and viewer
@@ -129,7 +129,7 @@ def _targets(city: str, client: TestClient, admin: dict) -> dict:
     assert r.status_code == 201, r.text
     t["reserved"] = next(
         p["code"]
-        for p in list_parcels(city)
+        for p in list_parcels(store_of(city))
         if p["district"] == OTHER and p["code"] not in (t["free"], t["open"])
     )
     r = client.post(

@@ -28,6 +28,7 @@ from landbank.services.users import add_user, get_user, sign_out_user
 from landbank.web.app import create_app
 from landbank.web.security import bearer_token
 from tests import test_hardening_web_input as web_input
+from tests.helpers import store_of
 
 API = web_input.API
 city, app, client, admin = web_input.city, web_input.app, web_input.client, web_input.admin
@@ -57,12 +58,12 @@ def _refused(r, status: int, field: str, word: str) -> None:
 )
 def test_nul_in_json_is_refused_whatever_the_content_type(city, client, admin, kind):
     code = city["codes"][5]
-    before = show_parcel(city["url"], code)
+    before = show_parcel(store_of(city["url"]), code)
     body = json.dumps({"fields": {"holder": "a\x00b"}, "reason": "核实"}).encode()
     headers = {**admin, **({"Content-Type": kind} if kind else {})}
     r = client.patch(f"{API}/parcels/{quote(code)}", content=body, headers=headers)
     _refused(r, 422, "fields.holder", "NUL")
-    after = show_parcel(city["url"], code)
+    after = show_parcel(store_of(city["url"]), code)
     assert after["version"] == before["version"] and "\x00" not in (after["holder"] or "")
 
 
@@ -111,7 +112,7 @@ def test_clean_bodies_in_any_case_still_pass(city, client, admin):
         headers={**admin, "Content-Type": "Application/JSON; charset=UTF-8"},
     )
     assert r.status_code == 200, r.text
-    assert show_parcel(city["url"], code)["holder"] == "某公司"
+    assert show_parcel(store_of(city["url"]), code)["holder"] == "某公司"
     r = client.post(
         f"{API}/auth/token",
         content=f"username={web_input.ADMIN}&password={quote(web_input.PASSWORD)}".encode(),

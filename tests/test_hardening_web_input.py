@@ -26,7 +26,7 @@ from landbank.services.parcels import list_parcels, show_parcel
 from landbank.services.users import add_user
 from landbank.web.guard import MAX_BODY_BYTES
 from tests.conftest import ROOT, Cli, _new_database
-from tests.helpers import table_counts
+from tests.helpers import store_of, table_counts
 
 API = "/api/v1"
 ADMIN, PASSWORD = "admin", "admin password"
@@ -41,7 +41,7 @@ def city(request, tmp_path_factory) -> dict:
     gpkg = ROOT / "data" / "parcels" / "zaozhuang_parcels.gpkg"
     assert cli("import", "parcels", gpkg, db=url).exit_code == 0
     add_user(url, ADMIN, "admin", PASSWORD)
-    codes = [p["code"] for p in list_parcels(url)]
+    codes = [p["code"] for p in list_parcels(store_of(url))]
     yield {"url": url, "codes": codes}
     drop()
 
@@ -265,7 +265,7 @@ def test_nul_and_lone_surrogates_in_the_api_are_422_naming_the_field(city, clien
     # a pair of surrogates is one character, and fine
     r = _patch(client, admin, code, '{"fields": {"holder": "\\ud83d\\ude00公司"}, "reason": "x"}')
     assert r.status_code == 200, r.text
-    assert show_parcel(city["url"], code)["holder"] == "😀公司"
+    assert show_parcel(store_of(city["url"]), code)["holder"] == "😀公司"
     assert table_counts(city["url"])["parcel"] == before["parcel"]
 
 
@@ -307,14 +307,14 @@ def test_nul_in_sign_in_and_basic_auth_is_a_4xx_naming_the_field(client):
 def test_nul_in_a_page_form_and_query_is_422_naming_the_field(city, client):
     code = city["codes"][1]
     _signed_in(client)
-    before = show_parcel(city["url"], code)
+    before = show_parcel(store_of(city["url"]), code)
     data = _edit_form(client, code, f_holder="某\x00公司", o_holder="")
     r = client.post(f"/parcels/{quote(code)}/edit", data=data, follow_redirects=False)
     _names_field(r, 422, "f_holder", "NUL")
     assert "text/html" in r.headers["content-type"]
     r = client.get("/parcels", params={"district": "\x00"})
     _names_field(r, 422, "district", "NUL")
-    assert show_parcel(city["url"], code)["version"] == before["version"]
+    assert show_parcel(store_of(city["url"]), code)["version"] == before["version"]
 
 
 def test_a_project_name_over_200_characters_is_422(client, admin):
@@ -361,7 +361,7 @@ def test_the_connection_is_kept_after_a_refused_request(served, admin, city):
 
 def test_text_fields_are_limited_in_the_api_pages_cli_and_imports(city, client, admin, tmp_path):
     code = city["codes"][2]
-    before = show_parcel(city["url"], code)
+    before = show_parcel(store_of(city["url"]), code)
     r = _patch(client, admin, code, {"holder": "公" * 201})
     _names_field(r, 422, "holder", "200")
     assert _patch(client, admin, code, {"holder": "公" * 200}).status_code == 200
@@ -383,8 +383,8 @@ def test_text_fields_are_limited_in_the_api_pages_cli_and_imports(city, client, 
     line = r.stderr.strip()
     assert "long.csv" in line and "holder" in line and "300 characters" in line
     assert "\n" not in line
-    assert show_parcel(city["url"], code)["holder"] == "公" * 200
-    assert show_parcel(city["url"], code)["version"] == before["version"] + 1
+    assert show_parcel(store_of(city["url"]), code)["holder"] == "公" * 200
+    assert show_parcel(store_of(city["url"]), code)["version"] == before["version"] + 1
 
 
 # ---- item 18: types and dates -------------------------------------------------------
@@ -392,13 +392,13 @@ def test_text_fields_are_limited_in_the_api_pages_cli_and_imports(city, client, 
 
 def test_wrong_json_types_are_422_not_stored_as_text(city, client, admin):
     code = city["codes"][3]
-    before = show_parcel(city["url"], code)
+    before = show_parcel(store_of(city["url"]), code)
     for value in ({"evil": [1, 2]}, [1, 2], True, 12):
         r = _patch(client, admin, code, {"holder": value})
         _names_field(r, 422, "fields.holder", "text")
     r = _patch(client, admin, code, {"invested_wan": {"a": 1}})
     _names_field(r, 422, "fields.invested_wan", "number")
-    assert show_parcel(city["url"], code)["version"] == before["version"]
+    assert show_parcel(store_of(city["url"]), code)["version"] == before["version"]
     # a number for a number field, a date as text: fine
     r = _patch(client, admin, code, {"invested_wan": 120, "started_on": "2024-03-01"})
     assert r.status_code == 200, r.text
@@ -412,7 +412,7 @@ def test_wrong_json_types_are_422_not_stored_as_text(city, client, admin):
 
 def test_implausible_dates_are_refused_everywhere(city, client, admin, tmp_path):
     code = city["codes"][4]
-    before = show_parcel(city["url"], code)
+    before = show_parcel(store_of(city["url"]), code)
     for day in ("0001-01-01", "9999-12-31", "1900-01-01"):
         r = _patch(client, admin, code, {"started_on": day})
         _names_field(r, 422, "started_on", "1949-10-01")
@@ -432,7 +432,7 @@ def test_implausible_dates_are_refused_everywhere(city, client, admin, tmp_path)
     csv.write_text(f"地块编号,实际开工日期\n{code},1900-01-01\n", encoding="utf-8")
     r = cli("import", "parcels", csv, "--upsert", db=city["url"])
     assert r.exit_code == 1 and "old.csv" in r.stderr and "started_on" in r.stderr
-    assert show_parcel(city["url"], code)["version"] == before["version"]
+    assert show_parcel(store_of(city["url"]), code)["version"] == before["version"]
 
 
 def test_the_date_range_comes_from_the_profile(tmp_path):

@@ -26,7 +26,7 @@ from landbank.services.users import add_user
 from landbank.web.app import create_app
 from landbank.web.security import SESSION_COOKIE
 from tests.conftest import ROOT, _pg_admin_dsn, make_disposing_city
-from tests.helpers import table_counts
+from tests.helpers import store_of, table_counts
 
 API = "/api/v1"
 CLERK_DISTRICT = "薛城区"
@@ -157,7 +157,7 @@ def _fill(path: str, value: str) -> str:
 def _parcel(city: str, district: str, category: str | None, disposal: str | None) -> str:
     """A parcel code of ``district`` (and ``category``) with an open disposal (``open``)
     or without any (None)."""
-    for p in list_parcels(city, category=category):
+    for p in list_parcels(store_of(city), category=category):
         if p["district"] != district:
             continue
         try:
@@ -178,7 +178,7 @@ def _tables(city: str) -> dict:
 
 
 def test_every_api_route_but_sign_in_refuses_a_request_without_a_token(app, client, city):
-    code = list_parcels(city)[0]["code"]
+    code = list_parcels(store_of(city))[0]["code"]
     routes = list(_api_routes(app))
     assert len(routes) >= 20
     for method, path, _route in routes:
@@ -192,7 +192,7 @@ def test_every_api_route_but_sign_in_refuses_a_request_without_a_token(app, clie
 def test_a_session_cookie_alone_does_not_open_the_api(admin, client, city):
     """The API reads only bearer tokens: a browser's cookie cannot be ridden by a
     cross-site form (no CSRF token needed, none accepted in its place)."""
-    code = list_parcels(city)[0]["code"]
+    code = list_parcels(store_of(city))[0]["code"]
     token = admin["Authorization"].split()[1]  # a token that opens the API as a bearer
     client.cookies.set(SESSION_COOKIE, token)
     before = _tables(city)
@@ -207,7 +207,7 @@ def test_a_session_cookie_alone_does_not_open_the_api(admin, client, city):
 
 
 def test_a_viewer_reads_but_every_write_is_403(app, client, city, viewer):
-    code = list_parcels(city)[0]["code"]
+    code = list_parcels(store_of(city))[0]["code"]
     assert client.get(f"{API}/parcels/{code}", headers=viewer).status_code == 200
     before = _tables(city)
     writes = [
@@ -226,7 +226,7 @@ def test_a_clerk_writes_only_in_their_districts(client, city, clerk):
     elsewhere_new = _parcel(city, "市中区", None, None)
     elsewhere_open = _parcel(city, "市中区", "supplied_not_used", "open")
     before = _tables(city)
-    version = show_parcel(city, elsewhere_new)["version"]
+    version = show_parcel(store_of(city), elsewhere_new)["version"]
     refused = [
         ("PATCH", f"/parcels/{elsewhere_new}",
          {"fields": {"holder": "x"}, "reason": "r", "expected_version": version}),
@@ -262,8 +262,8 @@ def test_a_clerk_writes_only_in_their_districts(client, city, clerk):
 
 
 def test_a_stale_expected_version_is_409_with_the_current_version(client, city, admin):
-    code = list_parcels(city)[0]["code"]
-    current = show_parcel(city, code)["version"]
+    code = list_parcels(store_of(city))[0]["code"]
+    current = show_parcel(store_of(city), code)["version"]
     body = {"fields": {"holder": "甲"}, "reason": "r", "expected_version": current}
     first = client.patch(f"{API}/parcels/{code}", json=body, headers=admin)
     assert first.status_code == 200 and first.json()["version"] == current + 1
@@ -274,11 +274,11 @@ def test_a_stale_expected_version_is_409_with_the_current_version(client, city, 
     assert again.status_code == 409
     assert again.json()["current_version"] == current + 1
     assert f"version {current + 1}" in again.json()["detail"]
-    assert _tables(city) == before and show_parcel(city, code)["holder"] == "甲"
+    assert _tables(city) == before and show_parcel(store_of(city), code)["holder"] == "甲"
 
 
 def test_bad_fields_are_422_with_one_message_per_field(client, city, admin):
-    code = list_parcels(city)[0]["code"]
+    code = list_parcels(store_of(city))[0]["code"]
     before = _tables(city)
     fields = {
         "started_on": "2031-02-30",
@@ -337,7 +337,7 @@ def test_sql_injection_in_every_filter_finds_nothing_and_breaks_nothing(app, cli
                     assert _rows(r.json()) == [], (path, param, payload, r.text[:200])
     assert tried >= 40  # parcels, due, reservations, buildings, progress, downloads
     assert _tables(city) == before
-    assert len(list_parcels(city)) > 0
+    assert len(list_parcels(store_of(city))) > 0
 
 
 @pytest.mark.parametrize("name", TRAVERSALS)

@@ -28,7 +28,7 @@ from landbank.services.split import split_parcel
 from landbank.services.users import add_user
 from landbank.web.app import create_app
 from tests.conftest import Cli, _new_database
-from tests.helpers import tool
+from tests.helpers import store_of, tool
 
 LON0, LAT0 = 117.30, 34.80
 KX = 111_320.0 * math.cos(math.radians(LAT0))
@@ -109,7 +109,7 @@ def load_layout(cli, db_url: str, folder: Path) -> str:
     ):  # fmt: skip
         r = cli(*args, db=db_url)
         assert r.exit_code == 0, r.stderr
-    split_parcel(db_url, "B-05", by="王", reason="分宗", area_mu_first=5.0)
+    split_parcel(store_of(db_url), "B-05", by="王", reason="分宗", area_mu_first=5.0)
     BUILDINGS.to_csv(folder / "b.csv", index=False)
     VACANCIES.to_csv(folder / "v.csv", index=False)
     for kind, name in (("buildings", "b.csv"), ("vacancies", "v.csv")):

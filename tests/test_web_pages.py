@@ -34,7 +34,7 @@ CLERK, OTHER_CLERK, VIEWER = "李", "王", "赵"  # 李 edits 市中区, 王 薛
 
 
 def _codes(url: str, category: str, district: str = "市中区") -> list[str]:
-    page = parcel_service.page_parcels(url, category, district, limit=500)
+    page = parcel_service.page_parcels(store_of(url), category, district, limit=500)
     return [p["code"] for p in page["items"]]
 
 
@@ -322,13 +322,13 @@ def test_a_clerk_changes_a_field_and_the_page_shows_the_new_category(city):
     client = _client(city, CLERK)
     code = city["edit"]
     html, forms = _page(client, code)
-    old = parcel_service.show_parcel(city["url"], code)
+    old = parcel_service.show_parcel(store_of(city["url"]), code)
     assert old["category"] == "supplied_not_used"
     assert CATEGORIES["supplied_not_used"]["zh"] in html
     data = _edit_form(forms, f_started_on="2025-03-01", f_developed_area_mu="10", reason="现场核查")
     r = client.post(f"/parcels/{quote(code)}/edit", data=data, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/parcels/{code}?note=saved"
-    new = parcel_service.show_parcel(city["url"], code)
+    new = parcel_service.show_parcel(store_of(city["url"]), code)
     assert new["version"] == old["version"] + 1 and new["started_on"] == "2025-03-01"
     assert new["category"] != "supplied_not_used"
     page = client.get(r.headers["location"]).text
@@ -336,7 +336,7 @@ def test_a_clerk_changes_a_field_and_the_page_shows_the_new_category(city):
     shown = re.search(r'<span id="category"[^>]*>([^<]*)</span>', page).group(1)
     assert shown == CATEGORIES[new["category"]]["zh"]
     # only the changed fields were written, each with the clerk and the reason
-    events = parcel_service.history(city["url"], code)
+    events = parcel_service.history(store_of(city["url"]), code)
     latest = [e for e in events if e["reason"] == "现场核查"]
     assert {e["field"] for e in latest} == {"started_on", "developed_area_mu", "category"}
     assert all(e["by"] == CLERK for e in latest)
@@ -348,7 +348,9 @@ def test_a_stale_version_shows_the_conflict_and_writes_nothing(city):
     code = city["conflict"]
     _, forms = _page(client, code)
     read_at = int(forms.forms["edit-form"]["version"])
-    parcel_service.set_fields(city["url"], code, {"holder": "先改的公司"}, by="张", reason="更正")
+    parcel_service.set_fields(
+        store_of(city["url"]), code, {"holder": "先改的公司"}, by="张", reason="更正"
+    )
     before = table_counts(city["url"])
     data = _edit_form(forms, f_holder="后改的公司", reason="更正")
     r = client.post(f"/parcels/{quote(code)}/edit", data=data, follow_redirects=False)
@@ -356,7 +358,7 @@ def test_a_stale_version_shows_the_conflict_and_writes_nothing(city):
     assert "已被他人修改" in r.text and f"当前版本 {read_at + 1}" in r.text
     assert "后改的公司" in r.text  # what the clerk tried, to make again
     assert table_counts(city["url"]) == before
-    assert parcel_service.show_parcel(city["url"], code)["holder"] == "先改的公司"
+    assert parcel_service.show_parcel(store_of(city["url"]), code)["holder"] == "先改的公司"
     # the form now carries the current version and values
     assert _parse(r.text).forms["edit-form"]["version"] == str(read_at + 1)
     assert _parse(r.text).forms["edit-form"]["f_holder"] == "先改的公司"
@@ -388,7 +390,9 @@ def test_a_bad_value_shows_the_fields_message_and_writes_nothing(city, changes, 
 def test_what_users_typed_is_shown_as_text_never_run(city):
     code = city["markup"]
     markup = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    parcel_service.set_fields(city["url"], code, {"holder": markup}, by="张", reason="<b>测</b>")
+    parcel_service.set_fields(
+        store_of(city["url"]), code, {"holder": markup}, by="张", reason="<b>测</b>"
+    )
     html = _client(city, CLERK).get(f"/parcels/{quote(code)}").text
     assert markup not in html and "<b>测</b>" not in html and "<script" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
@@ -610,7 +614,7 @@ def test_in_the_browser_a_clerk_changes_a_field_and_sees_the_category_on_page_an
         page.fill("#reason", "现场核查已开工")
         page.click("#edit-form button[type=submit]")
         page.wait_for_url("**note=saved")
-        new = parcel_service.show_parcel(city["url"], code)["category"]
+        new = parcel_service.show_parcel(store_of(city["url"]), code)["category"]
         label = CATEGORIES[new]["zh"]
         assert new != "supplied_not_used"
         assert page.inner_text("#category") == label

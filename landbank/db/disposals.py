@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from landbank.db.models import Disposal
+from landbank.db.models import Disposal, DisposalStep
+from landbank.domain.disposal import ENDED
 
 D = Disposal.__table__
 
@@ -27,3 +28,37 @@ def activations(conn: Connection, code: str | None = None) -> dict[str, dict]:
             "done_on": done.isoformat() if done else None,
         }
     return out
+
+
+# --- read for the parcel family: the parcel page and a split ---------------------------
+
+
+def open_disposal_id(conn: Connection, code: str) -> int | None:
+    """The id of a disposal of ``code`` that has not ended (closed or dismissed), None
+    when there is none."""
+    row = conn.execute(
+        select(D.c.id).where(D.c.parcel_code == code, D.c.status.not_in(ENDED))
+    ).first()
+    return row[0] if row is not None else None
+
+
+def disposals_with_steps(conn: Connection, code: str) -> list[dict]:
+    """Every disposal of ``code``, newest first, as dicts of its columns, each with
+    ``steps``: its steps oldest first, as dicts of their columns."""
+    S = DisposalStep.__table__
+    disposals = [
+        dict(r)
+        for r in conn.execute(
+            select(D).where(D.c.parcel_code == code).order_by(D.c.id.desc())
+        ).mappings()
+    ]
+    steps: dict[int, list[dict]] = {d["id"]: [] for d in disposals}
+    if steps:
+        found = conn.execute(
+            select(S).where(S.c.disposal_id.in_(list(steps))).order_by(S.c.id)
+        ).mappings()
+        for s in found:
+            steps[s["disposal_id"]].append(dict(s))
+    for d in disposals:
+        d["steps"] = steps[d["id"]]
+    return disposals

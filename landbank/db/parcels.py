@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from landbank.db import history
 from landbank.db.binds import plain_rows, py_value
@@ -235,3 +238,67 @@ def _update_one(conn: Connection, frame: pd.DataFrame, fields, versions, now, bu
             "written: run the import again"
         )
     return written
+
+
+def page(
+    conn: Connection,
+    columns: list[str],
+    category: str | None = None,
+    district: str | None = None,
+    park: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[dict]]:
+    """One page of the current parcels by code: ``(total, rows)``, the count of every
+    current parcel the filters keep and ``limit`` of them from ``offset`` as dicts of
+    ``columns``. ``q`` keeps a code, name or holder containing it (``%`` and ``_``
+    taken literally). Every value reaches the database as a bound parameter."""
+    where = [T.c.retired.is_(False)]
+    if category:
+        where.append(T.c.category == category)
+    if district:
+        where.append(T.c.district == district)
+    if park:
+        where.append(T.c.park == park)
+    if q:
+        where.append(
+            or_(*(T.c[c].contains(q, autoescape=True) for c in ("code", "name", "holder")))
+        )
+    total = conn.execute(select(func.count()).select_from(T).where(*where)).scalar_one()
+    found = conn.execute(
+        select(*(T.c[c] for c in columns))
+        .where(*where)
+        .order_by(T.c.code)
+        .limit(limit)
+        .offset(offset)
+    ).mappings()
+    return total, [dict(r) for r in found]
+
+
+def place_names(conn: Connection) -> dict[str, list[str]]:
+    """``{"districts": [...], "parks": [...]}``: the distinct non-blank districts and
+    parks of the current (not retired) parcels, sorted."""
+    out = {}
+    for key, column in (("districts", T.c.district), ("parks", T.c.park)):
+        names = conn.execute(
+            select(column).where(T.c.retired.is_(False), column.is_not(None)).distinct()
+        )
+        out[key] = sorted(n for n in names.scalars() if n)
+    return out
+
+
+def hold_all(conn: Connection) -> None:
+    """Keeps every parcel from changing until the transaction ends (readers go on):
+    what is read can be written back without another writer coming between."""
+    sql_of(conn).lock_table(conn, "parcel")
+
+
+@contextmanager
+def codes_taken_meanwhile(message: str) -> Iterator[None]:
+    """Turns a key another writer stored first (the database refusing a duplicate code,
+    on an insert or at the commit) into a ConflictError saying ``message``."""
+    try:
+        yield
+    except IntegrityError:
+        raise ConflictError(message) from None

@@ -5,6 +5,7 @@ between them, methods, blockers, deadlines and the idle fee. Pure rules on plain
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 STATES: dict[str, dict[str, str]] = {
@@ -202,3 +203,72 @@ def idle_fee_wan(land_price_wan: float | None, share: float = 0.20) -> float | N
     if land_price_wan is None or land_price_wan != land_price_wan:
         return None
     return round(float(land_price_wan) * share, 2)
+
+
+def describe(
+    disposal: dict,
+    steps: list[dict],
+    agreed_start_on: dt.date | None,
+    approved_on: dt.date | None,
+    today: dt.date,
+) -> dict:
+    """One disposal as it is shown: read from its stored columns (``disposal``), its
+    ``steps`` (stored columns, oldest first) and its parcel's agreed start and approval
+    dates; returns id, code, subject, state and method (with their Chinese labels),
+    cause, ISO dates, area, idle fee, blockers, its deadlines (what, due_on, overdue as
+    of ``today``) and its steps."""
+    # the holder's 30 days to answer a notice concern idle land, not a building's letting
+    investigating = next(
+        (
+            s["on"]
+            for s in reversed(steps)
+            if s["to_state"] == "investigating" and s["action"] == "advance"
+        ),
+        None,
+    )
+    if disposal["subject"] == "building":
+        investigating = None
+    due = deadlines(
+        disposal["status"],
+        disposal["method"],
+        disposal["cause"],
+        disposal["planned_on"],
+        investigating,
+        agreed_start_on,
+        approved_on,
+    )
+    return {
+        "id": disposal["id"],
+        "code": disposal["parcel_code"],
+        "subject": disposal["subject"],
+        "state": disposal["status"],
+        "state_zh": STATES[disposal["status"]]["zh"],
+        "method": disposal["method"],
+        "method_zh": METHODS[disposal["method"]]["zh"],
+        "cause": disposal["cause"],
+        "planned_on": _iso(disposal["planned_on"]),
+        "done_on": _iso(disposal["done_on"]),
+        "area_mu": disposal["area_mu"],
+        "idle_fee_wan": disposal["idle_fee_wan"],
+        "blockers": json.loads(disposal["blockers"] or "[]"),
+        "deadlines": [
+            {"what": d.what, "due_on": d.due_on.isoformat(), "overdue": d.due_on < today}
+            for d in due
+        ],
+        "steps": [
+            {
+                "action": s["action"],
+                "from": s["from_state"],
+                "to": s["to_state"],
+                "on": _iso(s["on"]),
+                "by": s["by"],
+                "note": s["note"],
+                "doc": s["doc"],
+            }
+            for s in steps
+        ],
+    }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None

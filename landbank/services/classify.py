@@ -8,20 +8,16 @@ import json
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
 
 from landbank.config import Profile, load_profile
 from landbank.db import history
 from landbank.db import parcels as rows
-from landbank.db.dialects import sql_of
-from landbank.db.engine import write_transaction
-from landbank.db.models import ParcelEvent
 from landbank.db.performance import load_performance
+from landbank.db.store import Store, Unit
 from landbank.domain.categories import CATEGORIES, MISSING, UNCLASSIFIED
 from landbank.domain.classify import Rules, classify
 from landbank.domain.efficiency import grade, indicators, per_mu
 from landbank.errors import InputError
-from landbank.services.database import open_db
 
 DERIVED = ["category", "category_reasons", "category_flags", "classified_as_of"]
 
@@ -36,12 +32,12 @@ def parse_as_of(text: str | None, today: dt.date | None = None) -> pd.Timestamp:
         raise InputError(f'--as-of "{text}" is not a date; write YYYY-MM-DD') from None
 
 
-def evaluated(conn: Connection, parcels: pd.DataFrame, year: int, profile: Profile) -> pd.DataFrame:
+def evaluated(uow: Unit, parcels: pd.DataFrame, year: int, profile: Profile) -> pd.DataFrame:
     """Parcels joined with their latest figures up to ``year``: per-mu figures,
     intensity, score and grade. The grades are those of the latest year with figures
     (on or before ``year``), among the firms with figures for that year, benchmarked on
     the year before where it has figures."""
-    perf = load_performance(conn)
+    perf = load_performance(uow)
     perf = perf[perf["year"] <= year]
     latest = perf.sort_values("year").drop_duplicates("code", keep="last")
     frame = parcels.merge(latest, on="code", how="left", suffixes=("", "_perf"))
@@ -63,18 +59,12 @@ def evaluated(conn: Connection, parcels: pd.DataFrame, year: int, profile: Profi
     return frame
 
 
-def _override_reasons(conn: Connection, codes: list[str]) -> dict[str, dict]:
+def _override_reasons(uow: Unit, codes: list[str]) -> dict[str, dict]:
     """The latest override event of each overridden parcel, as a reason."""
     if not codes:
         return {}
-    E = ParcelEvent.__table__
-    result = conn.execute(
-        select(E.c.parcel_code, E.c.new_value, E.c.by, E.c.at, E.c.reason)
-        .where(E.c.parcel_code.in_(codes), E.c.field == "category_override")
-        .order_by(E.c.id)
-    ).all()
     out = {}
-    for code, value, by, at, reason in result:
+    for code, value, by, at, reason in history.overrides(uow, codes):
         when = str(at)[:10]
         out[code] = {
             "rule": "override",
@@ -85,19 +75,18 @@ def _override_reasons(conn: Connection, codes: list[str]) -> dict[str, dict]:
     return out
 
 
-def derive(
-    conn: Connection, parcels: pd.DataFrame, as_of: pd.Timestamp, profile: Profile
-) -> pd.DataFrame:
+def derive(uow: Unit, parcels: pd.DataFrame, as_of: pd.Timestamp, profile: Profile) -> pd.DataFrame:
     """The derived columns (category, reasons, flags, as-of) of ``parcels``, overrides
-    applied, plus the flag columns and ``idle_fee_wan``."""
-    frame = evaluated(conn, parcels, as_of.year, profile)
+    applied (their reasons read from the history), plus the flag columns and
+    ``idle_fee_wan``."""
+    frame = evaluated(uow, parcels, as_of.year, profile)
     result = classify(frame, as_of, Rules.from_profile(profile.rules), profile.standard)
     result.index = parcels.index
     override = parcels["category_override"]
     overridden = override.notna()
     result["derived_category"] = result["category"]
     result.loc[overridden, "category"] = override[overridden]
-    reasons = _override_reasons(conn, parcels.loc[overridden, "code"].tolist())
+    reasons = _override_reasons(uow, parcels.loc[overridden, "code"].tolist())
     for i in np.flatnonzero(overridden.to_numpy()):
         code = parcels["code"].iloc[i]
         extra = json.dumps(
@@ -118,47 +107,43 @@ def derive(
 
 
 def classify_all(
-    db_url: str, as_of: pd.Timestamp, profile: str | None = None, by: str = "landbank"
+    store: Store, as_of: pd.Timestamp, profile: str | None = None, by: str = "landbank"
 ) -> dict:
-    """Classifies every current parcel as of ``as_of`` in one transaction; each changed
-    category is a ``parcel_event``. Returns the summary of ``landbank classify``."""
+    """Classifies every current parcel as of ``as_of`` in one unit of work; each changed
+    category is a ``parcel_event`` by ``by``. Returns the summary of ``landbank
+    classify``."""
     prof = load_profile(profile)
-    now = dt.datetime.now(dt.UTC)
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            # no parcel may change between reading it and writing its category back
-            sql_of(conn).lock_table(conn, "parcel")
-            parcels = rows.load_parcels(conn, with_geometry=False)
-            if parcels.empty:
-                return _summary(parcels, as_of, prof, 0)
-            result = derive(conn, parcels, as_of, prof)
-            old = parcels["category"].astype(object)
-            new = result["category"].astype(object)
-            changed = (old.fillna("") != new).to_numpy()
-            update = parcels[["code"]].copy()
-            for col in DERIVED:
-                update[col] = result[col].to_numpy()
-            rows.update_parcels(conn, update, DERIVED, None, now, bump=False)
-            if changed.any():
-                events = pd.DataFrame(
-                    {
-                        "parcel_code": parcels["code"][changed].to_numpy(),
-                        "field": "category",
-                        "old_value": old[changed].to_numpy(),
-                        "new_value": new[changed].to_numpy(),
-                        "by": by,
-                        "reason": f"classify as of {as_of.date()} ({prof.name})",
-                    }
-                )
-                events["at"] = pd.Series([now] * len(events), dtype="datetime64[us, UTC]")
-                history.append_frame(conn, events)
-            parcels["category"] = new.to_numpy()
-            derived = parcels["category_override"].isna().to_numpy()
-            missing = result["missing"][derived].value_counts().to_dict()
-            return _summary(parcels, as_of, prof, int(changed.sum()), missing)
-    finally:
-        engine.dispose()
+    with store.write(by=by) as uow:
+        # no parcel may change between reading it and writing its category back
+        rows.hold_all(uow)
+        parcels = rows.load_parcels(uow, with_geometry=False)
+        if parcels.empty:
+            return _summary(parcels, as_of, prof, 0)
+        result = derive(uow, parcels, as_of, prof)
+        old = parcels["category"].astype(object)
+        new = result["category"].astype(object)
+        changed = (old.fillna("") != new).to_numpy()
+        update = parcels[["code"]].copy()
+        for col in DERIVED:
+            update[col] = result[col].to_numpy()
+        rows.update_parcels(uow, update, DERIVED, None, uow.now, bump=False)
+        if changed.any():
+            events = pd.DataFrame(
+                {
+                    "parcel_code": parcels["code"][changed].to_numpy(),
+                    "field": "category",
+                    "old_value": old[changed].to_numpy(),
+                    "new_value": new[changed].to_numpy(),
+                    "by": uow.by,
+                    "reason": f"classify as of {as_of.date()} ({prof.name})",
+                }
+            )
+            events["at"] = pd.Series([uow.now] * len(events), dtype="datetime64[us, UTC]")
+            history.append_frame(uow, events)
+    parcels["category"] = new.to_numpy()
+    derived = parcels["category_override"].isna().to_numpy()
+    missing = result["missing"][derived].value_counts().to_dict()
+    return _summary(parcels, as_of, prof, int(changed.sum()), missing)
 
 
 def _summary(
@@ -203,34 +188,30 @@ def _summary(
     }
 
 
-def evaluate(db_url: str, year: int | None = None, profile: str | None = None) -> dict:
+def evaluate(store: Store, year: int | None = None, profile: str | None = None) -> dict:
     """Per-mu figures and A–D grades for ``year`` (default: the latest with figures),
-    and the parcels below their contract targets or the admission standard."""
+    and the parcels below their contract targets or the admission standard; InputError
+    when there are no figures (for ``year``)."""
     prof = load_profile(profile)
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            years = sorted(set(load_performance(conn)["year"].tolist()))
-            if not years:
-                raise InputError(
-                    "no performance figures; import them first with "
-                    "landbank import performance FILE"
-                )
-            year = years[-1] if year is None else year
-            if year not in years:
-                raise InputError(
-                    f"--year {year}: no figures; years with figures: {', '.join(map(str, years))}"
-                )
-            parcels = rows.load_parcels(conn, with_geometry=False)
-            frame = evaluated(conn, parcels, year, prof)
-            result = classify(
-                frame,
-                pd.Timestamp(year=year, month=12, day=31),
-                Rules.from_profile(prof.rules),
-                prof.standard,
+    with store.read() as uow:
+        years = sorted(set(load_performance(uow)["year"].tolist()))
+        if not years:
+            raise InputError(
+                "no performance figures; import them first with landbank import performance FILE"
             )
-    finally:
-        engine.dispose()
+        year = years[-1] if year is None else year
+        if year not in years:
+            raise InputError(
+                f"--year {year}: no figures; years with figures: {', '.join(map(str, years))}"
+            )
+        parcels = rows.load_parcels(uow, with_geometry=False)
+        frame = evaluated(uow, parcels, year, prof)
+    result = classify(
+        frame,
+        pd.Timestamp(year=year, month=12, day=31),
+        Rules.from_profile(prof.rules),
+        prof.standard,
+    )
     rated = frame["year"].eq(year)
     out = []
     for i in np.flatnonzero(rated.to_numpy()):

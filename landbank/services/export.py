@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from landbank.db import parcels as rows
+from landbank.db.store import Store
 from landbank.errors import InputError
 from landbank.io.boundary_txt import write_boundary_txt
 from landbank.io.write import write_parcels
-from landbank.services.database import open_db
 from landbank.services.parcels import check_category
 
 
 def export_parcels(
-    db_url: str,
+    store: Store,
     path: Path,
     category: str | None = None,
     codes: list[str] | None = None,
@@ -25,10 +25,8 @@ def export_parcels(
     returns ``{"file", "count", "files"}``. A ``.txt`` is a boundary coordinate file, one
     per Gauss-Krüger zone (``zone`` forces one), in ``encoding``."""
     check_category(category)
-    engine = open_db(db_url)
-    with engine.connect() as conn:
-        frame = rows.load_parcels(conn, codes=codes, category=category)
-    engine.dispose()
+    with store.read() as uow:
+        frame = rows.load_parcels(uow, codes=codes, category=category)
     if frame.empty:
         raise InputError("no parcels match; nothing to export (check --category / --codes)")
     if Path(path).suffix.lower() == ".txt":

@@ -9,19 +9,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy.exc import IntegrityError
 
 from landbank.config import load_profile
 from landbank.db import history
 from landbank.db import parcels as rows
-from landbank.db.engine import write_transaction
+from landbank.db.store import Store, Unit
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
 from landbank.domain.landuse import land_use_class
 from landbank.errors import ConflictError, InputError
 from landbank.io.columns import parse_default_options, parse_field_options, read_mapping_file
 from landbank.io.parcels import ReadOptions, read_parcels
-from landbank.services.database import open_db
 from landbank.services.progress import NoProgress, Progress
 
 BY_MAX = 128  # the width of parcel_event.by
@@ -87,7 +85,7 @@ def read_options(
 
 
 def import_parcels(
-    db_url: str,
+    store: Store,
     path: Path,
     opts: ReadOptions,
     *,
@@ -103,13 +101,13 @@ def import_parcels(
     New codes are inserted; codes already stored are refused (ConflictError) unless
     ``upsert``, which writes each changed field the file holds as a ``parcel_event``
     (fields the file lacks are left as they are). A file without geometry may only
-    update stored parcels. Nothing is written on ``dry_run`` or on any error.
+    update stored parcels. Nothing is written on ``dry_run`` or on any error. The file
+    is read and checked before the unit of work (whose moment is ``now``, by default
+    when it begins) starts.
     """
     progress = progress or NoProgress()
-    now = now or dt.datetime.now(dt.UTC)
     if len(by) > BY_MAX:
         raise InputError(f"--by: at most {BY_MAX} characters")
-    engine = open_db(db_url)
     progress.stage("reading")
     parcels = read_parcels(Path(path), opts)
     frame = parcels.frame
@@ -138,22 +136,23 @@ def import_parcels(
     if parcels.has_geometry:
         _warn_mismatch(summary, frame)
     reason = reason or f"import {file}"
-    try:
-        with write_transaction(engine) as conn:
-            _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress)
-    except IntegrityError:
-        raise ConflictError(
-            f"{file}: another import stored some of these codes meanwhile; nothing was "
-            "written: run it again (with --upsert to update them)"
-        ) from None
-    finally:
-        engine.dispose()
+    meanwhile = (
+        f"{file}: another import stored some of these codes meanwhile; nothing was "
+        "written: run it again (with --upsert to update them)"
+    )
+    with rows.codes_taken_meanwhile(meanwhile), store.write(by=by, now=now) as uow:
+        _write(uow, parcels, summary, upsert, dry_run, reason, progress)
     return summary
 
 
-def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -> None:
+def _write(uow: Unit, parcels, summary, upsert, dry_run, reason, progress) -> None:
+    """Writes the parcels read (``parcels``) in the unit: new codes inserted, with
+    ``upsert`` the changed fields of stored ones updated with one history row each;
+    fills the counts of ``summary``. ConflictError for stored codes without
+    ``upsert``, InputError for new codes from a file without geometry."""
+    by, now = uow.by, uow.now
     frame = parcels.frame
-    known = frame["code"].isin(rows.existing_codes(conn)).to_numpy()
+    known = frame["code"].isin(rows.existing_codes(uow)).to_numpy()
     if known.any() and not upsert:
         codes = frame.loc[known, "code"].tolist()
         raise ConflictError(
@@ -177,7 +176,7 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
     changed, events, versions = pd.DataFrame(), pd.DataFrame(), {}
     if len(old):
         before = rows.load_parcels(
-            conn,
+            uow,
             codes=old["code"].tolist(),
             include_retired=True,
             with_geometry=parcels.has_geometry,
@@ -195,15 +194,15 @@ def _write(conn, parcels, summary, upsert, dry_run, by, now, reason, progress) -
         return  # only reads happened in this transaction
     progress.stage("writing", total=len(new))
     if len(new):
-        rows.insert_parcels(conn, new, by, now, reason, progress=progress.advance)
+        rows.insert_parcels(uow, new, by, now, reason, progress=progress.advance)
     # write only what changed somewhere: the fields in the history, the geometry (and
     # with it the area) only when a polygon moved
     touched = set(events["field"]) if len(events) else set()
     moved = "geometry" in touched
     written = [f for f in fields if f in touched or (moved and f == "area_mu")]
-    rows.update_parcels(conn, changed, written, versions, now, moved)
+    rows.update_parcels(uow, changed, written, versions, now, moved)
     if len(events):
-        history.append_frame(conn, events)
+        history.append_frame(uow, events)
 
 
 def _warn_mismatch(summary: ImportSummary, frame: pd.DataFrame) -> None:

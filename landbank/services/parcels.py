@@ -1,4 +1,5 @@
-"""Reading parcels: ``landbank parcels list`` and ``landbank parcels show``."""
+"""Reading and editing parcels: ``landbank parcels list|show|set|history``, the parcel
+list, the parcel page and the API's parcel routes."""
 
 from __future__ import annotations
 
@@ -7,23 +8,18 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from landbank.db import disposals as disposal_rows
 from landbank.db import history as events_db
 from landbank.db import parcels as rows
-from landbank.db.engine import write_transaction
+from landbank.db.store import Store, Unit
+from landbank.domain import disposal as wf
 from landbank.domain.categories import CATEGORIES, KNOWN
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS, max_chars
 from landbank.domain.landuse import land_use_class
-from landbank.domain.rights import check_district
-from landbank.errors import (
-    ConflictError,
-    FieldProblems,
-    ForbiddenError,
-    InputError,
-    NotFoundError,
-)
+from landbank.domain.rights import User, check_district
+from landbank.errors import ConflictError, FieldProblems, InputError, NotFoundError
 from landbank.io import values
-from landbank.services.database import open_db
 
 LIST_COLUMNS = [
     "code",
@@ -38,19 +34,19 @@ LIST_COLUMNS = [
 
 
 def check_category(category: str | None) -> None:
+    """Refuses (InputError) a category filter that names no known category."""
     if category and category not in KNOWN:
         raise InputError(f"--category {category!r} is unknown; use one of {', '.join(KNOWN)}")
 
 
 def list_parcels(
-    db_url: str, category: str | None = None, district: str | None = None
+    store: Store, category: str | None = None, district: str | None = None
 ) -> list[dict]:
-    """Returns the current parcels (not retired) as dicts with LIST_COLUMNS, by code."""
+    """Returns the current parcels (not retired; of ``category``, in ``district``) as
+    dicts with LIST_COLUMNS (``category_is_override`` instead of the override), by code."""
     check_category(category)
-    engine = open_db(db_url)
-    with engine.connect() as conn:
-        frame = rows.load_parcels(conn, category=category, district=district, with_geometry=False)
-    engine.dispose()
+    with store.read() as uow:
+        frame = rows.load_parcels(uow, category=category, district=district, with_geometry=False)
     if frame.empty:
         return []
     frame["area_mu"] = frame["area_mu"].round(4)
@@ -65,7 +61,7 @@ MAX_OFFSET = 10**9  # beyond any city's parcels, well inside a 64-bit integer
 
 
 def page_parcels(
-    db_url: str,
+    store: Store,
     category: str | None = None,
     district: str | None = None,
     park: str | None = None,
@@ -75,56 +71,44 @@ def page_parcels(
 ) -> dict:
     """One page of the current parcels, by code: ``{"items", "total", "limit",
     "offset"}``. ``q`` finds a code, name or holder containing it. Every value reaches
-    the database as a bound parameter."""
-    from sqlalchemy import func, or_, select
-
-    from landbank.db.models import Parcel
-
+    the database as a bound parameter; a bad ``category``, ``limit`` or ``offset`` is an
+    InputError."""
     check_category(category)
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"limit {limit}: give 1 to {MAX_PAGE}")
     if not 0 <= offset <= MAX_OFFSET:
         raise InputError(f"offset {offset}: give 0 to {MAX_OFFSET}")
-    t = Parcel.__table__
-    where = [t.c.retired.is_(False)]
-    if category:
-        where.append(t.c.category == category)
-    if district:
-        where.append(t.c.district == district)
-    if park:
-        where.append(t.c.park == park)
-    if q:
-        where.append(
-            or_(*(t.c[c].contains(q, autoescape=True) for c in ("code", "name", "holder")))
-        )
-    columns = [t.c[c] for c in LIST_COLUMNS] + [t.c.version, t.c.holder]
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
-            rows_ = conn.execute(
-                select(*columns).where(*where).order_by(t.c.code).limit(limit).offset(offset)
-            ).mappings()
-            items = [_jsonable(dict(r)) for r in rows_]
-    finally:
-        engine.dispose()
+    columns = [*LIST_COLUMNS, "version", "holder"]
+    with store.read() as uow:
+        total, found = rows.page(uow, columns, category, district, park, q, limit, offset)
+    items = [_jsonable(r) for r in found]
     for item in items:
         item["category_is_override"] = item.pop("category_override") is not None
         item["area_mu"] = round(item["area_mu"], 4)
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-def show_parcel(db_url: str, code: str) -> dict:
+def show_parcel(store: Store, code: str) -> dict:
     """Returns every stored field of one parcel plus ``centroid`` [lon, lat] and the
     geometry's bounds; NotFoundError if the code is unknown."""
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            record = rows.load_parcel(conn, code)
-    finally:
-        engine.dispose()
+    with store.read() as uow:
+        record = _stored(uow, code)
+    return _shown(record)
+
+
+def _stored(uow: Unit, code: str) -> dict:
+    """The stored record of parcel ``code`` (``db.parcels.load_parcel``); NotFoundError
+    when the code is unknown."""
+    record = rows.load_parcel(uow, code)
     if record is None:
         raise NotFoundError(f"parcel {code!r} is not in the database; see landbank parcels list")
+    return record
+
+
+def _shown(record: dict) -> dict:
+    """A stored record as ``show_parcel`` gives it: plain JSON values, ``centroid`` and
+    ``bounds`` for the geometry, ``flags``, ``reasons`` and ``category_is_override``."""
+    record = dict(record)
     geom = record.pop("geometry")
     record["centroid"] = [round(geom.centroid.x, 7), round(geom.centroid.y, 7)]
     record["bounds"] = [round(v, 7) for v in geom.bounds]
@@ -136,6 +120,8 @@ def show_parcel(db_url: str, code: str) -> dict:
 
 
 def _jsonable(record: dict) -> dict:
+    """A record with plain JSON values: ISO dates, None for NaN and NaT, numpy scalars as
+    Python's."""
     out = {}
     for k, v in record.items():
         if isinstance(v, (dt.date, dt.datetime)):
@@ -228,7 +214,7 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
 
 
 def set_fields(
-    db_url: str,
+    store: Store,
     code: str,
     assignments: dict[str, str],
     by: str,
@@ -245,7 +231,6 @@ def set_fields(
     ``districts`` (a clerk's), a parcel outside them, or a move out of them, is a
     ForbiddenError."""
     from landbank.config import load_profile
-    from landbank.services.classify import derive
 
     prof = load_profile(profile)  # a wrong --profile is said even when no rule runs
     typed, problems = typed_fields(assignments, prof.date_bounds())
@@ -255,83 +240,80 @@ def set_fields(
         raise InputError("--by and --reason are required: say who changes what, and why")
     if len(by) > 128:
         raise InputError("--by: at most 128 characters")
-    now = dt.datetime.now(dt.UTC)
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            if set(typed) <= DESCRIPTIVE and as_of is None:
-                # no rule reads these: the category stands, and no frame is needed
-                return _set_descriptive(
-                    conn, code, typed, by, reason, now, expect_version, districts
-                )
-            frame = rows.load_parcels(
-                conn, codes=[code], with_geometry=False, include_retired=True, lock=True
-            )
-            found = frame.iloc[0].to_dict() if len(frame) else None
-            current = _guard(code, found, typed, expect_version, districts)
-            before = frame.copy()
-            for field, value in typed.items():
-                frame[field] = pd.Series(
-                    [value], dtype=frame[field].dtype if field in DATE_FIELDS else object
-                )
-                if field in DATE_FIELDS:
-                    frame[field] = pd.to_datetime(frame[field]).astype("datetime64[s]")
-            changed = [f for f in typed if not _equal(before[f].iloc[0], frame[f].iloc[0])]
-            events = [
-                (f, events_db.as_text(before[f].iloc[0]), events_db.as_text(frame[f].iloc[0]))
-                for f in changed
-            ]
-            # the field events first: an override's reason is read back from them
-            _record(conn, code, events, by, reason, now)
-            if "land_use" in changed:
-                frame["land_use_class"] = land_use_class(frame["land_use"], prof.crosswalk)
-                if not _equal(before["land_use_class"].iloc[0], frame["land_use_class"].iloc[0]):
-                    changed.append("land_use_class")
-                    events.append(
-                        (
-                            "land_use_class",
-                            before["land_use_class"].iloc[0],
-                            frame["land_use_class"].iloc[0],
-                        )
-                    )
-                    _record(conn, code, events[-1:], by, reason, now)
-            when = as_of if as_of is not None else pd.Timestamp(dt.date.today())
-            derived = derive(conn, frame, when, prof)
-            new_category = derived["category"].iloc[0]
-            moved = not _equal(before["category"].iloc[0], new_category)
-            if moved:
-                _record(
-                    conn,
-                    code,
-                    [("category", before["category"].iloc[0], new_category)],
-                    by,
-                    reason,
-                    now,
-                )
-            if not changed and not moved:
-                return {"code": code, "version": current, "changed": [], "category": new_category}
-            derived_columns = ["category", "category_reasons", "category_flags", "classified_as_of"]
-            update = frame[["code", *changed]].copy()
-            for col in derived_columns:
-                update[col] = derived[col].to_numpy()
-            rows.update_parcels(
-                conn, update, [*changed, *derived_columns], {code: current}, now, bump=bool(changed)
-            )
-            return {
-                "code": code,
-                "version": current + (1 if changed else 0),
-                "changed": [*changed, *(["category"] if moved else [])],
-                "category": new_category,
-            }
-    finally:
-        engine.dispose()
+    with store.write(by=by) as uow:
+        if set(typed) <= DESCRIPTIVE and as_of is None:
+            # no rule reads these: the category stands, and no frame is needed
+            return _set_descriptive(uow, code, typed, reason, expect_version, districts)
+        when = as_of if as_of is not None else pd.Timestamp(dt.date.today())
+        return _set_and_classify(uow, code, typed, reason, expect_version, districts, prof, when)
 
 
-def conflict_version(db_url: str, code: str, exc: ConflictError) -> int:
+def _set_and_classify(
+    uow: Unit, code: str, typed: dict, reason: str, expect_version, districts, prof, when
+) -> dict:
+    """``set_fields`` of fields a rule may read: the parcel read locked, the typed
+    values written with their history, and the parcel classified again as of ``when``
+    under ``prof``. Returns what ``set_fields`` returns."""
+    from landbank.services.classify import derive
+
+    frame = rows.load_parcels(
+        uow, codes=[code], with_geometry=False, include_retired=True, lock=True
+    )
+    found = frame.iloc[0].to_dict() if len(frame) else None
+    current = _guard(code, found, typed, expect_version, districts)
+    before = frame.copy()
+    for field, value in typed.items():
+        frame[field] = pd.Series(
+            [value], dtype=frame[field].dtype if field in DATE_FIELDS else object
+        )
+        if field in DATE_FIELDS:
+            frame[field] = pd.to_datetime(frame[field]).astype("datetime64[s]")
+    changed = [f for f in typed if not _equal(before[f].iloc[0], frame[f].iloc[0])]
+    events = [
+        (f, events_db.as_text(before[f].iloc[0]), events_db.as_text(frame[f].iloc[0]))
+        for f in changed
+    ]
+    # the field events first: an override's reason is read back from them
+    _record(uow, code, events, reason)
+    if "land_use" in changed:
+        frame["land_use_class"] = land_use_class(frame["land_use"], prof.crosswalk)
+        if not _equal(before["land_use_class"].iloc[0], frame["land_use_class"].iloc[0]):
+            changed.append("land_use_class")
+            events.append(
+                (
+                    "land_use_class",
+                    before["land_use_class"].iloc[0],
+                    frame["land_use_class"].iloc[0],
+                )
+            )
+            _record(uow, code, events[-1:], reason)
+    derived = derive(uow, frame, when, prof)
+    new_category = derived["category"].iloc[0]
+    moved = not _equal(before["category"].iloc[0], new_category)
+    if moved:
+        _record(uow, code, [("category", before["category"].iloc[0], new_category)], reason)
+    if not changed and not moved:
+        return {"code": code, "version": current, "changed": [], "category": new_category}
+    derived_columns = ["category", "category_reasons", "category_flags", "classified_as_of"]
+    update = frame[["code", *changed]].copy()
+    for col in derived_columns:
+        update[col] = derived[col].to_numpy()
+    rows.update_parcels(
+        uow, update, [*changed, *derived_columns], {code: current}, uow.now, bump=bool(changed)
+    )
+    return {
+        "code": code,
+        "version": current + (1 if changed else 0),
+        "changed": [*changed, *(["category"] if moved else [])],
+        "category": new_category,
+    }
+
+
+def conflict_version(store: Store, code: str, exc: ConflictError) -> int:
     """The version a refused edit reports: the one the edit saw, else read again."""
     if exc.current_version is not None:
         return exc.current_version
-    return show_parcel(db_url, code)["version"]
+    return show_parcel(store, code)["version"]
 
 
 def _guard(code: str, row: dict | None, typed: dict, expect_version, districts) -> int:
@@ -355,35 +337,38 @@ def _guard(code: str, row: dict | None, typed: dict, expect_version, districts) 
     return current
 
 
-def _set_descriptive(conn, code, typed, by, reason, now, expect_version, districts) -> dict:
+def _set_descriptive(
+    uow: Unit, code: str, typed: dict, reason: str, expect_version, districts
+) -> dict:
     """``set_fields`` of name, holder or district only: one locked read of the row, one
     UPDATE guarded by the version, the history rows; the category stands."""
-    found = rows.row_for_edit(conn, code, tuple(typed))
+    found = rows.row_for_edit(uow, code, tuple(typed))
     current = _guard(code, found, typed, expect_version, districts)
     changed = [f for f in typed if not _equal(found[f], typed[f])]
     if not changed:
         return {"code": code, "version": current, "changed": [], "category": found["category"]}
-    if not rows.write_fields(conn, code, {f: typed[f] for f in changed}, current, now):
+    if not rows.write_fields(uow, code, {f: typed[f] for f in changed}, current, uow.now):
         raise ConflictError(f"conflict: parcel {code} changed meanwhile; nothing was written")
-    _record(conn, code, [(f, found[f], typed[f]) for f in changed], by, reason, now)
+    _record(uow, code, [(f, found[f], typed[f]) for f in changed], reason)
     return {"code": code, "version": current + 1, "changed": changed, "category": found["category"]}
 
 
 def _check_districts(code: str, district, typed: dict, districts: tuple[str, ...]) -> None:
-    """A clerk writes only in their districts, and cannot move a parcel out of them."""
+    """A clerk writes only in their districts, and cannot move a parcel out of them:
+    the one district rule, on where the parcel lies and on where the edit puts it."""
     check_district(districts, district, "parcel", code)
-    allowed = ", ".join(districts) or "none"
-    if "district" in typed and typed["district"] not in districts:
-        raise ForbiddenError(f"district={typed['district']}: you may edit {allowed} only")
+    if "district" in typed:
+        check_district(districts, typed["district"], "parcel", f"{code} as edited")
 
 
-def _record(conn, code: str, events: list[tuple], by: str, reason: str, now) -> None:
-    """Appends (field, old, new) events of one parcel to its history."""
+def _record(uow: Unit, code: str, events: list[tuple], reason: str) -> None:
+    """Appends (field, old, new) events of one parcel to its history, by the unit's
+    actor at the unit's moment."""
     events_db.append(
-        conn,
+        uow,
         [
             {"parcel_code": code, "field": f, "old_value": events_db.as_text(old),
-             "new_value": events_db.as_text(new), "by": by, "at": now, "reason": reason}
+             "new_value": events_db.as_text(new), "by": uow.by, "at": uow.now, "reason": reason}
             for f, old, new in events
         ],
     )  # fmt: skip
@@ -398,24 +383,27 @@ def _equal(a, b) -> bool:
     return a == b
 
 
-def history(db_url: str, code: str) -> list[dict]:
-    """Every event of a parcel, oldest first: field, old, new, by, at, reason."""
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            events = events_db.load_events(conn, code)
-    finally:
-        engine.dispose()
+def history(store: Store, code: str) -> list[dict]:
+    """Every event of a parcel, oldest first: field, old, new, by, at, reason;
+    NotFoundError when it has none."""
+    with store.read() as uow:
+        return _history(uow, code)
+
+
+def _history(uow: Unit, code: str) -> list[dict]:
+    """``history`` inside a unit: the events of ``code``, oldest first."""
+    events = events_db.load_events(uow, code)
     if not events:
         raise NotFoundError(f"parcel {code!r} has no history; is the code right?")
     return events
 
 
-def show_as_of(db_url: str, code: str, when: dt.datetime) -> dict:
+def show_as_of(store: Store, code: str, when: dt.datetime) -> dict:
     """The parcel as the database knew it at ``when``: today's record with every later
-    event undone (each event holds the old value)."""
-    record = show_parcel(db_url, code)
-    events = history(db_url, code)
+    event undone (each event holds the old value), read in one snapshot."""
+    with store.read() as uow:
+        record = _shown(_stored(uow, code))
+        events = _history(uow, code)
     moments = [pd.Timestamp(e["at"]) for e in events]
     when = pd.Timestamp(when)
     if when.tzinfo is None:
@@ -474,3 +462,32 @@ def parse_moment(text: str) -> dt.datetime:
             f'--as-of "{text}" is not a date or time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM'
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
+
+
+def parcel_page(store: Store, code: str, user: User, today: dt.date | None = None) -> dict:
+    """Everything the parcel page shows, read in one snapshot: ``parcel`` (as
+    ``show_parcel``), ``events`` (its history, newest first), ``disposals`` (newest
+    first, as ``disposal show`` describes them, deadlines as of ``today``), ``active``
+    (the disposal not yet ended, or None), ``next_states`` (the states it may move to),
+    ``may_edit`` (whether ``user`` may change this parcel: not retired, in their
+    districts) and ``today`` (ISO). NotFoundError when the code is unknown."""
+    today = today or dt.date.today()
+    with store.read() as uow:
+        record = _stored(uow, code)
+        events = events_db.load_events(uow, code)
+        stored = disposal_rows.disposals_with_steps(uow, code)
+    disposals = [
+        wf.describe(d, d["steps"], record["agreed_start_on"], record["approved_on"], today)
+        for d in stored
+    ]
+    parcel = _shown(record)
+    active = next((d for d in disposals if d["state"] not in wf.ENDED), None)
+    return {
+        "parcel": parcel,
+        "events": list(reversed(events)),
+        "disposals": disposals,
+        "active": active,
+        "next_states": wf.TRANSITIONS[active["state"]] if active else (),
+        "may_edit": user.may_edit(parcel["district"]) and not parcel["retired"],
+        "today": today.isoformat(),
+    }

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from landbank.db import parcels as parcel_rows
-from landbank.db.engine import write_transaction
 from landbank.db.performance import replace_performance
+from landbank.db.store import Store
 from landbank.domain.fields import PERFORMANCE_FIELDS
 from landbank.errors import InputError
 from landbank.io import values
@@ -21,11 +21,10 @@ from landbank.io.columns import (
     parse_field_options,
 )
 from landbank.io.read import read_table
-from landbank.services.database import open_db
 
 
 def import_performance(
-    db_url: str,
+    store: Store,
     path: Path,
     sheet: str | None = None,
     fields: list[str] | None = None,
@@ -89,23 +88,19 @@ def import_performance(
             f"{name} {raw.row_label(i)}: parcel {frame['code'].iloc[i]} has "
             f"{frame['year'].iloc[i]} twice; one row per parcel and year"
         )
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            known = parcel_rows.existing_codes(conn)
-            unknown = sorted(set(frame["code"]) - known)
-            if unknown:
-                raise InputError(
-                    f"{name}, code: {len(unknown)} parcels are not in the database "
-                    f"({', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}); import "
-                    "the parcels first or correct the codes"
-                )
-            if dry_run:
-                new, replaced = len(frame), 0
-            else:
-                new, replaced = replace_performance(conn, frame)
-    finally:
-        engine.dispose()
+    with store.write() as uow:
+        known = parcel_rows.existing_codes(uow)
+        unknown = sorted(set(frame["code"]) - known)
+        if unknown:
+            raise InputError(
+                f"{name}, code: {len(unknown)} parcels are not in the database "
+                f"({', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}); import "
+                "the parcels first or correct the codes"
+            )
+        if dry_run:
+            new, replaced = len(frame), 0
+        else:
+            new, replaced = replace_performance(uow, frame)
     return {
         "file": name,
         "rows": len(frame),

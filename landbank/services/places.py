@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from landbank.db.models import Parcel
-from landbank.services.database import open_db
-
-P = Parcel.__table__
+from landbank.db import parcels as rows
+from landbank.db.store import Store
 
 
-def place_names(db_url: str) -> dict[str, list[str]]:
+def place_names(store: Store) -> dict[str, list[str]]:
     """``{"districts": [...], "parks": [...]}``: the distinct districts and parks of the
     current (not retired) parcels, sorted."""
-    current = P.c.retired.is_(False)
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            out = {}
-            for key, column in (("districts", P.c.district), ("parks", P.c.park)):
-                names = conn.execute(select(column).where(current, column.is_not(None)).distinct())
-                out[key] = sorted(n for n in names.scalars() if n)
-    finally:
-        engine.dispose()
-    return out
+    with store.read() as uow:
+        return rows.place_names(uow)

@@ -93,17 +93,8 @@ def _page(
     problems: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
 ):
-    parcel = parcel_service.show_parcel(svc.store, code)
-    try:
-        events = parcel_service.history(svc.store, code)
-    except NotFoundError:
-        events = []
-    try:
-        disposals = disposal_service.show_disposal(svc.store, code)["disposals"]
-    except NotFoundError:
-        disposals = []
-    active = next((d for d in disposals if d["state"] not in wf.ENDED), None)
-    may_edit = user.may_edit(parcel["district"]) and not parcel["retired"]
+    shown = parcel_service.parcel_page(svc.store, code, user)
+    parcel, may_edit = shown["parcel"], shown["may_edit"]
     return render(
         request,
         "parcel.html",
@@ -112,10 +103,10 @@ def _page(
         here=f"/parcels/{url_part(code)}",
         p=parcel,
         field_rows=_field_rows(parcel),
-        events=list(reversed(events)),
-        disposals=disposals,
-        active=active,
-        next_states=wf.TRANSITIONS[active["state"]] if active else (),
+        events=shown["events"],
+        disposals=shown["disposals"],
+        active=shown["active"],
+        next_states=shown["next_states"],
         may_edit=may_edit,
         edit_rows=_edit_rows(parcel, form) if may_edit else [],
         other_fields=OTHER_FIELDS,
@@ -127,7 +118,7 @@ def _page(
         causes=CAUSES,
         methods=wf.METHODS,
         blockers=wf.BLOCKERS,
-        today=dt.date.today().isoformat(),
+        today=shown["today"],
     )
 
 
