@@ -45,9 +45,14 @@ from sqlalchemy import text
 from landbank.config import load_profile
 from landbank.db.bulk import insert_frame
 from landbank.domain import matching as m
-from landbank.domain.floor_matching import match_floor_space
-from landbank.domain.land_matching import match_land
-from landbank.domain.requirements import FloorNeed, LandNeed, Place, Requirement
+from landbank.domain.matching import (
+    FloorNeed,
+    LandNeed,
+    Place,
+    Requirement,
+    match_floor_space,
+    match_land,
+)
 from landbank.services import prepared
 from landbank.services.database import open_db
 from landbank.services.matching import run_match

@@ -17,9 +17,9 @@ from landbank.db import buildings as building_rows
 from landbank.db.models import Building, Disposal, Parcel, Project, Vacancy
 from landbank.db.rows import frame_of
 from landbank.domain import matching as m
-from landbank.domain.floor_matching import match_floor_space
-from landbank.domain.land_matching import LandIndex, index_land, match_land
-from landbank.domain.requirements import Requirement, RequirementError, read_requirement
+from landbank.domain.matching.floor import match_floor_space
+from landbank.domain.matching.land import LandIndex, index_land, match_land
+from landbank.domain.matching.requirements import Requirement, RequirementError, read_requirement
 from landbank.errors import InputError, NotFoundError
 from landbank.services import prepared
 from landbank.services.database import open_db
