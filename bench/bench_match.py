@@ -53,9 +53,8 @@ from landbank.domain.matching import (
     match_floor_space,
     match_land,
 )
-from landbank.services import prepared
 from landbank.services.database import open_db
-from landbank.services.matching import run_match
+from landbank.services.matching import prepared, run_match
 from landbank.synth import PARKS, synthetic_buildings, synthetic_parcels
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,8 +21,8 @@ from landbank.domain.matching.floor import match_floor_space
 from landbank.domain.matching.land import LandIndex, index_land, match_land
 from landbank.domain.matching.requirements import Requirement, RequirementError, read_requirement
 from landbank.errors import InputError, NotFoundError
-from landbank.services import prepared
 from landbank.services.database import open_db
+from landbank.services.matching import prepared
 from landbank.services.projects import read_requirement_file, requirement_of_row
 from landbank.services.reservations import active_reserved
 
@@ -108,7 +108,7 @@ def load_land_pool(conn: Connection, today: dt.date, s: m.MatchSettings) -> pd.D
 
 def land_index(conn: Connection, today: dt.date, s: m.MatchSettings) -> LandIndex:
     """The suppliable parcels prepared for matching: kept by the process while the
-    database's land stamp stays put (see services.prepared)."""
+    database's land stamp stays put (see services.matching.prepared)."""
     key = (today, s.recovery_methods, s.reserve_holders, s.gap_m)
     return prepared.kept(
         conn, "land", key, lambda: index_land(load_land_pool(conn, today, s), s.gap_m)
@@ -118,7 +118,7 @@ def land_index(conn: Connection, today: dt.date, s: m.MatchSettings) -> LandInde
 def floor_space(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every building with a geometry and a vacancy: FLOOR_SPACE_COLUMNS, geometry and
     lon, lat of a point on it; every vacancy), kept by the process while the database's
-    floor stamp stays put (see services.prepared). Text columns are plain objects: the
+    floor stamp stays put (see services.matching.prepared). Text columns are plain objects: the
     matcher reads them as arrays, request after request."""
 
     def build():
@@ -197,7 +197,7 @@ def match(
     }
     if map_file is not None:
         from landbank.services.maps import load_map_parcels
-        from landbank.services.match_outputs import match_extent, write_match_map
+        from landbank.services.matching.outputs import match_extent, write_match_map
 
         extent = match_extent(req, candidates)
         context = None
@@ -214,7 +214,7 @@ def match(
             map_file, req, candidates, lang, basemap, tianditu_key, context
         )
     if xlsx_file is not None:
-        from landbank.services.match_outputs import write_match_xlsx
+        from landbank.services.matching.outputs import write_match_xlsx
 
         result["xlsx"] = write_match_xlsx(xlsx_file, req, result["candidates"], lang)
     return result
