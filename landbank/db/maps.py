@@ -79,9 +79,9 @@ def disposal_status(conn: Connection, codes: pd.Series) -> pd.DataFrame:
 
 
 def located_buildings(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the buildings with a location, by code: every stored field and ``geometry``
-    (shapely); an empty frame without ``geometry`` when there is none, every vacancy:
-    VACANCY_COLUMNS as stored)."""
+    """(the buildings with a location by code: every stored field and ``geometry``
+    (shapely), an empty frame when there is none; every vacancy: VACANCY_COLUMNS as
+    stored, none read when there is no such building)."""
     cols = [c for c in B.c if c.name != "geom"] + [func.ST_AsBinary(B.c.geom).label("wkb")]
     result = conn.execute(select(*cols).where(B.c.geom.is_not(None)).order_by(B.c.code))
     frame = pd.DataFrame(result.all(), columns=list(result.keys()))
