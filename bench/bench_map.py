@@ -26,7 +26,7 @@ import xstatic.pkg.jquery as xstatic_jquery
 from playwright.sync_api import sync_playwright
 from results import report  # noqa: E402  (bench/ is the script's folder)
 
-from landbank.db.engine import make_engine
+from landbank.db.store import Store
 from landbank.maps import assets
 from landbank.services.maps import load_map_parcels
 
@@ -64,10 +64,10 @@ def city(parcels: int) -> str:
 def explore_map(url: str, out: Path) -> float:
     """explore() of the same parcels and popup fields; returns its build time."""
     start = time.perf_counter()
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        frame = load_map_parcels(conn)
-    engine.dispose()
+    store = Store.open(url)
+    with store.read() as uow:
+        frame = load_map_parcels(uow)
+    store.close()
     frame["reasons"] = frame["category_reasons"].map(lambda rs: "\n".join(r["text_zh"] for r in rs))
     gdf = gpd.GeoDataFrame(frame[FIELDS], geometry=frame["geometry"].to_numpy(), crs=4490)
     fmap = gdf.explore(

@@ -6,9 +6,10 @@ faster).
 
     .venv/bin/python bench/bench_match.py [--parcels 100000] [--baseline 20] [--record]
 
-Ours: one engine per database, each requirement on a fresh pooled connection through
-``services.matching.run_match`` (the suppliable parcels or the floor space, kept by the
-process while the database's stamp stays put, then the domain's filters and scoring),
+Ours: one store per database, each requirement in a read unit of its own (a pooled
+connection) through ``services.matching.run_match`` (the suppliable parcels or the floor
+space, kept by the process while the database's stamp stays put, then the domain's
+filters and scoring),
 after a few warm-up requests; cold: the first requirements again with nothing kept, as
 the first request after a change (or a one-off command) meets it. Baseline: per
 requirement, the whole parcel and disposal tables (or building and vacancy tables) read
@@ -44,13 +45,17 @@ from sqlalchemy import text
 
 from landbank.config import load_profile
 from landbank.db.bulk import insert_frame
+from landbank.db.store import Store
 from landbank.domain import matching as m
-from landbank.domain.floor_matching import match_floor_space
-from landbank.domain.land_matching import match_land
-from landbank.domain.requirements import FloorNeed, LandNeed, Place, Requirement
-from landbank.services import prepared
-from landbank.services.database import open_db
-from landbank.services.matching import run_match
+from landbank.domain.matching import (
+    FloorNeed,
+    LandNeed,
+    Place,
+    Requirement,
+    match_floor_space,
+    match_land,
+)
+from landbank.services.matching import prepared, run_match
 from landbank.synth import PARKS, synthetic_buildings, synthetic_parcels
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,13 +113,13 @@ def city_files(parcels: int) -> tuple[Path, Path, Path]:
 
 def _counts(url: str) -> tuple | None:
     try:
-        engine = open_db(url)
+        store = Store.open(url)
     except Exception:
         return None
     try:
-        with engine.connect() as conn:
+        with store.read() as uow:
             return tuple(
-                conn.execute(text(sql)).scalar()
+                uow.execute(text(sql)).scalar()
                 for sql in (
                     "SELECT count(*) FROM parcel WHERE category IS NOT NULL",
                     "SELECT count(*) FROM building",
@@ -125,16 +130,16 @@ def _counts(url: str) -> tuple | None:
     except Exception:
         return None
     finally:
-        engine.dispose()
+        store.close()
 
 
 def _disposals(url: str) -> int:
     """Recovery disposals on a seeded share of the idle parcels: finished ones (the land
     is recovered) and open ones with a planned date (it is being recovered)."""
-    engine = open_db(url)
+    store = Store.open(url)
     rng = np.random.default_rng(SEED)
-    with engine.begin() as conn:
-        rows = conn.execute(
+    with store.write(by="bench") as uow:
+        rows = uow.execute(
             text(
                 "SELECT code, area_mu FROM parcel WHERE category NOT IN "
                 "('compliant', 'approved_not_supplied') ORDER BY code"
@@ -161,8 +166,8 @@ def _disposals(url: str) -> int:
                 "version": 1,
             }
         )
-        insert_frame(conn, "disposal", frame)
-    engine.dispose()
+        insert_frame(uow, "disposal", frame)
+    store.close()
     return n
 
 
@@ -294,10 +299,9 @@ def requirements(n: int, seed: int = 2026) -> tuple[list[Requirement], list[Requ
 # -- ours and the baseline ------------------------------------------------------------
 
 
-def ours(engine, req: Requirement, s: m.MatchSettings) -> tuple[float, list[dict]]:
+def ours(store: Store, req: Requirement, s: m.MatchSettings) -> tuple[float, list[dict]]:
     start = time.perf_counter()
-    with engine.connect() as conn:
-        found = run_match(conn, req, TODAY, s, "zh", 10)
+    found = run_match(store, req, TODAY, s, "zh", 10)
     return (time.perf_counter() - start) * 1000, found
 
 
@@ -392,17 +396,18 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_engine(kind: str, url: str, land, floor, s, n_base: int) -> tuple[list, dict]:
-    engine = open_db(url)
+    store = Store.open(url)
+    engine = store.engine  # the baseline reads the tables as a plain script would
     rows, notes = [], {}
     for label, reqs in (("land", land), ("floor space", floor)):
         for req in reqs[:WARM_UP]:
-            ours(engine, req, s)
-        timed = [ours(engine, req, s) for req in reqs]
+            ours(store, req, s)
+        timed = [ours(store, req, s) for req in reqs]
         t_ours = [t for t, _ in timed]
         t_cold = []
         for req in reqs[:N_COLD]:  # the first request after a change: nothing kept
             prepared.forget()
-            t_cold.append(ours(engine, req, s)[0])
+            t_cold.append(ours(store, req, s)[0])
         base = [baseline(kind, url, engine, req, s) for req in reqs[:n_base]]
         t_base = [t for t, _ in base]
         answers = [found for _, found in base]
@@ -443,7 +448,7 @@ def bench_engine(kind: str, url: str, land, floor, s, n_base: int) -> tuple[list
                 any(len(c["codes"]) > 1 for c in found) for _, found in timed
             )
         notes[f"slowest {label}"] = (reqs[int(np.argmax(t_ours))].name, max(t_ours))
-    engine.dispose()
+    store.close()
     return rows, notes
 
 

@@ -472,7 +472,7 @@ def _stamp_migration():
 
 
 def test_the_land_stamp_watches_every_column_the_pool_reads():
-    from landbank.services.matching import POOL_COLUMNS
+    from landbank.db.matching import POOL_COLUMNS
 
     assert {*POOL_COLUMNS, "geom"} <= set(_stamp_migration().WATCHED["parcel"][1])
 

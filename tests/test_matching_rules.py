@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landbank.config import load_profile
-from landbank.domain import land_matching as lm
-from landbank.domain import matching as m
-from landbank.domain.requirements import (
+from landbank.domain.matching import common as m
+from landbank.domain.matching import land as lm
+from landbank.domain.matching.requirements import (
     LandNeed,
     Place,
     Requirement,

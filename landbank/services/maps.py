@@ -10,17 +10,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, func, select
 
-from landbank.db.models import SRID, Building, Disposal, DisposalStep, Parcel, Vacancy
+from landbank.db import maps as rows
+from landbank.db.store import Store, Unit
 from landbank.domain import disposal as wf
 from landbank.domain.categories import KNOWN
 from landbank.errors import InputError, NotFoundError
 from landbank.maps.builder import MapBuilder
-from landbank.services.database import open_db
+from landbank.services.progress_report import _progress
 
-P, D, S = Parcel.__table__, Disposal.__table__, DisposalStep.__table__
-B, V = Building.__table__, Vacancy.__table__
 DEFAULT_OUT = Path("maps/idle_land.html")
 DEFAULT_PROGRESS_OUT = Path("maps/disposal_progress.html")
 
@@ -30,30 +28,6 @@ def _check_out(out: Path) -> None:
         raise InputError(f"--out {out}: a map is an .html file")
     if out.exists() and out.is_dir():
         raise InputError(f"--out {out}: is a folder; give a file name ending in .html")
-
-
-def disposal_status(conn: Connection, codes: pd.Series) -> pd.DataFrame:
-    """Per parcel code, in the order given: its latest disposal's id, status, method,
-    cause, planned date and the day its investigation began (all None without one)."""
-    names = ["id", "code", "status", "method", "cause", "planned_on"]
-    disposals = pd.DataFrame(
-        conn.execute(
-            select(
-                D.c.id, D.c.parcel_code, D.c.status, D.c.method, D.c.cause, D.c.planned_on
-            ).order_by(D.c.id)
-        ).all(),
-        columns=names,
-    ).drop_duplicates("code", keep="last")
-    investigating = dict(
-        conn.execute(
-            select(S.c.disposal_id, func.max(S.c.on))
-            .where(S.c.to_state == "investigating", S.c.action == "advance")
-            .group_by(S.c.disposal_id)
-        ).all()
-    )
-    out = pd.DataFrame({"code": codes.to_numpy()}).merge(disposals, on="code", how="left")
-    out["investigating"] = out["id"].map(investigating)
-    return out
 
 
 def _next_deadline(frame: pd.DataFrame, today: dt.date, lang: str) -> list[str | None]:
@@ -94,55 +68,35 @@ def _date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-MAP_COLUMNS = (
-    "code", "name", "holder", "district", "park", "area_mu", "category",
-    "category_reasons", "agreed_start_on", "approved_on",
-)  # fmt: skip
-
-
 def load_map_parcels(
-    conn: Connection,
+    uow: Unit,
     categories: list[str] | None = None,
     districts: list[str] | None = None,
     lang: str = "zh",
     today: dt.date | None = None,
     bbox: tuple[float, float, float, float] | None = None,
 ) -> pd.DataFrame:
-    """The current parcels with what their popups show (MAP_COLUMNS, geometry,
-    disposal_state, next_deadline), filtered by category, district and a lon/lat
-    ``bbox`` (west, south, east, north) in the database (unknown names are refused
-    with the names there are)."""
+    """The current parcels read through ``uow`` with what their popups show
+    (MAP_COLUMNS of ``db.maps``, geometry, disposal_state, next_deadline), filtered by
+    category, district and a lon/lat ``bbox`` (west, south, east, north) in the
+    database (unknown names are refused with the names there are)."""
     today = today or dt.date.today()
     for c in categories or []:
         if c not in KNOWN:
             raise InputError(f"--category {c}: use one of {', '.join(KNOWN)}")
-    current = P.c.retired.is_(False)
     if districts:
-        known = set(conn.execute(select(P.c.district).where(current).distinct()).scalars())
+        known = rows.current_districts(uow)
         for d in districts:
             if d not in known:
                 names = ", ".join(sorted(k for k in known if k))
                 raise InputError(f"--district {d}: no parcel there; districts are {names}")
-    stmt = select(*(P.c[c] for c in MAP_COLUMNS), func.ST_AsBinary(P.c.geom)).where(current)
-    if categories:
-        stmt = stmt.where(P.c.category.in_(categories))
-    if districts:
-        stmt = stmt.where(P.c.district.in_(districts))
-    if bbox is not None:
-        box = shapely.box(*bbox).wkt
-        stmt = stmt.where(func.ST_Intersects(P.c.geom, func.ST_GeomFromText(box, SRID)))
-    result = conn.execute(stmt.order_by(P.c.code)).all()
-    columns = list(zip(*result, strict=True)) if result else [()] * (len(MAP_COLUMNS) + 1)
-    parcels = pd.DataFrame(dict(zip([*MAP_COLUMNS, "wkb"], columns, strict=True)))
-    parcels["geometry"] = shapely.from_wkb(
-        np.array([bytes(b) for b in parcels.pop("wkb")], dtype=object)
-    )
+    parcels = rows.map_parcels(uow, categories, districts, bbox)
     # one parse for every parcel's reasons, not one per parcel
     texts = parcels["category_reasons"].tolist()
     parcels["category_reasons"] = json.loads(
         "[" + ",".join(t if isinstance(t, str) and t else "[]" for t in texts) + "]"
     )
-    status = disposal_status(conn, parcels["code"])
+    status = rows.disposal_status(uow, parcels["code"])
     status["agreed_start_on"] = parcels["agreed_start_on"].to_numpy()
     status["approved_on"] = parcels["approved_on"].to_numpy()
     parcels["disposal_state"] = status["status"].to_numpy()
@@ -150,28 +104,14 @@ def load_map_parcels(
     return parcels
 
 
-def load_map_buildings(conn: Connection) -> pd.DataFrame:
-    """Buildings with a location: their fields, vacant floors (list of dicts), vacant
-    area and derived state."""
+def load_map_buildings(uow: Unit) -> pd.DataFrame:
+    """Buildings with a location, read through ``uow``: their fields, vacant floors
+    (list of dicts), vacant area and derived state."""
     from landbank.domain.buildings import building_state, vacancy_totals
 
-    cols = [c for c in B.c if c.name != "geom"] + [func.ST_AsBinary(B.c.geom).label("wkb")]
-    result = conn.execute(select(*cols).where(B.c.geom.is_not(None)).order_by(B.c.code))
-    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame, vacancies = rows.located_buildings(uow)
     if frame.empty:
         return frame
-    frame["geometry"] = shapely.from_wkb([bytes(b) for b in frame.pop("wkb")])
-    result = conn.execute(
-        select(
-            V.c.building_code,
-            V.c.floor,
-            V.c.unit,
-            V.c.vacant_area_m2,
-            V.c.available_from,
-            V.c.rent_yuan_m2_month,
-        )
-    )
-    vacancies = pd.DataFrame(result.all(), columns=list(result.keys()))
     frame = vacancy_totals(frame, vacancies)
     frame["state"] = building_state(frame)
     listed: dict[str, list[dict]] = {}
@@ -183,12 +123,11 @@ def load_map_buildings(conn: Connection) -> pd.DataFrame:
     return frame
 
 
-def district_rates(db_url: str, conn: Connection, parcels: pd.DataFrame) -> pd.DataFrame:
-    """Per district: the disposal rate (progress figures) and an outline drawn around its
-    parcels (a concave hull of their vertices: the database holds no district boundary)."""
-    from landbank.services.progress_report import progress
-
-    figures = {r["group"]: r for r in progress(db_url, "district")}
+def district_rates(uow: Unit, parcels: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Per district: the disposal rate (progress figures read through ``uow``) and an
+    outline drawn around its parcels (a concave hull of their vertices: the database
+    holds no district boundary)."""
+    figures = {r["group"]: r for r in _progress(uow, "district", None, None, today)}
     out = []
     for district, group in parcels.groupby("district", sort=True):
         pts = shapely.multipoints(shapely.get_coordinates(group["geometry"].to_numpy()))
@@ -208,7 +147,7 @@ def district_rates(db_url: str, conn: Connection, parcels: pd.DataFrame) -> pd.D
 
 
 def _idle_land_builder(
-    db_url: str,
+    store: Store,
     categories: list[str] | None,
     districts: list[str] | None,
     basemap: str,
@@ -218,21 +157,20 @@ def _idle_land_builder(
     simplify_m: float,
     today: dt.date | None,
 ) -> tuple[MapBuilder, int, int]:
-    """The idle-land (or progress) map's builder, the parcels and buildings on it."""
+    """The idle-land (or progress) map's builder, the parcels and buildings on it, read
+    in one unit."""
     builder = MapBuilder(
         lang=lang, basemap=basemap, tianditu_key=tianditu_key, simplify_m=simplify_m
     )
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            parcels = load_map_parcels(conn, categories, districts, lang, today)
-            if parcels.empty:
-                raise InputError("no parcel to map: import parcels first, or widen the filters")
-            buildings = load_map_buildings(conn)
-            if progress:
-                builder.add_districts(district_rates(db_url, conn, parcels))
-    finally:
-        engine.dispose()
+    today = today or dt.date.today()
+    with store.read() as uow:
+        parcels = load_map_parcels(uow, categories, districts, lang, today)
+        if parcels.empty:
+            raise InputError("no parcel to map: import parcels first, or widen the filters")
+        buildings = load_map_buildings(uow)
+        districts_drawn = district_rates(uow, parcels, today) if progress else None
+    if districts_drawn is not None:
+        builder.add_districts(districts_drawn)
     builder.add_parcels(parcels, dim=progress)
     if not buildings.empty and not progress:
         if districts:
@@ -242,7 +180,7 @@ def _idle_land_builder(
 
 
 def idle_land_map(
-    db_url: str,
+    store: Store,
     out: str | Path | None = None,
     categories: list[str] | None = None,
     districts: list[str] | None = None,
@@ -259,7 +197,7 @@ def idle_land_map(
     out = Path(out) if out else (DEFAULT_PROGRESS_OUT if progress else DEFAULT_OUT)
     _check_out(out)
     builder, n_parcels, n_buildings = _idle_land_builder(
-        db_url, categories, districts, basemap, tianditu_key, lang, progress, simplify_m, today
+        store, categories, districts, basemap, tianditu_key, lang, progress, simplify_m, today
     )
     path = builder.save(out, assets_dir)
     return {
@@ -272,7 +210,7 @@ def idle_land_map(
 
 
 def idle_land_html(
-    db_url: str,
+    store: Store,
     categories: list[str] | None = None,
     districts: list[str] | None = None,
     basemap: str = "none",
@@ -285,13 +223,13 @@ def idle_land_html(
     """The map of ``idle_land_map`` as one HTML document (Leaflet inline), for the web
     service to send instead of writing a file; no base map unless asked."""
     builder, _, _ = _idle_land_builder(
-        db_url, categories, districts, basemap, tianditu_key, lang, progress, simplify_m, today
+        store, categories, districts, basemap, tianditu_key, lang, progress, simplify_m, today
     )
     return builder.html()
 
 
 def _parcel_builder(
-    db_url: str,
+    store: Store,
     code: str,
     basemap: str,
     tianditu_key: str | None,
@@ -300,22 +238,17 @@ def _parcel_builder(
     today: dt.date | None,
 ) -> tuple[MapBuilder, int]:
     """The builder of one parcel's map (its neighbours within ``around_m``, fitted to
-    it) and how many parcels it shows. Only the parcels in the box around it are read."""
+    it) and how many parcels it shows. Only the parcels in the box around it are read,
+    in one unit."""
     builder = MapBuilder(lang=lang, basemap=basemap, tianditu_key=tianditu_key)
     reach = around_m / 111_320.0
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            wkb = conn.execute(
-                select(func.ST_AsBinary(P.c.geom)).where(P.c.code == code, P.c.retired.is_(False))
-            ).scalar()
-            if wkb is None:
-                raise NotFoundError(f"no current parcel {code}; see landbank parcels list")
-            west, south, east, north = shapely.from_wkb(bytes(wkb)).bounds
-            box = (west - reach, south - reach, east + reach, north + reach)
-            parcels = load_map_parcels(conn, lang=lang, today=today, bbox=box)
-    finally:
-        engine.dispose()
+    with store.read() as uow:
+        shape = rows.current_parcel_shape(uow, code)
+        if shape is None:
+            raise NotFoundError(f"no current parcel {code}; see landbank parcels list")
+        west, south, east, north = shape.bounds
+        box = (west - reach, south - reach, east + reach, north + reach)
+        parcels = load_map_parcels(uow, lang=lang, today=today, bbox=box)
     hit = parcels.index[parcels["code"] == code]
     if not len(hit):
         raise NotFoundError(f"no current parcel {code}; see landbank parcels list")
@@ -328,7 +261,7 @@ def _parcel_builder(
 
 
 def parcel_map(
-    db_url: str,
+    store: Store,
     code: str,
     out: str | Path,
     basemap: str = "osm",
@@ -341,13 +274,13 @@ def parcel_map(
     the parcel, and returns ``{"file", "parcels"}``."""
     out = Path(out)
     _check_out(out)
-    builder, n = _parcel_builder(db_url, code, basemap, tianditu_key, lang, around_m, today)
+    builder, n = _parcel_builder(store, code, basemap, tianditu_key, lang, around_m, today)
     path = builder.save(out)
     return {"file": str(path), "parcels": n, "code": code}
 
 
 def parcel_map_html(
-    db_url: str,
+    store: Store,
     code: str,
     basemap: str = "none",
     tianditu_key: str | None = None,
@@ -356,5 +289,5 @@ def parcel_map_html(
     today: dt.date | None = None,
 ) -> str:
     """The map of ``parcel_map`` as one HTML document, for the web service."""
-    builder, _ = _parcel_builder(db_url, code, basemap, tianditu_key, lang, around_m, today)
+    builder, _ = _parcel_builder(store, code, basemap, tianditu_key, lang, around_m, today)
     return builder.html()

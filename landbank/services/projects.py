@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select
 from landbank.config import load_profile
 from landbank.db.engine import write_transaction
 from landbank.db.models import Project, Reservation
-from landbank.domain.requirements import Requirement, RequirementError, read_requirement
+from landbank.domain.matching import Requirement, RequirementError, read_requirement
 from landbank.domain.rights import check_project_owner
 from landbank.errors import ConflictError, InputError, NotFoundError
 from landbank.services.database import open_db

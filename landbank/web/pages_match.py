@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 
 from landbank.domain.buildings import BUILDING_TYPES
 from landbank.domain.landuse import CLASSES
-from landbank.domain.requirements import Requirement
+from landbank.domain.matching import Requirement
 from landbank.domain.rights import User
 from landbank.errors import InputError
 from landbank.services.matching import match, requirement_from_options

@@ -33,7 +33,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# the parcel columns the land pool reads (services.matching.POOL_COLUMNS and geom)
+# the parcel columns the land pool reads (db.matching.POOL_COLUMNS and geom)
 LAND_COLUMNS = ("code", "name", "district", "park", "land_use", "land_use_class", "holder",
                 "category", "area_mu", "land_price_wan", "parent_code", "developed_area_mu",
                 "retired", "geom")  # fmt: skip

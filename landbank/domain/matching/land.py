@@ -17,7 +17,7 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from landbank.domain.matching import (
+from landbank.domain.matching.common import (
     SUPPLY_BASES,
     MatchSettings,
     _plane,
@@ -32,7 +32,7 @@ from landbank.domain.matching import (
     shortlist,
     shown,
 )
-from landbank.domain.requirements import LandNeed, Requirement
+from landbank.domain.matching.requirements import LandNeed, Requirement
 
 DETAIL_COLUMNS = ["park", "supply_basis", "land_price_wan", "lon", "lat", "geometry", "district",
                   "land_use"]  # fmt: skip

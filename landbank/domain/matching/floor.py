@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from landbank.domain.buildings import space_code
-from landbank.domain.matching import (
+from landbank.domain.matching.common import (
     MatchSettings,
     area_fit,
     day_of,
@@ -21,7 +21,7 @@ from landbank.domain.matching import (
     shortlist,
     shown,
 )
-from landbank.domain.requirements import FloorNeed, Requirement
+from landbank.domain.matching.requirements import FloorNeed, Requirement
 
 MAX_FLOORS_COMBINED = 6
 DETAIL_COLUMNS = [

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landbank.domain.requirements import Requirement
+from landbank.domain.matching.requirements import Requirement
 from landbank.maps.builder import MapBuilder
 from landbank.reports import write_match_pack
 

@@ -14,34 +14,28 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Connection, select
-
-from landbank.db.models import DataStamp
+from landbank.db.matching import stamp
+from landbank.db.store import Store, Unit
 
 T = TypeVar("T")
 KEEP = 8  # prepared values kept a process (each a city's pool or floor space at most)
 _lock = threading.Lock()
 _kept: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
-STAMP = DataStamp.__table__
 
 
-def stamp(conn: Connection, name: str) -> int:
-    """The database's current stamp ``name`` (``land`` or ``floor``)."""
-    return conn.execute(select(STAMP.c.stamp).where(STAMP.c.name == name)).scalar_one()
-
-
-def kept(conn: Connection, name: str, key: tuple, build: Callable[[], T]) -> T:
-    """What ``build()`` (reading through ``conn``) makes of the data stamped ``name``,
-    for ``key`` (what else the value depends on): the value kept from an earlier call
-    while the stamp has not moved, else built now and kept.
+def kept(store: Store, uow: Unit, name: str, key: tuple, build: Callable[[], T]) -> T:
+    """What ``build()`` (reading through ``uow``, a unit of ``store``) makes of the data
+    stamped ``name``, for ``key`` (what else the value depends on): the value kept for
+    the store (its URL) from an earlier call while the stamp has not moved, else built
+    now and kept.
 
     The stamp is read before ``build`` reads the data: a write committed in between
     leaves newer data under the older stamp, which the next call finds moved and builds
     again. Kept data is never older than its stamp."""
     if os.environ.get("LANDBANK_KEEP", "1") == "0":
         return build()
-    now = stamp(conn, name)
-    where = (conn.engine.url.render_as_string(hide_password=False), name, key)
+    now = stamp(uow, name)
+    where = (store.url, name, key)
     with _lock:
         hit = _kept.get(where)
         if hit is not None and hit[0] == now:

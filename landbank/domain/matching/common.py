@@ -1,5 +1,5 @@
 """Matching a project's requirement to what is available, the parts shared by land
-(``land_matching``) and floor space (``floor_matching``): the settings, which parcels
+(``land``) and floor space (``floor``): the settings, which parcels
 can be supplied and when, the place filters, and the score whose every component is
 shown. Pure: frames in, arrays and dicts out.
 
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landbank.domain.requirements import Place
+from landbank.domain.matching.requirements import Place
 
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQ = 111_320.0

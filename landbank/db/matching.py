@@ -1,0 +1,99 @@
+"""What matching reads: the parcels that may be supplied and their recovery disposals
+(the land pool), the buildings with vacant floor space, the data stamps that say
+whether either changed, and a stored project's requirement."""
+
+from __future__ import annotations
+
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, func, or_, select
+
+from landbank.db import buildings as building_rows
+from landbank.db.models import Building, DataStamp, Disposal, Parcel, Project, Vacancy
+from landbank.db.rows import frame_of
+
+P, D, PR = Parcel.__table__, Disposal.__table__, Project.__table__
+B, V = Building.__table__, Vacancy.__table__
+STAMP = DataStamp.__table__
+
+# what the land pool reads of a parcel (besides its geometry); the land stamp's triggers
+# watch these columns (migration 0007)
+POOL_COLUMNS = (
+    "code",
+    "name",
+    "district",
+    "park",
+    "land_use",
+    "land_use_class",
+    "holder",
+    "category",
+    "area_mu",
+    "land_price_wan",
+    "parent_code",
+    "developed_area_mu",
+    "retired",
+)
+
+# what floor-space matching reads of a building (besides its geometry)
+FLOOR_SPACE_COLUMNS = [
+    "code", "name", "district", "park", "building_type", "floor_load_kn_m2",
+    "clear_height_m", "power_kva", "rent_yuan_m2_month",
+]  # fmt: skip
+
+
+def pool_rows(
+    conn: Connection, recovery_methods: tuple[str, ...], reserve_holders: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the parcels that may be supplied, their latest recovery disposals). Parcels:
+    current ones approved and not supplied, split from a parent, under a recovery
+    disposal or held by one of ``reserve_holders`` (a part of the holder's name), with
+    POOL_COLUMNS and ``geometry`` (shapely), by code; empty without ``geometry`` when
+    there is none. Disposals: parcel_code, method, status, planned_on, done_on of each
+    parcel's latest disposal when its method is one of ``recovery_methods``."""
+    later = D.alias("later")  # a later disposal of the same parcel supersedes this one
+    superseded = (
+        select(later.c.id)
+        .where(later.c.parcel_code == D.c.parcel_code, later.c.id > D.c.id)
+        .exists()
+    )
+    recovery = select(D.c.parcel_code, D.c.method, D.c.status, D.c.planned_on, D.c.done_on)
+    recovery = recovery.where(
+        D.c.subject == "parcel", D.c.method.in_(recovery_methods), ~superseded
+    )
+    disposals = frame_of(conn.execute(recovery))
+    maybe = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
+    if len(disposals):
+        maybe.append(P.c.code.in_(select(recovery.subquery().c.parcel_code)))
+    maybe += [P.c.holder.contains(h, autoescape=True) for h in reserve_holders]
+    stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb"))
+    stmt = stmt.where(P.c.retired.is_(False), or_(*maybe)).order_by(P.c.code)
+    parcels = frame_of(conn.execute(stmt))
+    if parcels.empty:
+        return parcels, disposals
+    parcels["geometry"] = shapely.from_wkb([bytes(b) for b in parcels.pop("wkb")])
+    return parcels, disposals
+
+
+def floor_space_rows(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every building with a geometry and a vacancy: FLOOR_SPACE_COLUMNS and
+    ``geometry``, by code; every vacancy, as ``db.buildings.load_vacancies`` gives
+    them)."""
+    has_vacancy = select(V.c.id).where(V.c.building_code == B.c.code).exists()
+    buildings = building_rows.load_buildings(
+        conn, where=[B.c.geom.is_not(None), has_vacancy], columns=FLOOR_SPACE_COLUMNS
+    )
+    return buildings, building_rows.load_vacancies(conn)
+
+
+def stamp(conn: Connection, name: str) -> int:
+    """The database's current data stamp ``name`` (``land`` or ``floor``): triggers move
+    it on every write that changes what matching reads (migration 0007)."""
+    return conn.execute(select(STAMP.c.stamp).where(STAMP.c.name == name)).scalar_one()
+
+
+def stored_requirement(conn: Connection, name: str) -> dict | None:
+    """The ``name`` and ``requirement`` (JSON text) of the stored project ``name``;
+    None when there is none."""
+    row = conn.execute(select(PR.c.name, PR.c.requirement).where(PR.c.name == name))
+    found = row.mappings().first()
+    return dict(found) if found is not None else None
