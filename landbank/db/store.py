@@ -140,8 +140,12 @@ class Store:
     def read(self) -> Iterator[Unit]:
         """A unit that reads: one transaction, so one snapshot on PostgreSQL and one
         read lock on SQLite."""
-        with self.engine.connect() as conn, conn.begin():
-            yield Unit(conn, self.sql, dt.datetime.now(dt.UTC))
+        with self.engine.connect() as conn:
+            # conn.info lives with the pooled connection: one that served a write must
+            # not begin this read as a write (on SQLite: BEGIN IMMEDIATE, the write lock)
+            conn.info["writes"] = False
+            with conn.begin():
+                yield Unit(conn, self.sql, dt.datetime.now(dt.UTC))
 
     @contextmanager
     def write(self, by: str | None = None, now: dt.datetime | None = None) -> Iterator[Unit]:
