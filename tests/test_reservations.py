@@ -20,7 +20,7 @@ from landbank.db.models import Project, Reservation
 from landbank.domain.reservations import reservation_state
 from landbank.errors import ConflictError
 from landbank.services.reservations import active_reserved, list_reservations, reserve
-from tests.helpers import table_counts, write_vector
+from tests.helpers import store_of, table_counts, write_vector
 
 A, B = "新能源装备制造项目", "精密零部件车间项目"
 TODAY = dt.date.today()
@@ -139,7 +139,10 @@ def test_release_then_reserve_again(cli, city):
     assert _held(city.db) == {}
     _reserve(cli, [p], B, city.db)
     assert _held(city.db) == {p: B}
-    states = [(r["project"], r["state"]) for r in list_reservations(city.db, include_released=True)]
+    states = [
+        (r["project"], r["state"])
+        for r in list_reservations(store_of(city.db), include_released=True)
+    ]
     assert states == [(A, "released"), (B, "active")]
 
 
@@ -160,12 +163,14 @@ def test_release_names_who_holds_what_another_project_reserved(cli, city):
 def test_an_expired_reservation_does_not_block(cli, city):
     p = city.parcels[0]
     long_ago = TODAY - dt.timedelta(days=40)
-    reserve(city.db, [p], A, long_ago + dt.timedelta(days=10), "王科长", today=long_ago)
+    reserve(store_of(city.db), [p], A, long_ago + dt.timedelta(days=10), "王科长", today=long_ago)
     assert _held(city.db) == {}  # past its until, it holds nothing
     got = _reserve(cli, [p], B, city.db)
     assert got["reserved"] == [p] and got["lapsed"] == [p]
     assert _held(city.db) == {p: B}
-    expired = [r for r in list_reservations(city.db, include_released=True) if r["project"] == A]
+    expired = [
+        r for r in list_reservations(store_of(city.db), include_released=True) if r["project"] == A
+    ]
     assert expired[0]["released_at"] is not None and expired[0]["state"] == "released"
 
 
@@ -209,7 +214,7 @@ def test_a_floor_code_reserves_that_floor_only(cli, city):
 def test_a_building_code_reserves_each_of_its_vacant_floors(cli, city):
     got = _reserve(cli, ["RB-1"], A, city.db)
     assert got["reserved"] == ["RB-1:F1", "RB-1:F2", "RB-1:F3:301"]
-    items = list_reservations(city.db, project=A)
+    items = list_reservations(store_of(city.db), project=A)
     assert [(r["code"], r["kind"]) for r in items] == [
         ("RB-1:F1", "floor_space"),
         ("RB-1:F2", "floor_space"),
@@ -343,7 +348,9 @@ def test_two_clerks_at_once_get_one_reservation(city):
     def clerk(project: str) -> None:
         start.wait()
         try:
-            outcomes[project] = reserve(city.db, [p], project, UNTIL, f"clerk of {project}")
+            outcomes[project] = reserve(
+                store_of(city.db), [p], project, UNTIL, f"clerk of {project}"
+            )
         except ConflictError as exc:
             outcomes[project] = exc
 
@@ -389,6 +396,6 @@ def test_a_reserve_waiting_on_an_uncommitted_one_is_refused_when_it_commits(city
 
 def _try_reserve(db, code, project):
     try:
-        return reserve(db, [code], project, UNTIL, "乙")
+        return reserve(store_of(db), [code], project, UNTIL, "乙")
     except ConflictError as exc:
         return exc

@@ -161,7 +161,7 @@ def _parcel(city: str, district: str, category: str | None, disposal: str | None
         if p["district"] != district:
             continue
         try:
-            show_disposal(city, p["code"])
+            show_disposal(store_of(city), p["code"])
             has = True
         except Exception:
             has = False
@@ -501,7 +501,7 @@ def test_buildings_list_and_show(client, viewer):
 def test_progress_is_the_services_json(client, city, viewer):
     for by in ("district", "category", "month"):
         r = client.get(f"{API}/progress", params={"by": by}, headers=viewer)
-        assert r.status_code == 200 and r.json() == progress(city, by)
+        assert r.status_code == 200 and r.json() == progress(store_of(city), by)
     dated = client.get(
         f"{API}/progress", params={"by": "month", "from": "2026-01-01", "to": "2026-12-31"},
         headers=viewer,

@@ -40,7 +40,7 @@ def _codes(url: str, category: str, district: str = "市中区") -> list[str]:
 
 def _has_disposal(url: str, code: str) -> bool:
     try:
-        disposal_service.show_disposal(url, code)
+        disposal_service.show_disposal(store_of(url), code)
     except Exception:
         return False
     return True
@@ -422,7 +422,7 @@ def test_a_clerk_opens_advances_blocks_and_unblocks_a_disposal_from_the_page(cit
     shown = client.get(f"/parcels/{quote(code)}?note=disposal_saved").text
     assert "处置步骤已记录" in shown and "调查中" in shown and "抵押" in shown
     assert post("blocker", kind="mortgage", action="unblock").status_code == 303
-    state = disposal_service.show_disposal(city["url"], code)["disposals"][0]
+    state = disposal_service.show_disposal(store_of(city["url"]), code)["disposals"][0]
     assert state["state"] == "investigating" and state["blockers"] == []
     assert [s["action"] for s in state["steps"]] == ["open", "advance", "block", "unblock"]
     assert {s["by"] for s in state["steps"]} == {CLERK}

@@ -141,6 +141,9 @@ class Store:
         """A unit that reads: one transaction, one snapshot (REPEATABLE READ, read-only
         on PostgreSQL; SQLite's read transaction holds its snapshot)."""
         with self.engine.connect() as conn:
+            # conn.info lives with the pooled connection: one that served a write must
+            # not begin this read as a write (on SQLite: BEGIN IMMEDIATE, the write lock)
+            conn.info["writes"] = False
             if self.sql.read_options:
                 conn = conn.execution_options(**self.sql.read_options)
             with conn.begin():

@@ -48,3 +48,9 @@ def iso_value(value) -> str | None:
     if ts.hour == ts.minute == ts.second == ts.microsecond == 0 and ts.tzinfo is None:
         return ts.strftime("%Y-%m-%d")
     return ts.isoformat()
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The calendar day of ``moment`` in this machine's time zone: what
+    ``dt.date.today()`` answers at that moment (a naive ``moment`` is taken as local)."""
+    return moment.astimezone().date()

@@ -5,6 +5,7 @@ its ``until`` date has passed."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 RESERVATION_KINDS: dict[str, dict[str, str]] = {
     "parcel": {"zh": "地块", "en": "parcel"},
@@ -16,6 +17,47 @@ RESERVATION_STATES: dict[str, dict[str, str]] = {
     "expired": {"zh": "已到期", "en": "expired"},
     "released": {"zh": "已释放", "en": "released"},
 }
+
+
+@dataclass(frozen=True)
+class Held:
+    """What one reservation row holds: a parcel, or a floor or unit (``vacancy_key``,
+    e.g. ``F3`` or ``F3:301``) of a building; ``code`` is how it was named."""
+
+    code: str
+    parcel_code: str | None = None
+    building_code: str | None = None
+    vacancy_key: str | None = None
+
+    @classmethod
+    def parcel(cls, code: str) -> Held:
+        """The parcel ``code``."""
+        return cls(code, parcel_code=code)
+
+    @classmethod
+    def space(cls, code: str) -> Held:
+        """The floor or unit of a canonical space code (``BUILDING:KEY``)."""
+        building, key = code.split(":", 1)
+        return cls(code, building_code=building, vacancy_key=key)
+
+    @property
+    def kind(self) -> str:
+        return "parcel" if self.parcel_code is not None else "floor_space"
+
+    @property
+    def noun(self) -> str:
+        return "parcel" if self.parcel_code is not None else "floor space"
+
+
+def reservation_code(
+    parcel_code: str | None, building_code: str | None, vacancy_key: str | None
+) -> str:
+    """The code a reservation row holds: the parcel code, or the floor or unit code
+    (``space_code``'s ``BUILDING:KEY``, e.g. ``B001:F3``); a building code for a row
+    without a floor."""
+    if parcel_code is not None:
+        return parcel_code
+    return f"{building_code}:{vacancy_key}" if vacancy_key is not None else building_code
 
 
 def reservation_state(

@@ -1,5 +1,5 @@
-"""``landbank disposal open|advance|block|unblock|show|due``: each one transaction, each
-move a disposal step and an entry in the parcel's history."""
+"""``landbank disposal open|advance|block|unblock|show|due``: each one unit of work,
+each move a disposal step and an entry in the parcel's history."""
 
 from __future__ import annotations
 
@@ -7,40 +7,24 @@ import datetime as dt
 import json
 import math
 
-from sqlalchemy import Connection, func, insert, select, update
-
-from landbank.db.dialects import sql_of
-from landbank.db.engine import write_transaction
-from landbank.db.models import Building, Disposal, DisposalStep, Parcel, ParcelEvent
+from landbank.db import disposals, history
+from landbank.db.store import Store, Unit
 from landbank.domain import disposal as wf
+from landbank.domain.dates import local_day
 from landbank.domain.rights import check_district
 from landbank.errors import ConflictError, InputError, NotFoundError
-from landbank.services.database import open_db
-
-D, S, P, E = Disposal.__table__, DisposalStep.__table__, Parcel.__table__, ParcelEvent.__table__
-B = Building.__table__
 
 
-def _parcel(conn: Connection, code: str):
+def _parcel(uow: Unit, code: str) -> dict:
     """The parcel of ``code``, else the building (whose activation 盘活 is tracked like
     a disposal) as a row with a parcel's keys; NotFoundError when neither exists."""
-    row = conn.execute(select(P).where(P.c.code == code)).mappings().first()
-    if row is not None:
-        return {**row, "subject": "parcel"}
-    building = conn.execute(select(B.c.code, B.c.district).where(B.c.code == code)).first()
-    if building is None:
+    found = disposals.subject(uow, code)
+    if found is None:
         raise NotFoundError(
             f"{code!r} is neither a parcel nor a building in the database; see landbank "
             "parcels list or landbank buildings list"
         )
-    blank = dict.fromkeys(("cause", "area_mu", "land_price_wan", "agreed_start_on", "approved_on"))
-    return {
-        **blank,
-        "code": code,
-        "district": building.district,
-        "retired": False,
-        "subject": "building",
-    }
+    return found
 
 
 def _check_districts(parcel, districts: tuple[str, ...] | None) -> None:
@@ -53,15 +37,8 @@ def _noun(subject: str) -> str:
     return "building" if subject == "building" else "parcel"
 
 
-def _active(conn: Connection, code: str, lock: bool = False):
-    stmt = (
-        select(D)
-        .where(D.c.parcel_code == code, D.c.status.not_in(wf.ENDED))
-        .order_by(D.c.id.desc())
-    )
-    if lock:
-        stmt = sql_of(conn).lock(stmt)
-    row = conn.execute(stmt).mappings().first()
+def _active(uow: Unit, code: str, lock: bool = False):
+    row = disposals.open_disposal(uow, code, lock)
     if row is None:
         raise NotFoundError(
             f"{code} has no open disposal; open one with landbank disposal open {code} "
@@ -70,23 +47,23 @@ def _active(conn: Connection, code: str, lock: bool = False):
     return row
 
 
-def _step(
-    conn, disposal_id, code, action, before, after, on, by, note, doc, now, subject="parcel"
-) -> None:
-    """Records a step; a parcel's also lands in its history (a building has none)."""
-    conn.execute(
-        insert(S).values(
-            disposal_id=disposal_id,
-            parcel_code=code,
-            action=action,
-            from_state=before,
-            to_state=after,
-            on=on,
-            by=by,
-            at=now,
-            note=note,
-            doc=doc,
-        )
+def _step(uow: Unit, disposal_id, code, action, before, after, on, note, doc, subject) -> None:
+    """Records a step, by ``uow.by`` at ``uow.now``; a parcel's also lands in its
+    history (a building has none)."""
+    disposals.insert_step(
+        uow,
+        {
+            "disposal_id": disposal_id,
+            "parcel_code": code,
+            "action": action,
+            "from_state": before,
+            "to_state": after,
+            "on": on,
+            "by": uow.by,
+            "at": uow.now,
+            "note": note,
+            "doc": doc,
+        },
     )
     if subject != "parcel":
         return
@@ -96,24 +73,16 @@ def _step(
         "block": f"blocked: {note}",
         "unblock": f"unblocked: {note}",
     }[action]
-    conn.execute(
-        insert(E).values(
-            parcel_code=code,
-            field="disposal",
-            old_value=before,
-            new_value=what,
-            by=by,
-            at=now,
-            reason=" ".join(x for x in (note, doc) if x) or None,
-        )
-    )
+    event = {"parcel_code": code, "field": "disposal", "old_value": before, "new_value": what}
+    reason = " ".join(x for x in (note, doc) if x) or None
+    history.append(uow, [{**event, "by": uow.by, "at": uow.now, "reason": reason}])
 
 
-def _check_on(conn: Connection, disposal_id: int, on: dt.date) -> None:
+def _check_on(uow: Unit, disposal_id: int, on: dt.date, today: dt.date) -> None:
     """A step is dated no later than today and no earlier than the step before it."""
-    if on > dt.date.today():
+    if on > today:
         raise InputError(f"--on {on}: a step cannot be dated in the future")
-    last = conn.execute(select(func.max(S.c.on)).where(S.c.disposal_id == disposal_id)).scalar()
+    last = disposals.last_step_on(uow, disposal_id)
     if last is not None and on < last:
         raise InputError(f"--on {on}: before the previous step ({last}); date steps in order")
 
@@ -126,7 +95,7 @@ def _check(by: str) -> None:
 
 
 def open_disposal(
-    db_url: str,
+    store: Store,
     code: str,
     method: str,
     by: str,
@@ -140,78 +109,62 @@ def open_disposal(
 ) -> dict:
     """Opens a disposal of a parcel (state ``suspected``); one open disposal per parcel.
     With ``districts`` (a clerk's), a parcel or building outside them is a
-    ForbiddenError."""
+    ForbiddenError. Returns the parcel's disposals as ``show_disposal`` does."""
     _check(by)
     if cause not in (None, "government", "enterprise"):
         raise InputError(f"--cause {cause}: write government or enterprise")
     if area_mu is not None and not (math.isfinite(area_mu) and area_mu > 0):
         raise InputError("--area-mu must be a number more than 0")
-    now, on = dt.datetime.now(dt.UTC), on or dt.date.today()
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            parcel = _parcel(conn, code)
-            _check_districts(parcel, districts)
-            subject = parcel["subject"]
-            if parcel["retired"]:
-                raise InputError(
-                    f"parcel {code} is retired (split); open the disposal on its children"
-                )
-            cause = cause or parcel["cause"]
-            try:
-                if subject == "building":
-                    wf.check_activation(method, cause, area_mu)
-                wf.check_method(method, cause)
-            except wf.StepRefused as exc:
-                raise InputError(f"{_noun(subject)} {code}: {exc}") from None
-            if area_mu is not None and area_mu > parcel["area_mu"] * 1.0001:
-                raise InputError(
-                    f"--area-mu {area_mu}: more than the parcel's {parcel['area_mu']:.2f} mu"
-                )
-            open_one = conn.execute(
-                select(D.c.id, D.c.status).where(
-                    D.c.parcel_code == code, D.c.status.not_in(wf.ENDED)
-                )
-            ).first()
-            if open_one is not None:
-                raise ConflictError(
-                    f"{_noun(subject)} {code} already has an open disposal (#{open_one[0]}, "
-                    f"{open_one[1]}); advance it to its end or dismiss it first"
-                )
-            fee = (
-                wf.idle_fee_wan(parcel["land_price_wan"], fee_share)
-                if cause == "enterprise"
-                else None
+    with store.write(by=by) as uow:
+        today = local_day(uow.now)
+        on = on or today
+        parcel = _parcel(uow, code)
+        _check_districts(parcel, districts)
+        subject = parcel["subject"]
+        if parcel["retired"]:
+            raise InputError(f"parcel {code} is retired (split); open the disposal on its children")
+        cause = cause or parcel["cause"]
+        try:
+            if subject == "building":
+                wf.check_activation(method, cause, area_mu)
+            wf.check_method(method, cause)
+        except wf.StepRefused as exc:
+            raise InputError(f"{_noun(subject)} {code}: {exc}") from None
+        if area_mu is not None and area_mu > parcel["area_mu"] * 1.0001:
+            raise InputError(
+                f"--area-mu {area_mu}: more than the parcel's {parcel['area_mu']:.2f} mu"
             )
-            disposal_id = conn.execute(
-                insert(D)
-                .values(
-                    parcel_code=code,
-                    subject=subject,
-                    method=method,
-                    status="suspected",
-                    cause=cause,
-                    planned_on=planned_on,
-                    area_mu=area_mu or parcel["area_mu"],
-                    idle_fee_wan=fee,
-                    blockers="[]",
-                    notes=reason,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(D.c.id)
-            ).scalar_one()
-            _step(
-                conn, disposal_id, code, "open", None, "suspected", on, by, reason, None, now,
-                subject,
-            )  # fmt: skip
-    finally:
-        engine.dispose()
-    return show_disposal(db_url, code)
+        open_one = disposals.open_disposal(uow, code)
+        if open_one is not None:
+            raise ConflictError(
+                f"{_noun(subject)} {code} already has an open disposal (#{open_one['id']}, "
+                f"{open_one['status']}); advance it to its end or dismiss it first"
+            )
+        fee = (
+            wf.idle_fee_wan(parcel["land_price_wan"], fee_share) if cause == "enterprise" else None
+        )
+        disposal_id = disposals.insert_disposal(
+            uow,
+            {
+                "parcel_code": code,
+                "subject": subject,
+                "method": method,
+                "status": "suspected",
+                "cause": cause,
+                "planned_on": planned_on,
+                "area_mu": area_mu or parcel["area_mu"],
+                "idle_fee_wan": fee,
+                "blockers": "[]",
+                "notes": reason,
+            },
+            uow.now,
+        )
+        _step(uow, disposal_id, code, "open", None, "suspected", on, reason, None, subject)
+        return _show(uow, code, today)
 
 
 def advance(
-    db_url: str,
+    store: Store,
     code: str,
     to: str,
     by: str,
@@ -222,36 +175,29 @@ def advance(
 ) -> dict:
     """Moves the parcel's open disposal to state ``to``; a step the workflow does not
     allow is refused with the allowed next states. With ``districts`` (a clerk's), a
-    parcel or building outside them is a ForbiddenError."""
+    parcel or building outside them is a ForbiddenError. Returns the parcel's
+    disposals as ``show_disposal`` does."""
     _check(by)
-    now, on = dt.datetime.now(dt.UTC), on or dt.date.today()
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            if districts is not None:
-                _check_districts(_parcel(conn, code), districts)
-            row = _active(conn, code, lock=True)
-            _check_on(conn, row["id"], on)
-            blockers = json.loads(row["blockers"] or "[]")
-            try:
-                wf.check_step(row["status"], to, row["method"], blockers)
-            except wf.StepRefused as exc:
-                raise InputError(f"{_noun(row['subject'])} {code}: {exc}") from None
-            values = {"status": to, "updated_at": now, "version": D.c.version + 1}
-            if to == "disposed":
-                values["done_on"] = on
-            conn.execute(update(D).where(D.c.id == row["id"]).values(**values))
-            _step(
-                conn, row["id"], code, "advance", row["status"], to, on, by, note, doc, now,
-                row["subject"],
-            )  # fmt: skip
-    finally:
-        engine.dispose()
-    return show_disposal(db_url, code)
+    with store.write(by=by) as uow:
+        today = local_day(uow.now)
+        on = on or today
+        if districts is not None:
+            _check_districts(_parcel(uow, code), districts)
+        row = _active(uow, code, lock=True)
+        _check_on(uow, row["id"], on, today)
+        blockers = json.loads(row["blockers"] or "[]")
+        try:
+            wf.check_step(row["status"], to, row["method"], blockers)
+        except wf.StepRefused as exc:
+            raise InputError(f"{_noun(row['subject'])} {code}: {exc}") from None
+        done_on = on if to == "disposed" else None
+        disposals.move_disposal(uow, row["id"], to, uow.now, done_on)
+        _step(uow, row["id"], code, "advance", row["status"], to, on, note, doc, row["subject"])
+        return _show(uow, code, today)
 
 
 def set_blocker(
-    db_url: str,
+    store: Store,
     code: str,
     kind: str,
     blocked: bool,
@@ -262,52 +208,40 @@ def set_blocker(
     districts: tuple[str, ...] | None = None,
 ) -> dict:
     """Records (``blocked``) or clears a mortgage, court seizure or dispute. With
-    ``districts`` (a clerk's), a parcel or building outside them is a ForbiddenError."""
+    ``districts`` (a clerk's), a parcel or building outside them is a ForbiddenError.
+    Returns the parcel's disposals as ``show_disposal`` does."""
     _check(by)
     if kind not in wf.BLOCKERS:
         raise InputError(f"--kind {kind}: use one of {', '.join(wf.BLOCKERS)}")
-    now, on = dt.datetime.now(dt.UTC), on or dt.date.today()
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            if districts is not None:
-                _check_districts(_parcel(conn, code), districts)
-            row = _active(conn, code, lock=True)
-            blockers = json.loads(row["blockers"] or "[]")
-            if blocked == (kind in blockers):
-                state = "already blocked by" if blocked else "not blocked by"
-                raise InputError(f"{_noun(row['subject'])} {code}: the disposal is {state} {kind}")
-            blockers = [*blockers, kind] if blocked else [b for b in blockers if b != kind]
-            conn.execute(
-                update(D)
-                .where(D.c.id == row["id"])
-                .values(blockers=json.dumps(blockers), updated_at=now)
-            )
-            _step(
-                conn,
-                row["id"],
-                code,
-                "block" if blocked else "unblock",
-                row["status"],
-                row["status"],
-                on,
-                by,
-                kind + (f" ({note})" if note else ""),
-                doc,
-                now,
-                row["subject"],
-            )
-    finally:
-        engine.dispose()
-    return show_disposal(db_url, code)
+    with store.write(by=by) as uow:
+        today = local_day(uow.now)
+        on = on or today
+        if districts is not None:
+            _check_districts(_parcel(uow, code), districts)
+        row = _active(uow, code, lock=True)
+        blockers = json.loads(row["blockers"] or "[]")
+        if blocked == (kind in blockers):
+            state = "already blocked by" if blocked else "not blocked by"
+            raise InputError(f"{_noun(row['subject'])} {code}: the disposal is {state} {kind}")
+        blockers = [*blockers, kind] if blocked else [b for b in blockers if b != kind]
+        disposals.set_blockers(uow, row["id"], json.dumps(blockers), uow.now)
+        action = "block" if blocked else "unblock"
+        note = kind + (f" ({note})" if note else "")
+        status = row["status"]
+        _step(uow, row["id"], code, action, status, status, on, note, doc, row["subject"])
+        return _show(uow, code, today)
 
 
-def _describe(conn: Connection, row, parcel, today: dt.date) -> dict:
-    steps = (
-        conn.execute(select(S).where(S.c.disposal_id == row["id"]).order_by(S.c.id))
-        .mappings()
-        .all()
-    )
+def _describe(
+    disposal,
+    steps: list,
+    agreed_start_on: dt.date | None,
+    approved_on: dt.date | None,
+    today: dt.date,
+) -> dict:
+    """One disposal as shown, from its stored columns (``disposal``), its ``steps``
+    (stored columns, oldest first) and its parcel's agreed start and approval dates:
+    its fields, its deadlines (what, due_on, overdue as of ``today``) and its steps."""
     # the holder's 30 days to answer a notice concern idle land, not a building's letting
     investigating = next(
         (
@@ -317,31 +251,31 @@ def _describe(conn: Connection, row, parcel, today: dt.date) -> dict:
         ),
         None,
     )
-    if row["subject"] == "building":
+    if disposal["subject"] == "building":
         investigating = None
     due = wf.deadlines(
-        row["status"],
-        row["method"],
-        row["cause"],
-        row["planned_on"],
+        disposal["status"],
+        disposal["method"],
+        disposal["cause"],
+        disposal["planned_on"],
         investigating,
-        parcel["agreed_start_on"],
-        parcel["approved_on"],
+        agreed_start_on,
+        approved_on,
     )
     return {
-        "id": row["id"],
-        "code": row["parcel_code"],
-        "subject": row["subject"],
-        "state": row["status"],
-        "state_zh": wf.STATES[row["status"]]["zh"],
-        "method": row["method"],
-        "method_zh": wf.METHODS[row["method"]]["zh"],
-        "cause": row["cause"],
-        "planned_on": _iso(row["planned_on"]),
-        "done_on": _iso(row["done_on"]),
-        "area_mu": row["area_mu"],
-        "idle_fee_wan": row["idle_fee_wan"],
-        "blockers": json.loads(row["blockers"] or "[]"),
+        "id": disposal["id"],
+        "code": disposal["parcel_code"],
+        "subject": disposal["subject"],
+        "state": disposal["status"],
+        "state_zh": wf.STATES[disposal["status"]]["zh"],
+        "method": disposal["method"],
+        "method_zh": wf.METHODS[disposal["method"]]["zh"],
+        "cause": disposal["cause"],
+        "planned_on": _iso(disposal["planned_on"]),
+        "done_on": _iso(disposal["done_on"]),
+        "area_mu": disposal["area_mu"],
+        "idle_fee_wan": disposal["idle_fee_wan"],
+        "blockers": json.loads(disposal["blockers"] or "[]"),
         "deadlines": [
             {"what": d.what, "due_on": d.due_on.isoformat(), "overdue": d.due_on < today}
             for d in due
@@ -365,52 +299,56 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def show_disposal(db_url: str, code: str, today: dt.date | None = None) -> dict:
-    """The parcel's disposals, newest first, each with its deadlines and steps."""
-    today = today or dt.date.today()
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            parcel = _parcel(conn, code)
-            rows = (
-                conn.execute(select(D).where(D.c.parcel_code == code).order_by(D.c.id.desc()))
-                .mappings()
-                .all()
-            )
-            if not rows:
-                raise NotFoundError(
-                    f"{_noun(parcel['subject'])} {code} has no disposal; open one with "
-                    f"landbank disposal open {code} --method METHOD --by NAME"
+def _described(uow: Unit, row, parcel, today: dt.date) -> dict:
+    """Disposal ``row`` of ``parcel`` as ``_describe`` shows it, its steps read."""
+    steps = disposals.steps(uow, row["id"])
+    return _describe(row, steps, parcel["agreed_start_on"], parcel["approved_on"], today)
+
+
+def _show(uow: Unit, code: str, today: dt.date) -> dict:
+    """The disposals of ``code``, newest first, each with its deadlines (as of
+    ``today``) and steps; NotFoundError when it has none."""
+    parcel = _parcel(uow, code)
+    rows = disposals.disposals_of(uow, code)
+    if not rows:
+        raise NotFoundError(
+            f"{_noun(parcel['subject'])} {code} has no disposal; open one with "
+            f"landbank disposal open {code} --method METHOD --by NAME"
+        )
+    return {"code": code, "disposals": [_described(uow, r, parcel, today) for r in rows]}
+
+
+def show_disposal(store: Store, code: str, today: dt.date | None = None) -> dict:
+    """The parcel's disposals, newest first, each with its deadlines (as of ``today``,
+    by default the day it is read) and steps."""
+    with store.read() as uow:
+        return _show(uow, code, today or local_day(uow.now))
+
+
+def _due(uow: Unit, within_days: int, today: dt.date) -> list[dict]:
+    """The deadlines of open disposals due by ``today`` + ``within_days`` (overdue ones
+    too), soonest first: code, state, method, what, due_on, overdue."""
+    horizon = today + dt.timedelta(days=within_days)
+    out = []
+    for row in disposals.open_disposals(uow):
+        parcel = _parcel(uow, row["parcel_code"])
+        for d in _described(uow, row, parcel, today)["deadlines"]:
+            if dt.date.fromisoformat(d["due_on"]) <= horizon:
+                out.append(
+                    {
+                        "code": row["parcel_code"],
+                        "state": row["status"],
+                        "method": row["method"],
+                        **d,
+                    }
                 )
-            return {"code": code, "disposals": [_describe(conn, r, parcel, today) for r in rows]}
-    finally:
-        engine.dispose()
+    return sorted(out, key=lambda d: (d["due_on"], d["code"]))
 
 
-def due(db_url: str, within_days: int = 30, today: dt.date | None = None) -> list[dict]:
+def due(store: Store, within_days: int = 30, today: dt.date | None = None) -> list[dict]:
     """Deadlines of open disposals that fall within ``within_days`` or are overdue,
     soonest first."""
     if not 0 <= within_days <= 36500:
         raise InputError("--within must be 0 to 36500 days")
-    today = today or dt.date.today()
-    horizon = today + dt.timedelta(days=within_days)
-    engine = open_db(db_url)
-    out = []
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(D).where(D.c.status.not_in(wf.ENDED))).mappings().all()
-            for row in rows:
-                parcel = _parcel(conn, row["parcel_code"])
-                for d in _describe(conn, row, parcel, today)["deadlines"]:
-                    if dt.date.fromisoformat(d["due_on"]) <= horizon:
-                        out.append(
-                            {
-                                "code": row["parcel_code"],
-                                "state": row["status"],
-                                "method": row["method"],
-                                **d,
-                            }
-                        )
-    finally:
-        engine.dispose()
-    return sorted(out, key=lambda d: (d["due_on"], d["code"]))
+    with store.read() as uow:
+        return _due(uow, within_days, today or local_day(uow.now))

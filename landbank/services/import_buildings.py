@@ -9,15 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy.exc import IntegrityError
 
 from landbank.config import load_profile
 from landbank.db import buildings as rows
-from landbank.db.engine import write_transaction
+from landbank.db.store import Store
 from landbank.errors import ConflictError, InputError
 from landbank.io.buildings import read_buildings, read_vacancies
 from landbank.io.columns import parse_field_options, read_mapping_file
-from landbank.services.database import open_db
 
 
 def field_options(fields: list[str] | None, mapping: Path | None) -> dict[str, str]:
@@ -28,7 +26,7 @@ def field_options(fields: list[str] | None, mapping: Path | None) -> dict[str, s
 
 
 def import_buildings(
-    db_url: str,
+    store: Store,
     path: Path,
     *,
     layer: str | None = None,
@@ -47,9 +45,9 @@ def import_buildings(
     New codes are inserted; codes already stored are refused (ConflictError) unless
     ``upsert``, which writes the fields the file holds and the location (fields the file
     lacks stay as they are; vacancies are kept). Nothing is written on ``dry_run`` or
-    on any error."""
+    on any error. Stored rows are updated at ``now`` (by default the moment of the
+    write)."""
     prof = load_profile(profile)
-    now = now or dt.datetime.now(dt.UTC)
     read = read_buildings(
         Path(path),
         layer=layer,
@@ -72,32 +70,27 @@ def import_buildings(
         "warnings": read.warnings,
         "ignored_columns": read.ignored_columns,
     }
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            known = frame["code"].isin(rows.existing_building_codes(conn)).to_numpy()
-            if known.any() and not upsert:
-                codes = frame.loc[known, "code"].tolist()
-                raise ConflictError(
-                    f"{file}, code: {len(codes)} buildings are already in the database "
-                    f"({_some(codes)}); pass --upsert to update them"
-                )
-            fields = [f for f in read.fields if f != "code"]
-            old = frame[known]
-            before = rows.load_buildings(conn, codes=old["code"].tolist())
-            changed = old[_changed(old, before, fields)]
-            summary["imported"], summary["updated"] = int((~known).sum()), len(changed)
-            summary["unchanged"] = len(old) - len(changed)
-            if not dry_run:
-                rows.insert_buildings(conn, frame[~known])
-                rows.update_buildings(conn, changed, fields, now)
-    except IntegrityError:
-        raise ConflictError(
-            f"{file}: another import stored some of these codes meanwhile; nothing was "
-            "written: run it again (with --upsert to update them)"
-        ) from None
-    finally:
-        engine.dispose()
+    taken = (
+        f"{file}: another import stored some of these codes meanwhile; nothing was "
+        "written: run it again (with --upsert to update them)"
+    )
+    with rows.codes_taken_meanwhile(taken), store.write(now=now) as uow:
+        known = frame["code"].isin(rows.existing_building_codes(uow)).to_numpy()
+        if known.any() and not upsert:
+            codes = frame.loc[known, "code"].tolist()
+            raise ConflictError(
+                f"{file}, code: {len(codes)} buildings are already in the database "
+                f"({_some(codes)}); pass --upsert to update them"
+            )
+        fields = [f for f in read.fields if f != "code"]
+        old = frame[known]
+        before = rows.load_buildings(uow, codes=old["code"].tolist())
+        changed = old[_changed(old, before, fields)]
+        summary["imported"], summary["updated"] = int((~known).sum()), len(changed)
+        summary["unchanged"] = len(old) - len(changed)
+        if not dry_run:
+            rows.insert_buildings(uow, frame[~known])
+            rows.update_buildings(uow, changed, fields, uow.now)
     return summary
 
 
@@ -128,7 +121,7 @@ def _some(codes: list[str]) -> str:
 
 
 def import_vacancies(
-    db_url: str,
+    store: Store,
     path: Path,
     *,
     layer: str | None = None,
@@ -143,21 +136,17 @@ def import_vacancies(
     InputError naming the row, nothing written."""
     frame, raw = read_vacancies(Path(path), layer, fields, defaults)
     file = Path(path).name
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            stored = rows.load_buildings(
-                conn, codes=sorted(set(frame["building_code"])), with_geometry=False
-            )
-            _check_against(frame, stored, file, raw.row_label)
-            warnings = _over_total(frame, stored)
-            if dry_run:
-                replaced = len(rows.load_vacancies(conn, codes=stored["code"].tolist()))
-                inserted = int((frame["vacant_area_m2"] > 0).sum())
-            else:
-                replaced, inserted = rows.replace_vacancies(conn, frame)
-    finally:
-        engine.dispose()
+    with store.write() as uow:
+        stored = rows.load_buildings(
+            uow, codes=sorted(set(frame["building_code"])), with_geometry=False
+        )
+        _check_against(frame, stored, file, raw.row_label)
+        warnings = _over_total(frame, stored)
+        if dry_run:
+            replaced = len(rows.load_vacancies(uow, codes=stored["code"].tolist()))
+            inserted = int((frame["vacant_area_m2"] > 0).sum())
+        else:
+            replaced, inserted = rows.replace_vacancies(uow, frame)
     return {
         "file": file,
         "rows": len(frame),

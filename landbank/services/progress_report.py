@@ -1,40 +1,34 @@
-"""``landbank progress``: identified and disposed land per group, as SQL aggregation.
+"""``landbank progress``: identified and disposed land per group, its Excel ledger and
+its HTML report, each read in one unit of work.
 
 Only the grouped figures travel from the database: the counts and sums are computed
-there (GROUP BY), on SpatiaLite and PostGIS alike.
+there (GROUP BY, ``db.progress``), on SpatiaLite and PostGIS alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, and_, case, func, literal, select
-
-from landbank.db.dialects import sql_of
-from landbank.db.models import Disposal, Parcel
+from landbank.db import disposals
+from landbank.db import progress as figures
+from landbank.db.store import Store, Unit
 from landbank.domain import disposal as wf
-from landbank.domain.categories import UNCLASSIFIED, category_label
+from landbank.domain.categories import category_label
+from landbank.domain.dates import local_day
 from landbank.errors import InputError
-from landbank.services.database import open_db
 
-P, D = Parcel.__table__, Disposal.__table__
 GROUPS = ("district", "park", "category", "method", "month")
 
 
-def _month(conn: Connection, column):
-    return sql_of(conn).month(column)
-
-
-def _key(conn: Connection, by: str):
-    if by in ("district", "park", "category"):
-        return P.c[by]
-    if by == "method":
-        return D.c.method
-    return _month(conn, D.c.done_on)
+def _check(by: str, date_from: dt.date | None, date_to: dt.date | None) -> None:
+    if by not in GROUPS:
+        raise InputError(f"--by {by}: use one of {', '.join(GROUPS)}")
+    if date_from and date_to and date_from > date_to:
+        raise InputError("--from is after --to; swap them")
 
 
 def progress(
-    db_url: str,
+    store: Store,
     by: str = "district",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
@@ -42,21 +36,15 @@ def progress(
 ) -> list[dict]:
     """Per group: identified count and area (parcels in one of the five categories),
     disposed count and area (disposals done within the dates), the disposal rate, the
-    count in each state, the overdue count; per district also the supply rate."""
-    if by not in GROUPS:
-        raise InputError(f"--by {by}: use one of {', '.join(GROUPS)}")
-    if date_from and date_to and date_from > date_to:
-        raise InputError("--from is after --to; swap them")
-    today = today or dt.date.today()
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            return _progress(conn, by, date_from, date_to, today)
-    finally:
-        engine.dispose()
+    count in each state, the overdue count (as of ``today``, by default the day it is
+    read); per district also the supply rate."""
+    _check(by, date_from, date_to)
+    with store.read() as uow:
+        return _progress(uow, by, date_from, date_to, today or local_day(uow.now))
 
 
-def _progress(conn: Connection, by: str, date_from, date_to, today) -> list[dict]:
+def _progress(uow: Unit, by: str, date_from, date_to, today: dt.date) -> list[dict]:
+    """The rows of ``progress`` read through ``uow`` (``by`` checked), by group."""
     rows: dict[str, dict] = {}
 
     def row(group) -> dict:
@@ -77,63 +65,17 @@ def _progress(conn: Connection, by: str, date_from, date_to, today) -> list[dict
             },
         )
 
-    current = P.c.retired.is_(False)
     if by in ("district", "park", "category"):
-        key = _key(conn, by)
-        identified = (
-            select(key, func.count(), func.coalesce(func.sum(P.c.area_mu), 0.0))
-            .where(
-                current,
-                P.c.category.is_not(None),
-                P.c.category.not_in(["compliant", UNCLASSIFIED]),
-            )
-            .group_by(key)
-        )
-        for group, n, area in conn.execute(identified):
+        for group, n, area in figures.identified(uow, by):
             r = row(group)
             r["identified_count"], r["identified_area_mu"] = int(n), round(float(area), 2)
         # parcels with no dates: neither identified nor compliant, counted apart
-        unclassified = (
-            select(key, func.count(), func.coalesce(func.sum(P.c.area_mu), 0.0))
-            .where(current, P.c.category == UNCLASSIFIED)
-            .group_by(key)
-        )
-        for group, n, area in conn.execute(unclassified):
+        for group, n, area in figures.unclassified(uow, by):
             r = row(group)
             r["unclassified_count"], r["unclassified_area_mu"] = int(n), round(float(area), 2)
-    key = _key(conn, by)
-    done = D.c.status.in_(wf.FINISHED)
-    in_range = (
-        and_(
-            *(
-                c
-                for c in (
-                    D.c.done_on >= date_from if date_from else None,
-                    D.c.done_on <= date_to if date_to else None,
-                )
-                if c is not None
-            )
-        )
-        if (date_from or date_to)
-        else literal(True)
-    )
-    overdue = case(
-        (and_(D.c.planned_on < today, D.c.status.not_in(wf.FINISHED + wf.ENDED)), 1), else_=0
-    )
-    counted = and_(done, in_range)
-    stmt = (
-        select(
-            key,
-            D.c.status,
-            func.count(),
-            func.sum(case((counted, 1), else_=0)),
-            func.coalesce(func.sum(case((counted, D.c.area_mu), else_=0.0)), 0.0),
-            func.sum(overdue),
-        )
-        .select_from(D.join(P, P.c.code == D.c.parcel_code))
-        .group_by(key, D.c.status)
-    )
-    for group, status, n, n_done, area_done, n_overdue in conn.execute(stmt):
+    for group, status, n, n_done, area_done, n_overdue in figures.disposals(
+        uow, by, date_from, date_to, today
+    ):
         if by == "month" and group is None:
             continue  # not done yet: no month
         r = row(group)
@@ -142,22 +84,7 @@ def _progress(conn: Connection, by: str, date_from, date_to, today) -> list[dict
         r["disposed_area_mu"] = round(r["disposed_area_mu"] + float(area_done or 0), 2)
         r["overdue"] += int(n_overdue or 0)
     if by == "district":
-        approved = P.c.approved_on.is_not(None)
-        supply = (
-            select(
-                P.c.district,
-                func.coalesce(func.sum(case((approved, P.c.area_mu), else_=0.0)), 0.0),
-                func.coalesce(
-                    func.sum(
-                        case((and_(approved, P.c.supplied_on.is_not(None)), P.c.area_mu), else_=0.0)
-                    ),
-                    0.0,
-                ),
-            )
-            .where(current)
-            .group_by(P.c.district)
-        )
-        for group, approved_mu, supplied_mu in conn.execute(supply):
+        for group, approved_mu, supplied_mu in figures.supply(uow):
             r = row(group)
             r["supply_rate"] = round(supplied_mu / approved_mu, 4) if approved_mu else None
     for r in rows.values():
@@ -176,11 +103,11 @@ def group_label(by: str, group, lang: str):
 
 
 def progress_ledger(
-    db_url: str, path, by: str = "district", date_from=None, date_to=None, lang: str = "zh"
+    store: Store, path, by: str = "district", date_from=None, date_to=None, lang: str = "zh"
 ) -> dict:
     """Writes the Excel ledger: the progress per ``by`` and the parcels of each category
     (and the unclassified, where there are) with their disposal state and reasons, the
-    labels in ``lang``. Returns ``{"file", "groups"}``."""
+    labels in ``lang``, all read in one snapshot. Returns ``{"file", "groups"}``."""
     from pathlib import Path
 
     from landbank.db import parcels as rows
@@ -190,17 +117,12 @@ def progress_ledger(
         raise InputError(f"--xlsx {path}: the ledger is an .xlsx file")
     if not Path(path).parent.is_dir():
         raise InputError(f"--xlsx {path}: folder {Path(path).parent} does not exist; create it")
-    summary = [
-        {**r, "group": group_label(by, r["group"], lang)}
-        for r in progress(db_url, by, date_from, date_to)
-    ]
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            parcels = rows.load_parcels(conn, with_geometry=False)
-            states = dict(conn.execute(select(D.c.parcel_code, D.c.status).order_by(D.c.id)).all())
-    finally:
-        engine.dispose()
+    _check(by, date_from, date_to)
+    with store.read() as uow:
+        found = _progress(uow, by, date_from, date_to, local_day(uow.now))
+        parcels = rows.load_parcels(uow, with_geometry=False)
+        states = disposals.latest_states(uow)
+    summary = [{**r, "group": group_label(by, r["group"], lang)} for r in found]
     parcels["disposal_state"] = parcels["code"].map(
         lambda c: wf.state_label(states[c], lang) if c in states else None
     )
@@ -214,18 +136,26 @@ def progress_ledger(
 
 
 def progress_html(
-    db_url: str, path, today=None, date_from=None, date_to=None, lang: str = "zh"
+    store: Store, path, today=None, date_from=None, date_to=None, lang: str = "zh"
 ) -> dict:
-    """Writes the HTML report: figures by district, rate chart, monthly trend, overdue."""
+    """Writes the HTML report: figures by district, rate chart, monthly trend, overdue
+    (as of ``today``, by default the day it is read), all read in one snapshot.
+    Returns ``{"file", "overdue"}``."""
     from pathlib import Path
 
     from landbank.reports import write_html_report
-    from landbank.services.disposal import due
+    from landbank.services.disposal import _due
 
     if Path(path).suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--html {path}: the report is an .html file")
     if not Path(path).parent.is_dir():
         raise InputError(f"--html {path}: folder {Path(path).parent} does not exist; create it")
+    _check("district", date_from, date_to)
+    with store.read() as uow:
+        today = today or local_day(uow.now)
+        due = _due(uow, 0, today)
+        by_district = _progress(uow, "district", date_from, date_to, today)
+        by_month = _progress(uow, "month", date_from, date_to, today)
     overdue = [
         {
             **d,
@@ -233,14 +163,8 @@ def progress_html(
             "method": wf.method_label(d["method"], lang),
             "what": wf.deadline_label(d["what"], lang),
         }
-        for d in due(db_url, 0, today)
+        for d in due
         if d["overdue"]
     ]
-    write_html_report(
-        Path(path),
-        progress(db_url, "district", date_from, date_to, today=today),
-        progress(db_url, "month", date_from, date_to, today=today),
-        overdue,
-        lang=lang,
-    )
+    write_html_report(Path(path), by_district, by_month, overdue, lang=lang)
     return {"file": str(path), "overdue": len(overdue)}

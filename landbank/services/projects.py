@@ -9,17 +9,13 @@ import json
 import tomllib
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
-
 from landbank.config import load_profile
-from landbank.db.engine import write_transaction
-from landbank.db.models import Project, Reservation
+from landbank.db import projects as rows
+from landbank.db import reservations
+from landbank.db.store import Store
 from landbank.domain.matching import Requirement, RequirementError, read_requirement
 from landbank.domain.rights import check_project_owner
 from landbank.errors import ConflictError, InputError, NotFoundError
-from landbank.services.database import open_db
-
-PR, R = Project.__table__, Reservation.__table__
 
 
 def read_requirement_data(path: Path) -> dict:
@@ -66,16 +62,16 @@ def requirement_of_row(row, profile: str | None = None) -> Requirement:
 
 
 def add_project(
-    db_url: str, path: Path, by: str = "landbank", replace: bool = False, profile=None
+    store: Store, path: Path, by: str = "landbank", replace: bool = False, profile=None
 ) -> dict:
     """Stores the project of a requirement file, in one transaction; a name already
     stored is a ConflictError unless ``replace`` (its reservations stay)."""
     req = read_requirement_file(path, profile)
-    return _store(db_url, req, read_requirement_data(path), by, replace, f"{path}: ")
+    return _store(store, req, read_requirement_data(path), by, replace, f"{path}: ")
 
 
 def add_project_data(
-    db_url: str,
+    store: Store,
     data: dict,
     by: str = "landbank",
     replace: bool = False,
@@ -92,11 +88,11 @@ def add_project_data(
         raise InputError(f"requirement: {exc}") from None
     if not req.name:
         raise InputError('requirement: name is required, e.g. "name": "新能源装备项目"')
-    return _store(db_url, req, data, by, replace, "", replace_hint, owner)
+    return _store(store, req, data, by, replace, "", replace_hint, owner)
 
 
 def _store(
-    db_url: str,
+    store: Store,
     req: Requirement,
     data: dict,
     by: str,
@@ -105,49 +101,36 @@ def _store(
     replace_hint: str = "pass --replace",
     owner: str | None = None,
 ) -> dict:
-    """Writes the checked requirement ``req`` with its source dict ``data``; with
-    ``owner``, replaces only a project ``owner`` stored."""
+    """Writes the checked requirement ``req`` with its source dict ``data``, by ``by``,
+    in one unit of work; with ``owner``, replaces only a project ``owner`` stored.
+    Returns project, kind and replaced."""
     stored = json.dumps(data, ensure_ascii=False, default=_iso)
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            there = conn.execute(
-                select(PR.c.id, PR.c.created_by).where(PR.c.name == req.name)
-            ).first()
-            if there and not replace:
-                raise ConflictError(
-                    f"{where}project {req.name!r} is already stored; {replace_hint} to update "
-                    "its requirement"
-                )
-            if there:
-                check_project_owner(owner, there[1], req.name)
-                conn.execute(delete(PR).where(PR.c.name == req.name))
-            conn.execute(
-                insert(PR).values(
-                    name=req.name,
-                    industry=req.industry,
-                    kind=req.kind,
-                    requirement=stored,
-                    created_by=by,
-                )
+    with store.write(by=by) as uow:
+        there, created_by = rows.owner(uow, req.name)
+        if there and not replace:
+            raise ConflictError(
+                f"{where}project {req.name!r} is already stored; {replace_hint} to update "
+                "its requirement"
             )
-    finally:
-        engine.dispose()
-    return {"project": req.name, "kind": req.kind, "replaced": bool(there)}
+        if there:
+            check_project_owner(owner, created_by, req.name)
+        values = {
+            "name": req.name,
+            "industry": req.industry,
+            "kind": req.kind,
+            "requirement": stored,
+            "created_by": uow.by,
+        }
+        rows.put_project(uow, values, replace=there)
+    return {"project": req.name, "kind": req.kind, "replaced": there}
 
 
-def list_projects(db_url: str) -> list[dict]:
+def list_projects(store: Store) -> list[dict]:
     """Every stored project: name, industry, kind, created_by, created_at, and how many
     parcels or floors are reserved for it now."""
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(PR).order_by(PR.c.name)).mappings().all()
-            held = {}
-            for (name,) in conn.execute(select(R.c.project_name).where(R.c.released_at.is_(None))):
-                held[name] = held.get(name, 0) + 1
-    finally:
-        engine.dispose()
+    with store.read() as uow:
+        found = rows.projects(uow)
+        held = reservations.held_counts(uow)
     return [
         {
             "name": r["name"],
@@ -157,18 +140,15 @@ def list_projects(db_url: str) -> list[dict]:
             "created_at": _iso(r["created_at"]),
             "reserved": held.get(r["name"], 0),
         }
-        for r in rows
+        for r in found
     ]
 
 
-def show_project(db_url: str, name: str) -> dict:
-    """A stored project with its requirement as stored."""
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(select(PR).where(PR.c.name == name)).mappings().first()
-    finally:
-        engine.dispose()
+def show_project(store: Store, name: str) -> dict:
+    """A stored project with its requirement as stored; NotFoundError when there is
+    none."""
+    with store.read() as uow:
+        row = rows.project(uow, name)
     if row is None:
         raise NotFoundError(f"project {name!r} is not stored; see landbank projects list")
     return {

@@ -102,10 +102,10 @@ def _split(uow: Unit, code: str, reason: str, area_mu_first, geometry, prof):
     parent = frame.iloc[0]
     if parent["retired"]:
         raise InputError(f"parcel {code} is already retired; split its children")
-    busy = disposals.open_disposal_id(uow, code)
+    busy = disposals.open_disposal(uow, code)
     if busy is not None:
         raise InputError(
-            f"parcel {code} has an open disposal (#{busy}); split "
+            f"parcel {code} has an open disposal (#{busy['id']}); split "
             "first and open the disposal on the piece, or end it first"
         )
     geom = parent["geometry"]
