@@ -26,7 +26,7 @@ from landbank.services.parcels import list_parcels, show_parcel
 from landbank.services.users import add_user
 from landbank.web.guard import MAX_BODY_BYTES
 from tests.conftest import ROOT, Cli, _new_database
-from tests.helpers import table_counts
+from tests.helpers import store_of, table_counts
 
 API = "/api/v1"
 ADMIN, PASSWORD = "admin", "admin password"
@@ -40,7 +40,7 @@ def city(request, tmp_path_factory) -> dict:
     cli = Cli()
     gpkg = ROOT / "data" / "parcels" / "zaozhuang_parcels.gpkg"
     assert cli("import", "parcels", gpkg, db=url).exit_code == 0
-    add_user(url, ADMIN, "admin", PASSWORD)
+    add_user(store_of(url), ADMIN, "admin", PASSWORD)
     codes = [p["code"] for p in list_parcels(url)]
     yield {"url": url, "codes": codes}
     drop()

@@ -28,7 +28,7 @@ from landbank.services.split import split_parcel
 from landbank.services.users import add_user
 from landbank.web.app import create_app
 from tests.conftest import Cli, _new_database
-from tests.helpers import tool
+from tests.helpers import store_of, tool
 
 LON0, LAT0 = 117.30, 34.80
 KX = 111_320.0 * math.cos(math.radians(LAT0))
@@ -115,7 +115,7 @@ def load_layout(cli, db_url: str, folder: Path) -> str:
     for kind, name in (("buildings", "b.csv"), ("vacancies", "v.csv")):
         r = cli("import", kind, folder / name, db=db_url)
         assert r.exit_code == 0, r.stderr
-    add_user(db_url, READER, "viewer", PASSWORD)
+    add_user(store_of(db_url), READER, "viewer", PASSWORD)
     return db_url
 
 
