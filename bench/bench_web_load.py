@@ -32,15 +32,16 @@ import httpx
 import psycopg
 from results import report  # noqa: E402  (bench/ is the script's folder)
 
+from landbank.db.store import Store
 from landbank.errors import ConflictError
-from landbank.services.database import share_engine
 from landbank.services.parcels import set_fields, show_parcel
 from landbank.services.users import add_user
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDBANK = str(Path(sys.executable).with_name("landbank"))
 PG = os.environ.get("LANDBANK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-DB = "landbank_bench_web"
+# LANDBANK_BENCH_WEB_DB: another name, so that two runs on one server keep apart
+DB = os.environ.get("LANDBANK_BENCH_WEB_DB", "landbank_bench_web")
 PASSWORD = "bench password"
 
 
@@ -62,8 +63,12 @@ def setup(clients: int, parcels: int) -> tuple[str, list[str]]:
         path = ROOT / "data" / "parcels" / name
         run([LANDBANK, "--db", url, "import", "parcels", str(path), "--upsert", "-q"])
     run([LANDBANK, "--db", url, "classify", "--as-of", "2026-06-30"])
-    for i in range(clients):
-        add_user(url, f"client{i}", "clerk", PASSWORD)
+    store = Store.open(url)
+    try:
+        for i in range(clients):
+            add_user(store, f"client{i}", "clerk", PASSWORD)
+    finally:
+        store.close()
     with psycopg.connect(url) as conn:
         codes = [
             r[0]
@@ -189,8 +194,9 @@ def http_worker(base: str, tokens: list[str], codes: list[str], tag: str):
     return work
 
 
-def direct_worker(url: str, codes: list[str], tag: str):
-    """The same client calling the services in-process."""
+def direct_worker(store: Store, codes: list[str], tag: str):
+    """The same client calling the services in-process, on one store (its pooled
+    connections shared by the threads, as the service's are)."""
 
     def work(i: int, tally: Tally, deadline: float) -> None:
         rng = random.Random(i)
@@ -203,8 +209,8 @@ def direct_worker(url: str, codes: list[str], tag: str):
             n += 1
             try:
                 if code not in known:
-                    known[code] = show_parcel(url, code)["version"]
-                done = set_fields(url, code, {"holder": f"{tag}-direct{i}-{n}"}, by=f"client{i}",
+                    known[code] = show_parcel(store, code)["version"]
+                done = set_fields(store, code, {"holder": f"{tag}-direct{i}-{n}"}, by=f"client{i}",
                                   reason="load test", expect_version=known[code])  # fmt: skip
                 known[code] = done["version"]
                 tally.add(code, 200)
@@ -308,8 +314,12 @@ def main() -> None:
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     url, codes = setup(args.clients, args.parcels)
-    share_engine(url)  # the baseline pools connections as the service does
-    base_m = measure(url, codes, direct_worker(url, codes, "base"), args.clients, args.seconds)
+    store = Store.open(url)
+    try:
+        worker = direct_worker(store, codes, "base")
+        base_m = measure(url, codes, worker, args.clients, args.seconds)
+    finally:
+        store.close()
     results = []
     for workers in (int(w) for w in args.workers.split(",")):
         proc, base = serve(url, workers)

@@ -38,6 +38,7 @@ from schemathesis.specs.openapi.checks import (
 from landbank.services.users import add_user
 from landbank.web.app import create_app
 from tests.conftest import ROOT, make_disposing_city
+from tests.helpers import store_of
 
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 EXAMPLES = int(os.environ.get("LANDBANK_FUZZ_EXAMPLES", "25"))
@@ -65,7 +66,7 @@ def _load_city(cli, db_url: str) -> None:
     assert cli("import", "buildings", xlsx, db=db_url).exit_code == 0
     assert cli("import", "vacancies", xlsx, db=db_url).exit_code == 0
     for name, district in USERS.items():
-        add_user(db_url, name, name, f"{name} password", district)
+        add_user(store_of(db_url), name, name, f"{name} password", district)
 
 
 def _operations(schema) -> list:

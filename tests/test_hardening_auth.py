@@ -238,7 +238,7 @@ def test_the_command_line_is_the_operator_and_writes_everywhere(cli, city):
 @pytest.fixture
 def two(db_url):
     """Two apps on one database (two workers) and a clerk 王 signed in on the first."""
-    add_user(db_url, "王", "clerk", "correct horse", "薛城区")
+    add_user(store_of(db_url), "王", "clerk", "correct horse", "薛城区")
     first, second = TestClient(create_app(db_url)), TestClient(create_app(db_url))
     r = first.post("/api/v1/auth/token", data={"username": "王", "password": "correct horse"})
     assert r.status_code == 200
@@ -264,7 +264,7 @@ def test_sign_out_ends_the_token_in_every_worker(two):
 )
 def test_a_change_of_password_role_or_districts_ends_the_token(two, db_url, change):
     first, second, token = two
-    add_user(db_url, "王", change[0], change[1], change[2], replace=True)
+    add_user(store_of(db_url), "王", change[0], change[1], change[2], replace=True)
     assert second.get("/api/v1/me", headers=token).status_code == 401
     r = second.post("/api/v1/auth/token", data={"username": "王", "password": change[1]})
     fresh = {"Authorization": f"Bearer {r.json()['access_token']}"}
@@ -276,7 +276,7 @@ def test_a_deleted_user_made_again_under_the_name_has_none_of_the_old_tokens(two
     r = cli("users", "delete", "王", db=db_url)
     assert r.exit_code == 0, r.stderr
     assert second.get("/api/v1/me", headers=token).status_code == 401
-    add_user(db_url, "王", "admin", "correct horse")
+    add_user(store_of(db_url), "王", "admin", "correct horse")
     assert second.get("/api/v1/me", headers=token).status_code == 401
     r = cli("users", "delete", "nobody", db=db_url)
     assert r.exit_code == 1 and "users list" in r.stderr
@@ -292,7 +292,7 @@ def test_users_signout_ends_every_token_of_the_user(two, db_url, cli):
 
 
 def test_signing_out_of_the_pages_ends_the_cookie_in_every_worker(db_url):
-    add_user(db_url, "王", "clerk", "correct horse", "薛城区")
+    add_user(store_of(db_url), "王", "clerk", "correct horse", "薛城区")
     first, second = TestClient(create_app(db_url)), TestClient(create_app(db_url))
     login = first.get("/login").text
     csrf = re.search(r'name="csrf_token" value="([^"]*)"', login).group(1)
@@ -314,20 +314,20 @@ def test_signing_out_of_the_pages_ends_the_cookie_in_every_worker(db_url):
 
 
 def test_a_kept_basic_credential_ends_with_a_password_change(db_url):
-    add_user(db_url, "王", "viewer", "correct horse")
+    add_user(store_of(db_url), "王", "viewer", "correct horse")
     gis = TestClient(create_app(db_url))
     basic = {"Authorization": "Basic " + base64.b64encode("王:correct horse".encode()).decode()}
     assert gis.get("/ogc/collections", headers=basic).status_code == 200
-    add_user(db_url, "王", "viewer", "another horse", replace=True)
+    add_user(store_of(db_url), "王", "viewer", "another horse", replace=True)
     assert gis.get("/ogc/collections", headers=basic).status_code == 401
-    delete_user(db_url, "王")
+    delete_user(store_of(db_url), "王")
 
 
 # ---- the sign-in limit across workers ----------------------------------------------
 
 
 def test_forty_wrong_passwords_at_once_to_two_workers_get_five_tries(db_url):
-    add_user(db_url, "王", "clerk", "correct horse")
+    add_user(store_of(db_url), "王", "clerk", "correct horse")
     workers = [TestClient(create_app(db_url)), TestClient(create_app(db_url))]
     statuses: list[int] = []
     lock, start = threading.Lock(), threading.Barrier(40)
@@ -355,12 +355,12 @@ def test_forty_wrong_passwords_at_once_to_two_workers_get_five_tries(db_url):
 def test_a_token_version_at_the_top_of_its_range_still_moves(db_url):
     """The version is moved to a random value computed outside SQL: no overflow of the
     32-bit column, whatever it holds (PostgreSQL refused the arithmetic once)."""
-    add_user(db_url, "王", "clerk", "correct horse")
+    add_user(store_of(db_url), "王", "clerk", "correct horse")
     engine = make_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE app_user SET token_version = 2147483647"))
     for _ in range(3):
-        end_tokens(db_url, get_user(db_url, "王").id)
+        end_tokens(store_of(db_url), get_user(store_of(db_url), "王").id)
         with engine.connect() as conn:
             moved = conn.execute(text("SELECT token_version FROM app_user")).scalar()
         assert 0 <= moved < 2**31 and moved != 2147483647
@@ -372,7 +372,7 @@ def test_forty_wrong_passwords_at_once_to_a_served_pair_of_workers_get_five_trie
     SpatiaLite serves one process)."""
     if db_url.startswith("sqlite"):
         pytest.skip("--workers 2 needs PostgreSQL")
-    add_user(db_url, "王", "clerk", "correct horse")
+    add_user(store_of(db_url), "王", "clerk", "correct horse")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -21,6 +21,7 @@ from landbank.db.models import Parcel
 from landbank.domain.progress import FIGURES
 from landbank.services.users import add_user
 from landbank.web.app import create_app
+from tests.helpers import store_of
 
 PASSWORD = "correct horse"
 VIEWER = "赵"
@@ -121,7 +122,7 @@ def _table(html: str) -> _Table:
 
 
 def _signed_in(url: str) -> TestClient:
-    add_user(url, VIEWER, "viewer", PASSWORD)
+    add_user(store_of(url), VIEWER, "viewer", PASSWORD)
     client = TestClient(create_app(url))
     token = re.search(r'name="csrf_token" value="([^"]*)"', client.get("/login").text).group(1)
     r = client.post(

@@ -17,12 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-from landbank.db.engine import write_transaction
 from landbank.db.models import LoginFailure
 from landbank.domain.dates import check_plausible, date_problem
 from landbank.errors import InputError, NotFoundError
 from landbank.services import users as user_service
-from landbank.services.database import open_db
 from landbank.services.parcels import show_parcel
 from landbank.services.users import add_user, get_user, sign_out_user
 from landbank.web.app import create_app
@@ -142,7 +140,7 @@ def test_one_bearer_reading_for_the_guard_and_the_routes(city, client, admin):
 
 def test_the_session_cookie_among_others_and_quoted(city, app):
     """The guard reads cookies as Starlette does for the route."""
-    user = get_user(city["url"], web_input.ADMIN)
+    user = get_user(store_of(city["url"]), web_input.ADMIN)
     token = app.state.service.signer.token(user.name, user.id, user.token_version)
     fresh = TestClient(app)
     r = fresh.post(
@@ -164,7 +162,7 @@ def _go_away(url: str) -> None:
         import os
 
         os.remove(path)
-        open_db(url).pool.dispose()  # the next read opens the file anew: gone
+        store_of(url).engine.dispose()  # the next read opens the file anew: gone
     else:
         name = url.rsplit("/", 1)[1]
         with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
@@ -172,7 +170,7 @@ def _go_away(url: str) -> None:
 
 
 def test_a_database_gone_is_a_503_with_one_line_not_a_500(db_url):
-    add_user(db_url, "admin", "admin", "admin password")
+    add_user(store_of(db_url), "admin", "admin", "admin password")
     service_app = create_app(db_url)
     with TestClient(service_app, raise_server_exceptions=False) as web:
         r = web.post(f"{API}/auth/token", data={"username": "admin", "password": "admin password"})
@@ -193,7 +191,7 @@ def test_a_database_gone_is_a_503_with_one_line_not_a_500(db_url):
 def test_a_database_gone_during_a_read_route_is_a_503_not_a_500(db_url):
     """Past the guard (a GET reads no body): the route's own database work finds the
     database gone; the app answers 503 in one line, as the guard does."""
-    add_user(db_url, "admin", "admin", "admin password")
+    add_user(store_of(db_url), "admin", "admin", "admin password")
     service_app = create_app(db_url)
     with TestClient(service_app, raise_server_exceptions=False) as web:
         r = web.post(f"{API}/auth/token", data={"username": "admin", "password": "admin password"})
@@ -209,29 +207,21 @@ def test_a_database_gone_during_a_read_route_is_a_503_not_a_500(db_url):
 
 
 def _rows(url: str) -> dict[str, float]:
-    engine = open_db(url)
-    try:
-        with engine.connect() as conn:
-            return dict(conn.execute(select(LF.c.key, LF.c.since)).all())
-    finally:
-        engine.dispose()
+    with store_of(url).read() as uow:
+        return dict(uow.execute(select(LF.c.key, LF.c.since)).all())
 
 
 def test_old_windows_are_forgotten_in_a_transaction_of_their_own(db_url, monkeypatch):
     now = 1_000_000.0
-    engine = open_db(db_url)
-    try:
-        with write_transaction(engine) as conn:
-            conn.execute(
-                insert(LF),
-                [
-                    {"key": "user:old", "failures": 3, "since": now - 10_000},
-                    {"key": "user:held", "failures": 3, "since": now - 10_000},
-                    {"key": "user:recent", "failures": 2, "since": now - 10},
-                ],
-            )
-    finally:
-        engine.dispose()
+    with store_of(db_url).write() as uow:
+        uow.execute(
+            insert(LF),
+            [
+                {"key": "user:old", "failures": 3, "since": now - 10_000},
+                {"key": "user:held", "failures": 3, "since": now - 10_000},
+                {"key": "user:recent", "failures": 2, "since": now - 10},
+            ],
+        )
     monkeypatch.setattr(user_service.secrets, "randbelow", lambda n: 0)  # tidy this time
     holder = None
     if db_url.startswith("postgresql"):
@@ -242,7 +232,9 @@ def test_old_windows_are_forgotten_in_a_transaction_of_their_own(db_url, monkeyp
     result: list = []
 
     def sign_in():
-        result.append(user_service.begin_sign_in(db_url, "10.0.0.1", "me", 5, 300.0, now=now))
+        result.append(
+            user_service.begin_sign_in(store_of(db_url), "10.0.0.1", "me", 5, 300.0, now=now)
+        )
         done.set()
 
     worker = threading.Thread(target=sign_in, daemon=True)
@@ -265,14 +257,10 @@ def test_old_windows_are_forgotten_in_a_transaction_of_their_own(db_url, monkeyp
 
 def test_a_right_password_forgets_the_name_and_gives_back_the_try(db_url):
     for _ in range(3):
-        assert user_service.begin_sign_in(db_url, "10.0.0.2", " Me ", 5, 300.0) == 0
-    user_service.sign_in_succeeded(db_url, "10.0.0.2", "me")
-    engine = open_db(db_url)
-    try:
-        with engine.connect() as conn:
-            rows = dict(conn.execute(select(LF.c.key, LF.c.failures)).all())
-    finally:
-        engine.dispose()
+        assert user_service.begin_sign_in(store_of(db_url), "10.0.0.2", " Me ", 5, 300.0) == 0
+    user_service.sign_in_succeeded(store_of(db_url), "10.0.0.2", "me")
+    with store_of(db_url).read() as uow:
+        rows = dict(uow.execute(select(LF.c.key, LF.c.failures)).all())
     assert rows == {"addr:10.0.0.2": 2}
 
 
@@ -280,12 +268,12 @@ def test_a_right_password_forgets_the_name_and_gives_back_the_try(db_url):
 
 
 def test_sign_out_user_is_one_call_and_refuses_an_unknown_name(db_url, cli):
-    add_user(db_url, "clerk1", "clerk", "clerk password", districts="薛城区")
-    version = get_user(db_url, "clerk1").token_version
-    assert sign_out_user(db_url, "clerk1") == {"name": "clerk1", "signed_out": True}
-    assert get_user(db_url, "clerk1").token_version != version
+    add_user(store_of(db_url), "clerk1", "clerk", "clerk password", districts="薛城区")
+    version = get_user(store_of(db_url), "clerk1").token_version
+    assert sign_out_user(store_of(db_url), "clerk1") == {"name": "clerk1", "signed_out": True}
+    assert get_user(store_of(db_url), "clerk1").token_version != version
     with pytest.raises(NotFoundError, match="nobody does not exist"):
-        sign_out_user(db_url, "nobody")
+        sign_out_user(store_of(db_url), "nobody")
     r = cli("users", "signout", "nobody", db=db_url)
     assert r.exit_code == 1
     line = r.stderr.strip()

@@ -40,7 +40,7 @@ def city(request, tmp_path_factory) -> dict:
     cli = Cli()
     gpkg = ROOT / "data" / "parcels" / "zaozhuang_parcels.gpkg"
     assert cli("import", "parcels", gpkg, db=url).exit_code == 0
-    add_user(url, ADMIN, "admin", PASSWORD)
+    add_user(store_of(url), ADMIN, "admin", PASSWORD)
     codes = [p["code"] for p in list_parcels(store_of(url))]
     yield {"url": url, "codes": codes}
     drop()

@@ -19,6 +19,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from landbank.db.store import Store
 from landbank.services.disposal import show_disposal
 from landbank.services.parcels import list_parcels, show_parcel
 from landbank.services.progress_report import progress
@@ -70,8 +71,12 @@ def _load_city(cli, db_url: str) -> None:
     xlsx = ROOT / "data" / "buildings" / "zaozhuang_buildings.xlsx"
     assert cli("import", "buildings", xlsx, db=db_url).exit_code == 0
     assert cli("import", "vacancies", xlsx, db=db_url).exit_code == 0
-    for name, password in PASSWORDS.items():
-        add_user(db_url, name, name, password, CLERK_DISTRICT if name == "clerk" else None)
+    store = Store.open(db_url)  # closed before PostgreSQL copies the database
+    try:
+        for name, password in PASSWORDS.items():
+            add_user(store, name, name, password, CLERK_DISTRICT if name == "clerk" else None)
+    finally:
+        store.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from landbank.db.engine import make_engine
 from landbank.services.users import add_user, authenticate, secret_key
 from landbank.web.app import create_app
 from landbank.web.security import Signer
-from tests.helpers import table_counts
+from tests.helpers import store_of, table_counts
 
 
 def _rows(db_url: str, sql: str) -> list[tuple]:
@@ -33,10 +33,10 @@ def test_users_add_stores_an_argon2_hash_never_the_password(cli, db_url):
     )
     assert (name, role, districts) == ("王", "clerk", "薛城区,市中区")
     assert hashed.startswith("$argon2") and "correct horse" not in hashed
-    user = authenticate(db_url, "王", "correct horse")
+    user = authenticate(store_of(db_url), "王", "correct horse")
     assert user is not None and user.districts == ("薛城区", "市中区")
-    assert authenticate(db_url, "王", "wrong horse") is None
-    assert authenticate(db_url, "nobody", "correct horse") is None
+    assert authenticate(store_of(db_url), "王", "wrong horse") is None
+    assert authenticate(store_of(db_url), "nobody", "correct horse") is None
     listed = json.loads(cli("users", "list", "--json", db=db_url).stdout)
     assert listed == [{"name": "王", "role": "clerk", "districts": ["薛城区", "市中区"]}]
 
@@ -66,14 +66,14 @@ def test_a_second_add_needs_replace(cli, db_url):
     assert cli(*add, input="first password\n", db=db_url).exit_code == 0
     again = cli(*add, input="second password\n", db=db_url)
     assert again.exit_code == 1 and "--replace" in again.stderr
-    assert authenticate(db_url, "王", "first password") is not None
+    assert authenticate(store_of(db_url), "王", "first password") is not None
     assert cli(*add, "--replace", input="second password\n", db=db_url).exit_code == 0
-    assert authenticate(db_url, "王", "second password") is not None
+    assert authenticate(store_of(db_url), "王", "second password") is not None
 
 
 def test_the_signing_key_is_made_once_and_kept_in_the_database(db_url):
-    first = secret_key(db_url)
-    assert len(first) >= 40 and secret_key(db_url) == first
+    first = secret_key(store_of(db_url))
+    assert len(first) >= 40 and secret_key(store_of(db_url)) == first
     assert _rows(db_url, "SELECT count(*) FROM setting")[0][0] == 1
     # tokens of one key do not pass another's check
     assert Signer("another key").name_of(Signer(first).token("王")) is None
@@ -82,7 +82,7 @@ def test_the_signing_key_is_made_once_and_kept_in_the_database(db_url):
 
 @pytest.fixture
 def client(db_url):
-    add_user(db_url, "王", "clerk", "correct horse", "薛城区")
+    add_user(store_of(db_url), "王", "clerk", "correct horse", "薛城区")
     return TestClient(create_app(db_url, login_attempts=3))
 
 

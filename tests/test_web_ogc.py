@@ -115,7 +115,7 @@ def load_layout(cli, db_url: str, folder: Path) -> str:
     for kind, name in (("buildings", "b.csv"), ("vacancies", "v.csv")):
         r = cli("import", kind, folder / name, db=db_url)
         assert r.exit_code == 0, r.stderr
-    add_user(db_url, READER, "viewer", PASSWORD)
+    add_user(store_of(db_url), READER, "viewer", PASSWORD)
     return db_url
 
 

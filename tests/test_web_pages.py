@@ -56,9 +56,9 @@ def city(request, tmp_path_factory) -> dict:
     sample = ROOT / "data" / "buildings" / "zaozhuang_buildings.xlsx"
     for what in ("buildings", "vacancies"):
         assert cli("import", what, sample, db=url).exit_code == 0
-    add_user(url, CLERK, "clerk", PASSWORD, "市中区")
-    add_user(url, OTHER_CLERK, "clerk", PASSWORD, "薛城区")
-    add_user(url, VIEWER, "viewer", PASSWORD)
+    add_user(store_of(url), CLERK, "clerk", PASSWORD, "市中区")
+    add_user(store_of(url), OTHER_CLERK, "clerk", PASSWORD, "薛城区")
+    add_user(store_of(url), VIEWER, "viewer", PASSWORD)
     idle = _codes(url, "supplied_not_used")
     unopened = [c for c in _codes(url, "approved_not_supplied") if not _has_disposal(url, c)]
     opened = [c for c in idle if _has_disposal(url, c)]

@@ -115,7 +115,14 @@ def serve(
         raise InputError("--workers: give 1 or more")
     if workers > 1 and state.db.startswith("sqlite"):
         raise InputError("--workers above 1 needs PostgreSQL; SpatiaLite serves one process")
-    state.store()  # say what is wrong with the database before listening
+    from landbank.services.database import Store
+
+    # say what is wrong with the database before listening, with the service's own
+    # store: one worker runs in this process and takes it up (web.main); several run
+    # in processes of their own, each with its store, and this one only watches them
+    Store.shared(state.db)
+    if workers > 1:
+        Store.close_shared()
     os.environ["LANDBANK_DB"] = state.db
     os.environ["LANDBANK_OGC_PUBLIC"] = "1" if ogc_public else ""
     err.print(f"landbank serving {host}:{port} (API docs at /docs)", markup=False)

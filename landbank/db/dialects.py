@@ -3,7 +3,8 @@
 ``EngineSql`` holds the SQL both databases share; ``SpatiaLiteSql`` and ``PostGISSql``
 override only what differs (in the manner of pygeoapi's SQL providers): the engine and
 its connection set-up, row locks, the month bucket, the extent, the bounding-box filter,
-the upsert, the bulk load, timestamps in raw SQL and "the rows this transaction wrote".
+the upsert, the bulk load, timestamps in raw SQL, "the rows this transaction wrote" and
+the connection a store keeps for one-statement reads.
 Everything else in ``db/`` is written once, for both. ``sql_of(conn)`` gives the one for
 a connection; a ``Unit`` of the ``Store`` carries it as ``unit.sql``.
 """
@@ -56,6 +57,9 @@ class EngineSql:
         """What ``landbank init`` needs before the migrations (nothing by default)."""
 
     read_options: dict = {}  # execution options of a read unit's connection
+    # execution options of the connection a store keeps for reads of one statement
+    # (``Store.glance``), each ended at once; SQLite begins and ends one in-process
+    glance_options: dict = {}
 
     def lock(self, stmt, of=None, skip_locked: bool = False):
         """``stmt`` (a SELECT) made to lock the rows it reads until the transaction
@@ -241,6 +245,9 @@ class PostGISSql(EngineSql):
     # a read unit is one snapshot (READ COMMITTED would let each statement see the
     # commits made meanwhile); read-only, so it never waits for or blocks a writer
     read_options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    # a glance runs outside a transaction: BEGIN and ROLLBACK would be two more round
+    # trips a read, and a rollback makes psycopg forget the statements it prepared
+    glance_options = {"isolation_level": "AUTOCOMMIT"}
 
     def lock(self, stmt, of=None, skip_locked=False):
         return stmt.with_for_update(of=of, skip_locked=skip_locked)

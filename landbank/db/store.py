@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from landbank.db import migrate
 from landbank.db.dialects import EngineSql, sql_of
 from landbank.db.engine import make_engine, safe_url
 from landbank.db.urls import folder_must_exist, init_hint, missing_pg_database, must_exist
 from landbank.errors import EnvironmentProblem
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,6 +79,10 @@ class Store:
         self.url = url
         self.engine = engine
         self.sql = sql_of(engine)
+        # the connection kept for glances (see ``glance``), and the pool it came from
+        self._kept: Connection | None = None
+        self._kept_pool = None
+        self._kept_lock = threading.Lock()
 
     @property
     def shown_url(self) -> str:
@@ -133,7 +140,7 @@ class Store:
         """Closes every shared store (tests, the end of a process)."""
         with cls._shared_lock:
             for store in cls._shared.values():
-                store.engine.dispose()
+                store._dispose()
             cls._shared.clear()
 
     @contextmanager
@@ -146,6 +153,8 @@ class Store:
             conn.info["writes"] = False
             if self.sql.read_options:
                 conn = conn.execution_options(**self.sql.read_options)
+            # the flag lives with the pooled connection: one that wrote before reads now
+            conn.info["writes"] = False
             with conn.begin():
                 yield Unit(conn, self.sql, dt.datetime.now(dt.UTC))
 
@@ -159,10 +168,59 @@ class Store:
             with conn.begin():
                 yield Unit(conn, self.sql, now or dt.datetime.now(dt.UTC), by, writes=True)
 
+    def glance(self, read: Callable[..., T], *args) -> T:
+        """``read(unit, *args)``, a read of one statement made on every request (the
+        token check), on the one connection the store keeps for it: no pool checkout
+        and no ping, and on PostgreSQL no transaction (the statement sees what is
+        committed when it starts, in one round trip, and the server keeps it
+        prepared). One glance at a time per store; a connection that fails is
+        replaced and a read that found it gone is tried once more on a new one."""
+        with self._kept_lock:
+            try:
+                return self._glance_once(read, args)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+            return self._glance_once(read, args)  # the connection was gone: on a new one
+
+    def _glance_once(self, read, args):
+        conn = self._kept_connection()
+        try:
+            result = read(Unit(conn, self.sql, dt.datetime.now(dt.UTC)), *args)
+            conn.rollback()  # ends SQLite's read; nothing to end on PostgreSQL
+        except BaseException:
+            self._drop_kept()
+            raise
+        return result
+
+    def _kept_connection(self) -> Connection:
+        if self._kept is not None and self._kept_pool is not self.engine.pool:
+            self._drop_kept()  # the engine was disposed: its connections go, this one too
+        if self._kept is None:
+            pool = self.engine.pool
+            conn = self.engine.connect()
+            conn.info["writes"] = False
+            self._kept = conn.execution_options(**self.sql.glance_options)
+            self._kept_pool = pool
+        return self._kept
+
+    def _drop_kept(self) -> None:
+        kept, self._kept, self._kept_pool = self._kept, None, None
+        if kept is not None:
+            try:
+                kept.close()
+            except DBAPIError:
+                pass  # already broken: the pool discards it
+
+    def _dispose(self) -> None:
+        with self._kept_lock:
+            self._drop_kept()
+        self.engine.dispose()
+
     def close(self) -> None:
         """Closes the engine's connections (a shared store stays open)."""
         if Store._shared.get(self.url) is not self:
-            self.engine.dispose()
+            self._dispose()
 
 
 def _reachable(url: str, engine: Engine) -> None:

@@ -30,12 +30,9 @@ class User:
 
     def may_edit(self, district: str | None) -> bool:
         """A clerk edits parcels of their districts (all when none are listed); an admin
-        edits every parcel; a viewer none."""
-        if self.role == "admin":
-            return True
-        if self.role != "clerk":
-            return False
-        return not self.districts or district in self.districts
+        edits every parcel; a viewer none (the district rule, ``may_write``, on
+        ``write_districts``)."""
+        return may_write(self.write_districts, district)
 
     @property
     def write_districts(self) -> tuple[str, ...] | None:
@@ -43,6 +40,14 @@ class User:
         if self.role == "admin" or (self.role == "clerk" and not self.districts):
             return None
         return self.districts if self.role == "clerk" else ()
+
+
+def may_write(districts: tuple[str, ...] | None, district: str | None) -> bool:
+    """The district rule, the one place it is written: with ``districts`` (a clerk's,
+    from ``User.write_districts``; empty for a viewer) only what lies in one of them
+    may be written, nothing without a district; None (an admin, a clerk of every
+    district, the command line's operator) writes everywhere."""
+    return districts is None or (district is not None and district in districts)
 
 
 def check_district(
@@ -54,7 +59,7 @@ def check_district(
     None (an admin, a clerk of every district, the command line's operator) writes
     everywhere. A reservation of a parcel is checked on the parcel's district, of a
     floor or unit on its building's."""
-    if districts is None or (district is not None and district in districts):
+    if may_write(districts, district):
         return
     allowed = ", ".join(districts) or "none"
     where = district or "no district"

@@ -72,13 +72,13 @@ def token_user(svc: Service, token: str | None) -> User | None:
 async def _token_user_async(
     svc: Service, token: str | None, request: Request | None = None
 ) -> User | None:
-    """``token_user`` for async dependencies: the database read in a worker thread,
-    or the answer the edge guard already read for this request's token."""
+    """``token_user`` for async dependencies: the answer the edge guard already read
+    for this request's token, or else the database read in a worker thread."""
+    checked = request.scope.get("state", {}).get(CHECKED_TOKEN) if request else None
+    if checked is not None and token is not None and checked[0] == token:
+        return checked[1]  # the guard read the claims and the user of this very token
     if not svc.signer.claims(token):
         return None
-    checked = request.scope.get("state", {}).get(CHECKED_TOKEN) if request else None
-    if checked is not None and checked[0] == token:
-        return checked[1]
     return await run_in_threadpool(token_user, svc, token)
 
 

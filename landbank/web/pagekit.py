@@ -24,7 +24,7 @@ from landbank.domain.categories import CAUSES, KNOWN, category_label
 from landbank.domain.fields import label as field_label
 from landbank.domain.matching import COMPONENTS, KINDS
 from landbank.domain.progress import figure_label
-from landbank.domain.rights import ROLES, User
+from landbank.domain.rights import ROLES, User, may_write
 from landbank.errors import LandbankError
 from landbank.services.parcels import CHINA
 from landbank.web.deps import Service, service, session_user, session_user_async
@@ -109,11 +109,12 @@ def check_csrf(request: Request, svc: Service, form: dict[str, str]) -> None:
 
 
 def check_editor(request: Request, user: User, code: str, district: str | None) -> None:
-    """403 unless ``user`` may change things in ``district``."""
+    """403 unless ``user`` may change things in ``district`` (the district rule of
+    ``domain.rights.may_write``), with the page's message in its language."""
     t = translator(page_lang(request))
     if not user.can_write:
         raise HTTPException(403, t("viewer_refused", name=user.name))
-    if not user.may_edit(district):
+    if not may_write(user.write_districts, district):
         allowed = ", ".join(user.districts) or "-"
         raise HTTPException(
             403, t("district_refused", code=code, district=district, allowed=allowed)
