@@ -61,32 +61,32 @@ class Reasons:
         rows = np.flatnonzero(np.asarray(mask, dtype=bool))
         if not len(rows):
             return self
-        # templates and fields (dates, numbers) hold no quote or backslash: no escaping
-        frag = (
-            '{"rule": "'
-            + rule
-            + '", "text_zh": "'
-            + _render(zh, fields, rows)
-            + '", "text_en": "'
-            + _render(en, fields, rows)
-            + '"}'
-        )
-        return Reasons(self.index, (*self.given, (rows, frag)))
+        # one template for the whole object (its braces doubled), so each literal part is
+        # added to the rows once; templates and fields (dates, numbers) hold no quote or
+        # backslash: no escaping
+        whole = '{{"rule": "' + rule + '", "text_zh": "' + zh + '", "text_en": "' + en + '"}}'
+        return Reasons(self.index, (*self.given, (rows, _render(whole, fields, rows))))
 
     def json(self) -> pd.Series:
         """Each parcel's reasons as a JSON list (text, same index)."""
         acc = np.full(len(self.index), "", dtype=object)
         for rows, frag in self.given:
-            current = acc[rows]
-            acc[rows] = np.where(current == "", frag, current + ", " + frag)
+            before = acc[rows]
+            acc[rows] = frag
+            more = before != ""  # joined to the reasons given before; most have none
+            if more.any():
+                tail = frag[more] if isinstance(frag, np.ndarray) else frag
+                acc[rows[more]] = before[more] + ", " + tail
         return _listed(pd.Series(acc, index=self.index, dtype=object))
 
 
 def _render(template: str, fields: dict, rows: np.ndarray) -> np.ndarray | str:
-    """``template`` filled in for ``rows``: its literal parts and fields joined column-wise."""
+    """``template`` filled in for ``rows``: its literal parts and fields joined column-wise
+    (a str when it has no fields)."""
     out: np.ndarray | str = ""
     for literal, name, _spec, _conv in string.Formatter().parse(template):
-        out = out + literal
+        if literal:
+            out = out + literal
         if name is not None:
             out = out + fields[name].take(rows)
     return out
