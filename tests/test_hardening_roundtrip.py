@@ -13,9 +13,8 @@ import pytest
 
 from landbank.db import parcels as rows
 from landbank.io.write import export_formats
-from landbank.services.database import open_db
 from tests.conftest import _new_database, require_realdata
-from tests.helpers import write_vector
+from tests.helpers import store_of, write_vector
 from tests.test_hardening_crs import placed
 
 FORMATS = [s for s in export_formats() if s != ".json"]  # .json is .geojson again
@@ -27,10 +26,8 @@ TOLERANCE = {"exact": dict(rel=1e-6, abs=1e-9), ".txt": dict(rel=1e-4, abs=1e-4)
 
 
 def _areas(url: str) -> dict[str, float]:
-    engine = open_db(url)
-    with engine.connect() as conn:
-        frame = rows.load_parcels(conn, with_geometry=False)
-    engine.dispose()
+    with store_of(url).read() as uow:
+        frame = rows.load_parcels(uow, with_geometry=False)
     return dict(zip(frame["code"], frame["area_mu"].astype(float), strict=True))
 
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, bindparam, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from landbank.db.bulk import insert_frame
 from landbank.db.models import SRID, Building, Vacancy
 from landbank.db.rows import frame_of
-from landbank.errors import ConflictError
 
 B = Building.__table__
 V = Vacancy.__table__
@@ -124,16 +119,6 @@ def replace_vacancies(conn: Connection, frame: pd.DataFrame) -> tuple[int, int]:
     kept = frame[frame["vacant_area_m2"] > 0]
     insert_frame(conn, "vacancy", kept[VACANCY_COLUMNS])
     return deleted, len(kept)
-
-
-@contextmanager
-def codes_taken_meanwhile(message: str) -> Iterator[None]:
-    """Turns a code another writer stored first (the database refusing a duplicate, on
-    an insert or at the commit) into a ConflictError saying ``message``."""
-    try:
-        yield
-    except IntegrityError:
-        raise ConflictError(message) from None
 
 
 def _plain(value):

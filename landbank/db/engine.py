@@ -9,10 +9,7 @@ them is in ``db.dialects``; a program opens a database through ``db.store.Store`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -43,13 +40,3 @@ def make_engine(url: str) -> Engine:
             "(postgresql://...) are supported"
         )
     return sql.create_engine(parsed)
-
-
-@contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write: on SQLite it holds the write lock from its start;
-    on PostgreSQL it is an ordinary transaction (rows are locked where they are read)."""
-    with engine.connect() as conn:
-        conn.info["writes"] = True
-        with conn.begin():
-            yield conn

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, bindparam, func, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
 
 from landbank.db import history
 from landbank.db.binds import plain_rows, py_value
@@ -292,13 +289,3 @@ def hold_all(conn: Connection) -> None:
     """Keeps every parcel from changing until the transaction ends (readers go on):
     what is read can be written back without another writer coming between."""
     sql_of(conn).lock_table(conn, "parcel")
-
-
-@contextmanager
-def codes_taken_meanwhile(message: str) -> Iterator[None]:
-    """Turns a key another writer stored first (the database refusing a duplicate code,
-    on an insert or at the commit) into a ConflictError saying ``message``."""
-    try:
-        yield
-    except IntegrityError:
-        raise ConflictError(message) from None

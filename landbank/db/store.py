@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from landbank.db import migrate
 from landbank.db.dialects import EngineSql, sql_of
 from landbank.db.engine import make_engine, safe_url
 from landbank.db.urls import folder_must_exist, init_hint, missing_pg_database, must_exist
-from landbank.errors import EnvironmentProblem
+from landbank.errors import ConflictError, EnvironmentProblem
 
 T = TypeVar("T")
 
@@ -153,8 +153,6 @@ class Store:
             conn.info["writes"] = False
             if self.sql.read_options:
                 conn = conn.execution_options(**self.sql.read_options)
-            # the flag lives with the pooled connection: one that wrote before reads now
-            conn.info["writes"] = False
             with conn.begin():
                 yield Unit(conn, self.sql, dt.datetime.now(dt.UTC))
 
@@ -221,6 +219,17 @@ class Store:
         """Closes the engine's connections (a shared store stays open)."""
         if Store._shared.get(self.url) is not self:
             self._dispose()
+
+
+@contextmanager
+def codes_taken_meanwhile(message: str) -> Iterator[None]:
+    """Turns a key another writer stored first (the database refusing a duplicate code,
+    on an insert or at the commit) into a ConflictError saying ``message``; wrap a
+    write unit in it."""
+    try:
+        yield
+    except IntegrityError:
+        raise ConflictError(message) from None
 
 
 def _reachable(url: str, engine: Engine) -> None:

@@ -17,31 +17,3 @@ def open_store(url: str) -> Store:
     """The store of ``url`` for one command: checked once (exists, answers, newest
     schema); the caller closes it."""
     return Store.open(url)
-
-
-# --- transitional (issue 16): removed when every service takes a Store -------------
-_shared: set[str] = set()
-
-
-def share_engine(url: str) -> None:
-    _shared.add(url)
-
-
-class _Kept:
-    def __init__(self, engine):
-        self._engine = engine
-
-    def dispose(self, *args, **kwargs) -> None:
-        pass
-
-    def __getattr__(self, name):
-        return getattr(self._engine, name)
-
-
-def open_db(url):
-    """Returns an engine for a database already at the newest schema (transitional)."""
-    if isinstance(url, Store):
-        return _Kept(url.engine)
-    if url in _shared:
-        return _Kept(Store.shared(url).engine)
-    return Store.open(url).engine

@@ -232,77 +232,10 @@ def set_blocker(
         return _show(uow, code, today)
 
 
-def _describe(
-    disposal,
-    steps: list,
-    agreed_start_on: dt.date | None,
-    approved_on: dt.date | None,
-    today: dt.date,
-) -> dict:
-    """One disposal as shown, from its stored columns (``disposal``), its ``steps``
-    (stored columns, oldest first) and its parcel's agreed start and approval dates:
-    its fields, its deadlines (what, due_on, overdue as of ``today``) and its steps."""
-    # the holder's 30 days to answer a notice concern idle land, not a building's letting
-    investigating = next(
-        (
-            s["on"]
-            for s in reversed(steps)
-            if s["to_state"] == "investigating" and s["action"] == "advance"
-        ),
-        None,
-    )
-    if disposal["subject"] == "building":
-        investigating = None
-    due = wf.deadlines(
-        disposal["status"],
-        disposal["method"],
-        disposal["cause"],
-        disposal["planned_on"],
-        investigating,
-        agreed_start_on,
-        approved_on,
-    )
-    return {
-        "id": disposal["id"],
-        "code": disposal["parcel_code"],
-        "subject": disposal["subject"],
-        "state": disposal["status"],
-        "state_zh": wf.STATES[disposal["status"]]["zh"],
-        "method": disposal["method"],
-        "method_zh": wf.METHODS[disposal["method"]]["zh"],
-        "cause": disposal["cause"],
-        "planned_on": _iso(disposal["planned_on"]),
-        "done_on": _iso(disposal["done_on"]),
-        "area_mu": disposal["area_mu"],
-        "idle_fee_wan": disposal["idle_fee_wan"],
-        "blockers": json.loads(disposal["blockers"] or "[]"),
-        "deadlines": [
-            {"what": d.what, "due_on": d.due_on.isoformat(), "overdue": d.due_on < today}
-            for d in due
-        ],
-        "steps": [
-            {
-                "action": s["action"],
-                "from": s["from_state"],
-                "to": s["to_state"],
-                "on": _iso(s["on"]),
-                "by": s["by"],
-                "note": s["note"],
-                "doc": s["doc"],
-            }
-            for s in steps
-        ],
-    }
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _described(uow: Unit, row, parcel, today: dt.date) -> dict:
-    """Disposal ``row`` of ``parcel`` as ``_describe`` shows it, its steps read."""
+    """Disposal ``row`` of ``parcel`` as ``domain.disposal.describe`` shows it, its steps read."""
     steps = disposals.steps(uow, row["id"])
-    return _describe(row, steps, parcel["agreed_start_on"], parcel["approved_on"], today)
+    return wf.describe(row, steps, parcel["agreed_start_on"], parcel["approved_on"], today)
 
 
 def _show(uow: Unit, code: str, today: dt.date) -> dict:

@@ -12,7 +12,7 @@ import shapely
 
 from landbank.config import load_profile
 from landbank.db import buildings as rows
-from landbank.db.store import Store
+from landbank.db.store import Store, codes_taken_meanwhile
 from landbank.errors import ConflictError, InputError
 from landbank.io.buildings import read_buildings, read_vacancies
 from landbank.io.columns import parse_field_options, read_mapping_file
@@ -74,7 +74,7 @@ def import_buildings(
         f"{file}: another import stored some of these codes meanwhile; nothing was "
         "written: run it again (with --upsert to update them)"
     )
-    with rows.codes_taken_meanwhile(taken), store.write(now=now) as uow:
+    with codes_taken_meanwhile(taken), store.write(now=now) as uow:
         known = frame["code"].isin(rows.existing_building_codes(uow)).to_numpy()
         if known.any() and not upsert:
             codes = frame.loc[known, "code"].tolist()

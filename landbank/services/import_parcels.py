@@ -13,7 +13,7 @@ import shapely
 from landbank.config import load_profile
 from landbank.db import history
 from landbank.db import parcels as rows
-from landbank.db.store import Store, Unit
+from landbank.db.store import Store, Unit, codes_taken_meanwhile
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
 from landbank.domain.landuse import land_use_class
@@ -140,7 +140,7 @@ def import_parcels(
         f"{file}: another import stored some of these codes meanwhile; nothing was "
         "written: run it again (with --upsert to update them)"
     )
-    with rows.codes_taken_meanwhile(meanwhile), store.write(by=by, now=now) as uow:
+    with codes_taken_meanwhile(meanwhile), store.write(by=by, now=now) as uow:
         _write(uow, parcels, summary, upsert, dry_run, reason, progress)
     return summary
 
