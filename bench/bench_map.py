@@ -28,7 +28,7 @@ from results import report  # noqa: E402  (bench/ is the script's folder)
 
 from landbank.db.store import Store
 from landbank.maps import assets
-from landbank.services.maps import load_map_parcels
+from landbank.services.parcel_maps import load_map_parcels
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"

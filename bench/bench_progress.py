@@ -25,7 +25,7 @@ from landbank.db.bulk import insert_frame
 from landbank.db.engine import make_engine
 from landbank.db.store import Store
 from landbank.domain import disposal as wf
-from landbank.services.progress_report import progress
+from landbank.services.disposal_progress import progress
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from landbank.services.synth import write_synthetic_city
+from landbank.services.synth_files import write_synthetic_city
 from tests.helpers import table_counts, write_vector
 
 pytestmark = pytest.mark.slow

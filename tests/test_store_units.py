@@ -3,7 +3,7 @@ connection that served a write before."""
 
 from __future__ import annotations
 
-from landbank.db.engine import sqlite_module
+from landbank.db.dialects import sqlite_module
 from landbank.db.urls import sqlite_file
 from tests.helpers import store_of
 

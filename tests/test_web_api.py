@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 from landbank.db.store import Store
 from landbank.services.disposal import show_disposal
+from landbank.services.disposal_progress import progress
 from landbank.services.parcels import list_parcels, show_parcel
-from landbank.services.progress_report import progress
 from landbank.services.users import add_user
 from landbank.web.app import create_app
 from landbank.web.security import SESSION_COOKIE

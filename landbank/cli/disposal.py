@@ -205,8 +205,8 @@ def progress(
     as_json: JsonOpt = False,
 ) -> None:
     """Disposal progress per group: identified and disposed land, rate, states, overdue."""
-    from landbank.services.progress_report import progress as run
-    from landbank.services.progress_report import progress_ledger
+    from landbank.services.disposal_progress import progress as run
+    from landbank.services.disposal_progress import progress_ledger
 
     rows = run(state.store(), by, parse_date(date_from, "--from"), parse_date(date_to, "--to"))
     if xlsx is not None:
@@ -220,7 +220,7 @@ def progress(
         )
         err.print(f"ledger: {written['file']}", markup=False, highlight=False)
     if html is not None:
-        from landbank.services.progress_report import progress_html
+        from landbank.services.disposal_progress import progress_html
 
         written = progress_html(
             state.store(),

@@ -55,7 +55,7 @@ def map_(
     as_json: JsonOpt = False,
 ) -> None:
     """Write a web map (one HTML file, works offline) of idle land or disposal progress."""
-    from landbank.services.maps import idle_land_map
+    from landbank.services.parcel_maps import idle_land_map
 
     if lang not in (None, "zh", "en"):
         raise LandbankInput(f"--lang {lang}: use zh or en")

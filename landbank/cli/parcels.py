@@ -248,7 +248,7 @@ def parcels_show(
         else show_parcel(state.store(), code)
     )
     if map_file is not None:
-        from landbank.services.maps import parcel_map
+        from landbank.services.parcel_maps import parcel_map
 
         written = parcel_map(state.store(), code, map_file, basemap, tianditu_key, state.lang)
         err.print(f"map: {written['file']}", markup=False, highlight=False)

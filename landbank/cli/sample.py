@@ -33,7 +33,7 @@ def synth(
     as_json: JsonOpt = False,
 ) -> None:
     """Make a synthetic city (Zaozhuang's place): parks, roads, blocks, parcels."""
-    from landbank.services.synth import write_synthetic_city
+    from landbank.services.synth_files import write_synthetic_city
 
     result = write_synthetic_city(out_file, parcels=parcels, seed=seed)
     if as_json:

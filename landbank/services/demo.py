@@ -115,7 +115,7 @@ def _sample_buildings(store: Store, folder: Path) -> list[str]:
 def _maps(store: Store, maps: Path) -> list[str]:
     """Writes the idle-land map and the disposal-progress map under maps/ (OpenStreetMap
     tiles where there is internet; the parcels draw without)."""
-    from landbank.services.maps import idle_land_map
+    from landbank.services.parcel_maps import idle_land_map
 
     idle = idle_land_map(store, maps / "idle_land.html")
     progress = idle_land_map(store, maps / "disposal_progress.html", progress=True)
@@ -169,8 +169,8 @@ def _sample_disposals(store: Store, reports: Path) -> list[str]:
 
     from landbank.errors import NotFoundError
     from landbank.services.disposal import advance, open_disposal, show_disposal
+    from landbank.services.disposal_progress import progress_html, progress_ledger
     from landbank.services.parcels import list_parcels
-    from landbank.services.progress_report import progress_html, progress_ledger
 
     idle = list_parcels(store, category="supplied_not_used")[:8]
     opened = 0

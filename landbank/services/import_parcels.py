@@ -20,7 +20,7 @@ from landbank.domain.landuse import land_use_class
 from landbank.errors import ConflictError, InputError
 from landbank.io.columns import parse_default_options, parse_field_options, read_mapping_file
 from landbank.io.parcels import ReadOptions, read_parcels
-from landbank.services.progress import NoProgress, Progress
+from landbank.services.progress_bar import NoProgress, Progress
 
 BY_MAX = 128  # the width of parcel_event.by
 

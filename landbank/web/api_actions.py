@@ -22,7 +22,7 @@ from landbank.domain.rights import User
 from landbank.errors import NotFoundError
 from landbank.services import buildings as building_service
 from landbank.services import disposal as disposal_service
-from landbank.services import progress_report
+from landbank.services import disposal_progress
 from landbank.services import projects as project_service
 from landbank.services import reservations as reservation_service
 from landbank.services.matching import match, requirement_from_options
@@ -351,7 +351,7 @@ def progress(
 ) -> list[dict]:
     """Disposal progress per group: identified and disposed land, rate, states, overdue
     (per district also the supply rate), as ``landbank progress --json``."""
-    return progress_report.progress(svc.store, by, date_from, date_to)
+    return disposal_progress.progress(svc.store, by, date_from, date_to)
 
 
 # ---- downloads --------------------------------------------------------------------
@@ -360,11 +360,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _ledger(store, path: Path, by: str, date_from, date_to) -> None:
-    progress_report.progress_ledger(store, path, by, date_from, date_to)
+    disposal_progress.progress_ledger(store, path, by, date_from, date_to)
 
 
 def _report(store, path: Path, by: str, date_from, date_to) -> None:
-    progress_report.progress_html(store, path, date_from=date_from, date_to=date_to)
+    disposal_progress.progress_html(store, path, date_from=date_from, date_to=date_to)
 
 
 # The only files served: each is written on request into a fresh temporary folder under

@@ -16,8 +16,8 @@ import re
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from landbank.services import features
-from landbank.services.features import CRS84, MAX_LIMIT
+from landbank.services import ogc_features
+from landbank.services.ogc_features import CRS84, MAX_LIMIT
 from landbank.web.deps import Service, gis_user, service
 from landbank.web.responses import (
     Collection,
@@ -182,8 +182,8 @@ def conformance(request: Request) -> JSONResponse:
 
 
 def _collection(request: Request, svc: Service, collection_id: str) -> dict:
-    lay = features.layer(collection_id)
-    bbox = features.extent(svc.store, collection_id)
+    lay = ogc_features.layer(collection_id)
+    bbox = ogc_features.extent(svc.store, collection_id)
     here = request.url_for("ogc_collection", collection_id=lay.id)
     items = request.url_for("ogc_items", collection_id=lay.id)
     body = {
@@ -214,7 +214,7 @@ def collections(request: Request, svc: Service = Depends(service)) -> JSONRespon
     return _json(
         {
             "links": [_link(request.url_for("ogc_collections"), "self", JSON)],
-            "collections": [_collection(request, svc, c) for c in features.LAYERS],
+            "collections": [_collection(request, svc, c) for c in ogc_features.LAYERS],
         }
     )
 
@@ -297,13 +297,13 @@ def items(collection_id: str, request: Request, svc: Service = Depends(service))
     """A page of the collection's features by code (GeoJSON, lon/lat), those that
     intersect ``bbox`` when given; ``numberMatched`` counts them all, the ``next`` link
     gives the following page (there is none after the last)."""
-    features.layer(collection_id)
+    ogc_features.layer(collection_id)
     _check_format(request)
     bbox = _bbox(request)
     # a larger limit gives MAX_LIMIT, as documented (one beyond 64 bits too)
     limit = min(_whole_number(request, "limit", DEFAULT_LIMIT, 1, None), MAX_LIMIT)
     offset = _whole_number(request, "offset", 0, 0)
-    found, matched = features.page_features(svc.store, collection_id, bbox, limit, offset)
+    found, matched = ogc_features.page_features(svc.store, collection_id, bbox, limit, offset)
     links = [
         _link(request.url, "self", GEOJSON, "this page"),
         _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON),
@@ -339,7 +339,7 @@ def feature(
     """One feature by its code (the parcel's 地块编号 or the building's code); 404 when
     unknown."""
     _check_format(request)
-    body = features.one_feature(svc.store, collection_id, feature_id)
+    body = ogc_features.one_feature(svc.store, collection_id, feature_id)
     body["links"] = [
         _link(request.url, "self", GEOJSON, "this feature"),
         _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON),

@@ -18,9 +18,9 @@ from landbank.domain.buildings import BUILDING_STATES
 from landbank.domain.progress import totals as progress_totals
 from landbank.domain.rights import User
 from landbank.services import buildings as building_service
+from landbank.services.disposal_progress import progress
 from landbank.services.parcels import page_parcels
 from landbank.services.places import place_names
-from landbank.services.progress_report import progress
 from landbank.services.users import authenticate, end_tokens
 from landbank.web import pages_maps, pages_match, pages_parcel
 from landbank.web.deps import Service, client_address, service, session_user

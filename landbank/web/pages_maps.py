@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse
 
 from landbank.domain.rights import User
 from landbank.errors import InputError
-from landbank.services.maps import idle_land_html, parcel_map_html
 from landbank.services.matching import match
+from landbank.services.parcel_maps import idle_land_html, parcel_map_html
 from landbank.web.deps import Service, service
 from landbank.web.pagekit import MAP_POLICY, PageRoute, page_lang, page_user
 from landbank.web.pages_match import FORM_KEYS, requirement_of

@@ -152,8 +152,8 @@ def match(
     with store.read() as uow:
         candidates = candidates_in(store, uow, req, today, s, lang, top)
         if map_file is not None:
-            from landbank.services.maps import load_map_parcels
             from landbank.services.matching.outputs import match_extent
+            from landbank.services.parcel_maps import load_map_parcels
 
             extent = match_extent(req, candidates)
             if extent is not None:

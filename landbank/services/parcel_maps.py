@@ -17,7 +17,7 @@ from landbank.domain import disposal as wf
 from landbank.domain.categories import KNOWN
 from landbank.errors import InputError, NotFoundError
 from landbank.maps.builder import MapBuilder
-from landbank.services.progress_report import _progress
+from landbank.services.disposal_progress import progress_in
 
 DEFAULT_OUT = Path("maps/idle_land.html")
 DEFAULT_PROGRESS_OUT = Path("maps/disposal_progress.html")
@@ -127,7 +127,7 @@ def district_rates(uow: Unit, parcels: pd.DataFrame, today: dt.date) -> pd.DataF
     """Per district: the disposal rate (progress figures read through ``uow``) and an
     outline drawn around its parcels (a concave hull of their vertices: the database
     holds no district boundary)."""
-    figures = {r["group"]: r for r in _progress(uow, "district", None, None, today)}
+    figures = {r["group"]: r for r in progress_in(uow, "district", None, None, today)}
     out = []
     for district, group in parcels.groupby("district", sort=True):
         pts = shapely.multipoints(shapely.get_coordinates(group["geometry"].to_numpy()))

@@ -40,10 +40,10 @@ def progress(
     read); per district also the supply rate."""
     _check(by, date_from, date_to)
     with store.read() as uow:
-        return _progress(uow, by, date_from, date_to, today or local_day(uow.now))
+        return progress_in(uow, by, date_from, date_to, today or local_day(uow.now))
 
 
-def _progress(uow: Unit, by: str, date_from, date_to, today: dt.date) -> list[dict]:
+def progress_in(uow: Unit, by: str, date_from, date_to, today: dt.date) -> list[dict]:
     """The rows of ``progress`` read through ``uow`` (``by`` checked), by group."""
     rows: dict[str, dict] = {}
 
@@ -119,7 +119,7 @@ def progress_ledger(
         raise InputError(f"--xlsx {path}: folder {Path(path).parent} does not exist; create it")
     _check(by, date_from, date_to)
     with store.read() as uow:
-        found = _progress(uow, by, date_from, date_to, local_day(uow.now))
+        found = progress_in(uow, by, date_from, date_to, local_day(uow.now))
         parcels = rows.load_parcels(uow, with_geometry=False)
         states = disposals.latest_states(uow)
     summary = [{**r, "group": group_label(by, r["group"], lang)} for r in found]
@@ -154,8 +154,8 @@ def progress_html(
     with store.read() as uow:
         today = today or local_day(uow.now)
         due = _due(uow, 0, today)
-        by_district = _progress(uow, "district", date_from, date_to, today)
-        by_month = _progress(uow, "month", date_from, date_to, today)
+        by_district = progress_in(uow, "district", date_from, date_to, today)
+        by_month = progress_in(uow, "month", date_from, date_to, today)
     overdue = [
         {
             **d,
