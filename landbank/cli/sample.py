@@ -57,6 +57,6 @@ def demo(
     from landbank.services.demo import run_demo
 
     with progress_bar(not quiet) as progress:
-        report = run_demo(state.store(), progress=progress, out=out_dir)
+        report = run_demo(state.db, progress=progress, out=out_dir)
     for line in report:
         out.print(with_db(line), markup=False, highlight=False)

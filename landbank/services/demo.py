@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from landbank.db.store import Store
 from landbank.domain.categories import category_label
 from landbank.services.classify import classify_all, evaluate
-from landbank.services.database import init_db
 from landbank.services.import_parcels import import_parcels, read_options
 from landbank.services.performance import import_performance
 from landbank.synth import REFERENCE
@@ -28,10 +28,11 @@ def sample_folder() -> Path:
 
 
 def run_demo(db_url: str, progress=None, out: Path | None = None) -> list[str]:
-    """Initialises ``db_url``, loads the sample city's GIS layer and then its ledger
-    (attributes by code), both as upserts so that a second run changes nothing, and
-    returns the lines to print. Maps go to ``OUT/maps`` and reports to ``OUT/reports``,
-    ``out`` being the working directory unless given (never the package's folder)."""
+    """Initialises ``db_url`` (creating it), loads the sample city's GIS layer and then
+    its ledger (attributes by code), both as upserts so that a second run changes
+    nothing, and returns the lines to print. Maps go to ``OUT/maps`` and reports to
+    ``OUT/reports``, ``out`` being the working directory unless given (never the
+    package's folder). Every step runs on the one store the initialisation opens."""
     folder = sample_folder()
     base = Path.cwd() if out is None else Path(out)
     if base.exists() and not base.is_dir():
@@ -39,12 +40,20 @@ def run_demo(db_url: str, progress=None, out: Path | None = None) -> list[str]:
 
         raise InputError(f"--out {base}: not a folder; name a folder (it is made if missing)")
     maps, reports = base / "maps", base / "reports"
-    init = init_db(db_url)
+    store, init = Store.create(db_url)
+    try:
+        return _run(store, init, folder, maps, reports, progress)
+    finally:
+        store.close()
+
+
+def _run(store: Store, init, folder: Path, maps: Path, reports: Path, progress) -> list[str]:
+    """The demo's steps on ``store`` once initialised (``init``); returns the lines."""
     opts = read_options(profile="zaozhuang")
     lines = [f"database: {init.database} (schema {init.after})"]
     for name in ("zaozhuang_parcels.gpkg", "zaozhuang_ledger.xlsx"):
         path = folder / "parcels" / name
-        summary = import_parcels(db_url, path, opts, upsert=True, by="demo", progress=progress)
+        summary = import_parcels(store, path, opts, upsert=True, by="demo", progress=progress)
         lines.append(
             f"{path.relative_to(folder.parent)} → {summary.imported} new, {summary.updated} "
             f"updated, {summary.unchanged} unchanged ({summary.source_crs})"
@@ -53,28 +62,28 @@ def run_demo(db_url: str, progress=None, out: Path | None = None) -> list[str]:
             lines.append(f"  {row['district']}: {row['count']} parcels, {row['area_mu']:.1f} mu")
         lines += [f"  warning: {w}" for w in summary.warnings]
     perf = folder / "performance" / "zaozhuang_performance_2025.xlsx"
-    figures = import_performance(db_url, perf)
+    figures = import_performance(store, perf)
     lines.append(
         f"{perf.relative_to(folder.parent)} → {figures['new']} new, "
         f"{figures['replaced']} replaced rows of per-mu figures"
     )
     # the sample's dates are drawn relative to this day: classify as of it, reproducibly
-    summary = classify_all(db_url, pd.Timestamp(REFERENCE), "zaozhuang", by="demo")
+    summary = classify_all(store, pd.Timestamp(REFERENCE), "zaozhuang", by="demo")
     lines.append(
         f"classified as of {summary['as_of']} ({summary['profile']}), "
         f"{summary['changed']} categories changed:"
     )
     for cat, n in summary["by_category"].items():
         lines.append(f"  {category_label(cat)} {cat}: {n['count']} parcels, {n['area_mu']:.1f} mu")
-    graded = evaluate(db_url, 2025, "zaozhuang")
+    graded = evaluate(store, 2025, "zaozhuang")
     lines.append(
         f"per-mu evaluation 2025: {graded['grades']}, "
         f"{len(graded['below_standard'])} below standard"
     )
-    lines += _sample_buildings(db_url, folder)
-    lines += _sample_disposals(db_url, reports)
-    lines += _maps(db_url, maps)
-    lines += _sample_projects(db_url, folder, maps, reports)
+    lines += _sample_buildings(store, folder)
+    lines += _sample_disposals(store, reports)
+    lines += _maps(store, maps)
+    lines += _sample_projects(store, folder, maps, reports)
     lines.append(
         "next: landbank parcels list --category supplied_not_used; "
         "landbank parcels show CODE; landbank match --project 新能源装备制造项目; "
@@ -83,7 +92,7 @@ def run_demo(db_url: str, progress=None, out: Path | None = None) -> list[str]:
     return lines
 
 
-def _sample_buildings(db_url: str, folder: Path) -> list[str]:
+def _sample_buildings(store: Store, folder: Path) -> list[str]:
     """Imports the sample idle buildings (an upsert) and their vacant floors (which
     replace the stored ones), so that a second run changes nothing; returns the lines."""
     from landbank.domain.buildings import BUILDING_STATES, state_label
@@ -91,9 +100,9 @@ def _sample_buildings(db_url: str, folder: Path) -> list[str]:
     from landbank.services.import_buildings import import_buildings, import_vacancies
 
     path = folder / "buildings" / "zaozhuang_buildings.xlsx"
-    built = import_buildings(db_url, path, profile="zaozhuang", upsert=True)
-    vacant = import_vacancies(db_url, path)
-    states = [b["state"] for b in list_buildings(db_url)]
+    built = import_buildings(store, path, profile="zaozhuang", upsert=True)
+    vacant = import_vacancies(store, path)
+    states = [b["state"] for b in list_buildings(store)]
     counts = ", ".join(f"{state_label(s)} {s}: {states.count(s)}" for s in BUILDING_STATES)
     return [
         f"{path.relative_to(folder.parent)} → {built['imported']} new, {built['updated']} "
@@ -103,13 +112,13 @@ def _sample_buildings(db_url: str, folder: Path) -> list[str]:
     ]
 
 
-def _maps(db_url: str, maps: Path) -> list[str]:
+def _maps(store: Store, maps: Path) -> list[str]:
     """Writes the idle-land map and the disposal-progress map under maps/ (OpenStreetMap
     tiles where there is internet; the parcels draw without)."""
     from landbank.services.maps import idle_land_map
 
-    idle = idle_land_map(db_url, maps / "idle_land.html")
-    progress = idle_land_map(db_url, maps / "disposal_progress.html", progress=True)
+    idle = idle_land_map(store, maps / "idle_land.html")
+    progress = idle_land_map(store, maps / "disposal_progress.html", progress=True)
     return [f"maps: {idle['file']}, {progress['file']} (open in a browser; work offline)"]
 
 
@@ -119,7 +128,7 @@ SAMPLE_PROJECTS = {
 }
 
 
-def _sample_projects(db_url: str, folder: Path, maps: Path, reports: Path) -> list[str]:
+def _sample_projects(store: Store, folder: Path, maps: Path, reports: Path) -> list[str]:
     """Stores the two sample projects (replacing them, so a second run changes nothing)
     and matches each as of the sample's day, writing its map and its Excel pack."""
     from landbank.services.matching import match
@@ -128,10 +137,10 @@ def _sample_projects(db_url: str, folder: Path, maps: Path, reports: Path) -> li
     lines = []
     for name, stem in SAMPLE_PROJECTS.items():
         path = folder / "projects" / name
-        add_project(db_url, path, by="demo", replace=True, profile="zaozhuang")
+        add_project(store, path, by="demo", replace=True, profile="zaozhuang")
         req = read_requirement_file(path, "zaozhuang")
         found = match(
-            db_url,
+            store,
             req,
             top=5,
             today=REFERENCE,
@@ -153,7 +162,7 @@ def _sample_projects(db_url: str, folder: Path, maps: Path, reports: Path) -> li
 DEMO_STEPS = ["investigating", "determined", "plan_approved", "disposing", "disposed", "closed"]
 
 
-def _sample_disposals(db_url: str, reports: Path) -> list[str]:
+def _sample_disposals(store: Store, reports: Path) -> list[str]:
     """Opens disposals of a few idle parcels in various states (once: a parcel that
     already has one is left alone) and writes the progress ledger under reports/."""
     import datetime as dt
@@ -163,17 +172,17 @@ def _sample_disposals(db_url: str, reports: Path) -> list[str]:
     from landbank.services.parcels import list_parcels
     from landbank.services.progress_report import progress_html, progress_ledger
 
-    idle = list_parcels(db_url, category="supplied_not_used")[:8]
+    idle = list_parcels(store, category="supplied_not_used")[:8]
     opened = 0
     for i, parcel in enumerate(idle):
         code = parcel["code"]
         try:
-            show_disposal(db_url, code)
+            show_disposal(store, code)
             continue
         except NotFoundError:
             pass
         open_disposal(
-            db_url,
+            store,
             code,
             "start_construction",
             "demo",
@@ -182,11 +191,11 @@ def _sample_disposals(db_url: str, reports: Path) -> list[str]:
             on=dt.date(2026, 7, 1),
         )
         for j, to in enumerate(DEMO_STEPS[: i % 7]):
-            advance(db_url, code, to, "demo", on=dt.date(2026, 7, 1) + dt.timedelta(days=20 * j))
+            advance(store, code, to, "demo", on=dt.date(2026, 7, 1) + dt.timedelta(days=20 * j))
         opened += 1
     reports.mkdir(parents=True, exist_ok=True)
-    ledger = progress_ledger(db_url, reports / "progress_ledger.xlsx")
-    page = progress_html(db_url, reports / "progress_report.html")
+    ledger = progress_ledger(store, reports / "progress_ledger.xlsx")
+    page = progress_html(store, reports / "progress_report.html")
     return [
         f"disposals: {opened} opened in various states (landbank disposal due)",
         f"progress ledger: {ledger['file']}",
