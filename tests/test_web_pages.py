@@ -6,6 +6,7 @@ and seeing its new category on its page and its map. Both engines."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import socket
 import threading
@@ -19,7 +20,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text as sql
 
 from landbank.db.engine import make_engine
+from landbank.domain import disposal as wf
 from landbank.domain.categories import CATEGORIES
+from landbank.domain.rights import User
+from landbank.errors import NotFoundError
 from landbank.services import disposal as disposal_service
 from landbank.services import parcels as parcel_service
 from landbank.services.buildings import list_buildings
@@ -431,6 +435,24 @@ def test_a_clerk_opens_advances_blocks_and_unblocks_a_disposal_from_the_page(cit
     r = post("advance", to="disposed")
     assert r.status_code == 422 and "allowed next" in r.text
     assert table_counts(city["url"]) == before
+
+
+def test_the_parcel_page_asks_one_service_for_all_it_shows(city):
+    store, code, today = store_of(city["url"]), city["opened"], dt.date(2026, 9, 1)
+    clerk = User(CLERK, "clerk", ("市中区",))
+    shown = parcel_service.parcel_page(store, code, clerk, today)
+    assert shown["parcel"] == parcel_service.show_parcel(store, code)
+    assert shown["events"] == list(reversed(parcel_service.history(store, code)))
+    disposals = disposal_service.show_disposal(store, code, today)["disposals"]
+    assert shown["disposals"] == disposals and shown["today"] == "2026-09-01"
+    active = next((d for d in disposals if d["state"] not in wf.ENDED), None)
+    assert shown["active"] == active and disposals
+    assert shown["next_states"] == (wf.TRANSITIONS[active["state"]] if active else ())
+    assert shown["may_edit"]
+    for other in (User(OTHER_CLERK, "clerk", ("薛城区",)), User(VIEWER, "viewer")):
+        assert not parcel_service.parcel_page(store, code, other, today)["may_edit"]
+    with pytest.raises(NotFoundError):
+        parcel_service.parcel_page(store, "NO-SUCH-PARCEL", clerk)
 
 
 # -- language, offline, other pages -----------------------------------------------------
