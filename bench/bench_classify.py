@@ -25,7 +25,7 @@ import psycopg
 from results import report  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import text
 
-from landbank.db.engine import make_engine
+from landbank.db.store import Store
 from landbank.domain.area import area_mu
 from landbank.domain.classify import classify
 from landbank.synth import REFERENCE, synthetic_parcels
@@ -82,19 +82,22 @@ def city_db(engine_kind: str, parcels: int) -> str:
 
 
 def per_row_writes(url: str) -> float:
-    """Writes every parcel's category with one UPDATE per parcel (round trips)."""
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        codes = [r[0] for r in conn.execute(text("SELECT code FROM parcel"))]
-    start = time.perf_counter()
-    with engine.begin() as conn:
-        for code in codes:
-            conn.execute(
-                text("UPDATE parcel SET category = :c, category_reasons = :r WHERE code = :k"),
-                {"c": "compliant", "r": "[]", "k": code},
-            )
-    engine.dispose()
-    return time.perf_counter() - start
+    """Writes every parcel's category with one UPDATE per parcel (round trips), in one
+    unit of work of the database's store."""
+    store = Store.open(url)
+    try:
+        with store.read() as uow:
+            codes = [r[0] for r in uow.execute(text("SELECT code FROM parcel"))]
+        start = time.perf_counter()
+        with store.write() as uow:
+            for code in codes:
+                uow.execute(
+                    text("UPDATE parcel SET category = :c, category_reasons = :r WHERE code = :k"),
+                    {"c": "compliant", "r": "[]", "k": code},
+                )
+        return time.perf_counter() - start
+    finally:
+        store.close()
 
 
 def main() -> None:
