@@ -6,6 +6,7 @@ import pandas as pd
 
 from landbank.db import buildings as rows
 from landbank.db import disposals
+from landbank.db import parcels as parcel_rows
 from landbank.db.store import Store
 from landbank.domain.buildings import BUILDING_STATES, building_state, vacancy_totals
 from landbank.errors import InputError, NotFoundError
@@ -37,12 +38,25 @@ def _with_state(buildings: pd.DataFrame, vacancies: pd.DataFrame) -> pd.DataFram
 def list_buildings(store: Store, park: str | None = None, state: str | None = None) -> list[dict]:
     """Returns the buildings (of ``park``, in ``state``) as dicts with LIST_COLUMNS, by
     code; an unknown ``state`` is an InputError."""
+    return building_list_page(store, park, state)["items"]
+
+
+def building_list_page(store: Store, park: str | None = None, state: str | None = None) -> dict:
+    """What the buildings page shows, read in one unit: ``items`` as ``list_buildings``
+    gives them and ``places``, the districts and parks its pickers offer."""
     if state and state not in BUILDING_STATES:
         raise InputError(f"--state {state!r} is unknown; use one of {', '.join(BUILDING_STATES)}")
     with store.read() as uow:
         buildings = rows.load_buildings(uow, park=park, with_geometry=False)
         vacancies = rows.load_vacancies(uow, codes=buildings["code"].tolist())
         activation = disposals.activations(uow)
+        places = parcel_rows.place_names(uow)
+    return {"items": _listed(buildings, vacancies, activation, state), "places": places}
+
+
+def _listed(buildings, vacancies, activation: dict, state: str | None) -> list[dict]:
+    """The LIST_COLUMNS of stored ``buildings`` with their vacancies and activations, of
+    ``state`` when given."""
     if buildings.empty:
         return []
     frame = _with_state(buildings, vacancies)

@@ -179,11 +179,7 @@ def advance(
     disposals as ``show_disposal`` does."""
     _check(by)
     with store.write(by=by) as uow:
-        today = local_day(uow.now)
-        on = on or today
-        if districts is not None:
-            _check_districts(_parcel(uow, code), districts)
-        row = _active(uow, code, lock=True)
+        row, on, today = _step_on(uow, code, on, districts)
         _check_on(uow, row["id"], on, today)
         blockers = json.loads(row["blockers"] or "[]")
         try:
@@ -194,6 +190,15 @@ def advance(
         disposals.move_disposal(uow, row["id"], to, uow.now, done_on)
         _step(uow, row["id"], code, "advance", row["status"], to, on, note, doc, row["subject"])
         return _show(uow, code, today)
+
+
+def _step_on(uow: Unit, code: str, on, districts) -> tuple:
+    """What a step on the open disposal of ``code`` starts from: the disposal (locked),
+    the step's day (``on``, else today) and today; the district rule checked first."""
+    today = local_day(uow.now)
+    if districts is not None:
+        _check_districts(_parcel(uow, code), districts)
+    return _active(uow, code, lock=True), on or today, today
 
 
 def set_blocker(
@@ -214,11 +219,7 @@ def set_blocker(
     if kind not in wf.BLOCKERS:
         raise InputError(f"--kind {kind}: use one of {', '.join(wf.BLOCKERS)}")
     with store.write(by=by) as uow:
-        today = local_day(uow.now)
-        on = on or today
-        if districts is not None:
-            _check_districts(_parcel(uow, code), districts)
-        row = _active(uow, code, lock=True)
+        row, on, today = _step_on(uow, code, on, districts)
         blockers = json.loads(row["blockers"] or "[]")
         if blocked == (kind in blockers):
             state = "already blocked by" if blocked else "not blocked by"

@@ -68,11 +68,13 @@ def page_parcels(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    with_places: bool = False,
 ) -> dict:
     """One page of the current parcels, by code: ``{"items", "total", "limit",
-    "offset"}``. ``q`` finds a code, name or holder containing it. Every value reaches
-    the database as a bound parameter; a bad ``category``, ``limit`` or ``offset`` is an
-    InputError."""
+    "offset"}``, and with ``with_places`` the ``places`` its pickers offer
+    (``db.parcels.place_names``), read in the same unit. ``q`` finds a code, name or
+    holder containing it. Every value reaches the database as a bound parameter; a bad
+    ``category``, ``limit`` or ``offset`` is an InputError."""
     check_category(category)
     if not 1 <= limit <= MAX_PAGE:
         raise InputError(f"limit {limit}: give 1 to {MAX_PAGE}")
@@ -81,11 +83,13 @@ def page_parcels(
     columns = [*LIST_COLUMNS, "version", "holder"]
     with store.read() as uow:
         total, found = rows.page(uow, columns, category, district, park, q, limit, offset)
+        places = rows.place_names(uow) if with_places else None
     items = [_jsonable(r) for r in found]
     for item in items:
         item["category_is_override"] = item.pop("category_override") is not None
         item["area_mu"] = round(item["area_mu"], 4)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    result = {"items": items, "total": total, "limit": limit, "offset": offset}
+    return result if places is None else {**result, "places": places}
 
 
 def show_parcel(store: Store, code: str) -> dict:

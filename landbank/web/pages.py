@@ -20,7 +20,6 @@ from landbank.domain.rights import User
 from landbank.services import buildings as building_service
 from landbank.services.disposal_progress import progress
 from landbank.services.parcels import page_parcels
-from landbank.services.places import place_names
 from landbank.services.users import authenticate, end_tokens
 from landbank.web import pages_maps, pages_match, pages_parcel
 from landbank.web.deps import Service, client_address, service, session_user
@@ -169,6 +168,7 @@ def parcel_list(
         filters.get("q"),
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
+        with_places=True,
     )
     pages = max(1, math.ceil(result["total"] / PAGE_SIZE))
 
@@ -186,7 +186,7 @@ def parcel_list(
         prev_url=page_url(page - 1) if page > 1 else None,
         next_url=page_url(page + 1) if page < pages else None,
         filters=filters,
-        places=place_names(svc.store),
+        places=result["places"],
     )
 
 
@@ -200,15 +200,15 @@ def building_list(
 ):
     """Idle buildings with their vacant area and state."""
     park, state = (park or "").strip() or None, (state or "").strip() or None
-    items = building_service.list_buildings(svc.store, park, state)
+    shown = building_service.building_list_page(svc.store, park, state)
     return render(
         request,
         "buildings.html",
         user=user,
-        items=items,
+        items=shown["items"],
         filters={"park": park, "state": state},
         states=BUILDING_STATES,
-        places=place_names(svc.store),
+        places=shown["places"],
     )
 
 

@@ -14,8 +14,8 @@ from landbank.domain.landuse import CLASSES
 from landbank.domain.matching import Requirement
 from landbank.domain.rights import User
 from landbank.errors import InputError
-from landbank.services.matching import match, requirement_from_options
-from landbank.services.places import place_names
+from landbank.services import matching as match_service
+from landbank.services.matching import requirement_from_options
 from landbank.web.deps import Service, service
 from landbank.web.i18n import translator
 from landbank.web.pagekit import PageRoute, page_lang, page_user, render
@@ -100,16 +100,18 @@ def match_page(request: Request, user: User = Depends(page_user), svc: Service =
     """The form, and with ``run`` the ranked candidates for what it asks."""
     lang = page_lang(request)
     params = {k: v for k, v in request.query_params.items() if k in FORM_KEYS}
-    result, problems, error, status = None, {}, None, 200
+    req, top, problems, error, status = None, 10, {}, None, 200
     if "run" in request.query_params:
         try:
             req, top, problems = requirement_of(params, lang)
-            if req is not None:
-                result = match(svc.store, req, top=top, lang=lang)
         except InputError as exc:
             error = str(exc)
-        if problems or error:
-            status = 422
+    try:
+        shown = match_service.match_page(svc.store, req, top=top, lang=lang)
+    except InputError as exc:
+        error, shown = str(exc), match_service.match_page(svc.store, None)
+    if problems or error:
+        status = 422
     return render(
         request,
         "match.html",
@@ -119,9 +121,9 @@ def match_page(request: Request, user: User = Depends(page_user), svc: Service =
         kind="floor_space" if params.get("kind") == "floor_space" else "land",
         problems=problems,
         error=error,
-        result=result,
+        result=shown["result"],
         map_query=urlencode({**params, "lang": lang}),
         classes=CLASSES,
         building_types=BUILDING_TYPES,
-        places=place_names(svc.store),
+        places=shown["places"],
     )

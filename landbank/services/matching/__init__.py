@@ -8,9 +8,10 @@
 
 from landbank.services.matching.run import (
     match,
+    match_page,
     requirement_from_options,
     resolve_requirement,
     run_match,
 )
 
-__all__ = ["match", "requirement_from_options", "resolve_requirement", "run_match"]
+__all__ = ["match", "match_page", "requirement_from_options", "resolve_requirement", "run_match"]

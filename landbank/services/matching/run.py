@@ -13,6 +13,7 @@ import shapely
 
 from landbank.config import load_profile
 from landbank.db import matching as rows
+from landbank.db import parcels as parcel_rows
 from landbank.db.store import Store, Unit
 from landbank.domain import matching as m
 from landbank.domain.matching.common import MatchSettings
@@ -159,12 +160,7 @@ def match(
             if extent is not None:
                 box = shapely.bounds(extent).tolist()
                 context = load_map_parcels(uow, lang=lang, today=today, bbox=box)
-    result = {
-        "project": req.name,
-        "kind": req.kind,
-        "as_of": today.isoformat(),
-        "candidates": [{k: v for k, v in c.items() if k != "geometry"} for c in candidates],
-    }
+    result = _answer(req, today, candidates)
     if map_file is not None:
         from landbank.services.matching.outputs import write_match_map
 
@@ -176,3 +172,29 @@ def match(
 
         result["xlsx"] = write_match_xlsx(xlsx_file, req, result["candidates"], lang)
     return result
+
+
+def _answer(req: Requirement, today: dt.date, candidates: list[dict]) -> dict:
+    """``{"project", "kind", "as_of", "candidates"}``, the candidates without geometry."""
+    return {
+        "project": req.name,
+        "kind": req.kind,
+        "as_of": today.isoformat(),
+        "candidates": [{k: v for k, v in c.items() if k != "geometry"} for c in candidates],
+    }
+
+
+def match_page(store: Store, req: Requirement | None, top: int = 10, lang: str = "zh") -> dict:
+    """What the match page shows, read in one unit: ``result`` (``match``'s answer for
+    ``req``; None for the form alone) and ``places``, the districts and parks its
+    pickers offer."""
+    if top < 1:
+        raise InputError(f"--top {top}: give 1 or more")
+    today = dt.date.today()
+    s = m.settings_from_profile(load_profile(None).data)
+    with store.read() as uow:
+        places = parcel_rows.place_names(uow)
+        if req is None:
+            return {"result": None, "places": places}
+        candidates = candidates_in(store, uow, req, today, s, lang, top)
+    return {"result": _answer(req, today, candidates), "places": places}
