@@ -108,3 +108,24 @@ def test_demo_opens_the_database_once(tmp_path, monkeypatch):
     assert opened == {"engines": 1, "connections": 1}
     assert any(line.startswith("classified as of") for line in lines)
     assert table_counts(url)["parcel"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["progress", "--by", "nope"], "--by nope: use one of"),
+        (["users", "add", "x", "--role", "bogus", "--password-stdin"], "--role bogus: use one of"),
+    ],
+)
+def test_a_command_says_what_is_wrong_with_its_input_before_opening_the_database(
+    cli, tmp_path, args, said
+):
+    """A command's store is opened when a service first uses it: a wrong option is said
+    as such, not hidden behind a database that is missing or down."""
+    missing = f"sqlite:///{tmp_path / 'none.sqlite'}"
+    result = cli(*args, db=missing, input="a long enough password\n")
+    assert result.exit_code == 1
+    assert said in result.output and "does not exist" not in result.output
+    assert not (tmp_path / "none.sqlite").exists()
+    other = cli("parcels", "list", db=missing)
+    assert other.exit_code == 1 and "does not exist; create it with" in other.output

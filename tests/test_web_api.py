@@ -253,6 +253,7 @@ def test_a_clerk_writes_only_in_their_districts(client, city, clerk):
         headers=clerk,
     )
     assert r.status_code == 403 and _tables(city) == before
+    assert r.json()["detail"] == f"district=市中区: you may edit {CLERK_DISTRICT} only"
     # in their own district the same writes go through
     r = client.patch(
         f"{API}/parcels/{mine}", json={"fields": {"holder": "新主"}, "reason": "r"}, headers=clerk

@@ -11,13 +11,13 @@ import pandas as pd
 CHUNK = 5000  # rows a bulk write sends at a time
 
 
-def _column(s: pd.Series, sqlite: bool) -> np.ndarray:
+def _column(s: pd.Series, text_times: bool) -> np.ndarray:
     """One column as an object array with None for missing values. Dates (datetime64
     at midnight) become ISO text, which SQLite stores and PostgreSQL's COPY reads;
     timestamps become the text SQLAlchemy's SQLite dialect reads back."""
     if s.dtype.kind == "M" or isinstance(s.dtype, pd.DatetimeTZDtype):
         missing = s.isna().to_numpy()
-        if sqlite or not isinstance(s.dtype, pd.DatetimeTZDtype):
+        if text_times or not isinstance(s.dtype, pd.DatetimeTZDtype):
             naive = s.dt.tz_localize(None) if isinstance(s.dtype, pd.DatetimeTZDtype) else s
             whole_days = bool((naive.dropna() == naive.dropna().dt.floor("D")).all())
             arr = (
@@ -36,9 +36,9 @@ def _column(s: pd.Series, sqlite: bool) -> np.ndarray:
     return arr
 
 
-def plain_rows(frame: pd.DataFrame, sqlite: bool) -> Iterator[list[tuple]]:
+def plain_rows(frame: pd.DataFrame, text_times: bool) -> Iterator[list[tuple]]:
     """Yields chunks of row tuples with None for missing values."""
-    cols = [_column(frame[name], sqlite).tolist() for name in frame.columns]
+    cols = [_column(frame[name], text_times).tolist() for name in frame.columns]
     for start in range(0, len(frame), CHUNK):
         yield list(zip(*(c[start : start + CHUNK] for c in cols), strict=True))
 

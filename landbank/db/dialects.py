@@ -57,6 +57,8 @@ class EngineSql:
         """What ``landbank init`` needs before the migrations (nothing by default)."""
 
     read_options: dict = {}  # execution options of a read unit's connection
+    # dates and times bound as text (``db.binds.plain_rows``): SQLite stores them so
+    text_times = False
     # execution options of the connection a store keeps for reads of one statement
     # (``Store.glance``), each ended at once; SQLite begins and ends one in-process
     glance_options: dict = {}
@@ -123,6 +125,7 @@ class SpatiaLiteSql(EngineSql):
 
     name = "sqlite"
     staging_geometry = "BLOB"
+    text_times = True
 
     def create_engine(self, url: URL) -> Engine:
         if url.drivername not in ("sqlite", "sqlite+pysqlite"):
@@ -185,7 +188,7 @@ class SpatiaLiteSql(EngineSql):
         if large:
             saved = self._suspend_spatial_triggers(conn, name, geom_column)
         cursor = conn.connection.driver_connection.cursor()
-        for rows in plain_rows(data, True):
+        for rows in plain_rows(data, self.text_times):
             cursor.executemany(sql, rows)
             if progress:
                 progress(len(rows))

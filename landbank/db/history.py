@@ -12,6 +12,7 @@ from landbank.db.binds import plain_rows, py_value
 from landbank.db.bulk import insert_frame
 from landbank.db.dialects import sql_of
 from landbank.db.models import Parcel, ParcelEvent
+from landbank.db.store import Unit
 from landbank.domain.dates import iso_value
 
 E, P = ParcelEvent.__table__, Parcel.__table__
@@ -32,11 +33,13 @@ def as_text(value) -> str | None:
     return str(value)
 
 
-def append(conn: Connection, events: list[dict]) -> None:
-    """Appends history rows (dicts of parcel_code, field, old_value, new_value, by, at,
-    reason; a missing key is NULL) in one statement."""
+def append(uow: Unit, events: list[dict]) -> None:
+    """Appends history rows (dicts of parcel_code, field, old_value, new_value, reason;
+    a missing key is NULL) in one statement, by the unit's actor (``by``) at its moment
+    (``at``) unless an event names its own."""
     if events:
-        conn.execute(_APPEND, [{c: e.get(c) for c in COLUMNS} for e in events])
+        made = {"by": uow.by, "at": uow.now}
+        uow.execute(_APPEND, [{c: e.get(c, made.get(c)) for c in COLUMNS} for e in events])
 
 
 def append_frame(conn: Connection, events: pd.DataFrame) -> int:
@@ -46,7 +49,7 @@ def append_frame(conn: Connection, events: pd.DataFrame) -> int:
         return insert_frame(conn, "parcel_event", events[COLUMNS])
     if events.empty:
         return 0
-    rows = next(plain_rows(events[COLUMNS], sql_of(conn).name == "sqlite"))
+    rows = next(plain_rows(events[COLUMNS], sql_of(conn).text_times))
     marks = ", ".join(f":{c}" for c in COLUMNS)
     quoted = ", ".join(f'"{c}"' for c in COLUMNS)
     conn.execute(

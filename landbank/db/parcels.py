@@ -214,7 +214,7 @@ def _update_one(conn: Connection, frame: pd.DataFrame, fields, versions, now, bu
     bound values, no staging table. The values are converted as the staging table gets
     them (dates as ISO text, which PostgreSQL reads as the column's type)."""
     sql = sql_of(conn)
-    code, *values = next(plain_rows(frame[["code", *fields]], sql.name == "sqlite"))[0]
+    code, *values = next(plain_rows(frame[["code", *fields]], sql.text_times))[0]
     params = {f"v{i}": py_value(v) for i, v in enumerate(values)}
     sets = [f"{c} = :v{i}" for i, c in enumerate(fields)]
     if bump:

@@ -221,6 +221,26 @@ class Store:
             self._dispose()
 
 
+class DeferredStore:
+    """The store of ``url``, opened and checked on its first use: a command's, so that
+    what a service checks of its input (before its unit of work) is said before anything
+    about the database. Everything a Store offers is reached through it."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._store: Store | None = None
+
+    def __getattr__(self, name: str):
+        if self._store is None:
+            self._store = Store.open(self.url)
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
 @contextmanager
 def codes_taken_meanwhile(message: str) -> Iterator[None]:
     """Turns a key another writer stored first (the database refusing a duplicate code,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from landbank.db.store import InitResult, Store  # noqa: F401 (Store: for cli and web)
+from landbank.db.store import DeferredStore, InitResult, Store  # noqa: F401 (Store: web)
 from landbank.db.urls import hint_url, init_hint, sqlite_file  # noqa: F401 (for cli and web)
 
 
@@ -13,7 +13,7 @@ def init_db(url: str) -> InitResult:
     return result
 
 
-def open_store(url: str) -> Store:
-    """The store of ``url`` for one command: checked once (exists, answers, newest
-    schema); the caller closes it."""
-    return Store.open(url)
+def open_store(url: str) -> DeferredStore:
+    """The store of ``url`` for one command, opened and checked once (exists, answers,
+    newest schema) when a service first uses it; the caller closes it."""
+    return DeferredStore(url)

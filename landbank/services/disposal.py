@@ -75,7 +75,7 @@ def _step(uow: Unit, disposal_id, code, action, before, after, on, note, doc, su
     }[action]
     event = {"parcel_code": code, "field": "disposal", "old_value": before, "new_value": what}
     reason = " ".join(x for x in (note, doc) if x) or None
-    history.append(uow, [{**event, "by": uow.by, "at": uow.now, "reason": reason}])
+    history.append(uow, [{**event, "reason": reason}])
 
 
 def _check_on(uow: Unit, disposal_id: int, on: dt.date, today: dt.date) -> None:

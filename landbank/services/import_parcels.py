@@ -102,9 +102,10 @@ def import_parcels(
     ``upsert``, which writes each changed field the file holds as a ``parcel_event``
     (fields the file lacks are left as they are). A file without geometry may only
     update stored parcels. Nothing is written on ``dry_run`` or on any error. The file
-    is read and checked before the unit of work (whose moment is ``now``, by default
-    when it begins) starts.
+    is read and checked before the unit of work starts; its history is stamped ``now``,
+    by default when the import was asked for.
     """
+    now = now or dt.datetime.now(dt.UTC)
     progress = progress or NoProgress()
     if len(by) > BY_MAX:
         raise InputError(f"--by: at most {BY_MAX} characters")

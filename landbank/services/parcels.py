@@ -17,8 +17,14 @@ from landbank.domain.categories import CATEGORIES, KNOWN
 from landbank.domain.dates import iso_value
 from landbank.domain.fields import DATE_FIELDS, FIELD_BY_NAME, PARCEL_FIELDS, max_chars
 from landbank.domain.landuse import land_use_class
-from landbank.domain.rights import User, check_district
-from landbank.errors import ConflictError, FieldProblems, InputError, NotFoundError
+from landbank.domain.rights import User, check_district, may_write
+from landbank.errors import (
+    ConflictError,
+    FieldProblems,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+)
 from landbank.io import values
 
 LIST_COLUMNS = [
@@ -361,8 +367,9 @@ def _check_districts(code: str, district, typed: dict, districts: tuple[str, ...
     """A clerk writes only in their districts, and cannot move a parcel out of them:
     the one district rule, on where the parcel lies and on where the edit puts it."""
     check_district(districts, district, "parcel", code)
-    if "district" in typed:
-        check_district(districts, typed["district"], "parcel", f"{code} as edited")
+    if "district" in typed and not may_write(districts, typed["district"]):
+        allowed = ", ".join(districts) or "none"
+        raise ForbiddenError(f"district={typed['district']}: you may edit {allowed} only")
 
 
 def _record(uow: Unit, code: str, events: list[tuple], reason: str) -> None:
@@ -372,7 +379,7 @@ def _record(uow: Unit, code: str, events: list[tuple], reason: str) -> None:
         uow,
         [
             {"parcel_code": code, "field": f, "old_value": events_db.as_text(old),
-             "new_value": events_db.as_text(new), "by": uow.by, "at": uow.now, "reason": reason}
+             "new_value": events_db.as_text(new), "reason": reason}
             for f, old, new in events
         ],
     )  # fmt: skip

@@ -167,7 +167,7 @@ def _event(uow: Unit, code: str, old, new, reason) -> None:
     """A parcel's history notes a reservation made (``new``) or ended (``old``), by
     ``uow.by`` at ``uow.now``."""
     event = {"parcel_code": code, "field": "reservation", "old_value": old, "new_value": new}
-    history.append(uow, [{**event, "by": uow.by, "at": uow.now, "reason": reason}])
+    history.append(uow, [{**event, "reason": reason}])
 
 
 # ---- the actions ------------------------------------------------------------------

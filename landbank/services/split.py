@@ -56,7 +56,7 @@ def _classify_children(uow: Unit, children, prof, reason: str) -> None:
         uow,
         [
             {"parcel_code": c, "field": "category", "old_value": None, "new_value": category,
-             "by": uow.by, "at": uow.now, "reason": reason}
+             "reason": reason}
             for c, category in zip(children["code"], derived["category"], strict=True)
         ],
     )  # fmt: skip
@@ -148,8 +148,6 @@ def _split(uow: Unit, code: str, reason: str, area_mu_first, geometry, prof):
         "field": "retired",
         "old_value": "False",
         "new_value": f"split into {code}-1, {code}-2",
-        "by": uow.by,
-        "at": uow.now,
         "reason": reason,
     }
     events_db.append(uow, [retired])

@@ -142,10 +142,7 @@ def match(
     """Matches ``req`` and returns ``{"project", "kind", "as_of", "candidates"}``
     (candidates as JSON-ready dicts, best first); writes the map (the candidates over
     the parcels around them, read in the same unit) and the Excel pack when asked."""
-    if top < 1:
-        raise InputError(f"--top {top}: give 1 or more")
-    today = today or dt.date.today()
-    s = m.settings_from_profile(load_profile(profile).data)
+    today, s = _setup(top, today, profile)
     for out in (map_file, xlsx_file):
         if out is not None and not Path(out).parent.exists():
             raise InputError(f"{out}: the folder does not exist; create it or pick another")
@@ -174,6 +171,14 @@ def match(
     return result
 
 
+def _setup(top: int, today: dt.date | None, profile: str | None) -> tuple:
+    """A match's day (``today``, else the local date) and its settings (of ``profile``);
+    an InputError for a ``top`` below 1."""
+    if top < 1:
+        raise InputError(f"--top {top}: give 1 or more")
+    return today or dt.date.today(), m.settings_from_profile(load_profile(profile).data)
+
+
 def _answer(req: Requirement, today: dt.date, candidates: list[dict]) -> dict:
     """``{"project", "kind", "as_of", "candidates"}``, the candidates without geometry."""
     return {
@@ -188,10 +193,7 @@ def match_page(store: Store, req: Requirement | None, top: int = 10, lang: str =
     """What the match page shows, read in one unit: ``result`` (``match``'s answer for
     ``req``; None for the form alone) and ``places``, the districts and parks its
     pickers offer."""
-    if top < 1:
-        raise InputError(f"--top {top}: give 1 or more")
-    today = dt.date.today()
-    s = m.settings_from_profile(load_profile(None).data)
+    today, s = _setup(top, None, None)
     with store.read() as uow:
         places = parcel_rows.place_names(uow)
         if req is None:
