@@ -6,7 +6,7 @@ from landbank.domain.fields import label as field_label
 
 _UNCLASSIFIED_ZH, _UNCLASSIFIED_EN = UNCLASSIFIED_LABEL["zh"], UNCLASSIFIED_LABEL["en"]
 
-# a progress row's figures (services.progress_report.progress), by key
+# a progress row's figures (services.disposal_progress.progress), by key
 FIGURES: dict[str, dict[str, str]] = {
     "group": {"zh": "分组", "en": "Group"},
     "district": {"zh": field_label("district", "zh"), "en": "District"},
