@@ -23,11 +23,6 @@ VACANCY_COLUMNS = (
 _CURRENT = P.c.retired.is_(False)
 
 
-def current_districts(conn: Connection) -> set[str | None]:
-    """The districts of the current parcels."""
-    return set(conn.execute(select(P.c.district).where(_CURRENT).distinct()).scalars())
-
-
 def map_parcels(
     conn: Connection,
     categories: list[str] | None = None,

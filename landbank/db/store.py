@@ -217,7 +217,9 @@ class Store:
 
     def close(self) -> None:
         """Closes the engine's connections (a shared store stays open)."""
-        if Store._shared.get(self.url) is not self:
+        with Store._shared_lock:
+            shared = Store._shared.get(self.url) is self
+        if not shared:
             self._dispose()
 
 

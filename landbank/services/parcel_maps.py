@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from landbank.db import maps as rows
+from landbank.db import parcels as parcel_rows
 from landbank.db.store import Store, Unit
 from landbank.domain import disposal as wf
 from landbank.domain.categories import KNOWN
@@ -85,10 +86,10 @@ def load_map_parcels(
         if c not in KNOWN:
             raise InputError(f"--category {c}: use one of {', '.join(KNOWN)}")
     if districts:
-        known = rows.current_districts(uow)
+        known = parcel_rows.place_names(uow)["districts"]
         for d in districts:
             if d not in known:
-                names = ", ".join(sorted(k for k in known if k))
+                names = ", ".join(known)
                 raise InputError(f"--district {d}: no parcel there; districts are {names}")
     parcels = rows.map_parcels(uow, categories, districts, bbox)
     # one parse for every parcel's reasons, not one per parcel
