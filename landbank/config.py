@@ -32,6 +32,8 @@ class Profile:
     jurisdiction_bbox: tuple[float, float, float, float] | None = None
     gk_zone_3deg: int | None = None
     data: dict = field(default_factory=dict)
+    # the folder of the profile's file (a city's templates are found beside it)
+    folder: Path | None = None
 
     @property
     def rules(self) -> dict:
@@ -48,6 +50,31 @@ class Profile:
     @property
     def crosswalk(self) -> dict[str, str]:
         return self.data.get("crosswalk", {})
+
+    @property
+    def case(self) -> dict:
+        """``[case]``: the authority, its contact, the periods, the number patterns."""
+        return self.data.get("case", {})
+
+    @property
+    def calendar(self):
+        """The official calendar with the years ``[calendar]`` adds
+        (``landbank.domain.periods.Calendar``)."""
+        from landbank.domain.periods import Calendar
+
+        return Calendar.from_profile(self.data.get("calendar", {}))
+
+    def template(self, kind: str) -> Path:
+        """The document template of act ``kind``: the city's (``[case] templates``, a
+        folder beside the profile's file) where it has one, else landbank's."""
+        own = self.case.get("templates")
+        if own:
+            folder = Path(own)
+            if not folder.is_absolute() and self.folder is not None:
+                folder = self.folder / folder
+            if (folder / f"{kind}.docx").is_file():
+                return folder / f"{kind}.docx"
+        return Path(str(resources.files("landbank.profiles") / "templates" / f"{kind}.docx"))
 
     def date_bounds(self, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
         """The plausible dates of a record: ``[dates] earliest`` to the end of the year
@@ -142,6 +169,7 @@ def _read(ref: str) -> Profile:
         jurisdiction_bbox=tuple(bbox) if bbox else None,
         gk_zone_3deg=zone,
         data=data,
+        folder=path.parent.resolve() if (path.suffix == ".toml" or path.exists()) else None,
     )
 
 
@@ -202,9 +230,39 @@ def _check_values(data: dict, ref: str) -> None:
     shares = data.get("grading", {}).get("proportions")
     if shares and abs(sum(shares.values()) - 1) > 1e-6:
         bad("[grading.proportions]", "the shares of A, B, C and D must add up to 1")
+    _check_case(data, bad)
     for key, value in data.get("crosswalk", {}).items():
         if value not in ("industrial", "logistics", "commercial", "residential", "public", "other"):
             bad(
                 f"[crosswalk] {key} = {value!r}",
                 "use industrial, logistics, commercial, residential, public or other",
             )
+
+
+def _check_case(data: dict, bad) -> None:
+    """Refuses a ``[case]`` period that is not a whole number of at least 1, a number
+    pattern without ``{year}`` and ``{n}``, and a ``[calendar]`` day that is no date."""
+    from landbank.domain.case import DEFAULT_PERIODS, KINDS
+
+    case = data.get("case", {})
+    for key in DEFAULT_PERIODS:
+        value = case.get(key)
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if value is not None and not (whole and value >= 1):
+            bad(f"[case] {key} = {value!r}", "write a whole number of at least 1")
+    for kind, pattern in case.get("numbers", {}).items():
+        if kind not in KINDS:
+            bad(f"[case.numbers] {kind}", f"not a kind of act; use one of {', '.join(KINDS)}")
+        if not isinstance(pattern, str) or "{year}" not in pattern or "{n}" not in pattern:
+            bad(f"[case.numbers] {kind} = {pattern!r}", "write a pattern with {year} and {n}")
+    for year, spec in data.get("calendar", {}).items():
+        if not (isinstance(year, str) and year.isdigit() and isinstance(spec, dict)):
+            bad(f"[calendar] {year}", 'write [calendar."2027"] with holidays and workdays')
+        for key in ("holidays", "workdays"):
+            for day in spec.get(key, []):
+                if (
+                    not isinstance(day, dt.date)
+                    or isinstance(day, dt.datetime)
+                    or (str(day.year) != year)
+                ):
+                    bad(f'[calendar."{year}"] {key} {day!r}', f"write dates of {year}, no quotes")

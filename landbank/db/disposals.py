@@ -134,3 +134,20 @@ def disposals_with_steps(conn: Connection, code: str) -> list[dict]:
     for d in disposals:
         d["steps"] = found[d["id"]]
     return disposals
+
+
+def case_by_id(conn: Connection, disposal_id: int, lock: bool = False) -> dict:
+    """Disposal ``disposal_id`` as a dict of its columns, locked with ``lock``."""
+    stmt = select(D).where(D.c.id == disposal_id)
+    if lock:
+        stmt = sql_of(conn).lock(stmt)
+    return dict(conn.execute(stmt).mappings().one())
+
+
+def set_method(conn: Connection, disposal_id: int, method: str, now) -> None:
+    """Writes the method of disposal ``disposal_id`` (a decision names it)."""
+    conn.execute(
+        update(D)
+        .where(D.c.id == disposal_id)
+        .values(method=method, updated_at=now, version=D.c.version + 1)
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -308,3 +309,94 @@ class DataStamp(Base):
 
     name: Mapped[str] = mapped_column(String(16), primary_key=True)
     stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class CaseAct(Base):
+    """A legal act of an idle-land case (闲置土地处置办法 art. 8–18, on a disposal): its
+    document and number (文号), its service (送达) and what followed it (a hearing
+    asked for or held, the fee paid, the recovery completed). ``status`` is issued,
+    voided (its number stays voided), or recorded (made on paper before landbank kept
+    acts; migration 0009)."""
+
+    __tablename__ = "case_act"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    disposal_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("disposal.id"), nullable=False, index=True
+    )
+    parcel_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    number: Mapped[str | None] = mapped_column(String(128), unique=True)
+    number_year: Mapped[int | None] = mapped_column(Integer)
+    number_seq: Mapped[int | None] = mapped_column(Integer)
+    issued_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    issued_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    fields: Mapped[str | None] = mapped_column(Text)  # JSON: what the document states
+    warnings: Mapped[str | None] = mapped_column(Text)  # JSON list: blanks to fill by hand
+    method: Mapped[str | None] = mapped_column(String(32))  # an agreement's method
+    new_start_on: Mapped[dt.date | None] = mapped_column(Date)  # an agreement's new start
+    amount_wan: Mapped[float | None] = mapped_column(Float)  # the fee decided
+    served_on: Mapped[dt.date | None] = mapped_column(Date)
+    service_method: Mapped[str | None] = mapped_column(String(16))
+    served_to: Mapped[str | None] = mapped_column(Text)
+    served_by: Mapped[str | None] = mapped_column(String(128))
+    hearing_requested_on: Mapped[dt.date | None] = mapped_column(Date)
+    hearing_held_on: Mapped[dt.date | None] = mapped_column(Date)
+    hearing_outcome: Mapped[str | None] = mapped_column(Text)
+    paid_amount_wan: Mapped[float | None] = mapped_column(Float)
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    receipt: Mapped[str | None] = mapped_column(Text)
+    deregistered_on: Mapped[dt.date | None] = mapped_column(Date)
+    voided_on: Mapped[dt.date | None] = mapped_column(Date)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+
+class NumberSeq(Base):
+    """The last number (文号 sequence) given per document kind and year; taken under
+    the row's lock, so numbers have no gap and no repeat whoever issues at once."""
+
+    __tablename__ = "doc_number_seq"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Attachment(Base):
+    """A file's content, kept once per sha256 inside the database (a backup of the
+    database keeps it; SpatiaLite stays one file)."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    media_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class AttachmentLink(Base):
+    """Where a file belongs: a parcel or building, a case (disposal) and an act, in a
+    ``role`` (document, pdf, proof, evidence, photo). Links are only added: a file
+    stays with its case when the case moves, the parcel is split or an import re-runs."""
+
+    __tablename__ = "attachment_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("attachment.id"), nullable=False, index=True
+    )
+    parcel_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    building_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    disposal_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    act_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    filename: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)

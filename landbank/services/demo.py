@@ -160,6 +160,8 @@ def _sample_projects(store: Store, folder: Path, maps: Path, reports: Path) -> l
 
 
 DEMO_STEPS = ["investigating", "determined", "plan_approved", "disposing", "disposed", "closed"]
+# the act whose service moves a case into a state
+ACT_OF_STATE = {"investigating": "investigation", "determined": "determination"}
 
 
 def _sample_disposals(store: Store, reports: Path) -> list[str]:
@@ -167,7 +169,10 @@ def _sample_disposals(store: Store, reports: Path) -> list[str]:
     already has one is left alone) and writes the progress ledger under reports/."""
     import datetime as dt
 
+    profile = "zaozhuang"
+
     from landbank.errors import NotFoundError
+    from landbank.services.cases import issue, serve, show
     from landbank.services.disposal import advance, open_disposal, show_disposal
     from landbank.services.disposal_progress import progress_html, progress_ledger
     from landbank.services.parcels import list_parcels
@@ -191,7 +196,17 @@ def _sample_disposals(store: Store, reports: Path) -> list[str]:
             on=dt.date(2026, 7, 1),
         )
         for j, to in enumerate(DEMO_STEPS[: i % 7]):
-            advance(store, code, to, "demo", on=dt.date(2026, 7, 1) + dt.timedelta(days=20 * j))
+            on = dt.date(2026, 7, 1) + dt.timedelta(days=20 * j)
+            if to in ACT_OF_STATE:  # the act served moves the case (令53 art. 8–13)
+                act = issue(store, code, ACT_OF_STATE[to], "demo", on=on, profile=profile)
+                serve(store, act["number"], on, "direct", "demo", profile=profile)
+                continue
+            if to == "disposing" and show(store, code, profile)["cause"] == "government":
+                later = on + dt.timedelta(days=180)
+                act = issue(store, code, "agreement", "demo", on=on, profile=profile,
+                            method="extend_deadline", new_start_on=later)  # fmt: skip
+                serve(store, act["number"], on, "direct", "demo", profile=profile)
+            advance(store, code, to, "demo", on=on)
         opened += 1
     reports.mkdir(parents=True, exist_ok=True)
     ledger = progress_ledger(store, reports / "progress_ledger.xlsx")

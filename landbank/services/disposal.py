@@ -7,8 +7,9 @@ import datetime as dt
 import json
 import math
 
-from landbank.db import disposals, history
+from landbank.db import cases, disposals, history
 from landbank.db.store import Store, Unit
+from landbank.domain import case as law
 from landbank.domain import disposal as wf
 from landbank.domain.dates import local_day
 from landbank.domain.rights import check_district
@@ -47,7 +48,7 @@ def _active(uow: Unit, code: str, lock: bool = False):
     return row
 
 
-def _step(uow: Unit, disposal_id, code, action, before, after, on, note, doc, subject) -> None:
+def record_step(uow: Unit, disposal_id, code, action, before, after, on, note, doc, subject):
     """Records a step, by ``uow.by`` at ``uow.now``; a parcel's also lands in its
     history (a building has none)."""
     disposals.insert_step(
@@ -159,7 +160,7 @@ def open_disposal(
             },
             uow.now,
         )
-        _step(uow, disposal_id, code, "open", None, "suspected", on, reason, None, subject)
+        record_step(uow, disposal_id, code, "open", None, "suspected", on, reason, None, subject)
         return _show(uow, code, today)
 
 
@@ -186,9 +187,15 @@ def advance(
             wf.check_step(row["status"], to, row["method"], blockers)
         except wf.StepRefused as exc:
             raise InputError(f"{_noun(row['subject'])} {code}: {exc}") from None
+        if row["subject"] == "parcel":  # the idle-land case's states stand on its acts
+            try:
+                law.check_state(to, row["method"], row["cause"], cases.acts_of(uow, row["id"]))
+            except law.ActRefused as exc:
+                raise InputError(f"parcel {code}: {exc}") from None
         done_on = on if to == "disposed" else None
         disposals.move_disposal(uow, row["id"], to, uow.now, done_on)
-        _step(uow, row["id"], code, "advance", row["status"], to, on, note, doc, row["subject"])
+        before = row["status"]
+        record_step(uow, row["id"], code, "advance", before, to, on, note, doc, row["subject"])
         return _show(uow, code, today)
 
 
@@ -229,7 +236,7 @@ def set_blocker(
         action = "block" if blocked else "unblock"
         note = kind + (f" ({note})" if note else "")
         status = row["status"]
-        _step(uow, row["id"], code, action, status, status, on, note, doc, row["subject"])
+        record_step(uow, row["id"], code, action, status, status, on, note, doc, row["subject"])
         return _show(uow, code, today)
 
 

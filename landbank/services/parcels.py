@@ -319,6 +319,13 @@ def _set_and_classify(
     }
 
 
+def set_in_unit(uow: Unit, code: str, typed: dict, reason: str, prof, when) -> dict:
+    """``set_fields`` of already typed values inside another action's unit ``uow``
+    (e.g. an agreement that moves the agreed start): history written, the parcel
+    classified again as of ``when`` under ``prof``."""
+    return _set_and_classify(uow, code, typed, reason, None, None, prof, when)
+
+
 def conflict_version(store: Store, code: str, exc: ConflictError) -> int:
     """The version a refused edit reports: the one the edit saw, else read again."""
     if exc.current_version is not None:

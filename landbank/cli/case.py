@@ -1,0 +1,264 @@
+"""The command line of the idle-land case (闲置土地处置, 令53 art. 8–18): ``case
+issue|serve|hearing|pay|deregister|void|show|numbers``. Parse arguments, call a
+service, print. Registered on the app of ``landbank.cli.shell`` when ``landbank.cli``
+imports this module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from landbank.cli.shell import (
+    JsonOpt,
+    app,
+    err,
+    handled,
+    os_user,
+    out,
+    parse_date,
+    print_json,
+    state,
+)
+
+case_app = typer.Typer(
+    no_args_is_help=True,
+    help="Carry out the idle-land case (闲置土地): documents, numbers, service, deadlines.",
+)
+app.add_typer(case_app, name="case")
+
+ByOpt = Annotated[str | None, typer.Option(help="Who acts (default: your login name).")]
+ProfileOpt = Annotated[str | None, typer.Option(help="City profile name or TOML file.")]
+NumberArg = Annotated[str, typer.Argument(help="The act's number (文号).")]
+
+
+def _print_case(result: dict, as_json: bool) -> None:
+    from landbank.domain.case import deadline_label
+    from landbank.domain.disposal import state_label
+
+    if as_json:
+        print_json(result)
+        return
+    zh = state.lang == "zh"
+    out.print(
+        f"{result['code']} case #{result['case_id']}: {state_label(result['state'], state.lang)}"
+        + (f", cause {result['cause']}" if result["cause"] else ""),
+        markup=False,
+    )
+    for act in result["acts"]:
+        kind = act["kind_zh"] if zh else act["kind"]
+        served = f", served {act['served_on']}" if act["served_on"] else ", not served"
+        out.print(
+            f"  {act['number'] or '(recorded)'} {kind}: issued {act['issued_on']}{served}"
+            + (f" [{act['status']}]" if act["status"] != "issued" else ""),
+            markup=False,
+        )
+        for d in act["deadlines"]:
+            what = deadline_label(d["what"], state.lang)
+            if d["met_on"]:
+                out.print(f"    {what}: {d['due_on']} (met {d['met_on']})", markup=False)
+            elif d["due_on"] is None:
+                out.print(f"    {what}: unknown ({d.get('note')})", markup=False)
+            else:
+                late = " (overdue)" if d["overdue"] else ""
+                out.print(f"    {what}: by {d['due_on']}{late}", markup=False)
+    for f in result["evidence"]:
+        out.print(f"  evidence {f['filename']} ({f['size_bytes']} bytes)", markup=False)
+
+
+def _write(number: str, folder: Path, pdf: bool) -> list[Path]:
+    """Writes act ``number``'s document (and its PDF) into ``folder``; returns the paths."""
+    from landbank.services.case_files import export_document
+
+    return export_document(state.store(), number, folder, pdf=pdf)
+
+
+@case_app.command("issue")
+@handled
+def case_issue(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="investigation, determination, hearing_notice, fee, recovery or agreement."
+        ),
+    ],
+    on: Annotated[str | None, typer.Option("--on", help="Date of the act (default today).")] = None,
+    by: ByOpt = None,
+    method: Annotated[
+        str | None, typer.Option(help="An agreement's method: extend_deadline, change_use, …")
+    ] = None,
+    new_start: Annotated[
+        str | None, typer.Option("--new-start", help="An agreement's new start deadline.")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", help="Folder the document is written to.")
+    ] = Path("documents"),
+    pdf: Annotated[
+        bool, typer.Option("--pdf/--no-pdf", help="Also a PDF, where LibreOffice is installed.")
+    ] = True,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue an act's document: its number (文号), filled from the parcel, the case and
+    the profile. On a parcel with no open case, the investigation notice opens one."""
+    from landbank.services.cases import issue
+
+    act = issue(
+        state.store(), code, kind, by or os_user(), on=parse_date(on, "--on"), profile=profile,
+        method=method, new_start_on=parse_date(new_start, "--new-start"), note=note,
+    )  # fmt: skip
+    paths = _write(act["number"], out_dir, pdf)
+    if as_json:
+        print_json({**act, "paths": [str(p) for p in paths]})
+        return
+    out.print(f"{act['number']} {act['kind_zh']}: {paths[0]}", markup=False)
+    for extra in paths[1:]:
+        out.print(f"  {extra}", markup=False)
+    for warning in act["warnings"]:
+        err.print(f"warning: {warning}", markup=False)
+
+
+@case_app.command("serve")
+@handled
+def case_serve(
+    number: NumberArg,
+    on: Annotated[str, typer.Option("--on", help="Date of service (送达).")],
+    method: Annotated[str, typer.Option(help="direct, left, post or public.")],
+    to: Annotated[str | None, typer.Option(help="Who received it (default the holder).")] = None,
+    proof: Annotated[
+        Path | None, typer.Option(help="Proof of service (送达回证): PDF, JPEG or PNG.")
+    ] = None,
+    by: ByOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record how and when an act was served; its deadlines run from that day."""
+    from landbank.services.case_files import read_attachment
+    from landbank.services.cases import serve
+
+    held = read_attachment(proof, profile) if proof is not None else None
+    result = serve(
+        state.store(), number, parse_date(on, "--on"), method, by or os_user(), to=to,
+        profile=profile, proof=held,
+    )  # fmt: skip
+    _print_case(result, as_json)
+
+
+@case_app.command("hearing")
+@handled
+def case_hearing(
+    number: Annotated[str, typer.Argument(help="The hearing notice's number.")],
+    requested_on: Annotated[
+        str | None, typer.Option("--requested-on", help="The day the holder asked.")
+    ] = None,
+    held_on: Annotated[str | None, typer.Option("--held-on", help="The hearing's day.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="What the hearing concluded.")] = None,
+    by: ByOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that the holder asked for a hearing, or that it was held."""
+    from landbank.services.cases import record_hearing
+
+    result = record_hearing(
+        state.store(), number, by or os_user(),
+        requested_on=parse_date(requested_on, "--requested-on"),
+        held_on=parse_date(held_on, "--held-on"), outcome=outcome, profile=profile,
+    )  # fmt: skip
+    _print_case(result, as_json)
+
+
+@case_app.command("pay")
+@handled
+def case_pay(
+    number: Annotated[str, typer.Argument(help="The fee decision's number.")],
+    amount_wan: Annotated[float, typer.Option("--amount-wan", help="Amount paid, 万元.")],
+    on: Annotated[str, typer.Option("--on", help="Day of payment.")],
+    receipt: Annotated[str | None, typer.Option(help="The receipt's number.")] = None,
+    by: ByOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record the payment of the idle fee."""
+    from landbank.services.cases import record_payment
+
+    result = record_payment(
+        state.store(), number, amount_wan, parse_date(on, "--on"), by or os_user(),
+        receipt=receipt, profile=profile,
+    )  # fmt: skip
+    _print_case(result, as_json)
+
+
+@case_app.command("deregister")
+@handled
+def case_deregister(
+    number: Annotated[str, typer.Argument(help="The recovery decision's number.")],
+    on: Annotated[str, typer.Option("--on", help="Day the land right was deregistered.")],
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    by: ByOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that the recovery is complete: the land right deregistered."""
+    from landbank.services.cases import record_deregistration
+
+    result = record_deregistration(
+        state.store(), number, parse_date(on, "--on"), by or os_user(), note=note,
+        profile=profile,
+    )  # fmt: skip
+    _print_case(result, as_json)
+
+
+@case_app.command("void")
+@handled
+def case_void(
+    number: NumberArg,
+    reason: Annotated[str, typer.Option(help="Why the act is voided.")],
+    on: Annotated[str | None, typer.Option("--on", help="Day voided (default today).")] = None,
+    by: ByOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Void an act not yet served: its number stays voided and is listed."""
+    from landbank.services.cases import void
+
+    result = void(
+        state.store(), number, by or os_user(), reason, on=parse_date(on, "--on"), profile=profile
+    )
+    _print_case(result, as_json)
+
+
+@case_app.command("show")
+@handled
+def case_show(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A parcel's case: its acts, their service and deadlines, its evidence."""
+    from landbank.services.cases import show
+
+    _print_case(show(state.store(), code, profile), as_json)
+
+
+@case_app.command("numbers")
+@handled
+def case_numbers(
+    year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind of act.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The register of document numbers (文号), voided ones included."""
+    from landbank.services.cases import numbers
+
+    rows = numbers(state.store(), year, kind)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        voided = f" voided {r['voided_on']}: {r['void_reason']}" if r["status"] == "voided" else ""
+        out.print(f"{r['number']}  {r['kind']}  {r['issued_on']}  {r['parcel_code']}{voided}",
+                  markup=False)  # fmt: skip
