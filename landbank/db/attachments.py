@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select
 
+from landbank.db.dialects import sql_of
 from landbank.db.models import Attachment, AttachmentLink
 
 F, L = Attachment.__table__, AttachmentLink.__table__
@@ -13,13 +14,27 @@ F, L = Attachment.__table__, AttachmentLink.__table__
 
 def put(conn: Connection, sha256: str, media_type: str, content: bytes) -> int:
     """The id of the file whose content has ``sha256``, stored now if it is new."""
+    return put_new(conn, sha256, media_type, content)[0]
+
+
+def put_new(conn: Connection, sha256: str, media_type: str, content: bytes) -> tuple[int, bool]:
+    """(id, stored now?) of the file whose content has ``sha256``: stored once, also
+    when two units store the same content at once (the second waits for the first and
+    then finds it)."""
     found = conn.execute(select(F.c.id).where(F.c.sha256 == sha256)).scalar()
     if found is not None:
-        return found
-    stmt = insert(F).values(
-        sha256=sha256, media_type=media_type, size_bytes=len(content), content=content
+        return found, False
+    stmt = (
+        sql_of(conn)
+        .insert(F)
+        .values(sha256=sha256, media_type=media_type, size_bytes=len(content), content=content)
     )
-    return conn.execute(stmt.returning(F.c.id)).scalar_one()
+    made = conn.execute(
+        stmt.on_conflict_do_nothing(index_elements=[F.c.sha256]).returning(F.c.id)
+    ).scalar()
+    if made is not None:
+        return made, True
+    return conn.execute(select(F.c.id).where(F.c.sha256 == sha256)).scalar_one(), False
 
 
 def link(conn: Connection, values: dict) -> int:
