@@ -262,3 +262,62 @@ def case_numbers(
         voided = f" voided {r['voided_on']}: {r['void_reason']}" if r["status"] == "voided" else ""
         out.print(f"{r['number']}  {r['kind']}  {r['issued_on']}  {r['parcel_code']}{voided}",
                   markup=False)  # fmt: skip
+
+
+@case_app.command("attach")
+@handled
+def case_attach(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    file: Annotated[Path, typer.Argument(help="PDF, JPEG, PNG, TIFF or Word .docx.")],
+    act: Annotated[
+        str | None, typer.Option("--act", help="The act (文号) the file belongs to.")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="What the file shows.")] = None,
+    by: ByOpt = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Attach evidence (a photo, a scan, the holder's answer) to the parcel's case or
+    to one of its acts; its type is read from its content."""
+    from landbank.services.case_files import attach_file
+
+    result = attach_file(
+        state.store(), code, file, by or os_user(), act_number=act, note=note, profile=profile
+    )
+    if as_json:
+        print_json(result)
+        return
+    kept = "kept" if result["new_content"] else "already kept, linked again"
+    to = f" ({result['act_number']})" if result["act_number"] else ""
+    out.print(
+        f"{result['code']} case #{result['case_id']}{to}: {result['filename']} "
+        f"{result['media_type']}, {result['size_bytes']} bytes, sha256 {result['sha256']} "
+        f"[{kept}]",
+        markup=False,
+    )
+
+
+@case_app.command("file")
+@handled
+def case_file_command(
+    code: Annotated[str, typer.Argument(help="Parcel code.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The zip to write (CODE.zip).")],
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build the case file (案卷) as a zip: index (卷内目录), documents and PDFs,
+    proofs of service, evidence, history."""
+    from landbank.services.case_files import case_file
+
+    result = case_file(state.store(), code, out_file, profile=profile)
+    if as_json:
+        print_json(result)
+        return
+    out.print(
+        f"{result['file']}: case #{result['case_id']} of {code}, {result['documents']} "
+        f"documents, {result['proofs']} proofs of service, {result['evidence']} evidence, "
+        f"{len(result['entries'])} files",
+        markup=False,
+    )
+    for note in result["notes"]:
+        err.print(f"note: {note}", markup=False)

@@ -85,7 +85,7 @@ def _check_size(name: str, size: int, limit_bytes: int) -> None:
         raise InputError(f"{name}: the file is empty; attach the whole file")
     if size > limit_bytes:
         raise InputError(
-            f"{name}: {size / 1048576:.1f} MB, over the limit of {limit_bytes / 1048576:g} MB "
+            f"{name}: {size / 1048576:.1f} MB, over the limit of {limit_bytes / 1048576:.3g} MB "
             "([case] attachment_max_mb in the profile); attach a smaller scan or split it"
         )
 

@@ -133,6 +133,24 @@ def attach(
     }
 
 
+def attach_file(
+    store: Store,
+    code: str,
+    path: Path,
+    by: str,
+    act_number: str | None = None,
+    note: str | None = None,
+    districts: tuple[str, ...] | None = None,
+    profile: str | Profile | None = None,
+) -> dict:
+    """``attach`` of the file at ``path`` (its size checked before it is read)."""
+    content = read_file(Path(path), attachment_limit_bytes(profile))
+    return attach(
+        store, code, Path(path).name, content, by, act_number=act_number, note=note,
+        districts=districts, profile=profile,
+    )  # fmt: skip
+
+
 def export_document(store: Store, number: str, folder: Path, pdf: bool = True) -> list[Path]:
     """Writes act ``number``'s document into ``folder`` (made if missing) and, with
     ``pdf`` where LibreOffice is installed, its PDF (made once and kept). Returns the
@@ -186,25 +204,24 @@ def case_file(
     with store.read() as uow:
         _case_of(uow, code)  # refuses a parcel without a case before any PDF is made
     made = _keep_missing_pdfs(store, code)
-    if isinstance(out, Path):
-        from landbank.io.files import atomic_path
-
-        with atomic_path(out, suffix=".zip") as tmp:
-            summary = _write_case_file(store, code, tmp, prof, today)
-    else:
-        summary = _write_case_file(store, code, out, prof, today)
-    notes = summary["notes"]
+    notes = []
     if made is None:
         notes.append(
             "页数：LibreOffice 未安装，文书未生成 PDF，页数空缺 (pages: LibreOffice is not "
             "installed, so documents without a PDF have no page count; make setup installs it)"
         )
+    if isinstance(out, Path):
+        from landbank.io.files import atomic_path
+
+        with atomic_path(out, suffix=".zip") as tmp:
+            summary = _write_case_file(store, code, tmp, prof, today, notes)
+    else:
+        summary = _write_case_file(store, code, out, prof, today, notes)
     return {
         **summary,
         "file": str(out) if isinstance(out, Path) else None,
         "pdfs_made": made or 0,
         "pages_known": made is not None,
-        "notes": notes,
     }
 
 
@@ -251,9 +268,9 @@ def _keep_missing_pdfs(store: Store, code: str) -> int | None:
     return len(missing)
 
 
-def _write_case_file(store: Store, code: str, out, prof: Profile, today) -> dict:
+def _write_case_file(store: Store, code: str, out, prof: Profile, today, notes: list) -> dict:
     """Writes the zip in one read unit (one snapshot), each stored file fetched and
-    written in turn, so at most one is held at a time."""
+    written in turn, so at most one is held at a time; ``notes`` go under the index."""
     from landbank.io.case_file import CaseZip, history_csv, index_html, index_xlsx
     from landbank.services.cases import _show_case
 
@@ -281,7 +298,7 @@ def _write_case_file(store: Store, code: str, out, prof: Profile, today) -> dict
             steps = disposals.steps(uow, case["id"])
             events = history.load_events(uow, code)
             title = f"卷内目录 {code} 案件 #{case['id']}"
-            notes = _notes(rows)
+            notes = [*notes, *_notes(rows)]
             box.add("00_卷内目录.xlsx", index_xlsx(rows, title, notes))
             box.add("00_卷内目录.html", index_html(rows, title, notes))
             box.add("history.csv", history_csv(_history_rows(events, steps)))
