@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ MEDIA_OF_SUFFIX = {suffix: media for media, (_, suffixes) in TAKEN.items() for s
 COMPRESSED = frozenset({PDF, JPEG, PNG, DOCX})
 _WHAT_IS_TAKEN = "a PDF, JPEG, PNG, TIFF or Word .docx"
 _SUFFIXES = " ".join(MEDIA_OF_SUFFIX)
+_quiet_lock = threading.Lock()
 
 
 def read_file(path: Path, limit_bytes: int) -> bytes:
@@ -187,11 +189,13 @@ def _check_image(content: bytes, media: str) -> None:
 @contextmanager
 def _quiet(logger_name: str):
     """Silences a library's loggers for the block (pypdf logs what it then raises);
-    its modules' loggers inherit the level."""
-    logger = logging.getLogger(logger_name)
-    was = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        logger.setLevel(was)
+    its modules' loggers inherit the level. One block at a time, so threads of the web
+    service cannot leave it silenced."""
+    with _quiet_lock:
+        logger = logging.getLogger(logger_name)
+        was = logger.level
+        logger.setLevel(logging.CRITICAL + 1)
+        try:
+            yield
+        finally:
+            logger.setLevel(was)
