@@ -27,7 +27,7 @@ from landbank.db.engine import make_engine
 from landbank.db.store import Store
 from landbank.errors import ForbiddenError, InputError, NotFoundError
 from landbank.io.attachments import DOCX, JPEG, PDF, PNG, TIFF, check_attachment
-from landbank.io.case_file import safe_name
+from landbank.io.case_file import history_csv, safe_name
 from landbank.services import case_files, cases
 from landbank.services.disposal import advance
 from landbank.services.import_parcels import import_parcels, read_options
@@ -149,6 +149,13 @@ SAFE = [
 @pytest.mark.parametrize("name, safe", SAFE)
 def test_a_file_name_inside_the_case_file_is_made_safe(name, safe):
     assert safe_name(name) == safe
+
+
+def test_the_history_csv_opens_in_excel_with_a_formula_kept_as_text():
+    raw = history_csv([{"what": "case", "note": '=HYPERLINK("http://x")', "new_value": "-2.5"}])
+    assert raw.startswith(b"\xef\xbb\xbf")
+    row = next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert row["说明 note"] == '\'=HYPERLINK("http://x")' and row["新值 new_value"] == "-2.5"
 
 
 # ---- a case on each engine ----------------------------------------------------------

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
 from landbank.errors import EnvironmentProblem
 from landbank.io.attachments import COMPRESSED
@@ -140,7 +141,7 @@ def index_html(rows: list[IndexRow], title: str, notes: list[str]) -> bytes:
     head = "".join(f"<th>{e(c)}</th>" for c in INDEX_COLUMNS)
     body = []
     for r in rows:
-        links = "<br>".join(f'<a href="{e(f)}">{e(f)}</a>' for f in r.files)
+        links = "<br>".join(f'<a href="{e(quote(f))}">{e(f)}</a>' for f in r.files)
         cells = [
             str(r.seq), e(r.title), e(r.number or ""), r.on.isoformat() if r.on else "",
             "" if r.pages is None else str(r.pages), links,
@@ -166,8 +167,22 @@ def history_csv(rows: list[dict]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([f"{zh} {key}" for key, zh in HISTORY_COLUMNS])
     for row in rows:
-        writer.writerow(["" if row.get(k) is None else row[k] for k, _ in HISTORY_COLUMNS])
+        writer.writerow([_cell(row.get(k)) for k, _ in HISTORY_COLUMNS])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _cell(value) -> str:
+    """A CSV cell Excel shows as text: one starting like a formula (=, +, -, @) gets a
+    leading apostrophe, unless it is a number."""
+    if value is None:
+        return ""
+    value = str(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
 
 
 def pdfs_of(documents: list[bytes], command: str, timeout: float = 600) -> list[bytes]:
