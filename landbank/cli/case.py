@@ -262,3 +262,22 @@ def case_numbers(
         voided = f" voided {r['voided_on']}: {r['void_reason']}" if r["status"] == "voided" else ""
         out.print(f"{r['number']}  {r['kind']}  {r['issued_on']}  {r['parcel_code']}{voided}",
                   markup=False)  # fmt: skip
+
+
+@case_app.command("receipt")
+@handled
+def case_receipt(
+    number: NumberArg,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="The .docx to write (default documents/NUMBER_送达回证.docx)."),
+    ] = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Write an act's proof of service (送达回证) to carry, fill and have signed."""
+    from landbank.services.case_documents import receipt_filename, write_receipt
+
+    if out_file is None:
+        out_file = Path("documents") / receipt_filename(number)
+        out_file.parent.mkdir(exist_ok=True)
+    out.print(str(write_receipt(state.store(), number, out_file, profile)), markup=False)
