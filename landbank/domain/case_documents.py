@@ -234,7 +234,7 @@ def _common(parcel: dict, act: dict, profile_case: dict) -> dict:
     if not _present(area):
         area = parcel.get("area_mu")  # the contract's area where the ledger has it
     location = "".join(str(x) for x in (parcel.get("district"), parcel.get("park")) if x)
-    delivered, start = parcel.get("delivered_on"), parcel.get("agreed_start_on")
+    delivered = parcel.get("delivered_on")
     delivery = f"，土地交付日期为{zh_date(delivered)}" if delivered is not None else ""
     return {
         "authority": profile_case.get("authority"),
@@ -254,7 +254,7 @@ def _common(parcel: dict, act: dict, profile_case: dict) -> dict:
         "area_mu": f"{area:.2f}" if _present(area) else None,
         "contract_number": parcel.get("contract_number"),
         "supplied_on": zh_date(parcel.get("supplied_on")),
-        "agreed_start_on": zh_date(start),
+        "agreed_start_on": zh_date(parcel.get("agreed_start_on")),
         "delivery": delivery,
         "approving_government": profile_case.get("approving_government"),
         "reconsideration_body": profile_case.get("reconsideration_body"),
@@ -287,7 +287,9 @@ def facts(parcel: dict, on: dt.date | None) -> str | None:
     if start != parcel.get("agreed_start_on"):
         begin += f"，土地于{zh_date(start)}方交付，动工开发期限自交地之日起计算"
     if started is None:
-        late = f"，已超过动工开发期限{_duration(start, on)}" if on and on > start else ""
+        if on is None:
+            return f"{begin}，至今未动工开发"
+        late = f"，已超过动工开发期限{_duration(start, on)}" if on > start else ""
         return f"{begin}，截至{zh_date(on)}未动工开发{late}"
     shares = _shares(parcel)
     text = f"{begin}，已于{zh_date(started)}动工开发{shares}"
