@@ -345,6 +345,49 @@ def _attributes(rng, f: pd.DataFrame, area: np.ndarray, ref: dt.date) -> None:
     cause = np.where(rng.random(n) < 0.3, "government", "enterprise")
     f["cause"] = np.where(is_snu | stop_unc, cause, None)
     f["intended_category"] = cats  # the generator's intent, for checking the rules
+    # drawn last, so that every value above stays as it was before these columns came
+    _case_fields(rng, f, supplied, agreed_start, ref64)
+
+
+ROADS = (
+    "光明路 人民路 文化路 泰山路 黄河路 长江路 建设路 民生路 "
+    "复兴路 兴业路 科技大道 工业大道 创业路 振兴路 青檀路 龙潭路"
+).split()
+NEIGHBOURS = ["规划道路", "空地", "绿化带", "河道", "现状厂区"]
+
+
+def _case_fields(rng, f: pd.DataFrame, supplied, agreed_start, ref64) -> None:
+    """Adds what the case documents state: the holder's address (most holders), the
+    contract's electronic supervision number (most supplied parcels; the six-digit
+    district code, the year, B for a transfer, a sequence), the four boundaries (四至,
+    most supplied parcels) and the day the land was handed over (most supplied
+    parcels, weeks after the contract, never after the agreed start). Some are left
+    empty, as in a real ledger: the documents then show a blank to fill by hand."""
+    n = len(f)
+    held = f["holder"].notna().to_numpy()
+    is_supplied = ~np.isnat(supplied)
+    admin = f["code"].str.slice(0, 6).to_numpy()
+    roads = rng.choice(ROADS, size=(n, 4))
+    numbers = rng.integers(1, 999, n)
+    address = [
+        f"山东省枣庄市{d}{r}{k}号"
+        for d, r, k in zip(f["district"], roads[:, 0], numbers, strict=True)
+    ]
+    f["holder_address"] = np.where(held & (rng.random(n) < 0.85), address, None)
+    year = pd.Series(supplied).dt.year.fillna(2000).astype(int).to_numpy()
+    seq = rng.integers(1, 99999, n)
+    contract = [f"{a}{y}B{q:05d}" for a, y, q in zip(admin, year, seq, strict=True)]
+    f["contract_number"] = np.where(is_supplied & (rng.random(n) < 0.9), contract, None)
+    other = rng.choice(NEIGHBOURS, size=(n, 4))
+    by_road = rng.random((n, 4)) < 0.5
+    side = np.where(by_road, roads, other)
+    four = [f"东至{a}，南至{b}，西至{c}，北至{d}" for a, b, c, d in side]
+    f["boundaries"] = np.where(is_supplied & (rng.random(n) < 0.8), four, None)
+    delivered = supplied + rng.integers(10, 120, n).astype("timedelta64[D]")
+    delivered = np.where(np.isnat(agreed_start), delivered, np.minimum(delivered, agreed_start))
+    delivered = np.minimum(delivered, ref64)
+    delivered[~(is_supplied & (rng.random(n) < 0.75))] = np.datetime64("NaT")
+    f["delivered_on"] = pd.Series(delivered).astype("datetime64[s]")
 
 
 def synthetic_buildings(parcels: pd.DataFrame, n: int, seed: int = 1):

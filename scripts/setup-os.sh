@@ -11,6 +11,8 @@ command -v ogr2ogr >/dev/null || need+=(gdal-bin)
 # the tests open the HTML report in a real browser and the Excel ledger in LibreOffice
 command -v chromium >/dev/null || need+=(chromium)
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)
+# the case documents (.docx) are converted to PDF by LibreOffice Writer
+[ -e /usr/lib/libreoffice/program/libswlo.so ] || need+=(libreoffice-writer-nogui)
 # a CJK font, so Chinese labels draw in screenshots of maps and reports
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 pg_major=""

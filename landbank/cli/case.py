@@ -321,3 +321,22 @@ def case_file_command(
     )
     for note in result["notes"]:
         err.print(f"note: {note}", markup=False)
+
+
+@case_app.command("receipt")
+@handled
+def case_receipt(
+    number: NumberArg,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="The .docx to write (default documents/NUMBER_送达回证.docx)."),
+    ] = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Write an act's proof of service (送达回证) to carry, fill and have signed."""
+    from landbank.services.case_documents import receipt_filename, write_receipt
+
+    if out_file is None:
+        out_file = Path("documents") / receipt_filename(number)
+        out_file.parent.mkdir(exist_ok=True)
+    out.print(str(write_receipt(state.store(), number, out_file, profile)), markup=False)

@@ -71,6 +71,12 @@ class Parcel(Base):
     target_tax_wan_per_mu: Mapped[float | None] = mapped_column(Float)
     target_output_wan_per_mu: Mapped[float | None] = mapped_column(Float)
     target_investment_wan_per_mu: Mapped[float | None] = mapped_column(Float)
+    # what the case documents state (migration 0010): 送达地址, 合同电子监管号 (else the
+    # contract number), 四至, 交地日期
+    holder_address: Mapped[str | None] = mapped_column(Text)
+    contract_number: Mapped[str | None] = mapped_column(Text)
+    boundaries: Mapped[str | None] = mapped_column(Text)
+    delivered_on: Mapped[dt.date | None] = mapped_column(Date)
     category: Mapped[str | None] = mapped_column(String(32), index=True)
     category_reasons: Mapped[str | None] = mapped_column(Text)  # JSON list
     category_override: Mapped[str | None] = mapped_column(String(32))

@@ -13,16 +13,16 @@ from landbank.domain.disposal import add_years
 from landbank.domain.periods import Calendar, CalendarGap, period_end
 
 KINDS: dict[str, dict[str, str]] = {
-    "investigation": {"zh": "闲置土地调查通知书", "en": "investigation notice", "art": "8–10"},
-    "determination": {"zh": "闲置土地认定书", "en": "determination", "art": "12–13"},
+    "investigation": {"zh": "闲置土地调查通知书", "en": "investigation notice", "art": "5–7"},
+    "determination": {"zh": "闲置土地认定书", "en": "determination", "art": "9–10"},
     "hearing_notice": {"zh": "听证告知书", "en": "hearing notice", "art": "15"},
-    "fee": {"zh": "征缴土地闲置费决定书", "en": "idle fee decision", "art": "14(1), 16, 17"},
+    "fee": {"zh": "征缴土地闲置费决定书", "en": "idle fee decision", "art": "14(1), 15–17"},
     "recovery": {
         "zh": "收回国有建设用地使用权决定书",
         "en": "recovery decision",
-        "art": "14(2), 16, 17",
+        "art": "14(2), 15–18",
     },
-    "agreement": {"zh": "闲置土地处置协议", "en": "disposal agreement", "art": "12"},
+    "agreement": {"zh": "闲置土地处置协议", "en": "disposal agreement", "art": "8, 12–13"},
 }
 SERVICE_METHODS: dict[str, dict[str, str]] = {
     "direct": {"zh": "直接送达", "en": "direct"},

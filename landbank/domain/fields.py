@@ -37,6 +37,14 @@ PARCEL_FIELDS: tuple[Field, ...] = (
         ("行政区", "所属区县", "区县", "县区", "行政区划", "所在区", "xzq"),
     ),
     Field("park", "text", "园区", "park", ("园区", "所属园区", "开发区", "园区名称", "yq")),
+    # the parcel's four boundaries (四至) as the contract states them
+    Field(
+        "boundaries",
+        "text",
+        "四至",
+        "boundaries",
+        ("四至", "宗地四至", "四至范围", "四至界线", "四至界址"),
+    ),
     Field(
         "land_use",
         "text",
@@ -50,6 +58,26 @@ PARCEL_FIELDS: tuple[Field, ...] = (
         "土地使用权人",
         "holder",
         ("土地使用权人", "使用权人", "受让人", "用地单位", "权利人", "企业名称", "owner"),
+    ),
+    # where the case documents are served (送达地址); never a bare "地址", which a
+    # ledger may use for the parcel's location
+    Field(
+        "holder_address",
+        "text",
+        "使用权人地址",
+        "holder's address",
+        (
+            "使用权人地址",
+            "土地使用权人地址",
+            "送达地址",
+            "受让人地址",
+            "用地单位地址",
+            "权利人地址",
+            "企业地址",
+            "通讯地址",
+            "住所",
+        ),
+        "holder_adr",
     ),
     Field(
         "approved_on",
@@ -66,6 +94,34 @@ PARCEL_FIELDS: tuple[Field, ...] = (
         "supplied on",
         ("供地日期", "供地时间", "合同签订日期", "出让合同签订日期", "划拨决定书日期", "gdrq"),
         "supplied",
+    ),
+    # the contract as the documents name it: its electronic supervision number, else its
+    # number (an allocation decision's number for allocated land)
+    Field(
+        "contract_number",
+        "text",
+        "合同电子监管号",
+        "contract number",
+        (
+            "合同电子监管号",
+            "电子监管号",
+            "监管号",
+            "合同编号",
+            "出让合同编号",
+            "合同号",
+            "划拨决定书编号",
+            "htbh",
+        ),
+        "contract",
+    ),
+    # the day the land was handed over (交地确认书): a late delivery moves the start
+    Field(
+        "delivered_on",
+        "date",
+        "交地日期",
+        "delivered on",
+        ("交地日期", "交地时间", "实际交地日期", "土地交付日期", "交付土地日期", "jdrq"),
+        "delivered",
     ),
     Field(
         "agreed_start_on",
@@ -236,7 +292,15 @@ FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in PARCEL_FIELDS}
 # The most characters a text field holds (a value beyond is refused, naming the field):
 # codes as the database keys them, an address or a note longer, any other text 200.
 TEXT_MAX = 200
-TEXT_LIMITS = {"code": 64, "building_code": 64, "address": 500, "note": 2000, "notes": 2000}
+TEXT_LIMITS = {
+    "code": 64,
+    "building_code": 64,
+    "address": 500,
+    "holder_address": 500,
+    "boundaries": 500,
+    "note": 2000,
+    "notes": 2000,
+}
 
 
 def max_chars(name: str) -> int:

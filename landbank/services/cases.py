@@ -16,7 +16,7 @@ from landbank.config import Profile, load_profile
 from landbank.db import attachments, cases, disposals, history
 from landbank.db.store import Store, Unit
 from landbank.domain import case as law
-from landbank.domain.case_documents import document_fields
+from landbank.domain.case_documents import GOVERNMENT_CAUSES, document_fields
 from landbank.domain.dates import local_day
 from landbank.domain.disposal import METHODS
 from landbank.domain.periods import CalendarGap
@@ -62,12 +62,15 @@ def issue(
     method: str | None = None,
     new_start_on: dt.date | None = None,
     note: str | None = None,
+    cause_type: str | None = None,
 ) -> dict:
     """Issues an act of ``kind`` on parcel ``code``'s case: checks the case allows it,
     takes the next number of the kind and year, fills the document from its template
     and keeps it. An investigation notice on a parcel with no open case opens one as
     of the notice's date. A fee decision carries the fee (the profile's share of the
-    land price) and its basis; an agreement its ``method`` and ``new_start_on``.
+    land price) and its basis; an agreement its ``method`` and ``new_start_on``; a
+    determination or agreement of a government-caused case the ``cause_type`` (the
+    government's act of art. 8, a key of ``GOVERNMENT_CAUSES``).
     Returns the act as ``show`` lists it, with its ``warnings`` (blanks to fill)."""
     _check_by(by)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
@@ -83,6 +86,10 @@ def issue(
             raise InputError("--new-start DATE: the agreement's new start deadline is required")
     elif method is not None or new_start_on is not None:
         raise InputError("--method and --new-start are for an agreement only")
+    if cause_type is not None and cause_type not in GOVERNMENT_CAUSES:
+        raise InputError(f"--cause-type {cause_type}: use one of {', '.join(GOVERNMENT_CAUSES)}")
+    if cause_type is not None and kind not in ("determination", "agreement"):
+        raise InputError("--cause-type is for a determination or an agreement")
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         on = on or today
@@ -105,7 +112,13 @@ def issue(
                 raise InputError(
                     f"--new-start {new_start_on}: after the agreement and within 1 year of it"
                 )
-        act = {"kind": kind, "issued_on": on, "method": method, "new_start_on": new_start_on}
+        if cause_type is not None and cause != "government":
+            raise InputError(
+                f"--cause-type {cause_type}: the case is not government-caused "
+                f"(cause is {cause or 'not recorded'})"
+            )
+        act = {"kind": kind, "issued_on": on, "method": method, "new_start_on": new_start_on,
+               "cause_type": cause_type}  # fmt: skip
         if kind == "fee":
             share = prof.rules.get("idle_fee_share", 0.20)
             fee, basis = law.fee_basis(parcel["land_price_wan"], share)

@@ -168,7 +168,9 @@ def _single_value(field: str, text: str, date_bounds: tuple | None = None):
 
 
 # fields no classification rule reads: changing one keeps the category as classified
-DESCRIPTIVE = frozenset({"name", "holder", "district"})
+DESCRIPTIVE = frozenset(
+    {"name", "holder", "district", "holder_address", "contract_number", "boundaries"}
+)
 EDITABLE = frozenset({f.name for f in PARCEL_FIELDS if f.name != "code"} | {"category"})
 OVERRIDE_CLEARED = ("", "none", "auto")
 
@@ -357,8 +359,9 @@ def _guard(code: str, row: dict | None, typed: dict, expect_version, districts) 
 def _set_descriptive(
     uow: Unit, code: str, typed: dict, reason: str, expect_version, districts
 ) -> dict:
-    """``set_fields`` of name, holder or district only: one locked read of the row, one
-    UPDATE guarded by the version, the history rows; the category stands."""
+    """``set_fields`` of DESCRIPTIVE fields only (name, holder, district, the holder's
+    address, contract number, boundaries): one locked read of the row, one UPDATE
+    guarded by the version, the history rows; the category stands."""
     found = rows.row_for_edit(uow, code, tuple(typed))
     current = _guard(code, found, typed, expect_version, districts)
     changed = [f for f in typed if not _equal(found[f], typed[f])]
