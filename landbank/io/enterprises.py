@@ -149,7 +149,8 @@ def read_register(
     blank = out["name"].isna().to_numpy()
     if blank.any():
         i = int(np.flatnonzero(blank)[0])
-        raise InputError(f"{file} {raw.row_label(i)}, name: empty; write the enterprise's name")
+        shown = _field_column(mapping, "name")[1]
+        raise InputError(f"{file} {raw.row_label(i)}, {shown}: empty; write the enterprise's name")
     column, shown = _field_column(mapping, "cohort")
     out["cohort"] = values.parse_choice(
         _series(raw, column),

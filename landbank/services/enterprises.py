@@ -93,8 +93,8 @@ def _changed(incoming: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
         return incoming
     before = stored.reindex(incoming["credit_code"])[REGISTER[1:]].astype(object)
     after = incoming.set_index("credit_code")[REGISTER[1:]].astype(object)
-    before, after = before.where(before.notna(), None), after.where(after.notna(), None)
-    differs = (before != after).any(axis=1).to_numpy()
+    blank = "\0"  # pandas takes None != None as True: compare blanks as one value
+    differs = (before.fillna(blank) != after.fillna(blank)).any(axis=1).to_numpy()
     return incoming[differs]
 
 
