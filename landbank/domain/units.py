@@ -141,9 +141,13 @@ def guess_unit(
     if lo <= median <= hi:
         return None
     centre = math.sqrt(lo * hi)
+    spelled: dict[float, str] = {}  # one spelling per factor: the first, Chinese, one
+    for unit, f in UNITS[dimension].items():
+        if f in (1e4, 1e-4) and not unit.isascii():
+            spelled.setdefault(f, unit)
     fits = [
         (abs(math.log10(median * f / centre)), unit)
-        for unit, f in UNITS[dimension].items()
-        if f in (1e4, 1e-4) and lo <= median * f <= hi and not unit.isascii()
+        for f, unit in spelled.items()
+        if lo <= median * f <= hi
     ]
     return min(fits)[1] if fits else None
