@@ -8,7 +8,10 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
+from stdnum.cn import uscc
 
 from landbank.db.engine import make_engine
 from landbank.domain import credit_codes
@@ -50,6 +53,27 @@ def test_a_credit_code_with_a_wrong_check_character_names_the_expected_one():
 def test_a_credit_code_is_read_with_full_width_characters_and_spaces_folded():
     wide = "".join(chr(ord(c) + 0xFEE0) for c in A[:6]) + " " + A[6:].lower()
     assert credit_codes.normalise(wide) == A
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXYIOZSV", min_size=16, max_size=19),
+        min_size=1,
+        max_size=20,
+    ),
+    st.data(),
+)
+def test_the_check_of_a_whole_column_agrees_with_stdnum(drawn, data):
+    # half of them made valid, so both answers are exercised
+    codes = [
+        credit_codes.with_check(c[:17])
+        if len(c) >= 17 and set(c[:17]) <= set(uscc._alphabet) and data.draw(st.booleans())
+        else c
+        for c in drawn
+    ]
+    found = credit_codes.problems(pd.Series(codes, dtype=object))
+    assert [f is None for f in found] == [uscc.is_valid(c) for c in codes]
 
 
 def test_names_are_compared_with_width_and_spaces_folded():

@@ -41,11 +41,55 @@ def problem(code: str) -> str | None:
     return None
 
 
+_INDEX = np.full(128, -1, dtype=np.int64)  # ASCII character -> its value in the alphabet
+for _i, _c in enumerate(uscc._alphabet):
+    _INDEX[ord(_c)] = _i
+_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+_SHAPE = r"^\d{8}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+
+def _folded(values: pd.Series, drop: str) -> pd.Series:
+    """Text with full-width characters folded (NFKC) and ``drop`` (a regex) removed,
+    the work done only on the values that need it (most names have neither)."""
+    text = values.astype("string")
+    wide = text.str.contains(r"[\u3000\uFF00-\uFFEF]", regex=True).fillna(False)
+    if wide.any():
+        text[wide] = text[wide].str.normalize("NFKC")
+    spaced = text.str.contains(drop, regex=True).fillna(False)
+    if spaced.any():
+        text[spaced] = text[spaced].str.replace(drop, "", regex=True)
+    return text
+
+
+def _objects(text: pd.Series) -> pd.Series:
+    out = text.astype(object)
+    out[(text.isna() | (text == "")).to_numpy()] = None
+    return out
+
+
+def normalise_column(codes: pd.Series) -> pd.Series:
+    """``normalise`` of a whole column (object dtype, None for blanks), vectorised."""
+    return _objects(_folded(codes, r"[\s-]").str.upper())
+
+
 def problems(codes: pd.Series) -> pd.Series:
     """For a column of normalised codes (None for blanks): the problem of each invalid
-    one, None where a code is valid or blank."""
-    found = [problem(c) if isinstance(c, str) else None for c in codes.tolist()]
-    return pd.Series(found, index=codes.index, dtype=object)
+    one, None where a code is valid or blank. The check characters are computed for the
+    whole column at once (GB 32100-2015's weights, as stdnum's ``calc_check_digit``); a
+    code found wrong is explained by ``problem``, which asks stdnum."""
+    text = codes.astype("string")
+    shaped = text.str.match(_SHAPE).fillna(False).to_numpy(dtype=bool)
+    good = np.zeros(len(codes), dtype=bool)
+    if shaped.any():
+        joined = "".join(text[shaped].tolist()).encode("ascii")
+        values = _INDEX[np.frombuffer(joined, dtype=np.uint8).reshape(-1, LENGTH)]
+        check = (31 - (values[:, :17] @ _WEIGHTS) % 31) % 31
+        good[shaped] = check == values[:, 17]
+    blank = text.isna().to_numpy()
+    found = pd.Series([None] * len(codes), index=codes.index, dtype=object)
+    for i in np.flatnonzero(~good & ~blank):
+        found.iloc[i] = problem(codes.iloc[i])
+    return found
 
 
 def with_check(first17: str) -> str:
@@ -61,3 +105,8 @@ def normalise_name(name) -> str | None:
         return None
     text = "".join(unicodedata.normalize("NFKC", str(name)).split()).casefold()
     return text or None
+
+
+def normalise_names(names: pd.Series) -> pd.Series:
+    """``normalise_name`` of a whole column (object dtype, None for blanks), vectorised."""
+    return _objects(_folded(names, r"\s+").str.casefold())

@@ -74,7 +74,7 @@ def credit_code_column(raw: RawTable, series: pd.Series, shown: str, required: b
     """The column's codes normalised (``credit_codes.normalise``); a blank (when
     ``required``) or an invalid code is an InputError naming every such row (the first
     ten), the field and, for a wrong check character, the one expected."""
-    codes = pd.Series([credit_codes.normalise(v) for v in series], index=series.index, dtype=object)
+    codes = credit_codes.normalise_column(series)
     file = raw.path.name
     blank = codes.isna().to_numpy()
     if required and blank.any():

@@ -118,14 +118,14 @@ def match_holders(
     if extra is not None:
         names = pd.concat([names, extra.set_index("credit_code")["name"]])
         names = names[~names.index.duplicated(keep="last")]
-    keys = names.map(credit_codes.normalise_name)
+    keys = credit_codes.normalise_names(names)
     shared = keys[keys.duplicated(keep=False)]
     by_key = keys[~keys.isin(shared)]
     code_of = pd.Series(by_key.index, index=by_key.to_numpy())
     parcels = rows.parcel_holders(uow)
     has_holder = parcels["holder"].notna().to_numpy()
     linked = parcels["holder_credit_code"].notna().to_numpy()
-    key = parcels["holder"].map(credit_codes.normalise_name)
+    key = credit_codes.normalise_names(parcels["holder"])
     match = key.map(code_of)
     open_ = has_holder & ~linked
     allowed = np.array([may_write(districts, d) for d in parcels["district"]], dtype=bool)

@@ -86,8 +86,8 @@ def import_figures(
         register = rows.register_names(uow)
         known = frame["credit_code"].map(register)
         frame["unmatched"] = known.isna().to_numpy()
-        given = frame["name_given"].map(credit_codes.normalise_name)
-        stored = known.map(credit_codes.normalise_name)
+        given = credit_codes.normalise_names(frame["name_given"])
+        stored = credit_codes.normalise_names(known)
         frame["name_differs"] = (given.notna() & stored.notna() & (given != stored)).to_numpy()
         summary |= _lists(frame, known)
         if dry_run:
