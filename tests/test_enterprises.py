@@ -239,6 +239,20 @@ def test_holders_are_matched_by_folded_name_and_the_rest_reported(cli, city, tmp
     assert (again["linked_now"], again["already_linked"], again["unmatched_count"]) == (0, 4, 1)
 
 
+def test_the_pieces_of_a_split_parcel_keep_its_holders_credit_code(cli, city, tmp_path):
+    url, codes, areas = city
+    assert (
+        cli("import", "enterprises", _register(tmp_path / "r.xlsx", REGISTER), db=url).exit_code
+        == 0
+    )
+    split = cli("parcels", "split", codes[0], "--area-mu", str(round(areas[codes[0]] / 2, 2)),
+                "--by", "王", "--reason", "分割转让", db=url)  # fmt: skip
+    assert split.exit_code == 0, split.stderr
+    for piece in (f"{codes[0]}-1", f"{codes[0]}-2"):
+        shown = json.loads(cli("parcels", "show", piece, "--json", db=url).stdout)
+        assert shown["holder_credit_code"] == A
+
+
 def test_a_name_two_enterprises_share_is_reported_and_not_linked(cli, city, tmp_path):
     url, codes, _ = city
     rows = [*REGISTER, (D, "甲机械 有限公司", "规下", None, None, None)]
