@@ -90,9 +90,11 @@ def credit_code_column(raw: RawTable, series: pd.Series, shown: str, required: b
         others = bad.copy()
         others[i] = False
         also = f" ({_rows(raw, others)} too)" if others.any() else ""
+        fix = "correct the code (GB 32100-2015) or remove the row"
+        if isinstance(series.iloc[i], int | float):  # Excel turned a code of digits into a number
+            fix = "format the column as text in Excel and type the code again"
         raise InputError(
-            f'{file} {raw.row_label(i)}, {shown}: "{codes.iloc[i]}" {found.iloc[i]}{also}; '
-            "correct the code (GB 32100-2015) or remove the row"
+            f'{file} {raw.row_label(i)}, {shown}: "{codes.iloc[i]}" {found.iloc[i]}{also}; {fix}'
         )
     return codes
 
