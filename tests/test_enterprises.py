@@ -239,6 +239,21 @@ def test_holders_are_matched_by_folded_name_and_the_rest_reported(cli, city, tmp
     assert (again["linked_now"], again["already_linked"], again["unmatched_count"]) == (0, 4, 1)
 
 
+def test_match_holders_links_a_holder_written_after_the_register(cli, city, tmp_path):
+    url, codes, _ = city
+    assert (
+        cli("import", "enterprises", _register(tmp_path / "r.xlsx", REGISTER), db=url).exit_code
+        == 0
+    )
+    fields = ["holder=乙电子有限公司", "--by", "王", "--reason", "补录"]
+    edit = cli("parcels", "set", codes[4], *fields, db=url)
+    assert edit.exit_code == 0, edit.stderr
+    found = json.loads(cli("enterprises", "match-holders", "--json", db=url).stdout)
+    assert (found["linked_now"], found["already_linked"], found["without_holder"]) == (1, 4, 0)
+    shown = json.loads(cli("parcels", "show", codes[4], "--json", db=url).stdout)
+    assert shown["holder_credit_code"] == B
+
+
 def test_the_pieces_of_a_split_parcel_keep_its_holders_credit_code(cli, city, tmp_path):
     url, codes, areas = city
     assert (

@@ -80,7 +80,11 @@ def import_enterprises_cmd(
         f"{summary['inserted']}, updated {summary['updated']}, unchanged {summary['unchanged']}",
         markup=False,
     )
-    h = summary["holders"]
+    _print_holders(summary["holders"])
+    _notes(summary)
+
+
+def _print_holders(h: dict) -> None:
     out.print(
         f"holders: {h['linked_now']} parcels linked now, {h['already_linked']} linked before, "
         f"{h['unmatched_count']} with a holder no enterprise matches, "
@@ -99,7 +103,20 @@ def import_enterprises_cmd(
             markup=False,
             highlight=False,
         )
-    _notes(summary)
+
+
+@enterprises_app.command("match-holders")
+@handled
+def match_holders_cmd(by: ByOpt = None, as_json: JsonOpt = False) -> None:
+    """Link parcels whose holder (土地使用权人) is a registered enterprise's name (width
+    and spaces folded) to its credit code; list the holders that match none."""
+    from landbank.services.enterprises import link_holders
+
+    found = link_holders(state.store(), by=by or os_user())
+    if as_json:
+        print_json(found)
+        return
+    _print_holders(found)
 
 
 @import_app.command("leases")

@@ -152,6 +152,15 @@ def match_holders(
     }
 
 
+def link_holders(
+    store: Store, *, by: str = "landbank", districts: tuple[str, ...] | None = None
+) -> dict:
+    """``match_holders`` on its own, in one write unit: after parcels with new holders
+    were imported. Returns its report."""
+    with store.write(by=by) as uow:
+        return match_holders(uow, districts, "holder matched by name to the enterprise register")
+
+
 # --- leases ---------------------------------------------------------------------------
 
 
