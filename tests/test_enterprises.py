@@ -239,7 +239,7 @@ def test_holders_are_matched_by_folded_name_and_the_rest_reported(cli, city, tmp
     assert (again["linked_now"], again["already_linked"], again["unmatched_count"]) == (0, 4, 1)
 
 
-def test_match_holders_links_a_holder_written_after_the_register(cli, city, tmp_path):
+def test_match_holders_links_new_holders_and_follows_a_transfer(cli, city, tmp_path):
     url, codes, _ = city
     assert (
         cli("import", "enterprises", _register(tmp_path / "r.xlsx", REGISTER), db=url).exit_code
@@ -248,10 +248,27 @@ def test_match_holders_links_a_holder_written_after_the_register(cli, city, tmp_
     fields = ["holder=乙电子有限公司", "--by", "王", "--reason", "补录"]
     edit = cli("parcels", "set", codes[4], *fields, db=url)
     assert edit.exit_code == 0, edit.stderr
+    # the land of codes[0] passes from 甲 to 丁; codes[2]'s holder is written anew
+    fields = ["holder=丁化工有限公司", "--by", "王", "--reason", "转让"]
+    assert cli("parcels", "set", codes[0], *fields, db=url).exit_code == 0
+    fields = ["holder=甲机械（集团）有限公司", "--by", "王", "--reason", "更名"]
+    assert cli("parcels", "set", codes[2], *fields, db=url).exit_code == 0
     found = json.loads(cli("enterprises", "match-holders", "--json", db=url).stdout)
-    assert (found["linked_now"], found["already_linked"], found["without_holder"]) == (1, 4, 0)
-    shown = json.loads(cli("parcels", "show", codes[4], "--json", db=url).stdout)
-    assert shown["holder_credit_code"] == B
+    assert (found["linked_now"], found["relinked"], found["without_holder"]) == (1, 1, 0)
+    assert found["linked_name_differs"] == [
+        {"parcel": codes[2], "holder": "甲机械（集团）有限公司", "credit_code": A,
+         "name_registered": "甲机械有限公司"}
+    ]  # fmt: skip
+    linked = {
+        c: json.loads(cli("parcels", "show", c, "--json", db=url).stdout)["holder_credit_code"]
+        for c in (codes[0], codes[2], codes[4])
+    }
+    assert linked == {codes[0]: C, codes[2]: A, codes[4]: B}
+    history = json.loads(cli("parcels", "history", codes[0], "--json", db=url).stdout)
+    moves = [
+        (h["old_value"], h["new_value"]) for h in history if h["field"] == "holder_credit_code"
+    ]
+    assert moves == [(None, A), (A, C)]
 
 
 def test_the_pieces_of_a_split_parcel_keep_its_holders_credit_code(cli, city, tmp_path):

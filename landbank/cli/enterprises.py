@@ -86,7 +86,8 @@ def import_enterprises_cmd(
 
 def _print_holders(h: dict) -> None:
     out.print(
-        f"holders: {h['linked_now']} parcels linked now, {h['already_linked']} linked before, "
+        f"holders: {h['linked_now']} parcels linked now, {h['relinked']} linked to a new "
+        f"holder, {h['already_linked']} linked before, "
         f"{h['unmatched_count']} with a holder no enterprise matches, "
         f"{h['without_holder']} without holder",
         markup=False,
@@ -96,6 +97,13 @@ def _print_holders(h: dict) -> None:
         for u in h["unmatched"]:
             table.add_row(u["holder"], ", ".join(u["parcels"]))
         out.print(table)
+    for d in h["linked_name_differs"]:
+        err.print(
+            f"note: parcel {d['parcel']}: holder {d['holder']} is not the register's name of "
+            f"{d['credit_code']} ({d['name_registered']}); still linked to it: check which",
+            markup=False,
+            highlight=False,
+        )
     for a in h["ambiguous"]:
         err.print(
             f"warning: {a['name']} is the name of {', '.join(a['credit_codes'])}: "

@@ -108,12 +108,16 @@ def match_holders(
     """Links each current parcel without ``holder_credit_code`` whose ``holder`` is,
     once width and spaces are folded, exactly the name of one registered enterprise
     (and of ``extra`` rows, on a dry run) to that enterprise, with a history row each.
-    Nothing is dropped: holders that match no name, and names two enterprises share,
-    are listed. Parcels outside ``districts`` (a clerk's) are left as they are.
+    A linked parcel whose holder now names another registered enterprise is linked to
+    that one (the holder changed); one whose holder names none is left linked and
+    listed (the enterprise may have been renamed). Nothing is dropped: holders that
+    match no name, and names two enterprises share, are listed. Parcels outside
+    ``districts`` (a clerk's) are left as they are.
 
-    Returns ``{"parcels_with_holder", "linked_now", "already_linked", "unmatched_count",
-    "unmatched", "ambiguous", "outside_districts", "without_holder"}``; ``unmatched``
-    lists each holder name with its parcels."""
+    Returns ``{"parcels_with_holder", "linked_now", "relinked", "already_linked",
+    "unmatched_count", "unmatched", "ambiguous", "linked_name_differs",
+    "outside_districts", "without_holder"}``; ``unmatched`` lists each holder name with
+    its parcels."""
     names = pd.Series(rows.register_names(uow), dtype=object)
     if extra is not None:
         names = pd.concat([names, extra.set_index("credit_code")["name"]])
@@ -127,19 +131,26 @@ def match_holders(
     linked = parcels["holder_credit_code"].notna().to_numpy()
     key = credit_codes.normalise_names(parcels["holder"])
     match = key.map(code_of)
+    found = match.notna().to_numpy()
+    stale = (has_holder & linked & (key != parcels["holder_credit_code"].map(keys))).to_numpy()
+    moved = stale & found & (match != parcels["holder_credit_code"]).to_numpy()
     open_ = has_holder & ~linked
     allowed = np.array([may_write(districts, d) for d in parcels["district"]], dtype=bool)
-    to_link = open_ & match.notna().to_numpy() & allowed
-    links = parcels[to_link].assign(holder_credit_code=match[to_link], old=None)
+    to_link = (open_ | moved) & found & allowed
+    links = parcels[to_link].assign(
+        holder_credit_code=match[to_link], old=parcels["holder_credit_code"][to_link]
+    )
     if not dry_run:
         rows.link_holders(uow, links, uow.now, reason, uow.by)
-    missing = parcels[open_ & match.isna().to_numpy()]
+    missing = parcels[open_ & ~found]
     grouped = missing.groupby("holder", sort=True)["code"].apply(list)
     ambiguous = shared.groupby(shared).apply(lambda s: sorted(s.index)).to_dict()
+    differs = parcels[stale & ~moved]
     return {
         "parcels_with_holder": int(has_holder.sum()),
-        "linked_now": int(to_link.sum()),
-        "already_linked": int((has_holder & linked).sum()),
+        "linked_now": int((to_link & open_).sum()),
+        "relinked": int((to_link & moved).sum()),
+        "already_linked": int((has_holder & linked & ~(to_link & moved)).sum()),
         "unmatched_count": len(missing),
         "unmatched": [
             {"holder": h, "parcels": codes} for h, codes in list(grouped.items())[:LISTED]
@@ -147,7 +158,16 @@ def match_holders(
         "ambiguous": [
             {"name": names[codes[0]], "credit_codes": codes} for codes in ambiguous.values()
         ],
-        "outside_districts": int((open_ & match.notna().to_numpy() & ~allowed).sum()),
+        "linked_name_differs": [
+            {"parcel": c, "holder": h, "credit_code": k, "name_registered": names.get(k)}
+            for c, h, k in zip(
+                differs["code"][:LISTED],
+                differs["holder"][:LISTED],
+                differs["holder_credit_code"][:LISTED],
+                strict=True,
+            )
+        ],
+        "outside_districts": int(((open_ | moved) & found & ~allowed).sum()),
         "without_holder": int((~has_holder).sum()),
     }
 
