@@ -49,6 +49,8 @@ class Parcel(Base):
     land_use: Mapped[str | None] = mapped_column(Text)
     land_use_class: Mapped[str | None] = mapped_column(Text)
     holder: Mapped[str | None] = mapped_column(Text)
+    # the holder's unified social credit code (enterprise.credit_code), migration 0011
+    holder_credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
     approved_on: Mapped[dt.date | None] = mapped_column(Date)
     supplied_on: Mapped[dt.date | None] = mapped_column(Date)
     agreed_start_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -406,3 +408,109 @@ class AttachmentLink(Base):
     note: Mapped[str | None] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(128), nullable=False)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+_CURRENT_VINTAGE = "replaced_at IS NULL"
+
+
+class Enterprise(Base):
+    """An enterprise of the register, known by its unified social credit code
+    (统一社会信用代码, 18 characters, the last a check character): its cohort
+    (``large`` 规上 / ``small`` 规下), industry (国民经济行业分类), district and park."""
+
+    __tablename__ = "enterprise"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    cohort: Mapped[str | None] = mapped_column(String(8))
+    industry: Mapped[str | None] = mapped_column(String(8))
+    district: Mapped[str | None] = mapped_column(Text, index=True)
+    park: Mapped[str | None] = mapped_column(Text)
+    source_file: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+
+
+class Lease(Base):
+    """Land one enterprise rents to another (租赁): a parcel or ``area_mu`` of it (NULL:
+    the whole parcel) from ``from_on`` to ``to_on`` (both days counted). A lease
+    imported again (same parcel, lessee and start) replaces the row: the old one keeps
+    ``replaced_at``, so the leases known at a past moment can be read again."""
+
+    __tablename__ = "lease"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lessor_code: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    lessee_code: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    parcel_code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    area_mu: Mapped[float | None] = mapped_column(Float)
+    from_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    to_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    source_file: Mapped[str | None] = mapped_column(Text)
+    source_row: Mapped[str | None] = mapped_column(String(32))
+    recorded_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    replaced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FigureVintage(Base):
+    """One import of an office's figures (``source``: tax, power, statistics, ecology,
+    energy) for one ``year``: the file, its sha256, its rows, who and when. A new
+    import of the same source and year replaces it (``replaced_at`` set, the rows
+    kept); the partial unique index allows one current vintage per source and year."""
+
+    __tablename__ = "figure_vintage"
+    __table_args__ = (
+        Index(
+            "uq_figure_vintage_current",
+            "source",
+            "year",
+            unique=True,
+            sqlite_where=text(_CURRENT_VINTAGE),
+            postgresql_where=text(_CURRENT_VINTAGE),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    file_name: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    units: Mapped[str | None] = mapped_column(Text)  # JSON: figure -> unit as read
+    by: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    replaced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EnterpriseFigure(Base):
+    """An enterprise's figures of one vintage, in canonical units. ``unmatched``: the
+    code was in no register entry when imported (kept, listed); ``name_differs``: the
+    name given is not the register's (compared folded: width, spaces)."""
+
+    __tablename__ = "enterprise_figure"
+    __table_args__ = (UniqueConstraint("vintage_id", "credit_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vintage_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("figure_vintage.id"), nullable=False
+    )
+    credit_code: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    source_row: Mapped[str | None] = mapped_column(String(32))
+    name_given: Mapped[str | None] = mapped_column(Text)
+    unmatched: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default="0"
+    )
+    name_differs: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default="0"
+    )
+    tax_wan: Mapped[float | None] = mapped_column(Float)
+    power_kwh: Mapped[float | None] = mapped_column(Float)
+    revenue_wan: Mapped[float | None] = mapped_column(Float)
+    output_wan: Mapped[float | None] = mapped_column(Float)
+    value_added_wan: Mapped[float | None] = mapped_column(Float)
+    employees: Mapped[float | None] = mapped_column(Float)
+    rd_wan: Mapped[float | None] = mapped_column(Float)
+    emissions_t: Mapped[float | None] = mapped_column(Float)
+    energy_tce: Mapped[float | None] = mapped_column(Float)

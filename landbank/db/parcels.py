@@ -144,7 +144,8 @@ def insert_parcels(
     """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``) and one
     ``created`` history row for each, the latter set-based in SQL. Returns the count."""
     ours = sql_of(conn).rows_written_here(conn, T)
-    data = frame[STORED].copy()
+    # a split's pieces carry their parent's holder's credit code; an import has none
+    data = frame[[*STORED, *(c for c in ("holder_credit_code",) if c in frame)]].copy()
     data["geom"] = frame["geometry"].to_numpy()
     n = insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
     history.append_created(conn, ours, by, at, reason)

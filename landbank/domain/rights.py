@@ -66,6 +66,17 @@ def check_district(
     raise ForbiddenError(f"{noun} {code} lies in {where}; you may edit {allowed} only")
 
 
+def check_citywide(districts: tuple[str, ...] | None, what: str) -> None:
+    """What covers the whole city (an office's figures of a year, replaced whole by the
+    next import) is written only by a writer of every district: ``districts`` None (an
+    admin, a clerk of every district, the command line's operator); ForbiddenError
+    otherwise."""
+    if districts is None:
+        return
+    allowed = ", ".join(districts) or "none"
+    raise ForbiddenError(f"{what} cover the whole city; you may edit {allowed} only: ask an admin")
+
+
 def check_project_owner(user_name: str | None, created_by: str | None, project: str) -> None:
     """A project lies in no district: who stored it owns it. With ``user_name`` (a
     clerk's) only a project that user stored may be replaced; None (an admin, the

@@ -247,7 +247,8 @@ def _read_spreadsheet(path: Path, sheet: str | None) -> tuple[pd.DataFrame, list
             raise InputError(f"{path.name}: no header row and no rows; the file is blank") from None
         except pd.errors.ParserError as exc:
             raise InputError(f"{path.name}: not a well-formed CSV ({exc}); check quoting") from None
-        frame = frame.replace(r"^\s*$", None, regex=True)
+        # blank cells (whitespace only) become None; a column at a time, not a regex
+        frame = frame.apply(lambda s: s.where(s.str.strip().ne(""), None))
     frame.columns = [str(c).strip() for c in frame.columns]
     kept = np.flatnonzero(frame.notna().any(axis=1).to_numpy())
     frame = frame.iloc[kept].reset_index(drop=True)
