@@ -207,8 +207,8 @@ def main() -> None:
         f"### idle-land case, {args.cases:,} cases over 100,000 parcels, {dt.date.today()}, "
         f"{os.cpu_count()} cores",
         "",
-        "Baselines: docxtpl filling the same template alone; pandas over a full read of the tables (both lists share it). Best of "
-        "3 unless said.",
+        "Baselines: docxtpl filling the same template alone; pandas over a full read of the "
+        "tables (both lists share it). Best of 3 unless said.",
         "",
         "| engine | figure | baseline s | landbank s | target |",
         "|---|---|---|---|---|",

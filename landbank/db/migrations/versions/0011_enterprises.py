@@ -8,8 +8,8 @@ enterprises (``lease``, replaced rows kept), and the figures each office sends p
 triggers of migration 0007 stay as they are.
 
 Revision ID: 0011
-Revises: 0010 (to be re-pointed to 0010 when issue 17's migration lands)
-Create Date: 2026-12-01
+Revises: 0010
+Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
