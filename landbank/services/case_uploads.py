@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from landbank.config import Profile, load_profile
 from landbank.errors import InputError
 
-MAX_NAME = 200
+MAX_NAME_BYTES = 200  # a name the file system takes (255 bytes) with room to spare
 
 
 def upload_limit_bytes(profile: str | Profile | None = None) -> int:
@@ -24,8 +24,14 @@ def _plain_name(filename: str | None) -> str:
     name = PureWindowsPath(PurePosixPath(filename or "").name).name.strip()
     if name in ("", ".", ".."):
         raise InputError("the file has no name; send it with its file name (e.g. proof.pdf)")
-    if len(name) > MAX_NAME:
-        raise InputError(f"the file's name is longer than {MAX_NAME} characters; shorten it")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InputError("the file's name holds a control character; rename the file")
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        raise InputError(f"the file's name is longer than {MAX_NAME_BYTES} bytes; shorten it")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("the file's name is not valid text; rename the file") from None
     return name
 
 

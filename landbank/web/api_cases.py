@@ -136,10 +136,10 @@ def case_file_response(svc: Service, code: str) -> FileResponse:
     temporary folder removed once sent."""
     from landbank.services import case_files
 
+    case_service.show(svc.store, code)  # 404 before anything is written
     make = getattr(case_files, "case_file", None)
     if make is None:
         raise EnvironmentProblem("the case file (案卷) is not available in this version")
-    case_service.show(svc.store, code)  # 404 before anything is written
     folder = Path(tempfile.mkdtemp(prefix="landbank-casefile-"))
     path = folder / "case.zip"
     try:
@@ -210,7 +210,7 @@ def _form_day(value: str | None, field: str) -> dt.date | None:
         raise InputError(f"{field}: {exc}") from None
 
 
-@router.post("/acts/{number}/service", tags=["case"], responses=WRITE_ERRORS)
+@router.post("/acts/{number}/service", tags=["case"], responses={**WRITE_ERRORS, **errors(400)})
 def serve_act(
     number: str,
     on: Annotated[str, Form(max_length=10, description="date of service, YYYY-MM-DD")],
@@ -315,8 +315,8 @@ def void_act(
 
 
 @router.post(
-    "/cases/{code}/attachments", status_code=201, tags=["case"], responses={
-        **WRITE_ERRORS, **errors(503)}
+    "/cases/{code}/attachments", status_code=201, tags=["case"],
+    responses={**WRITE_ERRORS, **errors(400, 503)},
 )  # fmt: skip
 def attach(
     code: str,
