@@ -71,8 +71,10 @@ def cases_in(
         .order_by(D.c.id)
     )
     out = []
-    for row in conn.execute(_in_districts(stmt, districts)).mappings():
-        case = dict(row)
+    result = conn.execute(_in_districts(stmt, districts))
+    keys = list(result.keys())
+    for row in result.all():
+        case = dict(zip(keys, row, strict=True))
         case.setdefault("delivered_on", None)
         if with_geometry:
             wkb = case.pop("wkb")
@@ -82,12 +84,17 @@ def cases_in(
 
 
 def acts_of_cases_in(
-    conn: Connection, states: tuple[str, ...], districts: tuple[str, ...] | None = None
+    conn: Connection,
+    states: tuple[str, ...],
+    districts: tuple[str, ...] | None = None,
+    statuses: tuple[str, ...] | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> dict[int, list[dict]]:
-    """The acts of every case in ``states`` (of ``districts``; None: all), in one query:
-    disposal id → its acts in the order they were made (the columns deadlines are
-    computed from: id, kind, status, number, issued_on, served_on, method,
-    new_start_on, hearing_requested_on, hearing_held_on, paid_on, deregistered_on)."""
+    """The acts of every case in ``states`` (of ``districts``; None: all), of
+    ``statuses`` and ``kinds`` (None: any), in one query: disposal id → its acts in the
+    order they were made (the columns deadlines are computed from: id, kind, status,
+    number, issued_on, served_on, method, new_start_on, hearing_requested_on,
+    hearing_held_on, paid_on, deregistered_on)."""
     stmt = (
         select(*_ACT_COLUMNS)
         .join(D, D.c.id == A.c.disposal_id)
@@ -95,7 +102,13 @@ def acts_of_cases_in(
         .where(D.c.subject == "parcel", D.c.status.in_(states))
         .order_by(A.c.id)
     )
+    if statuses is not None:
+        stmt = stmt.where(A.c.status.in_(statuses))
+    if kinds is not None:
+        stmt = stmt.where(A.c.kind.in_(kinds))
+    keys = [c.name for c in _ACT_COLUMNS]
     out: dict[int, list[dict]] = {}
-    for row in conn.execute(_in_districts(stmt, districts)).mappings():
-        out.setdefault(row["disposal_id"], []).append(dict(row))
+    for row in conn.execute(_in_districts(stmt, districts)).all():
+        act = dict(zip(keys, row, strict=True))
+        out.setdefault(act["disposal_id"], []).append(act)
     return out

@@ -24,8 +24,60 @@ _SETTLED_BY = {
 }
 
 
+class RememberedCalendar:
+    """``cal`` answering each day once: a list of many cases asks the same days again and
+    again, and the official calendar's own look-up is slow. A day of a year no calendar
+    covers is refused each time it is asked (:class:`CalendarGap`)."""
+
+    def __init__(self, cal: Calendar):
+        self.cal = cal
+        self.days: dict[dt.date, bool] = {}
+
+    def is_workday(self, day: dt.date) -> bool:
+        found = self.days.get(day)
+        if found is None:
+            found = self.days[day] = self.cal.is_workday(day)
+        return found
+
+    def next_workday(self, day: dt.date) -> dt.date:
+        while not self.is_workday(day):
+            day += dt.timedelta(days=1)
+        return day
+
+
+# what an act's deadlines are computed from (``domain.case.deadlines``)
+_DEADLINE_KEYS = (
+    "kind",
+    "status",
+    "served_on",
+    "hearing_requested_on",
+    "hearing_held_on",
+    "paid_on",
+    "deregistered_on",
+    "new_start_on",
+)
+
+
+def act_deadlines(act: dict, cal, rules: dict, memo: dict | None = None) -> list:
+    """``domain.case.deadlines`` of ``act``, remembered in ``memo`` for the next act with
+    the same kind, status and dates (a list over many cases computes each once)."""
+    if memo is None:
+        return law.deadlines(act, cal, rules)
+    key = tuple(act[k] for k in _DEADLINE_KEYS)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = law.deadlines(act, cal, rules)
+    return found
+
+
 def due_items(
-    case: dict, acts: list[dict], cal: Calendar, rules: dict, today: dt.date, horizon: dt.date
+    case: dict,
+    acts: list[dict],
+    cal: Calendar | RememberedCalendar,
+    rules: dict,
+    today: dt.date,
+    horizon: dt.date,
+    memo: dict | None = None,
 ) -> list[dict]:
     """The deadlines of ``case``'s live acts that still run (``domain.case.still_running``,
     not met, not settled by a later act) and end by ``horizon``, or whose end is not
@@ -38,7 +90,7 @@ def due_items(
     for act in acts:
         if act["status"] not in law.LIVE:
             continue
-        for d in law.deadlines(act, cal, rules):
+        for d in act_deadlines(act, cal, rules, memo):
             if d.met_on is not None or not law.still_running(d.what, state):
                 continue
             if live_kinds & set(_SETTLED_BY.get(d.what, ())):

@@ -9,6 +9,7 @@ import datetime as dt
 from landbank.config import Profile, load_profile
 from landbank.db import case_lists
 from landbank.db.store import Store, Unit
+from landbank.domain import case as law
 from landbank.domain import case_lists as lists
 from landbank.domain.dates import local_day
 from landbank.errors import InputError
@@ -32,14 +33,14 @@ def due_in(
     """The rows of :func:`due` read through ``uow`` (dates as ``datetime.date``)."""
     states = lists.OPEN_STATES
     cases = case_lists.cases_in(uow, states, districts)
-    acts = case_lists.acts_of_cases_in(uow, states, districts)
-    cal, rules = prof.calendar, prof.case
+    acts = case_lists.acts_of_cases_in(uow, states, districts, statuses=law.LIVE)
+    cal, rules = lists.RememberedCalendar(prof.calendar), prof.case
     horizon = today + dt.timedelta(days=within_days)
-    items = []
+    items, memo = [], {}
     for case in cases:
         found = acts.get(case["id"])
         if found:
-            items += lists.due_items(case, found, cal, rules, today, horizon)
+            items += lists.due_items(case, found, cal, rules, today, horizon, memo)
     return lists.soonest_first(items)
 
 
@@ -64,7 +65,10 @@ def due(
 
 def _plain(row: dict) -> dict:
     """A row with its dates as ISO text, the note only where there is one."""
-    out = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}
+    out = dict(row)
+    for key in ("served_on", "due_on"):
+        if out[key] is not None:
+            out[key] = out[key].isoformat()
     if out["note"] is None:
         del out["note"]
     return out

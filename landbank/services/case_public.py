@@ -21,7 +21,9 @@ def _read(store: Store, today: dt.date | None, with_geometry: bool):
     with store.read() as uow:
         today = today or local_day(uow.now)
         cases = case_lists.cases_in(uow, law.DETERMINED, with_geometry=with_geometry)
-        acts = case_lists.acts_of_cases_in(uow, law.DETERMINED)
+        acts = case_lists.acts_of_cases_in(
+            uow, law.DETERMINED, statuses=law.LIVE, kinds=("determination",)
+        )
     rows = [lists.public_row(c, acts.get(c["id"], []), today) for c in cases]
     order = sorted(range(len(rows)), key=lambda i: (str(rows[i]["district"]), rows[i]["code"]))
     return [rows[i] for i in order], [cases[i].get("geometry") for i in order], today
