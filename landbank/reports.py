@@ -30,12 +30,20 @@ _SUMMARY_FORMATS = [
 ]
 
 
-def summary_columns(lang: str = "zh", group: str = "group") -> list[tuple[str, str, str | None]]:
+# per district, the idle-land cases' deadlines due within 30 days and overdue
+_CASE_FORMATS = [("case_due_soon", "0"), ("case_overdue", "0")]
+CASE_FIGURES = tuple(key for key, _ in _CASE_FORMATS)
+
+
+def summary_columns(
+    lang: str = "zh", group: str = "group", cases: bool = False
+) -> list[tuple[str, str, str | None]]:
     """The progress figures as (key, label in ``lang``, number format); the first column's
-    label is that of ``group`` (e.g. district)."""
+    label is that of ``group`` (e.g. district); with ``cases`` the counts of the cases'
+    deadlines too."""
+    formats = _SUMMARY_FORMATS + (_CASE_FORMATS if cases else [])
     return [
-        (key, figure_label(group if key == "group" else key, lang), fmt)
-        for key, fmt in _SUMMARY_FORMATS
+        (key, figure_label(group if key == "group" else key, lang), fmt) for key, fmt in formats
     ]
 
 
@@ -54,6 +62,20 @@ PARCEL_COLUMNS = [
     ("disposal_state", "处置状态", None),
     ("reasons_zh", "认定理由", None),
 ]
+# the sheet of the cases' deadlines (services.case_due rows)
+CASE_DUE_COLUMNS = [
+    ("due_on", "到期日期", "yyyy-mm-dd"),
+    ("overdue_zh", "是否逾期", None),
+    ("code", "地块编号", None),
+    ("district", "行政区", None),
+    ("state_zh", "案件状态", None),
+    ("number", "文号", None),
+    ("kind_zh", "文书", None),
+    ("served_on", "送达日期", "yyyy-mm-dd"),
+    ("what_zh", "期限事项", None),
+    ("note", "备注", None),
+]
+CASE_DUE_SHEET = "案件期限"
 
 
 def _sheet(ws, columns, records: list[dict], total_keys: tuple[str, ...]) -> None:
@@ -77,9 +99,12 @@ def _sheet(ws, columns, records: list[dict], total_keys: tuple[str, ...]) -> Non
             cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
+    wide = ("reasons_zh", "note", "number", "what_zh", "kind_zh")
     for i, (key, zh, fmt) in enumerate(columns, start=1):
         letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = 60 if key == "reasons_zh" else max(12, len(zh) * 2 + 2)
+        ws.column_dimensions[letter].width = 30 if key in wide else max(12, len(zh) * 2 + 2)
+        if key == "reasons_zh":
+            ws.column_dimensions[letter].width = 60
         if fmt:
             for cell in ws[letter][1:]:
                 cell.number_format = fmt
@@ -93,18 +118,20 @@ def _cell(value):
     return value
 
 
-def write_ledger(path: Path, summary: list[dict], parcels: pd.DataFrame) -> Path:
-    """Writes the ledger: ``summary`` rows (from progress) and the parcels of each
-    category (canonical columns plus ``disposal_state`` and ``reasons_zh``)."""
+def write_ledger(
+    path: Path, summary: list[dict], parcels: pd.DataFrame, case_due: list[dict] | None = None
+) -> Path:
+    """Writes the ledger: ``summary`` rows (from progress; with the cases' deadline
+    counts where the rows have them), the parcels of each category (canonical columns
+    plus ``disposal_state`` and ``reasons_zh``) and, given ``case_due`` (rows of
+    ``services.case_due`` with ``state_zh`` and ``overdue_zh``), a sheet of the cases'
+    deadlines due within 30 days or overdue."""
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
-    _sheet(
-        ws,
-        SUMMARY,
-        summary,
-        SUMMED,
-    )
+    cases = bool(summary) and all(key in summary[0] for key in CASE_FIGURES)
+    columns = summary_columns("zh", cases=cases)
+    _sheet(ws, columns, summary, SUMMED + (CASE_FIGURES if cases else ()))
     for cat, labels in CATEGORIES.items():
         if cat == "compliant":
             continue
@@ -114,6 +141,8 @@ def write_ledger(path: Path, summary: list[dict], parcels: pd.DataFrame) -> Path
     if len(rows):  # no dates recorded: listed apart, with what is missing, to complete
         sheet = wb.create_sheet(UNCLASSIFIED_LABEL["zh"])
         _sheet(sheet, PARCEL_COLUMNS, rows.to_dict("records"), ("area_mu",))
+    if case_due is not None:
+        _sheet(wb.create_sheet(CASE_DUE_SHEET), CASE_DUE_COLUMNS, case_due, ())
     with atomic_path(path, ".xlsx") as tmp:
         wb.save(tmp)
     return Path(path)
@@ -126,10 +155,14 @@ def write_html_report(
     overdue: list[dict],
     title: str | None = None,
     lang: str = "zh",
+    case_due: list[dict] | None = None,
 ) -> Path:
-    """A self-contained HTML report: the figures (the unclassified apart), disposal rate
-    by district (bar chart), the monthly trend, the overdue list; its words in ``lang``
-    (zh or en). plotly.js is inlined from the installed package: the file opens on an
+    """A self-contained HTML report: the figures (the unclassified apart; per district the
+    cases' deadlines due within 30 days and overdue where the rows have them), disposal
+    rate by district (bar chart), the monthly trend, the overdue list and, given
+    ``case_due`` (rows of ``services.case_due``, labels in ``lang``: ``state``, ``kind``,
+    ``what``), the list of the cases' deadlines; its words in ``lang`` (zh or en).
+    plotly.js is inlined from the installed package: the file opens on an
     intranet with no internet."""
     import html
 
@@ -166,7 +199,8 @@ def write_html_report(
         margin={"t": 50, "b": 40, "l": 50, "r": 20},
         height=320,
     )
-    columns = summary_columns(lang, "district")
+    cases = bool(by_district) and all(key in by_district[0] for key in CASE_FIGURES)
+    columns = summary_columns(lang, "district", cases=cases)
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in columns)
 
     def fmt(key, value):
@@ -186,19 +220,35 @@ def write_html_report(
         for d in overdue
     )
     late_head = "".join(f"<th>{word(k)}</th>" for k in ("due_on", "code", "state", "what"))
+    case_section = ""
+    if case_due is not None:
+        keys = ("due_on", "code", "district", "state", "number", "kind", "served_on", "what")
+        case_head = "".join(f"<th>{html.escape(word(k))}</th>" for k in keys)
+        case_rows = "".join(
+            f"<tr{' class=late' if d['overdue'] else ''}>"
+            + "".join(f"<td>{html.escape(str(d.get(k) or ''))}</td>" for k in keys)
+            + "</tr>"
+            for d in case_due
+        )
+        case_section = (
+            f"<h2>{html.escape(word('case_list'))} ({len(case_due)})</h2>\n"
+            f'<table id="case-due"><tr>{case_head}</tr>{case_rows}</table>'
+        )
     charts = rate.to_html(full_html=False, include_plotlyjs=False, div_id="rate") + trend.to_html(
         full_html=False, include_plotlyjs=False, div_id="trend"
     )
     page = f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:24px}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#eee}}</style>
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#eee}}
+tr.late td{{color:#b00}}</style>
 <script>{get_plotlyjs()}</script></head><body>
 <h1>{html.escape(title)}</h1>
 <h2>{word("by_district")}</h2><table id="figures"><tr>{head}</tr>{body}</table>
 {charts}
 <h2>{word("overdue_list")} ({len(overdue)})</h2>
 <table id="overdue"><tr>{late_head}</tr>{late}</table>
+{case_section}
 </body></html>"""
     with atomic_path(path, ".html") as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -66,7 +66,9 @@ def test_the_ledger_has_a_summary_and_a_sheet_per_category(cli, disposing_city, 
     result = cli("progress", "--xlsx", path, db=disposing_city)
     assert result.exit_code == 0, result.stderr
     wb = load_workbook(path)
-    assert wb.sheetnames == ["汇总", "批而未供", "供而未用", "用而未尽", "建而未投", "投而未达标"]
+    assert wb.sheetnames == [
+        "汇总", "批而未供", "供而未用", "用而未尽", "建而未投", "投而未达标", "案件期限"
+    ]  # fmt: skip
     summary = wb["汇总"]
     assert [c.value for c in summary[1]][:3] == ["分组", "认定宗数", "认定面积(亩)"]
     assert summary.freeze_panes == "A2" and summary.auto_filter.ref.startswith("A1:")

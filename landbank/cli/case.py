@@ -340,3 +340,67 @@ def case_receipt(
         out_file = Path("documents") / receipt_filename(number)
         out_file.parent.mkdir(exist_ok=True)
     out.print(str(write_receipt(state.store(), number, out_file, profile)), markup=False)
+
+
+@case_app.command("due")
+@handled
+def case_due(
+    within: Annotated[int, typer.Option(help="Days ahead.")] = 30,
+    district: Annotated[
+        list[str] | None, typer.Option(help="Only this district (repeatable).")
+    ] = None,
+    profile: ProfileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the cases' acts make fall due within the coming days, and what is overdue,
+    soonest first (deadlines counted on the official calendar from each service)."""
+    from rich.table import Table
+
+    from landbank.domain.case import deadline_label, kind_label
+    from landbank.domain.disposal import state_label
+    from landbank.services.case_due import due
+
+    items = due(state.store(), within, tuple(district) if district else None, profile)
+    if as_json:
+        print_json(items)
+        return
+    zh = state.lang == "zh"
+    table = Table(*(("到期", "地块", "行政区", "状态", "文号", "事项") if zh else
+                    ("due", "code", "district", "state", "number", "what")))  # fmt: skip
+    for d in items:
+        when = d["due_on"] or ("未知" if zh else "unknown")
+        table.add_row(
+            when + (" !" if d["overdue"] else ""), d["code"], d["district"] or "",
+            state_label(d["state"], state.lang), d["number"] or kind_label(d["kind"], state.lang),
+            deadline_label(d["what"], state.lang),
+        )  # fmt: skip
+    out.print(table)
+
+
+@case_app.command("public")
+@handled
+def case_public(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the list: an .xlsx or a .geojson file.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The published list of idle land (闲置土地处置办法 art. 14): location, holder, idle
+    period, and the cause when the government caused it; a disposed parcel leaves it."""
+    from landbank.domain.case_lists import PUBLIC_KEYS, public_label
+    from landbank.services.case_public import export_public, public_list
+
+    if out_file is not None:
+        written = export_public(state.store(), out_file)
+        if as_json:
+            print_json(written)
+        else:
+            out.print(f"{written['count']} parcels: {written['file']}", markup=False)
+        return
+    rows = public_list(state.store())
+    if as_json:
+        print_json(rows)
+        return
+    out.print("\t".join(public_label(k, state.lang) for k in PUBLIC_KEYS), markup=False)
+    for r in rows:
+        out.print("\t".join(str(r[k] or "") for k in PUBLIC_KEYS), markup=False)

@@ -27,6 +27,9 @@ FIGURES: dict[str, dict[str, str]] = {
         "en": f"{_UNCLASSIFIED_EN.capitalize()} (mu)",
     },
     "total": {"zh": "合计", "en": "Total"},
+    # the idle-land cases' deadlines (services.case_due), per district
+    "case_due_soon": {"zh": "案件30日内到期事项", "en": "Case deadlines within 30 days"},
+    "case_overdue": {"zh": "案件逾期事项", "en": "Case deadlines overdue"},
 }
 
 # the HTML progress report's titles and its overdue table
@@ -40,6 +43,14 @@ REPORT: dict[str, dict[str, str]] = {
     "code": {"zh": field_label("code", "zh"), "en": "Parcel code"},
     "state": {"zh": "状态", "en": "State"},
     "what": {"zh": "事项", "en": "Deadline"},
+    "case_list": {
+        "zh": "案件期限（30日内到期及逾期）",
+        "en": "Case deadlines (within 30 days, overdue)",
+    },
+    "number": {"zh": "文号", "en": "Number"},
+    "kind": {"zh": "文书", "en": "Document"},
+    "served_on": {"zh": "送达日期", "en": "Served on"},
+    "overdue_flag": {"zh": "是否逾期", "en": "Overdue"},
 }
 
 

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from landbank.config import load_profile
 from landbank.db import disposals
 from landbank.db import progress as figures
 from landbank.db.store import Store, Unit
 from landbank.domain import disposal as wf
+from landbank.domain.case import deadline_label, kind_label
+from landbank.domain.case_lists import count_by_district
 from landbank.domain.categories import category_label
 from landbank.domain.dates import local_day
 from landbank.errors import InputError
+from landbank.services.case_due import due_in
+
+# the cases' deadlines a ledger and a report list: due within these days, or overdue
+CASE_DUE_DAYS = 30
 
 GROUPS = ("district", "park", "category", "method", "month")
 
@@ -118,10 +125,15 @@ def progress_ledger(
     if not Path(path).parent.is_dir():
         raise InputError(f"--xlsx {path}: folder {Path(path).parent} does not exist; create it")
     _check(by, date_from, date_to)
+    prof = load_profile()
     with store.read() as uow:
-        found = progress_in(uow, by, date_from, date_to, local_day(uow.now))
+        today = local_day(uow.now)
+        found = progress_in(uow, by, date_from, date_to, today)
         parcels = rows.load_parcels(uow, with_geometry=False)
         states = disposals.latest_states(uow)
+        due = due_in(uow, CASE_DUE_DAYS, today, prof)
+    if by == "district":
+        found = with_case_counts(found, due)
     summary = [{**r, "group": group_label(by, r["group"], lang)} for r in found]
     parcels["disposal_state"] = parcels["code"].map(
         lambda c: wf.state_label(states[c], lang) if c in states else None
@@ -131,7 +143,11 @@ def progress_ledger(
             r.get(f"text_{lang}", "") for r in reasons
         )
     )
-    write_ledger(Path(path), summary, parcels)
+    case_due = [
+        {**d, "state_zh": wf.state_label(d["state"], "zh"), "overdue_zh": "是" * d["overdue"]}
+        for d in due
+    ]
+    write_ledger(Path(path), summary, parcels, case_due)
     return {"file": str(path), "groups": len(summary)}
 
 
@@ -151,11 +167,14 @@ def progress_html(
     if not Path(path).parent.is_dir():
         raise InputError(f"--html {path}: folder {Path(path).parent} does not exist; create it")
     _check("district", date_from, date_to)
+    prof = load_profile()
     with store.read() as uow:
         today = today or local_day(uow.now)
         due = _due(uow, 0, today)
         by_district = progress_in(uow, "district", date_from, date_to, today)
         by_month = progress_in(uow, "month", date_from, date_to, today)
+        case_due = due_in(uow, CASE_DUE_DAYS, today, prof)
+    by_district = with_case_counts(by_district, case_due)
     overdue = [
         {
             **d,
@@ -166,5 +185,38 @@ def progress_html(
         for d in due
         if d["overdue"]
     ]
-    write_html_report(Path(path), by_district, by_month, overdue, lang=lang)
-    return {"file": str(path), "overdue": len(overdue)}
+    cases = [
+        {
+            **d,
+            "state": wf.state_label(d["state"], lang),
+            "kind": kind_label(d["kind"], lang),
+            "what": deadline_label(d["what"], lang),
+            "due_on": d["due_on"] or ("未知" if lang == "zh" else "unknown"),
+        }
+        for d in case_due
+    ]
+    write_html_report(Path(path), by_district, by_month, overdue, lang=lang, case_due=cases)
+    return {"file": str(path), "overdue": len(overdue), "case_deadlines": len(cases)}
+
+
+def with_case_counts(rows: list[dict], due: list[dict]) -> list[dict]:
+    """Progress ``rows`` by district, each with ``case_due_soon`` and ``case_overdue``:
+    how many of the cases' deadlines ``due`` (of ``case_due.due_in``) fall in it; a
+    district with deadlines and no row gets one."""
+    counts = count_by_district(due)
+    out = [
+        {
+            **r,
+            "case_due_soon": counts.get(r["group"], {}).get("due_soon", 0),
+            "case_overdue": counts.get(r["group"], {}).get("overdue", 0),
+        }
+        for r in rows
+    ]
+    known = {r["group"] for r in rows}
+    for district, n in counts.items():
+        name = district if district is not None else "—"
+        if name not in known:
+            empty = {k: None if "rate" in k else 0 for k in rows[0]} if rows else {}
+            out.append({**empty, "group": name, "case_due_soon": n["due_soon"],
+                        "case_overdue": n["overdue"]})  # fmt: skip
+    return out

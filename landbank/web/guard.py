@@ -4,7 +4,10 @@
   token, or for the pages the session cookie) before a byte of its body is read: 401
   for the API, the sign-in page for the pages;
 - a body may hold at most ``MAX_BODY_BYTES`` (413 at once when Content-Length says
-  more; a chunked body is counted while it streams and refused at the limit);
+  more; a chunked body is counted while it streams and refused at the limit); the
+  routes that take a file (``UPLOADS``: evidence, a proof of service) take up to the
+  profile's ``[case] attachment_max_mb`` (and the form around it) from a signed-in
+  clerk or admin, whose token is checked before the body is read;
 - every text the request carries (path, query, form and JSON fields, HTTP Basic
   credentials) is checked once here: a NUL character (PostgreSQL cannot store one), a
   lone surrogate (no UTF-8 for it) or a whole number beyond 64 bits is a 4xx naming
@@ -39,8 +42,14 @@ OGC_PREFIX = "/ogc"
 # posts that carry credentials in their body rather than before it
 SIGN_IN = frozenset({"/api/v1/auth/token", "/login"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# JSON and form bodies; no route takes files. LANDBANK_MAX_BODY_KB changes the limit.
+# JSON and form bodies. LANDBANK_MAX_BODY_KB changes the limit.
 MAX_BODY_BYTES = int(os.environ.get("LANDBANK_MAX_BODY_KB", "1024")) * 1024
+# the routes that take a file, and the room the form's other fields may take beside it
+UPLOADS = re.compile(
+    r"^(/api/v1/cases/[^/]+/attachments|/api/v1/acts/[^/]+/service"
+    r"|/cases/[^/]+/attach|/acts/[^/]+/serve)$"
+)
+UPLOAD_FORM_BYTES = 64 * 1024
 INT64_MAX = 2**63 - 1
 DOCS_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -135,6 +144,8 @@ def _multipart_problem(boundary: bytes | None, body: bytes) -> tuple[str, str] |
     def on_part_end():
         if not found and b"\x00" in part["value"]:
             _, options = parse_options_header(part["name"])
+            if b"filename" in options:
+                return  # a file's bytes: its type is checked by the route, NULs and all
             found.append(options.get(b"name", b"form").decode("utf-8", "replace"))
 
     parser = MultipartParser(
@@ -239,14 +250,19 @@ class EdgeGuard:
                 )
             # a page: the sign-in form, as for a page asked for without a session
             return await _redirect(send, "/login?next=%2F")
+        limit, upload = self.max_body, False
+        if UPLOADS.match(path):
+            checked = scope.get("state", {}).get(CHECKED_TOKEN)
+            if checked is not None and checked[1] is not None and checked[1].can_write:
+                limit, upload = max(limit, _upload_limit() + UPLOAD_FORM_BYTES), True
         length = headers.get("content-length")
         if length is not None:
             try:
-                too_big = int(length) > self.max_body
+                too_big = int(length) > limit
             except ValueError:
                 return await _answer(send, scope, 400, "Content-Length is not a number")
             if too_big:
-                return await _too_large(send, scope, self.max_body)
+                return await _too_large(send, scope, limit, upload)
         body, more = bytearray(), True
         while more:
             message = await receive()
@@ -254,8 +270,8 @@ class EdgeGuard:
                 return None
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.max_body:
-                return await _too_large(send, scope, self.max_body)
+            if len(body) > limit:
+                return await _too_large(send, scope, limit, upload)
         found = _body_problem(headers.get("content-type", ""), bytes(body))
         if found:
             return await _refuse(send, scope, *found)
@@ -378,15 +394,26 @@ async def _refuse(send, scope, field: str, problem: str):
     return await _answer(send, scope, 422, [{"field": field, "message": message}])
 
 
-async def _too_large(send, scope, limit: int):
-    await _answer(
-        send,
-        scope,
-        413,
-        f"the request body is larger than {limit // 1024} KiB; send less "
-        "(set LANDBANK_MAX_BODY_KB on the server to allow more)",
-        {"connection": "close"},
-    )
+def _upload_limit() -> int:
+    """The largest attachment of the service's profile, in bytes."""
+    from landbank.services.case_uploads import upload_limit_bytes
+
+    return upload_limit_bytes()
+
+
+async def _too_large(send, scope, limit: int, upload: bool = False):
+    if upload:
+        most = _upload_limit() / 1048576
+        message = (
+            f"the file is larger than {most:.0f} MB, the limit of an attachment; send a "
+            "smaller one (the profile's [case] attachment_max_mb sets the limit)"
+        )
+    else:
+        message = (
+            f"the request body is larger than {limit // 1024} KiB; send less "
+            "(set LANDBANK_MAX_BODY_KB on the server to allow more)"
+        )
+    await _answer(send, scope, 413, message, {"connection": "close"})
 
 
 async def _redirect(send, location: str):

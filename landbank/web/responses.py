@@ -118,10 +118,16 @@ RESPONSES: dict[int, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such parcel, building, project or file"},
     409: {"model": Conflict, "description": "A stale version, or a duplicate"},
     422: {"model": BadInput, "description": "Bad fields or parameters, each named"},
+    413: {"model": Problem, "description": "A body over the limit (an upload over its size)"},
     429: {
         "model": Problem,
         "description": "Too many failed sign-ins from this address or for this name",
         "headers": {"Retry-After": _header("seconds to wait")},
+    },
+    503: {
+        "model": Problem,
+        "description": "Something the service needs is missing here (e.g. LibreOffice for "
+        "a PDF), or the database is not available",
     },
 }
 
