@@ -26,7 +26,6 @@ from sqlalchemy import text
 
 from landbank.db.engine import make_engine
 from landbank.errors import NotFoundError
-from landbank.services import case_files
 from landbank.services import disposal as disposal_service
 from landbank.services.parcels import list_parcels
 from landbank.services.users import add_user, delete_user, end_tokens, get_user
@@ -240,8 +239,6 @@ def test_every_write_route_refuses_a_clerk_of_another_district_and_a_viewer(
     app, client, city, admin, clerk, viewer
 ):
     routes = [r for r in _write_routes(app) if r not in NOT_WRITES | READS]
-    if not hasattr(case_files, "attach"):  # attach not merged: the route answers 503
-        routes.remove(("POST", f"{API}/cases/{{code}}/attachments"))
     missing = [r for r in routes if r not in WRITES]
     assert not missing, f"write routes with no entry in WRITES (add one): {missing}"
     assert len(routes) >= 12

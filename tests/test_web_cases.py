@@ -23,7 +23,6 @@ from sqlalchemy import text
 
 from landbank.db.engine import make_engine
 from landbank.domain.case_lists import PUBLIC_FIELDS
-from landbank.services import case_files
 from landbank.services.users import add_user
 from landbank.web.app import create_app
 from tests.helpers import store_of
@@ -329,8 +328,6 @@ def test_every_case_write_refuses_a_viewer_and_a_clerk_of_another_district(web):
         (f"/cases/{quote(b)}/attachments", {"files": {"file": png}}),
     ]
     before = _written(web["url"])
-    if not hasattr(case_files, "attach"):
-        writes.pop()  # attach not merged: the route answers 503 until it is
     for who in (ZHAO, LI):
         headers = _bearer(client, who)
         for path, body in writes:
@@ -448,7 +445,6 @@ def test_an_upload_may_pass_the_body_limit_up_to_the_attachment_limit(web, tmp_p
 # ---- what other helpers' services provide ------------------------------------------------
 
 
-@pytest.mark.skipif(not hasattr(case_files, "attach"), reason="attach not merged")
 def test_evidence_is_attached_through_the_api(web):
     client, a = web["client"], web["investigating"]
     photo = _png()
@@ -463,7 +459,6 @@ def test_evidence_is_attached_through_the_api(web):
     assert [e["sha256"] for e in shown["evidence"]] == [hashlib.sha256(photo).hexdigest()]
 
 
-@pytest.mark.skipif(not hasattr(case_files, "case_file"), reason="case_file not merged")
 def test_the_case_file_downloads_as_a_zip(web):
     client, b = web["client"], web["hearing"]
     r = client.get(f"{API}/cases/{quote(b)}/file.zip", headers=_bearer(client, ZHAO))

@@ -4,19 +4,13 @@ the profile's ``[case] attachment_max_mb``."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import PurePosixPath, PureWindowsPath
 
 from landbank.config import Profile, load_profile
 from landbank.errors import InputError
+from landbank.io.attachments import check_attachment
 
 MAX_NAME_BYTES = 200  # a name the file system takes (255 bytes) with room to spare
-
-
-def upload_limit_bytes(profile: str | Profile | None = None) -> int:
-    """The largest attachment the profile allows, in bytes."""
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    return int(float(prof.case.get("attachment_max_mb", 25)) * 1024 * 1024)
 
 
 def _plain_name(filename: str | None) -> str:
@@ -38,24 +32,14 @@ def _plain_name(filename: str | None) -> str:
 def checked_upload(
     filename: str | None, content: bytes, profile: str | Profile | None = None
 ) -> tuple[str, bytes, str]:
-    """(name, content, media type) of an uploaded file, checked as
-    ``services.case_files`` checks a file (its ``check_attachment`` where it has one,
-    else ``read_attachment``): InputError naming the file when its content is not an
-    allowed type, does not match its name or is over the limit."""
+    """(name, content, media type) of an uploaded file, checked as the command line
+    checks a file (``io.attachments.check_attachment``): InputError naming the file
+    when its content is not an allowed type, does not match its name or is over the
+    profile's limit."""
     from landbank.services import case_files
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     name = _plain_name(filename)
     if not content:
         raise InputError(f"{name}: the file is empty")
-    limit = upload_limit_bytes(prof)
-    check = getattr(case_files, "check_attachment", None)
-    if check is not None:
-        return name, content, check(name, content, limit)
-    with tempfile.TemporaryDirectory(prefix="landbank-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        try:
-            return case_files.read_attachment(path, prof)
-        except InputError as exc:
-            raise InputError(str(exc).replace(str(path), name)) from None
+    return name, content, check_attachment(name, content, case_files.attachment_limit_bytes(prof))

@@ -137,13 +137,10 @@ def case_file_response(svc: Service, code: str) -> FileResponse:
     from landbank.services import case_files
 
     case_service.show(svc.store, code)  # 404 before anything is written
-    make = getattr(case_files, "case_file", None)
-    if make is None:
-        raise EnvironmentProblem("the case file (案卷) is not available in this version")
     folder = Path(tempfile.mkdtemp(prefix="landbank-casefile-"))
     path = folder / "case.zip"
     try:
-        make(svc.store, code, path)
+        case_files.case_file(svc.store, code, path)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -332,10 +329,7 @@ def attach(
     from its content, its size within the profile's limit, kept in the database."""
     from landbank.services import case_files
 
-    attach_file = getattr(case_files, "attach", None)
-    if attach_file is None:
-        raise EnvironmentProblem("attachments are not available in this version")
-    return attach_file(
+    return case_files.attach(
         svc.store, code, file.filename or "", file.file.read(), user.name,
         act_number=(act_number or "").strip() or None, note=(note or "").strip() or None,
         districts=user.write_districts,

@@ -396,9 +396,9 @@ async def _refuse(send, scope, field: str, problem: str):
 
 def _upload_limit() -> int:
     """The largest attachment of the service's profile, in bytes."""
-    from landbank.services.case_uploads import upload_limit_bytes
+    from landbank.services.case_files import attachment_limit_bytes
 
-    return upload_limit_bytes()
+    return attachment_limit_bytes()
 
 
 async def _too_large(send, scope, limit: int, upload: bool = False):

@@ -263,12 +263,9 @@ async def attach_form(
     content = await upload.read() if upload is not None else b""
 
     def step():
-        attach_file = getattr(case_files, "attach", None)
-        if attach_file is None:
-            raise InputError("attachments are not available in this version")
         if upload is None:
             raise InputError("file: choose a file to attach")
-        attach_file(
+        case_files.attach(
             svc.store, code, upload.filename or "", content, user.name,
             act_number=_text(form, "act_number"), note=_text(form, "note"),
             districts=user.write_districts,
