@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from landbank.domain.disposal import add_years
+from landbank.domain.disposal import Deadline, add_years
+from landbank.domain.disposal import deadline_label as disposal_deadline_label
 from landbank.domain.periods import Calendar, CalendarGap, period_end
 
 KINDS: dict[str, dict[str, str]] = {
@@ -62,16 +63,6 @@ DEFAULT_PERIODS = {
     "deregistration_days": 30,
     "reconsideration_days": 60,
     "lawsuit_months": 6,
-}
-DEADLINE_LABELS: dict[str, dict[str, str]] = {
-    "answer to the investigation notice": {"zh": "调查通知答复期限"},
-    "hearing request": {"zh": "听证申请期限"},
-    "hearing held": {"zh": "听证举行期限"},
-    "payment of the idle fee": {"zh": "缴纳土地闲置费期限"},
-    "deregistration": {"zh": "注销登记期限"},
-    "administrative reconsideration": {"zh": "行政复议期限"},
-    "administrative lawsuit": {"zh": "行政诉讼期限"},
-    "new agreed start": {"zh": "新约定开工日期"},
 }
 
 
@@ -330,9 +321,24 @@ def still_running(what: str, state: str) -> bool:
     return True
 
 
+def open_deadlines(state: str, acts: list[dict], cal: Calendar, rules: dict) -> list[Deadline]:
+    """The periods the service of the live ``acts`` of a case in ``state`` started that
+    are not met and still concern it, as the disposal's deadlines (what, due_on (None
+    where the calendar of its year is not known, with a note), the act's number)."""
+    out = []
+    for act in acts:
+        if act["status"] not in LIVE:
+            continue
+        for d in deadlines(act, cal, rules):
+            if d.met_on is None and still_running(d.what, state):
+                out.append(Deadline(d.what, d.due_on, act["number"], d.note))
+    return out
+
+
 def deadline_label(what: str, lang: str) -> str:
-    """A deadline of :func:`deadlines` (its ``what``, English) in ``lang``."""
-    return what if lang == "en" else DEADLINE_LABELS.get(what, {}).get(lang, what)
+    """A deadline of :func:`deadlines` (its ``what``, English) in ``lang``: the one
+    table of ``landbank.domain.disposal.DEADLINES``."""
+    return disposal_deadline_label(what, lang)
 
 
 def format_number(pattern: str, year: int, seq: int) -> str:
