@@ -118,9 +118,8 @@ def issue(
         if case is None:
             case = _open_case(uow, parcel, on, note)
         year = on.year
-        seq = cases.take_number(uow, kind, year)
         pattern = prof.case.get("numbers", {}).get(kind, kind + "〔{year}〕{n}号")
-        number = law.format_number(pattern, year, seq)
+        seq, number = _next_number(uow, kind, year, pattern)
         act["number"] = number
         fields, warnings = document_fields(kind, parcel, case, act, prof.case, acts)
         from landbank.io.documents import render_docx
@@ -144,6 +143,17 @@ def issue(
         shown = _show_case(uow, code, prof, today)
     made = next(a for a in shown["acts"] if a["number"] == number)
     return {**made, "warnings": warnings}
+
+
+def _next_number(uow: Unit, kind: str, year: int, pattern: str) -> tuple[int, str]:
+    """The next sequence of ``kind`` in ``year`` and its number from ``pattern``, past
+    any number an act already carries (a paper act recorded by migration 0009 may
+    carry one of the same pattern); taken under the register's lock."""
+    while True:
+        seq = cases.take_number(uow, kind, year)
+        number = law.format_number(pattern, year, seq)
+        if cases.act_by_number(uow, number) is None:
+            return seq, number
 
 
 def _open_case(uow: Unit, parcel: dict, on: dt.date, note: str | None) -> dict:
