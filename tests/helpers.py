@@ -147,10 +147,15 @@ def serve_act(
     open case opens one)."""
     from landbank.services.cases import issue, serve
 
-    store = store_of(db_url)
     day = on if isinstance(on, dt.date) else dt.date.fromisoformat(on)
-    act = issue(store, code, kind, by, on=day, profile=profile, **issue_options)
-    serve(store, act["number"], day, "direct", by, profile=profile)
+    # a store of its own, closed at once: no connection is left open on a database a
+    # fixture copies next (PostgreSQL copies a template no one is connected to)
+    store = Store.open(db_url)
+    try:
+        act = issue(store, code, kind, by, on=day, profile=profile, **issue_options)
+        serve(store, act["number"], day, "direct", by, profile=profile)
+    finally:
+        store.close()
     return act["number"]
 
 
@@ -176,7 +181,11 @@ def carry_case(cli, db_url: str, code: str, to: str, on: str, by: str = "a") -> 
 def _case_cause(db_url: str, code: str) -> str | None:
     from landbank.services.cases import show
 
-    return show(store_of(db_url), code)["cause"]
+    store = Store.open(db_url)
+    try:
+        return show(store, code)["cause"]
+    finally:
+        store.close()
 
 
 def serve_decision(

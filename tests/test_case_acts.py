@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from landbank.db.engine import make_engine
 from landbank.domain import case as law
+from landbank.domain.periods import Calendar
 from tests.helpers import store_of, table_counts, write_vector
 
 PROFILE = "zaozhuang"
@@ -170,6 +171,14 @@ def test_an_enterprise_caused_case_runs_from_notice_to_the_fee_paid(cli, city, t
         "administrative lawsuit": None,
     }
     assert "2027" in act["deadlines"][-1]["note"]
+    # the decision settles the hearing's window: no longer overdue, no longer due
+    assert not any(d["overdue"] for d in shown["acts"][2]["deadlines"])
+    running = _json(cli, db, "disposal", "show", code)["disposals"][0]["deadlines"]
+    assert {(d["act"], d["what"], d["due_on"]) for d in running if d["act"]} == {
+        (fee, "payment of the idle fee", "2026-11-20"),
+        (fee, "administrative reconsideration", "2026-12-21"),
+        (fee, "administrative lawsuit", None),
+    }
 
     for to, on in (("plan_approved", "2026-10-22"), ("disposing", "2026-10-22"),
                    ("disposed", "2026-10-23")):  # fmt: skip
@@ -382,3 +391,26 @@ def test_a_recorded_paper_act_stands_for_its_state():
     law.check_state("determined", "idle_fee", "enterprise", [recorded])
     with pytest.raises(law.ActRefused, match="determined needs a served determination"):
         law.check_state("determined", "idle_fee", "enterprise", [{**recorded, "status": "voided"}])
+
+
+def test_a_service_that_moves_the_case_is_dated_after_its_previous_step(cli, city, tmp_path):
+    db, codes = city
+    code = codes["fee"]
+    _ok(cli, db, "disposal", "open", code, "--method", "idle_fee", "--by", "王", "--on",
+        "2026-09-01")  # fmt: skip
+    _ok(cli, db, "disposal", "block", code, "--kind", "mortgage", "--by", "王", "--on",
+        "2026-09-10")  # fmt: skip
+    notice = _issue(cli, db, tmp_path, code, "investigation", "2026-09-02")
+    serve = ["case", "serve", notice, "--on", "2026-09-05", "--method", "post", "--by", "王"]
+    _refused(cli, db, list(codes.values()), serve, "before the case's previous step (2026-09-10)")
+    assert _serve(cli, db, notice, "2026-09-10")["state"] == "investigating"
+
+
+def test_a_decision_asks_for_the_cause_when_none_is_recorded():
+    acts = [
+        {"kind": "determination", "status": "issued", "served_on": dt.date(2026, 9, 1),
+         "issued_on": dt.date(2026, 9, 1)},
+    ]  # fmt: skip
+    with pytest.raises(law.ActRefused, match="parcels set CODE cause=enterprise"):
+        law.check_issue("hearing_notice", "determined", None, acts, dt.date(2026, 9, 2),
+                        dt.date(2026, 9, 3), Calendar(), {})  # fmt: skip

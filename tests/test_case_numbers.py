@@ -114,3 +114,46 @@ def test_numbers_run_per_kind_and_year_from_the_profiles_pattern(parcels):
     default = issue(store, codes[3], "investigation", "王", on=ON, profile="default")["number"]
     assert default == "自然资闲调〔2026〕3号"  # one register; the pattern is the profile's
     assert sorted(_register(db)) == [("investigation", 2025, 1), ("investigation", 2026, 3)]
+
+
+def test_two_clerks_opening_a_case_on_one_parcel_at_once_open_one(parcels):
+    db, codes = parcels
+    start = threading.Barrier(2)
+    outcomes: dict[str, list[str]] = {code: [] for code in codes[:5]}
+    failures: list[BaseException] = []
+
+    def clerk(i: int) -> None:
+        store = Store.open(db)
+        try:
+            for code in outcomes:
+                start.wait(timeout=60)
+                try:
+                    outcomes[code].append(
+                        issue(store, code, "investigation", f"c{i}", on=ON)["number"]
+                    )
+                except InputError as exc:
+                    outcomes[code].append(str(exc))
+        except BaseException as exc:
+            failures.append(exc)
+            start.abort()
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=clerk, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert not failures, failures
+    engine = make_engine(db)
+    with engine.connect() as conn:
+        opened = dict(
+            conn.execute(
+                text("SELECT parcel_code, count(*) FROM disposal GROUP BY parcel_code")
+            ).all()
+        )
+    engine.dispose()
+    for code, said in outcomes.items():
+        issued = [s for s in said if s.startswith("枣自然资闲调")]
+        assert len(issued) == 1 and "already has a live investigation" in str(said), said
+        assert opened[code] == 1

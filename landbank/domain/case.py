@@ -164,10 +164,16 @@ def check_issue(
                 "(landbank disposal open … --cause government) or issue a fee or recovery"
             )
         return
+    if cause is None:
+        raise ActRefused(
+            f"a {kind} is for an enterprise-caused case and this one's cause is not "
+            "recorded; record it (landbank parcels set CODE cause=enterprise --by NAME "
+            "--reason TEXT)"
+        )
     if cause != "enterprise":
         raise ActRefused(
-            f"a {kind} is for an enterprise-caused case (cause is {cause or 'not recorded'}); "
-            "a government-caused case takes the agreement"
+            f"a {kind} is for an enterprise-caused case (cause is {cause}); a "
+            "government-caused case takes the agreement"
         )
     if kind == "hearing_notice":
         return
@@ -310,6 +316,19 @@ def _ends(wanted, start: dt.date, p: dict, cal: Calendar) -> list[ActDeadline]:
     return out
 
 
+# a deadline that a later act settles: the hearing's, once a fee or recovery decision is
+# live (the decision was refused until the window passed or the hearing was held)
+SETTLED_BY: dict[str, tuple[str, ...]] = {
+    "hearing request": ("fee", "recovery"),
+    "hearing held": ("fee", "recovery"),
+}
+
+
+def settled(what: str, acts: list[dict]) -> bool:
+    """Whether a live act among ``acts`` settles the deadline ``what`` (:data:`SETTLED_BY`)."""
+    return any(live(acts, kind) is not None for kind in SETTLED_BY.get(what, ()))
+
+
 def still_running(what: str, state: str) -> bool:
     """Whether a deadline ``what`` still concerns a case in ``state``: none once the
     case is disposed, closed or dismissed; the answer to the investigation notice only
@@ -323,14 +342,15 @@ def still_running(what: str, state: str) -> bool:
 
 def open_deadlines(state: str, acts: list[dict], cal: Calendar, rules: dict) -> list[Deadline]:
     """The periods the service of the live ``acts`` of a case in ``state`` started that
-    are not met and still concern it, as the disposal's deadlines (what, due_on (None
+    are not met, not settled by a later act and still concern it, as the disposal's
+    deadlines (what, due_on (None
     where the calendar of its year is not known, with a note), the act's number)."""
     out = []
     for act in acts:
         if act["status"] not in LIVE:
             continue
         for d in deadlines(act, cal, rules):
-            if d.met_on is None and still_running(d.what, state):
+            if d.met_on is None and still_running(d.what, state) and not settled(d.what, acts):
                 out.append(Deadline(d.what, d.due_on, act["number"], d.note))
     return out
 
