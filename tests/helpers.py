@@ -203,3 +203,16 @@ def serve_decision(
     served = {"served_on": dt.date.fromisoformat(notice_on)}
     day = hearing_window_end(served, prof.calendar, prof.case) + dt.timedelta(days=1)
     return notice, serve_act(db_url, code, kind, day, by, profile), day
+
+
+def first_uncovered_year(start: int = 2026) -> int:
+    """The first year from ``start`` whose official calendar the installed
+    chinese-calendar package does not carry (2027 with version 1.11)."""
+    import chinese_calendar
+
+    for year in range(start, start + 200):
+        try:
+            chinese_calendar.is_workday(dt.date(year, 1, 1))
+        except NotImplementedError:
+            return year
+    raise AssertionError("chinese-calendar claims two hundred years ahead")
