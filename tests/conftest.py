@@ -17,7 +17,7 @@ from landbank.cli import app
 from landbank.db.store import Store
 from landbank.services.database import init_db
 from landbank.synth import synthetic_parcels
-from tests.helpers import tool
+from tests.helpers import carry_case, tool
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -190,21 +190,7 @@ def make_disposing_city(cli, db_url: str) -> str:
         )
         for to in steps[: i % 6]:
             month = 3 + i % 4
-            assert (
-                cli(
-                    "disposal",
-                    "advance",
-                    code,
-                    "--to",
-                    to,
-                    "--by",
-                    "a",
-                    "--on",
-                    f"2026-{month:02d}-15",
-                    db=db_url,
-                ).exit_code
-                == 0
-            )
+            carry_case(cli, db_url, code, to, f"2026-{month:02d}-15")
     return db_url
 
 

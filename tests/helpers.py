@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -128,3 +129,90 @@ class Opened:
 
     def close(self):
         self.page.close()
+
+
+def serve_act(
+    db_url: str,
+    code: str,
+    kind: str,
+    on: str | dt.date,
+    by: str = "a",
+    profile: str | None = None,
+    **issue_options,
+) -> str:
+    """Issues an act of ``kind`` on parcel ``code``'s case on ``on`` and serves it
+    directly that day, as a bureau carries out its case (``services.cases``); returns
+    the act's number. Serving the investigation notice moves the case to investigating,
+    the determination to determined (an investigation notice on a parcel without an
+    open case opens one)."""
+    from landbank.services.cases import issue, serve
+
+    day = on if isinstance(on, dt.date) else dt.date.fromisoformat(on)
+    # a store of its own, closed at once: no connection is left open on a database a
+    # fixture copies next (PostgreSQL copies a template no one is connected to)
+    store = Store.open(db_url)
+    try:
+        act = issue(store, code, kind, by, on=day, profile=profile, **issue_options)
+        serve(store, act["number"], day, "direct", by, profile=profile)
+    finally:
+        store.close()
+    return act["number"]
+
+
+# the act whose service moves a parcel's case into a state
+ACT_OF_STATE = {"investigating": "investigation", "determined": "determination"}
+
+
+def carry_case(cli, db_url: str, code: str, to: str, on: str, by: str = "a") -> None:
+    """Moves parcel ``code``'s open case one state on to ``to`` on ``on``, as a bureau
+    does: investigating and determined by serving the act, disposing of a
+    government-caused case after serving its agreement, else ``disposal advance``."""
+    if to in ACT_OF_STATE:
+        serve_act(db_url, code, ACT_OF_STATE[to], on, by)
+        return
+    if to == "disposing" and _case_cause(db_url, code) == "government":
+        day = dt.date.fromisoformat(on)
+        serve_act(db_url, code, "agreement", day, by, method="extend_deadline",
+                  new_start_on=day + dt.timedelta(days=180))  # fmt: skip
+    result = cli("disposal", "advance", code, "--to", to, "--by", by, "--on", on, db=db_url)
+    assert result.exit_code == 0, result.stderr
+
+
+def _case_cause(db_url: str, code: str) -> str | None:
+    from landbank.services.cases import show
+
+    store = Store.open(db_url)
+    try:
+        return show(store, code)["cause"]
+    finally:
+        store.close()
+
+
+def serve_decision(
+    db_url: str, code: str, kind: str, notice_on: str, by: str = "a", profile: str | None = None
+) -> tuple[str, str, dt.date]:
+    """Serves the hearing notice of parcel ``code``'s determined case on ``notice_on``
+    and, the day after the request window ends with no request, issues and serves the
+    decision of ``kind`` (fee or recovery); returns the notice's number, the
+    decision's number and its day."""
+    from landbank.config import load_profile
+    from landbank.domain.case import hearing_window_end
+
+    notice = serve_act(db_url, code, "hearing_notice", notice_on, by, profile)
+    prof = load_profile(profile)
+    served = {"served_on": dt.date.fromisoformat(notice_on)}
+    day = hearing_window_end(served, prof.calendar, prof.case) + dt.timedelta(days=1)
+    return notice, serve_act(db_url, code, kind, day, by, profile), day
+
+
+def first_uncovered_year(start: int = 2026) -> int:
+    """The first year from ``start`` whose official calendar the installed
+    chinese-calendar package does not carry (2027 with version 1.11)."""
+    import chinese_calendar
+
+    for year in range(start, start + 200):
+        try:
+            chinese_calendar.is_workday(dt.date(year, 1, 1))
+        except NotImplementedError:
+            return year
+    raise AssertionError("chinese-calendar claims two hundred years ahead")

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from landbank.domain import disposal as wf
-from tests.helpers import table_counts, write_vector
+from tests.helpers import serve_act, serve_decision, table_counts, write_vector
 
 ALL_STEPS = [(a, b) for a in wf.STATES for b in wf.STATES]
 
@@ -52,35 +52,22 @@ def test_government_caused_delay_refuses_reclaim_and_idle_fee():
     wf.check_method("extend_deadline", "government")
 
 
-def test_deadlines_thirty_days_to_answer_fee_at_one_year_reclaim_at_two():
+def test_deadlines_fee_at_one_year_reclaim_at_two_and_the_plan():
     got = wf.deadlines(
-        "investigating",
-        "reclaim",
-        "enterprise",
-        dt.date(2027, 1, 1),
-        dt.date(2026, 1, 10),
-        dt.date(2024, 2, 29),
-        None,
+        "investigating", "reclaim", "enterprise", dt.date(2027, 1, 1), dt.date(2024, 2, 29), None
     )
     assert [(d.what, d.due_on) for d in got] == [
         ("idle fee (1 year idle)", dt.date(2025, 2, 28)),
-        ("answer to the investigation notice", dt.date(2026, 2, 9)),
         ("reclaim without compensation (2 years idle)", dt.date(2026, 2, 28)),
         ("planned reclaim", dt.date(2027, 1, 1)),
     ]
 
 
 def test_an_approval_lapses_two_years_on_and_a_closed_disposal_has_no_deadlines():
-    got = wf.deadlines(
-        "suspected", "withdraw_approval", None, None, None, None, dt.date(2025, 5, 1)
-    )
+    got = wf.deadlines("suspected", "withdraw_approval", None, None, None, dt.date(2025, 5, 1))
     assert [(d.what, d.due_on) for d in got] == [("approval lapses (2 years)", dt.date(2027, 5, 1))]
-    assert (
-        wf.deadlines(
-            "closed", "reclaim", "enterprise", dt.date(2027, 1, 1), None, dt.date(2020, 1, 1), None
-        )
-        == []
-    )
+    closed = ("closed", "reclaim", "enterprise", dt.date(2027, 1, 1), dt.date(2020, 1, 1), None)
+    assert wf.deadlines(*closed) == []
 
 
 def test_the_idle_fee_is_twenty_percent_of_the_land_price():
@@ -123,37 +110,33 @@ def test_a_disposal_runs_its_course_with_steps_and_history(cli, parcel):
     )
     d = got["disposals"][0]
     assert (d["state"], d["cause"], d["idle_fee_wan"]) == ("suspected", "enterprise", 200.0)
-    for to in ("investigating", "determined", "plan_approved", "disposing", "disposed"):
-        _ok(
-            cli,
-            "disposal",
-            "advance",
-            code,
-            "--to",
-            to,
-            "--by",
-            "李明",
-            "--doc",
-            f"doc-{to}",
-            "--on",
-            "2026-10-01",
-            db=db,
-        )
+    # the case's states stand on its acts: served notices move it, not a bare advance
+    refused = cli("disposal", "advance", code, "--to", "investigating", "--by", "李明", db=db)
+    assert refused.exit_code == 1
+    assert "investigating needs a served investigation notice" in refused.stderr
+    notice = serve_act(db, code, "investigation", "2026-09-01", "李明")
+    determination = serve_act(db, code, "determination", "2026-09-15", "李明")
+    advance = ("disposal", "advance", code, "--by", "李明")
+    _ok(cli, *advance, "--to", "plan_approved", "--doc", "doc-plan", "--on", "2026-09-16", db=db)
+    _, recovery, decided_on = serve_decision(db, code, "recovery", "2026-09-17", "李明")
+    for to in ("disposing", "disposed"):
+        _ok(cli, *advance, "--to", to, "--doc", f"doc-{to}", "--on", "2026-10-15", db=db)
     d = _ok(cli, "disposal", "show", code, db=db)["disposals"][0]
-    assert d["state"] == "disposed" and d["done_on"] == "2026-10-01"
-    assert [s["to"] for s in d["steps"]] == [
-        "suspected",
-        "investigating",
-        "determined",
-        "plan_approved",
-        "disposing",
-        "disposed",
+    assert d["state"] == "disposed" and d["done_on"] == "2026-10-15"
+    assert [(s["to"], s["doc"]) for s in d["steps"]] == [
+        ("suspected", None),
+        ("investigating", notice),
+        ("determined", determination),
+        ("plan_approved", "doc-plan"),
+        ("disposing", "doc-disposing"),
+        ("disposed", "doc-disposed"),
     ]
-    assert d["steps"][-1]["doc"] == "doc-disposed"
+    assert d["steps"][1]["on"] == "2026-09-01" and decided_on < dt.date(2026, 10, 15)
     events = _ok(cli, "parcels", "history", code, db=db)
     assert [e["new_value"] for e in events if e["field"] == "disposal"][-1] == (
         "disposing → disposed"
     )
+    assert f"收回国有建设用地使用权决定书 {recovery} issued" in [e["new_value"] for e in events]
 
 
 def test_an_illegal_step_is_refused_with_the_allowed_states_and_nothing_written(cli, parcel):
@@ -170,9 +153,16 @@ def test_an_illegal_step_is_refused_with_the_allowed_states_and_nothing_written(
 
 def test_a_blocker_holds_a_reclaim_until_it_is_cleared(cli, parcel):
     db, (code, _, _) = parcel
-    _ok(cli, "disposal", "open", code, "--method", "reclaim", "--by", "a", db=db)
-    for to in ("investigating", "determined", "plan_approved", "disposing"):
-        _ok(cli, "disposal", "advance", code, "--to", to, "--by", "a", db=db)
+    _ok(cli, "disposal", "open", code, "--method", "reclaim", "--by", "a", "--on", "2026-09-01",
+        db=db)  # fmt: skip
+    serve_act(db, code, "investigation", "2026-09-01")
+    serve_act(db, code, "determination", "2026-09-15")
+    _ok(cli, "disposal", "advance", code, "--to", "plan_approved", "--by", "a", db=db)
+    refused = cli("disposal", "advance", code, "--to", "disposing", "--by", "a", db=db)
+    assert refused.exit_code == 1
+    assert "disposing by reclaim needs a served recovery decision" in refused.stderr
+    serve_decision(db, code, "recovery", "2026-09-17")
+    _ok(cli, "disposal", "advance", code, "--to", "disposing", "--by", "a", db=db)
     _ok(cli, "disposal", "block", code, "--kind", "seizure", "--by", "a", db=db)
     result = cli("disposal", "advance", code, "--to", "disposed", "--by", "a", db=db)
     assert result.exit_code == 1 and "blocked by seizure" in result.stderr
@@ -271,3 +261,29 @@ def test_steps_are_dated_in_order_and_not_in_the_future(cli, parcel):
         "disposal", "open", code, "--method", "supply", "--by", "a", "--area-mu", "nan", db=db
     )
     assert result.exit_code == 1 and "--area-mu" in result.stderr
+
+
+def test_show_and_due_list_the_periods_of_the_served_acts_on_the_official_calendar(cli, parcel):
+    db, (code, _, _) = parcel
+    notice = serve_act(db, code, "investigation", "2026-09-03")
+    d = _ok(cli, "disposal", "show", code, db=db)["disposals"][0]
+    answer = [x for x in d["deadlines"] if x["act"] == notice]
+    # 30 days end on 10-03, inside the National Day holiday: the period ends 10-08
+    assert answer == [
+        {
+            "what": "answer to the investigation notice",
+            "due_on": "2026-10-08",
+            "overdue": True,
+            "act": notice,
+        }
+    ]
+    due = _ok(cli, "disposal", "due", "--within", "0", db=db)
+    assert {(x["code"], x["what"], x["due_on"]) for x in due if x["act"]} == {
+        (code, "answer to the investigation notice", "2026-10-08")
+    }
+    zh = cli("--lang", "zh", "disposal", "show", code, db=db)
+    assert "调查通知答复期限" in zh.stdout and "2026-10-08" in zh.stdout
+    # once determined, the answer no longer concerns the case
+    serve_act(db, code, "determination", "2026-10-09")
+    d = _ok(cli, "disposal", "show", code, db=db)["disposals"][0]
+    assert [x for x in d["deadlines"] if x["act"]] == []

@@ -27,7 +27,7 @@ from landbank.services.users import add_user
 from landbank.web.app import create_app
 from landbank.web.security import SESSION_COOKIE
 from tests.conftest import ROOT, _pg_admin_dsn, make_disposing_city
-from tests.helpers import store_of, table_counts
+from tests.helpers import serve_act, store_of, table_counts
 
 API = "/api/v1"
 CLERK_DISTRICT = "薛城区"
@@ -381,16 +381,18 @@ def test_open_advance_and_block_a_disposal(client, city, clerk):
         f"{API}/parcels/{code}/disposals", json={"method": "start_construction"}, headers=clerk
     )
     assert again.status_code == 409
+    # investigating stands on a served investigation notice: no bare advance
     r = client.post(
         f"{API}/parcels/{code}/disposals/advance",
         json={"to": "investigating", "on": "2026-02-01", "doc": "枣自然资函〔2026〕1号"},
         headers=clerk,
     )
-    assert r.status_code == 200, r.text
+    assert r.status_code == 422 and "served investigation notice" in r.text
+    notice = serve_act(city, code, "investigation", "2026-02-01", "clerk")
     shown = client.get(f"{API}/parcels/{code}/disposals", headers=clerk).json()
     d = shown["disposals"][0]
     assert d["state"] == "investigating"
-    assert [s["action"] for s in d["steps"]] == ["open", "advance"]
+    assert [(s["action"], s["doc"]) for s in d["steps"]] == [("open", None), ("advance", notice)]
     assert {s["by"] for s in d["steps"]} == {"clerk"}
     skip = client.post(
         f"{API}/parcels/{code}/disposals/advance", json={"to": "disposed"}, headers=clerk

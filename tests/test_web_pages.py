@@ -31,7 +31,7 @@ from landbank.services.users import add_user
 from landbank.web.app import create_app
 from landbank.web.security import SESSION_COOKIE
 from tests.conftest import ROOT, Cli, _new_database, make_disposing_city
-from tests.helpers import store_of, table_counts
+from tests.helpers import serve_act, store_of, table_counts
 
 PASSWORD = "correct horse"
 CLERK, OTHER_CLERK, VIEWER = "李", "王", "赵"  # 李 edits 市中区, 王 薛城区; 赵 reads
@@ -421,7 +421,10 @@ def test_a_clerk_opens_advances_blocks_and_unblocks_a_disposal_from_the_page(cit
     html, forms = _page(client, code)
     assert "处置步骤已记录" not in html  # the note is shown only on the redirect's page
     assert "疑似" in html and "advance-form" in forms.forms and "open-form" not in forms.forms
-    assert post("advance", to="investigating", note="发函").status_code == 303
+    # investigating stands on a served investigation notice: the page refuses a bare step
+    refused = post("advance", to="investigating", note="发函")
+    assert refused.status_code == 422 and "served investigation notice" in refused.text
+    serve_act(city["url"], code, "investigation", dt.date.today(), CLERK)
     assert post("blocker", kind="mortgage", action="block", note="抵押登记").status_code == 303
     shown = client.get(f"/parcels/{quote(code)}?note=disposal_saved").text
     assert "处置步骤已记录" in shown and "调查中" in shown and "抵押" in shown

@@ -33,38 +33,79 @@ ProfileOpt = Annotated[str | None, typer.Option(help="City profile name or TOML 
 NumberArg = Annotated[str, typer.Argument(help="The act's number (文号).")]
 
 
+# the words of the case table, zh and en
+WORDS = {
+    "case": ("案件", "case"),
+    "state": ("状态", "state"),
+    "method": ("处置方式", "method"),
+    "cause": ("闲置原因", "cause"),
+    "number": ("文号", "number"),
+    "document": ("文书", "document"),
+    "issued_on": ("签发日期", "issued"),
+    "served_on": ("送达日期", "served"),
+    "deadlines": ("期限", "deadlines"),
+    "not_served": ("未送达", "not served"),
+    "recorded": ("（纸质，已登记）", "(on paper, recorded)"),
+    "voided": ("已作废", "voided"),
+    "met": ("已于", "met"),
+    "overdue": ("逾期", "overdue"),
+    "unknown": ("日期未知", "unknown"),
+    "evidence": ("证据", "evidence"),
+    "government": ("政府原因", "government"),
+    "enterprise": ("企业原因", "enterprise"),
+}
+
+
+def _word(key: str) -> str:
+    return WORDS[key][0 if state.lang == "zh" else 1]
+
+
 def _print_case(result: dict, as_json: bool) -> None:
+    """``result`` of a case service: one JSON document with ``--json``, else a header
+    and a table of its acts (number, document, issued, served, deadlines) in --lang."""
+    from rich.table import Table
+    from rich.text import Text
+
     from landbank.domain.case import deadline_label
-    from landbank.domain.disposal import state_label
+    from landbank.domain.disposal import method_label, state_label
 
     if as_json:
         print_json(result)
         return
-    zh = state.lang == "zh"
+    lang = state.lang
+    cause = _word(result["cause"]) if result["cause"] in WORDS else result["cause"]
     out.print(
-        f"{result['code']} case #{result['case_id']}: {state_label(result['state'], state.lang)}"
-        + (f", cause {result['cause']}" if result["cause"] else ""),
+        f"{result['code']} {_word('case')} #{result['case_id']}: "
+        f"{_word('state')} {state_label(result['state'], lang)}, "
+        f"{_word('method')} {method_label(result['method'], lang)}"
+        + (f", {_word('cause')} {cause}" if cause else ""),
         markup=False,
     )
+    table = Table(*(_word(k) for k in ("number", "document", "issued_on", "served_on")),
+                  _word("deadlines"))  # fmt: skip
     for act in result["acts"]:
-        kind = act["kind_zh"] if zh else act["kind"]
-        served = f", served {act['served_on']}" if act["served_on"] else ", not served"
-        out.print(
-            f"  {act['number'] or '(recorded)'} {kind}: issued {act['issued_on']}{served}"
-            + (f" [{act['status']}]" if act["status"] != "issued" else ""),
-            markup=False,
-        )
+        number = act["number"] or _word("recorded")
+        if act["status"] == "voided":
+            number += f" ({_word('voided')} {act.get('voided_on') or ''})"
+        kind = act["kind_zh"] if lang == "zh" else act["kind"]
+        lines = []
         for d in act["deadlines"]:
-            what = deadline_label(d["what"], state.lang)
+            what = deadline_label(d["what"], lang)
             if d["met_on"]:
-                out.print(f"    {what}: {d['due_on']} (met {d['met_on']})", markup=False)
+                lines.append(
+                    f"{what}: {d['due_on'] or _word('unknown')} ({_word('met')} {d['met_on']})"
+                )
             elif d["due_on"] is None:
-                out.print(f"    {what}: unknown ({d.get('note')})", markup=False)
+                lines.append(f"{what}: {_word('unknown')} ({d.get('note')})")
             else:
-                late = " (overdue)" if d["overdue"] else ""
-                out.print(f"    {what}: by {d['due_on']}{late}", markup=False)
+                late = f" ({_word('overdue')})" if d["overdue"] else ""
+                lines.append(f"{what}: {d['due_on']}{late}")
+        cells = (number, kind, act["issued_on"], act["served_on"] or _word("not_served"),
+                 "\n".join(lines))  # fmt: skip
+        table.add_row(*(Text(c) for c in cells))  # plain text: a note may hold [brackets]
+    out.print(table)
     for f in result["evidence"]:
-        out.print(f"  evidence {f['filename']} ({f['size_bytes']} bytes)", markup=False)
+        out.print(f"{_word('evidence')}: {f['filename']} ({f['size_bytes']} bytes)", markup=False)
 
 
 def _write(number: str, folder: Path, pdf: bool) -> list[Path]:

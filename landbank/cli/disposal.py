@@ -47,8 +47,11 @@ def _print_disposal(result: dict, as_json: bool) -> None:
         )
         for dl in d["deadlines"]:
             out.print(
-                f"  due {dl['due_on']}: {deadline_label(dl['what'], state.lang)}"
+                f"  due {dl['due_on'] or '?'}: {deadline_label(dl['what'], state.lang)}"
+                + (f" [{dl['act']}]" if dl.get("act") else "")
                 + (" (overdue)" if dl["overdue"] else "")
+                + (f" ({dl['note']})" if dl.get("note") else ""),
+                markup=False,
             )
         for st in d["steps"]:
             out.print(

@@ -23,6 +23,12 @@ def take_number(conn: Connection, kind: str, year: int) -> int:
     return conn.execute(stmt).scalar_one()
 
 
+def lock_parcel(conn: Connection, code: str) -> None:
+    """Locks parcel ``code``'s row until the transaction ends (PostGIS; the SQLite
+    writer holds the file): two clerks opening a case on it at once take turns."""
+    conn.execute(sql_of(conn).lock(select(P.c.code).where(P.c.code == code))).first()
+
+
 def insert_act(conn: Connection, values: dict) -> int:
     """Inserts an act (``values``: its columns but id); returns its id."""
     return conn.execute(insert(A).values(**values).returning(A.c.id)).scalar_one()

@@ -8,9 +8,9 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, func, select
 
-from landbank.db.models import SRID, Building, Disposal, DisposalStep, Parcel, Vacancy
+from landbank.db.models import SRID, Building, Disposal, Parcel, Vacancy
 
-P, D, S = Parcel.__table__, Disposal.__table__, DisposalStep.__table__
+P, D = Parcel.__table__, Disposal.__table__
 B, V = Building.__table__, Vacancy.__table__
 
 MAP_COLUMNS = (
@@ -51,7 +51,7 @@ def map_parcels(
 
 def disposal_status(conn: Connection, codes: pd.Series) -> pd.DataFrame:
     """Per parcel code, in the order given: its latest disposal's id, status, method,
-    cause, planned date and the day its investigation began (all None without one)."""
+    cause and planned date (all None without one)."""
     names = ["id", "code", "status", "method", "cause", "planned_on"]
     disposals = pd.DataFrame(
         conn.execute(
@@ -61,16 +61,7 @@ def disposal_status(conn: Connection, codes: pd.Series) -> pd.DataFrame:
         ).all(),
         columns=names,
     ).drop_duplicates("code", keep="last")
-    investigating = dict(
-        conn.execute(
-            select(S.c.disposal_id, func.max(S.c.on))
-            .where(S.c.to_state == "investigating", S.c.action == "advance")
-            .group_by(S.c.disposal_id)
-        ).all()
-    )
-    out = pd.DataFrame({"code": codes.to_numpy()}).merge(disposals, on="code", how="left")
-    out["investigating"] = out["id"].map(investigating)
-    return out
+    return pd.DataFrame({"code": codes.to_numpy()}).merge(disposals, on="code", how="left")
 
 
 def located_buildings(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from landbank.domain.disposal import add_years
+from landbank.domain.disposal import Deadline, add_years
+from landbank.domain.disposal import deadline_label as disposal_deadline_label
 from landbank.domain.periods import Calendar, CalendarGap, period_end
 
 KINDS: dict[str, dict[str, str]] = {
@@ -62,16 +63,6 @@ DEFAULT_PERIODS = {
     "deregistration_days": 30,
     "reconsideration_days": 60,
     "lawsuit_months": 6,
-}
-DEADLINE_LABELS: dict[str, dict[str, str]] = {
-    "answer to the investigation notice": {"zh": "调查通知答复期限"},
-    "hearing request": {"zh": "听证申请期限"},
-    "hearing held": {"zh": "听证举行期限"},
-    "payment of the idle fee": {"zh": "缴纳土地闲置费期限"},
-    "deregistration": {"zh": "注销登记期限"},
-    "administrative reconsideration": {"zh": "行政复议期限"},
-    "administrative lawsuit": {"zh": "行政诉讼期限"},
-    "new agreed start": {"zh": "新约定开工日期"},
 }
 
 
@@ -173,10 +164,16 @@ def check_issue(
                 "(landbank disposal open … --cause government) or issue a fee or recovery"
             )
         return
+    if cause is None:
+        raise ActRefused(
+            f"a {kind} is for an enterprise-caused case and this one's cause is not "
+            "recorded; record it (landbank parcels set CODE cause=enterprise --by NAME "
+            "--reason TEXT)"
+        )
     if cause != "enterprise":
         raise ActRefused(
-            f"a {kind} is for an enterprise-caused case (cause is {cause or 'not recorded'}); "
-            "a government-caused case takes the agreement"
+            f"a {kind} is for an enterprise-caused case (cause is {cause}); a "
+            "government-caused case takes the agreement"
         )
     if kind == "hearing_notice":
         return
@@ -319,6 +316,19 @@ def _ends(wanted, start: dt.date, p: dict, cal: Calendar) -> list[ActDeadline]:
     return out
 
 
+# a deadline that a later act settles: the hearing's, once a fee or recovery decision is
+# live (the decision was refused until the window passed or the hearing was held)
+SETTLED_BY: dict[str, tuple[str, ...]] = {
+    "hearing request": ("fee", "recovery"),
+    "hearing held": ("fee", "recovery"),
+}
+
+
+def settled(what: str, acts: list[dict]) -> bool:
+    """Whether a live act among ``acts`` settles the deadline ``what`` (:data:`SETTLED_BY`)."""
+    return any(live(acts, kind) is not None for kind in SETTLED_BY.get(what, ()))
+
+
 def still_running(what: str, state: str) -> bool:
     """Whether a deadline ``what`` still concerns a case in ``state``: none once the
     case is disposed, closed or dismissed; the answer to the investigation notice only
@@ -330,9 +340,25 @@ def still_running(what: str, state: str) -> bool:
     return True
 
 
+def open_deadlines(state: str, acts: list[dict], cal: Calendar, rules: dict) -> list[Deadline]:
+    """The periods the service of the live ``acts`` of a case in ``state`` started that
+    are not met, not settled by a later act and still concern it, as the disposal's
+    deadlines (what, due_on (None
+    where the calendar of its year is not known, with a note), the act's number)."""
+    out = []
+    for act in acts:
+        if act["status"] not in LIVE:
+            continue
+        for d in deadlines(act, cal, rules):
+            if d.met_on is None and still_running(d.what, state) and not settled(d.what, acts):
+                out.append(Deadline(d.what, d.due_on, act["number"], d.note))
+    return out
+
+
 def deadline_label(what: str, lang: str) -> str:
-    """A deadline of :func:`deadlines` (its ``what``, English) in ``lang``."""
-    return what if lang == "en" else DEADLINE_LABELS.get(what, {}).get(lang, what)
+    """A deadline of :func:`deadlines` (its ``what``, English) in ``lang``: the one
+    table of ``landbank.domain.disposal.DEADLINES``."""
+    return disposal_deadline_label(what, lang)
 
 
 def format_number(pattern: str, year: int, seq: int) -> str:

@@ -61,7 +61,6 @@ BLOCKERS: dict[str, dict[str, str]] = {
 }
 # a blocker forbids finishing these methods until it is cleared
 BLOCKED_METHODS = ("reclaim", "transfer")
-INVESTIGATION_DAYS = 30  # the holder's time to answer the notice (闲置土地处置办法 art. 8)
 
 
 class StepRefused(ValueError):
@@ -115,7 +114,9 @@ def check_step(state: str, to: str, method: str, blockers: list[str]) -> None:
 @dataclass(frozen=True)
 class Deadline:
     what: str
-    due_on: dt.date
+    due_on: dt.date | None  # None: the official calendar of its year is not known yet
+    act: str | None = None  # the number of the act whose service started it
+    note: str | None = None
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -131,21 +132,16 @@ def deadlines(
     method: str,
     cause: str | None,
     planned_on: dt.date | None,
-    investigating_since: dt.date | None,
     agreed_start_on: dt.date | None,
     approved_on: dt.date | None,
 ) -> list[Deadline]:
-    """The dates a disposal must meet in its state, soonest first."""
+    """The dates a disposal must meet in its state, soonest first: the idle fee and
+    reclaim dates of an enterprise-caused delay, an approval's lapse, the planned date.
+    The periods of the case's served acts (the holder's answer, the hearing request,
+    payment, ...) are ``landbank.domain.case.deadlines``."""
     out = []
     if state in ENDED or state in FINISHED:  # done: nothing more falls due
         return out
-    if state == "investigating" and investigating_since:
-        out.append(
-            Deadline(
-                "answer to the investigation notice",
-                investigating_since + dt.timedelta(days=INVESTIGATION_DAYS),
-            )
-        )
     if cause == "enterprise" and agreed_start_on:
         out.append(Deadline("idle fee (1 year idle)", add_years(agreed_start_on, 1)))
         out.append(
@@ -171,6 +167,17 @@ DEADLINES: dict[str, dict[str, str]] = {
         "en": "reclaim without compensation (2 years idle)",
     },
     "approval lapses (2 years)": {"zh": "批文失效（满2年）", "en": "approval lapses (2 years)"},
+    # the periods the service of a case's acts starts (landbank.domain.case.deadlines)
+    "hearing request": {"zh": "听证申请期限", "en": "hearing request"},
+    "hearing held": {"zh": "听证举行期限", "en": "hearing held"},
+    "payment of the idle fee": {"zh": "缴纳土地闲置费期限", "en": "payment of the idle fee"},
+    "deregistration": {"zh": "注销登记期限", "en": "deregistration"},
+    "administrative reconsideration": {
+        "zh": "行政复议期限",
+        "en": "administrative reconsideration",
+    },
+    "administrative lawsuit": {"zh": "行政诉讼期限", "en": "administrative lawsuit"},
+    "new agreed start": {"zh": "新约定开工日期", "en": "new agreed start"},
 }
 
 
@@ -211,32 +218,24 @@ def describe(
     agreed_start_on: dt.date | None,
     approved_on: dt.date | None,
     today: dt.date,
+    act_deadlines: list[Deadline] = (),
 ) -> dict:
     """One disposal as it is shown: read from its stored columns (``disposal``), its
-    ``steps`` (stored columns, oldest first) and its parcel's agreed start and approval
-    dates; returns id, code, subject, state and method (with their Chinese labels),
-    cause, ISO dates, area, idle fee, blockers, its deadlines (what, due_on, overdue as
-    of ``today``) and its steps."""
-    # the holder's 30 days to answer a notice concern idle land, not a building's letting
-    investigating = next(
-        (
-            s["on"]
-            for s in reversed(steps)
-            if s["to_state"] == "investigating" and s["action"] == "advance"
-        ),
-        None,
-    )
-    if disposal["subject"] == "building":
-        investigating = None
+    ``steps`` (stored columns, oldest first), its parcel's agreed start and approval
+    dates and the open periods of its case's acts (``act_deadlines``); returns id,
+    code, subject, state and method (with their Chinese labels), cause, ISO dates,
+    area, idle fee, blockers, its deadlines soonest first (what, due_on (None where
+    the calendar of its year is not known), overdue as of ``today``, act (the number
+    of the act that started it, else None)) and its steps."""
     due = deadlines(
         disposal["status"],
         disposal["method"],
         disposal["cause"],
         disposal["planned_on"],
-        investigating,
         agreed_start_on,
         approved_on,
     )
+    due = sorted([*due, *act_deadlines], key=lambda d: (d.due_on is None, d.due_on or today))
     return {
         "id": disposal["id"],
         "code": disposal["parcel_code"],
@@ -252,7 +251,13 @@ def describe(
         "idle_fee_wan": disposal["idle_fee_wan"],
         "blockers": json.loads(disposal["blockers"] or "[]"),
         "deadlines": [
-            {"what": d.what, "due_on": d.due_on.isoformat(), "overdue": d.due_on < today}
+            {
+                "what": d.what,
+                "due_on": _iso(d.due_on),
+                "overdue": d.due_on is not None and d.due_on < today,
+                "act": d.act,
+                **({"note": d.note} if d.note else {}),
+            }
             for d in due
         ],
         "steps": [

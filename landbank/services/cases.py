@@ -18,7 +18,7 @@ from landbank.db.store import Store, Unit
 from landbank.domain import case as law
 from landbank.domain.case_documents import GOVERNMENT_CAUSES, document_fields
 from landbank.domain.dates import local_day
-from landbank.domain.disposal import METHODS
+from landbank.domain.disposal import METHODS, add_years
 from landbank.domain.periods import CalendarGap
 from landbank.domain.rights import check_district
 from landbank.errors import InputError, NotFoundError
@@ -96,6 +96,7 @@ def issue(
         parcel = _parcel(uow, code, districts)
         if parcel["retired"]:
             raise InputError(f"parcel {code} is retired (split); act on its children")
+        cases.lock_parcel(uow, code)  # no two cases opened on one parcel at once
         case = disposals.open_disposal(uow, code, lock=True)
         acts = cases.acts_of(uow, case["id"]) if case is not None else []
         cause = (case["cause"] if case is not None else None) or parcel["cause"]
@@ -108,7 +109,7 @@ def issue(
         except (law.ActRefused, CalendarGap) as exc:
             raise _refused(where, exc) from None
         if kind == "agreement" and new_start_on is not None:
-            if not on < new_start_on <= on.replace(year=on.year + 1):
+            if not on < new_start_on <= add_years(on, 1):
                 raise InputError(
                     f"--new-start {new_start_on}: after the agreement and within 1 year of it"
                 )
@@ -131,9 +132,8 @@ def issue(
         if case is None:
             case = _open_case(uow, parcel, on, note)
         year = on.year
-        seq = cases.take_number(uow, kind, year)
         pattern = prof.case.get("numbers", {}).get(kind, kind + "〔{year}〕{n}号")
-        number = law.format_number(pattern, year, seq)
+        seq, number = _next_number(uow, kind, year, pattern)
         act["number"] = number
         fields, warnings = document_fields(kind, parcel, case, act, prof.case, acts)
         from landbank.io.documents import render_docx
@@ -157,6 +157,17 @@ def issue(
         shown = _show_case(uow, code, prof, today)
     made = next(a for a in shown["acts"] if a["number"] == number)
     return {**made, "warnings": warnings}
+
+
+def _next_number(uow: Unit, kind: str, year: int, pattern: str) -> tuple[int, str]:
+    """The next sequence of ``kind`` in ``year`` and its number from ``pattern``, past
+    any number an act already carries (a paper act recorded by migration 0009 may
+    carry one of the same pattern); taken under the register's lock."""
+    while True:
+        seq = cases.take_number(uow, kind, year)
+        number = law.format_number(pattern, year, seq)
+        if cases.act_by_number(uow, number) is None:
+            return seq, number
 
 
 def _open_case(uow: Unit, parcel: dict, on: dt.date, note: str | None) -> dict:
@@ -266,6 +277,12 @@ def serve(
         case = disposals.case_by_id(uow, act["disposal_id"], lock=True)
         after = law.state_after_service(act["kind"], case["status"])
         if after is not None:
+            last = disposals.last_step_on(uow, case["id"])
+            if last is not None and on < last:
+                raise InputError(
+                    f"--on {on}: before the case's previous step ({last}); the service "
+                    f"moves it to {after}, and steps are dated in order"
+                )
             disposals.move_disposal(uow, case["id"], after, uow.now)
             record_step(
                 uow, case["id"], code, "advance", case["status"], after, on,
@@ -433,9 +450,12 @@ def void(
         return _show_case(uow, act["parcel_code"], prof, today)
 
 
-def _act_shown(act: dict, prof: Profile, today: dt.date, files: list[dict], state: str) -> dict:
+def _act_shown(
+    act: dict, prof: Profile, today: dt.date, files: list[dict], state: str, acts: list[dict]
+) -> dict:
     """One act as it is shown: its columns (ISO dates), its labels and deadlines (none
-    overdue once the case has ended, or has moved past the state the deadline is of)."""
+    overdue once the case has ended, has moved past the state the deadline is of, or
+    a later act among the case's ``acts`` settled it)."""
     try:
         due = law.deadlines(act, prof.calendar, prof.case)
     except CalendarGap as exc:  # pragma: no cover - deadlines() catches per period
@@ -459,7 +479,8 @@ def _act_shown(act: dict, prof: Profile, today: dt.date, files: list[dict], stat
                 "overdue": d.met_on is None
                 and d.due_on is not None
                 and d.due_on < today
-                and law.still_running(d.what, state),
+                and law.still_running(d.what, state)
+                and not law.settled(d.what, acts),
                 **({"note": d.note} if d.note else {}),
             }
             for d in due
@@ -510,7 +531,7 @@ def _show_case(uow: Unit, code: str, prof: Profile, today: dt.date) -> dict:
         "method": case["method"],
         "method_zh": METHODS.get(case["method"], {}).get("zh", case["method"]),
         "cause": case["cause"],
-        "acts": [_act_shown(a, prof, today, files, case["status"]) for a in acts],
+        "acts": [_act_shown(a, prof, today, files, case["status"], acts) for a in acts],
         "evidence": [
             {
                 "filename": f["filename"],

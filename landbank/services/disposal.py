@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import math
 
+from landbank.config import Profile, load_profile
 from landbank.db import cases, disposals, history
 from landbank.db.store import Store, Unit
 from landbank.domain import case as law
@@ -240,15 +241,23 @@ def set_blocker(
         return _show(uow, code, today)
 
 
-def _described(uow: Unit, row, parcel, today: dt.date) -> dict:
-    """Disposal ``row`` of ``parcel`` as ``domain.disposal.describe`` shows it, its steps read."""
+def _described(uow: Unit, row, parcel, today: dt.date, prof: Profile, acts=None) -> dict:
+    """Disposal ``row`` of ``parcel`` as ``domain.disposal.describe`` shows it, its steps
+    read, with the open periods of its case's acts (``acts``: read when None)."""
     steps = disposals.steps(uow, row["id"])
-    return wf.describe(row, steps, parcel["agreed_start_on"], parcel["approved_on"], today)
+    if row["subject"] != "parcel":
+        acts = []
+    elif acts is None:
+        acts = cases.acts_of(uow, row["id"])
+    running = law.open_deadlines(row["status"], acts, prof.calendar, prof.case)
+    return wf.describe(row, steps, parcel["agreed_start_on"], parcel["approved_on"], today, running)
 
 
-def _show(uow: Unit, code: str, today: dt.date) -> dict:
+def _show(uow: Unit, code: str, today: dt.date, prof: Profile | None = None) -> dict:
     """The disposals of ``code``, newest first, each with its deadlines (as of
-    ``today``) and steps; NotFoundError when it has none."""
+    ``today``, the acts' on ``prof``'s calendar) and steps; NotFoundError when it has
+    none."""
+    prof = prof or load_profile()
     parcel = _parcel(uow, code)
     rows = disposals.disposals_of(uow, code)
     if not rows:
@@ -256,25 +265,37 @@ def _show(uow: Unit, code: str, today: dt.date) -> dict:
             f"{_noun(parcel['subject'])} {code} has no disposal; open one with "
             f"landbank disposal open {code} --method METHOD --by NAME"
         )
-    return {"code": code, "disposals": [_described(uow, r, parcel, today) for r in rows]}
+    return {"code": code, "disposals": [_described(uow, r, parcel, today, prof) for r in rows]}
 
 
-def show_disposal(store: Store, code: str, today: dt.date | None = None) -> dict:
+def show_disposal(
+    store: Store,
+    code: str,
+    today: dt.date | None = None,
+    profile: str | Profile | None = None,
+) -> dict:
     """The parcel's disposals, newest first, each with its deadlines (as of ``today``,
-    by default the day it is read) and steps."""
+    by default the day it is read; the acts' periods on the calendar of ``profile``)
+    and steps."""
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
     with store.read() as uow:
-        return _show(uow, code, today or local_day(uow.now))
+        return _show(uow, code, today or local_day(uow.now), prof)
 
 
-def _due(uow: Unit, within_days: int, today: dt.date) -> list[dict]:
+def _due(uow: Unit, within_days: int, today: dt.date, prof: Profile | None = None) -> list[dict]:
     """The deadlines of open disposals due by ``today`` + ``within_days`` (overdue ones
-    too), soonest first: code, state, method, what, due_on, overdue."""
+    too), soonest first: code, state, method, what, due_on, overdue, act. A period
+    whose year's calendar is not known has no day and is left out."""
+    prof = prof or load_profile()
     horizon = today + dt.timedelta(days=within_days)
+    rows = disposals.open_disposals(uow)
+    acts = cases.acts_of_cases(uow, [r["id"] for r in rows if r["subject"] == "parcel"])
     out = []
-    for row in disposals.open_disposals(uow):
+    for row in rows:
         parcel = _parcel(uow, row["parcel_code"])
-        for d in _described(uow, row, parcel, today)["deadlines"]:
-            if dt.date.fromisoformat(d["due_on"]) <= horizon:
+        shown = _described(uow, row, parcel, today, prof, acts.get(row["id"], []))
+        for d in shown["deadlines"]:
+            if d["due_on"] is not None and dt.date.fromisoformat(d["due_on"]) <= horizon:
                 out.append(
                     {
                         "code": row["parcel_code"],
@@ -286,10 +307,16 @@ def _due(uow: Unit, within_days: int, today: dt.date) -> list[dict]:
     return sorted(out, key=lambda d: (d["due_on"], d["code"]))
 
 
-def due(store: Store, within_days: int = 30, today: dt.date | None = None) -> list[dict]:
+def due(
+    store: Store,
+    within_days: int = 30,
+    today: dt.date | None = None,
+    profile: str | Profile | None = None,
+) -> list[dict]:
     """Deadlines of open disposals that fall within ``within_days`` or are overdue,
-    soonest first."""
+    soonest first; the periods of their acts counted on ``profile``'s calendar."""
     if not 0 <= within_days <= 36500:
         raise InputError("--within must be 0 to 36500 days")
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
     with store.read() as uow:
-        return _due(uow, within_days, today or local_day(uow.now))
+        return _due(uow, within_days, today or local_day(uow.now), prof)

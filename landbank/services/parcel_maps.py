@@ -43,7 +43,6 @@ def _next_deadline(frame: pd.DataFrame, today: dt.date, lang: str) -> list[str |
             r.method,
             r.cause,
             _date(r.planned_on),
-            _date(r.investigating),
             _date(r.agreed_start_on),
             _date(r.approved_on),
         )

@@ -8,10 +8,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from landbank.config import Profile, load_profile
+from landbank.db import cases as case_rows
 from landbank.db import disposals as disposal_rows
 from landbank.db import history as events_db
 from landbank.db import parcels as rows
 from landbank.db.store import Store, Unit
+from landbank.domain import case as law
 from landbank.domain import disposal as wf
 from landbank.domain.categories import CATEGORIES, KNOWN
 from landbank.domain.dates import iso_value
@@ -485,20 +488,36 @@ def parse_moment(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
 
 
-def parcel_page(store: Store, code: str, user: User, today: dt.date | None = None) -> dict:
+def parcel_page(
+    store: Store,
+    code: str,
+    user: User,
+    today: dt.date | None = None,
+    profile: str | Profile | None = None,
+) -> dict:
     """Everything the parcel page shows, read in one snapshot: ``parcel`` (as
     ``show_parcel``), ``events`` (its history, newest first), ``disposals`` (newest
-    first, as ``disposal show`` describes them, deadlines as of ``today``), ``active``
+    first, as ``disposal show`` describes them, deadlines as of ``today``, the acts'
+    periods on ``profile``'s calendar), ``active``
     (the disposal not yet ended, or None), ``next_states`` (the states it may move to),
     ``may_edit`` (whether ``user`` may change this parcel: not retired, in their
     districts) and ``today`` (ISO). NotFoundError when the code is unknown."""
     today = today or dt.date.today()
+    prof = load_profile(profile) if not isinstance(profile, Profile) else profile
     with store.read() as uow:
         record = _stored(uow, code)
         events = events_db.load_events(uow, code)
         stored = disposal_rows.disposals_with_steps(uow, code)
+        acts = case_rows.acts_of_cases(uow, [d["id"] for d in stored if d["subject"] == "parcel"])
     disposals = [
-        wf.describe(d, d["steps"], record["agreed_start_on"], record["approved_on"], today)
+        wf.describe(
+            d,
+            d["steps"],
+            record["agreed_start_on"],
+            record["approved_on"],
+            today,
+            law.open_deadlines(d["status"], acts.get(d["id"], []), prof.calendar, prof.case),
+        )
         for d in stored
     ]
     parcel = _shown(record)
