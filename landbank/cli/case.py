@@ -133,6 +133,15 @@ def case_issue(
     new_start: Annotated[
         str | None, typer.Option("--new-start", help="An agreement's new start deadline.")
     ] = None,
+    cause_type: Annotated[
+        str | None,
+        typer.Option(
+            "--cause-type",
+            help="A government cause's kind (art. 8) for a determination or agreement: "
+            "late_delivery, plan_change, policy, petition, military_heritage, "
+            "other_government, force_majeure.",
+        ),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     out_dir: Annotated[
         Path, typer.Option("--out-dir", help="Folder the document is written to.")
@@ -150,6 +159,7 @@ def case_issue(
     act = issue(
         state.store(), code, kind, by or os_user(), on=parse_date(on, "--on"), profile=profile,
         method=method, new_start_on=parse_date(new_start, "--new-start"), note=note,
+        cause_type=cause_type,
     )  # fmt: skip
     paths = _write(act["number"], out_dir, pdf)
     if as_json:

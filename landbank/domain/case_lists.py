@@ -16,33 +16,6 @@ from landbank.domain.periods import Calendar
 
 # the states of a case whose acts may still fall due
 OPEN_STATES = ("suspected", "investigating", "determined", "plan_approved", "disposing")
-# a deadline that another act settles: the hearing's once a decision is live (the
-# decision itself was refused until the window passed or the hearing was held)
-_SETTLED_BY = {
-    "hearing request": ("fee", "recovery"),
-    "hearing held": ("fee", "recovery"),
-}
-
-
-class RememberedCalendar:
-    """``cal`` answering each day once: a list of many cases asks the same days again and
-    again, and the official calendar's own look-up is slow. A day of a year no calendar
-    covers is refused each time it is asked (:class:`CalendarGap`)."""
-
-    def __init__(self, cal: Calendar):
-        self.cal = cal
-        self.days: dict[dt.date, bool] = {}
-
-    def is_workday(self, day: dt.date) -> bool:
-        found = self.days.get(day)
-        if found is None:
-            found = self.days[day] = self.cal.is_workday(day)
-        return found
-
-    def next_workday(self, day: dt.date) -> dt.date:
-        while not self.is_workday(day):
-            day += dt.timedelta(days=1)
-        return day
 
 
 # what an act's deadlines are computed from (``domain.case.deadlines``)
@@ -73,7 +46,7 @@ def act_deadlines(act: dict, cal, rules: dict, memo: dict | None = None) -> list
 def due_items(
     case: dict,
     acts: list[dict],
-    cal: Calendar | RememberedCalendar,
+    cal: Calendar,
     rules: dict,
     today: dt.date,
     horizon: dt.date,
@@ -85,7 +58,6 @@ def due_items(
     district, state, number, kind, kind_zh, served_on, what, what_zh, due_on (a date or
     None), overdue (ended before ``today``), note."""
     state = case["status"]
-    live_kinds = {a["kind"] for a in acts if a["status"] in law.LIVE}
     out = []
     for act in acts:
         if act["status"] not in law.LIVE:
@@ -93,7 +65,7 @@ def due_items(
         for d in act_deadlines(act, cal, rules, memo):
             if d.met_on is not None or not law.still_running(d.what, state):
                 continue
-            if live_kinds & set(_SETTLED_BY.get(d.what, ())):
+            if law.settled(d.what, acts):
                 continue
             if d.due_on is not None and d.due_on > horizon:
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar as _months
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import chinese_calendar
@@ -49,7 +50,7 @@ class Calendar:
                 return True
             return day.weekday() < 5 and day not in self.holidays
         try:
-            return chinese_calendar.is_workday(day)
+            return _official_workday(day)
         except NotImplementedError:
             raise CalendarGap(
                 f"the official calendar of {day.year} is not known here: update the "
@@ -62,6 +63,11 @@ class Calendar:
         while not self.is_workday(day):
             day += dt.timedelta(days=1)
         return day
+
+
+# the package looks a day up slowly (~80 µs); a list over many cases asks the same days
+# again and again. A year it lacks raises each time (exceptions are not cached).
+_official_workday = functools.lru_cache(maxsize=8192)(chinese_calendar.is_workday)
 
 
 def _day(value) -> dt.date:

@@ -34,7 +34,7 @@ def due_in(
     states = lists.OPEN_STATES
     cases = case_lists.cases_in(uow, states, districts)
     acts = case_lists.acts_of_cases_in(uow, states, districts, statuses=law.LIVE)
-    cal, rules = lists.RememberedCalendar(prof.calendar), prof.case
+    cal, rules = prof.calendar, prof.case
     horizon = today + dt.timedelta(days=within_days)
     items, memo = [], {}
     for case in cases:

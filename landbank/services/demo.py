@@ -172,10 +172,10 @@ def _sample_disposals(store: Store, reports: Path) -> list[str]:
     profile = "zaozhuang"
 
     from landbank.errors import NotFoundError
-    from landbank.services.cases import issue, serve, show
+    from landbank.services.cases import issue, serve
     from landbank.services.disposal import advance, open_disposal, show_disposal
     from landbank.services.disposal_progress import progress_html, progress_ledger
-    from landbank.services.parcels import list_parcels
+    from landbank.services.parcels import list_parcels, show_parcel
 
     idle = list_parcels(store, category="supplied_not_used")[:8]
     opened = 0
@@ -195,16 +195,22 @@ def _sample_disposals(store: Store, reports: Path) -> list[str]:
             reason="sample disposal",
             on=dt.date(2026, 7, 1),
         )
+        government = show_parcel(store, code).get("cause") == "government"
+        # the sample's government-caused cases: the plan changed (art. 8 item 2)
+        cause_type = "plan_change" if government else None
         for j, to in enumerate(DEMO_STEPS[: i % 7]):
             on = dt.date(2026, 7, 1) + dt.timedelta(days=20 * j)
-            if to in ACT_OF_STATE:  # the act served moves the case (令53 art. 8–13)
-                act = issue(store, code, ACT_OF_STATE[to], "demo", on=on, profile=profile)
+            if to in ACT_OF_STATE:  # the act served moves the case (令53 art. 5–10)
+                kind = ACT_OF_STATE[to]
+                act = issue(store, code, kind, "demo", on=on, profile=profile,
+                            cause_type=cause_type if kind == "determination" else None)  # fmt: skip
                 serve(store, act["number"], on, "direct", "demo", profile=profile)
                 continue
-            if to == "disposing" and show(store, code, profile)["cause"] == "government":
+            if to == "disposing" and government:
                 later = on + dt.timedelta(days=180)
                 act = issue(store, code, "agreement", "demo", on=on, profile=profile,
-                            method="extend_deadline", new_start_on=later)  # fmt: skip
+                            method="extend_deadline", new_start_on=later,
+                            cause_type=cause_type)  # fmt: skip
                 serve(store, act["number"], on, "direct", "demo", profile=profile)
             advance(store, code, to, "demo", on=on)
         opened += 1

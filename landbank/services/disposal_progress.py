@@ -183,7 +183,7 @@ def progress_html(
             "what": wf.deadline_label(d["what"], lang),
         }
         for d in due
-        if d["overdue"]
+        if d["overdue"] and not d.get("act")  # an act's period is in the cases' section
     ]
     cases = [
         {

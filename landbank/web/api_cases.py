@@ -174,6 +174,11 @@ class ActIssue(BaseModel):
         default=None, max_length=32, description="an agreement's: " + ", ".join(AGREEMENT_METHODS)
     )
     new_start_on: Day = Field(default=None, description="an agreement's new start deadline")
+    cause_type: str | None = Field(
+        default=None,
+        max_length=32,
+        description="a government cause's kind (art. 8), for a determination or agreement",
+    )
     note: Text = None
 
 
@@ -187,6 +192,7 @@ def issue_act(
     return case_service.issue(
         svc.store, code, body.kind, user.name, on=body.on, method=body.method,
         new_start_on=body.new_start_on, note=body.note, districts=user.write_districts,
+        cause_type=body.cause_type,
     )  # fmt: skip
 
 
