@@ -3,6 +3,7 @@ migrated to head), the CLI runner, small synthetic parcel files, the real-data f
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 from landbank.cli import app
@@ -18,6 +20,11 @@ from landbank.db.store import Store
 from landbank.services.database import init_db
 from landbank.synth import synthetic_parcels
 from tests.helpers import carry_case, tool
+
+# Typer's runner builds the whole click command on every call (~0.2 s: most of a CLI
+# test's time); the app does not change during a run, so it is built once.
+if hasattr(typer.testing, "_get_command"):
+    typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"

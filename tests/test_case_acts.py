@@ -314,7 +314,7 @@ def test_every_bad_input_is_one_line_and_writes_nothing(cli, city, tmp_path):
          "kind 'warning' is unknown"),
         # a proof of service whose content is not its type
         (["case", "serve", notice, "--on", "2026-09-03", "--method", "direct", "--by", "王",
-          "--proof", tmp_path / "fake.pdf"], "not a PDF, JPEG or PNG"),
+          "--proof", tmp_path / "fake.pdf"], "its content is text, not a PDF"),
         # a payment on a decision that is no fee
         (["case", "pay", notice, "--amount-wan", "10", "--on", "2026-09-04", "--by", "王"],
          "is a investigation, not a fee"),
