@@ -180,7 +180,7 @@ def case_serve(
     method: Annotated[str, typer.Option(help="direct, left, post or public.")],
     to: Annotated[str | None, typer.Option(help="Who received it (default the holder).")] = None,
     proof: Annotated[
-        Path | None, typer.Option(help="Proof of service (送达回证): PDF, JPEG, PNG, TIFF or .docx.")
+        Path | None, typer.Option(help="Proof of service (送达回证): PDF, JPEG, PNG, TIFF, .docx.")
     ] = None,
     by: ByOpt = None,
     profile: ProfileOpt = None,
