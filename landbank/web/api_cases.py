@@ -220,7 +220,8 @@ def serve_act(
     method: Annotated[str, Form(max_length=16, description=", ".join(SERVICE_METHODS))],
     to: Annotated[str | None, Form(max_length=200, description="who received it")] = None,
     proof: Annotated[
-        UploadFile | None, File(description="proof of service (送达回证): PDF, JPEG, PNG, TIFF, .docx")
+        UploadFile | None,
+        File(description="proof of service (送达回证): PDF, JPEG, PNG, TIFF, .docx"),
     ] = None,
     user: User = Depends(api_writer),
     svc: Service = Depends(service),
