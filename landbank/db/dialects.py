@@ -338,6 +338,12 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     # loader's search path; by default the OS's mod_spatialite is found by name.
     from geoalchemy2.admin.dialects.sqlite import init_spatialite
 
+    # pyproj's own PROJ must be loaded before mod_spatialite brings the system's:
+    # loaded the other way round, the two free each other's memory when the process
+    # ends (a crash at exit, "double free or corruption", after an edit that
+    # re-classifies in a process that had not read a file yet)
+    import pyproj  # noqa: F401
+
     library = os.environ.get("SPATIALITE_LIBRARY_PATH") or "mod_spatialite"
     try:
         dbapi_conn.enable_load_extension(True)
