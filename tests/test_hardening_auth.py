@@ -126,11 +126,18 @@ WRITES = {
     ("POST", "/acts/{number}/void"): lambda t: (t["act"], {"reason": "r"}, ""),
 }  # fmt: skip
 # a small real PDF, for the routes that take a file
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]"
-    b"/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def _pdf() -> bytes:
+    """A whole one-page PDF (an attachment must open), made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(buf, "PDF")
+    return buf.getvalue()
+
+
+PDF = _pdf()
 
 
 def _fingerprint(db_url: str) -> dict:

@@ -115,7 +115,9 @@ def _query_problem(raw: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _multipart_problem(boundary: bytes | None, body: bytes) -> tuple[str, str] | None:
+def _multipart_problem(
+    boundary: bytes | None, body: bytes, files: bool = False
+) -> tuple[str, str] | None:
     """A multipart form (read by python-multipart, as Starlette reads it for the
     route): the first field whose value holds a NUL character. Lone surrogates cannot
     arrive here: bytes that are not UTF-8 decode to U+FFFD."""
@@ -144,8 +146,8 @@ def _multipart_problem(boundary: bytes | None, body: bytes) -> tuple[str, str] |
     def on_part_end():
         if not found and b"\x00" in part["value"]:
             _, options = parse_options_header(part["name"])
-            if b"filename" in options:
-                return  # a file's bytes: its type is checked by the route, NULs and all
+            if files and b"filename" in options:
+                return  # a file's bytes on a route that takes one: the route checks them
             found.append(options.get(b"name", b"form").decode("utf-8", "replace"))
 
     parser = MultipartParser(
@@ -167,19 +169,20 @@ def _multipart_problem(boundary: bytes | None, body: bytes) -> tuple[str, str] |
     return (found[0], "contains a NUL character; remove it") if found else None
 
 
-def _body_problem(content_type: str, body: bytes) -> tuple[str, str] | None:
+def _body_problem(content_type: str, body: bytes, files: bool = False) -> tuple[str, str] | None:
     """The first field at fault in a body. Forms as Starlette tells them (the media
     type, lowercased, exactly); any other body is checked as JSON whenever it parses as
     JSON, whatever its Content-Type says or lacks (a superset of the bodies FastAPI reads
     as JSON: ``application/json``, ``*/*+json`` in any case, with parameters), so no
-    body the app parses escapes the check."""
+    body the app parses escapes the check. With ``files`` (a route that takes a file),
+    a file part's bytes are left to the route's check of its content."""
     if not body:
         return None
     media, options = parse_options_header(content_type)
     if media == b"application/x-www-form-urlencoded":
         return _query_problem(body)
     if media == b"multipart/form-data":
-        return _multipart_problem(options.get(b"boundary"), body)
+        return _multipart_problem(options.get(b"boundary"), body, files)
     if not _SUSPECT_JSON.search(body):
         return None  # the common case: nothing to look for, no second parse
     try:
@@ -272,7 +275,7 @@ class EdgeGuard:
             more = message.get("more_body", False)
             if len(body) > limit:
                 return await _too_large(send, scope, limit, upload)
-        found = _body_problem(headers.get("content-type", ""), bytes(body))
+        found = _body_problem(headers.get("content-type", ""), bytes(body), upload)
         if found:
             return await _refuse(send, scope, *found)
         return await self.app(scope, _replay(bytes(body), receive), send)
