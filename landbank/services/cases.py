@@ -384,14 +384,14 @@ def record_payment(
     _check_by(by)
     if not (isinstance(amount_wan, int | float) and math.isfinite(amount_wan) and amount_wan > 0):
         raise InputError("--amount-wan must be a number more than 0")
-    if amount_wan > MAX_AMOUNT_WAN:
-        raise InputError(f"--amount-wan {amount_wan}: at most {MAX_AMOUNT_WAN:g} 万元")
-    if not receipt or not receipt.strip():
-        raise InputError("--receipt is required: the payment's receipt number (缴款凭证号)")
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         act = _act(uow, number, districts, "fee")
+        if amount_wan > MAX_AMOUNT_WAN:
+            raise InputError(f"--amount-wan {amount_wan}: at most {MAX_AMOUNT_WAN:g} 万元")
+        if not receipt or not receipt.strip():
+            raise InputError("--receipt is required: the payment's receipt number (缴款凭证号)")
         if act["status"] == "voided" or act["served_on"] is None:
             raise InputError(f"{number} has not been served; serve it first")
         if act["paid_on"] is not None:
