@@ -254,3 +254,33 @@ def first_uncovered_year(start: int = 2026) -> int:
         except NotImplementedError:
             return year
     raise AssertionError("chinese-calendar claims two hundred years ahead")
+
+
+def lawful_sample(db_url: str, parcels: list[dict], determined_on: dt.date) -> list[dict]:
+    """Those of ``parcels`` a case may be carried out on: the cause recorded, idle a full
+    year by ``determined_on`` (domain.case.idle_start), with a land price when
+    enterprise-caused (the fee)."""
+    from landbank.domain.case import idle_start
+    from landbank.domain.disposal import add_years
+    from landbank.services.parcels import show_parcel
+
+    def day(value):
+        return None if value is None else dt.date.fromisoformat(str(value)[:10])
+
+    store = Store.open(db_url)
+    out = []
+    try:
+        for row in parcels:
+            parcel = show_parcel(store, row["code"])
+            keys = ("agreed_start_on", "delivered_on", "started_on", "stopped_on")
+            since = idle_start({k: day(parcel.get(k)) for k in keys})
+            cause = parcel.get("cause")
+            if since is None or add_years(since, 1) > determined_on:
+                continue
+            if cause == "government" or (
+                cause == "enterprise" and parcel.get("land_price_wan") is not None
+            ):
+                out.append(row)
+    finally:
+        store.close()
+    return out
