@@ -3,6 +3,7 @@ migrated to head), the CLI runner, small synthetic parcel files, the real-data f
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -19,7 +20,7 @@ from landbank.cli import app
 from landbank.db.store import Store
 from landbank.services.database import init_db
 from landbank.synth import synthetic_parcels
-from tests.helpers import carry_case, tool
+from tests.helpers import carry_case, lawful_sample, tool
 
 # Typer's runner builds the whole click command on every call (~0.2 s: most of a CLI
 # test's time); the app does not change during a run, so it is built once.
@@ -175,6 +176,7 @@ def make_disposing_city(cli, db_url: str) -> str:
     idle = json.loads(
         cli("parcels", "list", "--category", "supplied_not_used", "--json", db=db_url).stdout
     )
+    idle = lawful_sample(db_url, idle, dt.date(2026, 3, 15))
     steps = ["investigating", "determined", "plan_approved", "disposing", "disposed"]
     for i, parcel in enumerate(idle[:12]):
         code = parcel["code"]

@@ -165,25 +165,63 @@ ACT_OF_STATE = {"investigating": "investigation", "determined": "determination"}
 
 def carry_case(cli, db_url: str, code: str, to: str, on: str, by: str = "a") -> None:
     """Moves parcel ``code``'s open case one state on to ``to`` on ``on``, as a bureau
-    does: investigating and determined by serving the act, disposing of a
-    government-caused case after serving its agreement, else ``disposal advance``."""
+    does: investigating and determined by serving the act; disposing (or later) of a
+    government-caused case after serving its agreement, of an enterprise-caused one
+    after serving the hearing notice on ``on`` and, its window passed, the fee decision
+    (the step then dated the decision's day); closed after the fee is paid; else
+    ``disposal advance``."""
     if to in ACT_OF_STATE:
         serve_act(db_url, code, ACT_OF_STATE[to], on, by)
         return
-    if to == "disposing" and _case_cause(db_url, code) == "government":
-        day = dt.date.fromisoformat(on)
-        serve_act(db_url, code, "agreement", day, by, method="extend_deadline",
-                  new_start_on=day + dt.timedelta(days=180))  # fmt: skip
-    result = cli("disposal", "advance", code, "--to", to, "--by", by, "--on", on, db=db_url)
+    day = dt.date.fromisoformat(on)
+    shown = _shown(db_url, code)
+    cause = shown["cause"]
+    live = {a["kind"]: a for a in shown["acts"] if a["status"] != "voided" and a["served_on"]}
+    if to in ("disposing", "disposed", "closed"):
+        if cause == "government" and "agreement" not in live:
+            serve_act(db_url, code, "agreement", day, by, method="extend_deadline",
+                      new_start_on=day + dt.timedelta(days=180))  # fmt: skip
+        if cause == "enterprise" and "fee" not in live and "recovery" not in live:
+            _, fee, day = serve_decision(db_url, code, "fee", on, by)
+            live["fee"] = {"number": fee, "paid_on": None, "amount_wan": None}
+    if to == "closed" and "fee" in live and live["fee"]["paid_on"] is None:
+        fee = live["fee"]
+        _pay(db_url, fee["number"], day, by)
+    last = max((d for a in shown["acts"] for d in (a["issued_on"], a["served_on"]) if d),
+               default=on)  # fmt: skip
+    day = max(day, dt.date.fromisoformat(last))
+    result = cli("disposal", "advance", code, "--to", to, "--by", by, "--on", day.isoformat(),
+                 db=db_url)  # fmt: skip
     assert result.exit_code == 0, result.stderr
 
 
-def _case_cause(db_url: str, code: str) -> str | None:
+def _pay(db_url: str, number: str, day: dt.date, by: str) -> None:
+    """Pays fee decision ``number`` in full on ``day`` with a receipt."""
+    from landbank.services.cases import record_payment
+
+    store = Store.open(db_url)
+    try:
+        fee = next(a for a in _shown_store(store, number)["acts"] if a["number"] == number)
+        record_payment(store, number, fee["amount_wan"], day, by, receipt=f"R-{number}")
+    finally:
+        store.close()
+
+
+def _shown_store(store: Store, number: str) -> dict:
+    from landbank.db import cases
+    from landbank.services.cases import show
+
+    with store.read() as uow:
+        code = cases.act_by_number(uow, number)["parcel_code"]
+    return show(store, code)
+
+
+def _shown(db_url: str, code: str) -> dict:
     from landbank.services.cases import show
 
     store = Store.open(db_url)
     try:
-        return show(store, code)["cause"]
+        return show(store, code)
     finally:
         store.close()
 
@@ -198,7 +236,7 @@ def serve_decision(
     from landbank.config import load_profile
     from landbank.domain.case import hearing_window_end
 
-    notice = serve_act(db_url, code, "hearing_notice", notice_on, by, profile)
+    notice = serve_act(db_url, code, "hearing_notice", notice_on, by, profile, intend=kind)
     prof = load_profile(profile)
     served = {"served_on": dt.date.fromisoformat(notice_on)}
     day = hearing_window_end(served, prof.calendar, prof.case) + dt.timedelta(days=1)
@@ -216,3 +254,33 @@ def first_uncovered_year(start: int = 2026) -> int:
         except NotImplementedError:
             return year
     raise AssertionError("chinese-calendar claims two hundred years ahead")
+
+
+def lawful_sample(db_url: str, parcels: list[dict], determined_on: dt.date) -> list[dict]:
+    """Those of ``parcels`` a case may be carried out on: the cause recorded, idle a full
+    year by ``determined_on`` (domain.case.idle_start), with a land price when
+    enterprise-caused (the fee)."""
+    from landbank.domain.case import idle_start
+    from landbank.domain.disposal import add_years
+    from landbank.services.parcels import show_parcel
+
+    def day(value):
+        return None if value is None else dt.date.fromisoformat(str(value)[:10])
+
+    store = Store.open(db_url)
+    out = []
+    try:
+        for row in parcels:
+            parcel = show_parcel(store, row["code"])
+            keys = ("agreed_start_on", "delivered_on", "started_on", "stopped_on")
+            since = idle_start({k: day(parcel.get(k)) for k in keys})
+            cause = parcel.get("cause")
+            if since is None or add_years(since, 1) > determined_on:
+                continue
+            if cause == "government" or (
+                cause == "enterprise" and parcel.get("land_price_wan") is not None
+            ):
+                out.append(row)
+    finally:
+        store.close()
+    return out

@@ -34,7 +34,7 @@ def city(cli, db_url, small_city, tmp_path, monkeypatch):
     frame["supplied_on"] = pd.Timestamp("2023-06-01")
     frame["agreed_start_on"] = pd.Timestamp("2024-01-15")
     frame["agreed_completion_on"] = pd.Timestamp("2026-12-31")
-    for column in ("started_on", "completed_on", "operating_on", "stopped_on"):
+    for column in ("started_on", "completed_on", "operating_on", "stopped_on", "delivered_on"):
         frame[column] = pd.NaT
     frame[["developed_area_mu", "invested_wan"]] = 0.0
     frame["floor_area_m2"] = frame["footprint_m2"] = float("nan")
@@ -149,7 +149,7 @@ def test_an_enterprise_caused_case_runs_from_notice_to_the_fee_paid(cli, city, t
     determination = _issue(cli, db, tmp_path, code, "determination", "2026-10-09")
     assert determination == "枣自然资闲认〔2026〕1号"
     assert _serve(cli, db, determination, "2026-10-09")["state"] == "determined"
-    hearing = _issue(cli, db, tmp_path, code, "hearing_notice", "2026-10-12")
+    hearing = _issue(cli, db, tmp_path, code, "hearing_notice", "2026-10-12", "--intend", "fee")
     shown = _serve(cli, db, hearing, "2026-10-12")
     assert _deadlines(shown["acts"][-1]) == {"hearing request": "2026-10-19"}
 
@@ -203,7 +203,9 @@ def test_a_recovery_follows_a_hearing_asked_for_and_held(cli, city, tmp_path):
     code, all_codes = codes["recovery"], list(codes.values())
     _serve(cli, db, _issue(cli, db, tmp_path, code, "investigation", "2026-09-01"), "2026-09-02")
     _serve(cli, db, _issue(cli, db, tmp_path, code, "determination", "2026-09-10"), "2026-09-10")
-    hearing = _issue(cli, db, tmp_path, code, "hearing_notice", "2026-10-12")
+    hearing = _issue(
+        cli, db, tmp_path, code, "hearing_notice", "2026-10-12", "--intend", "recovery"
+    )
     _serve(cli, db, hearing, "2026-10-12")
     # a request after the window (it ended 10-19) is late
     _refused(cli, db, all_codes, ["case", "hearing", hearing, "--requested-on", "2026-10-20",
@@ -316,7 +318,8 @@ def test_every_bad_input_is_one_line_and_writes_nothing(cli, city, tmp_path):
         (["case", "serve", notice, "--on", "2026-09-03", "--method", "direct", "--by", "王",
           "--proof", tmp_path / "fake.pdf"], "its content is text, not a PDF"),
         # a payment on a decision that is no fee
-        (["case", "pay", notice, "--amount-wan", "10", "--on", "2026-09-04", "--by", "王"],
+        (["case", "pay", notice, "--amount-wan", "10", "--on", "2026-09-04", "--by", "王",
+          "--receipt", "R1"],
          "is a investigation, not a fee"),
     ]  # fmt: skip
     (tmp_path / "fake.pdf").write_text("not a pdf", encoding="utf-8")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pypdf
 import pytest
 from PIL import Image
@@ -167,7 +168,16 @@ def city(db_url, tmp_path, small_city):
     the code of an enterprise-caused parcel)."""
     path = write_vector(small_city, tmp_path / "city.gpkg")
     import_parcels(store_of(db_url), path, read_options())
-    code = small_city.loc[small_city["cause"] == "enterprise", "code"].iloc[0]
+    from landbank.domain.case import idle_start
+
+    def idle_a_year(row) -> bool:  # by the determination of run_to_fee (2026-04-10)
+        dates = {k: None if pd.isna(row[k]) else row[k].date() for k in
+                 ("agreed_start_on", "delivered_on", "started_on", "stopped_on")}  # fmt: skip
+        since = idle_start(dates)
+        return since is not None and since <= D(2025, 4, 10)
+
+    fit = small_city[(small_city["cause"] == "enterprise") & small_city["land_price_wan"].notna()]
+    code = fit.loc[fit.apply(idle_a_year, axis=1), "code"].iloc[0]
     return db_url, path, code
 
 

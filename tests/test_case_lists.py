@@ -52,7 +52,7 @@ def make_cases(url: str, small_city, folder) -> dict:
     frame["cause"] = CAUSES
     frame["agreed_start_on"] = pd.Timestamp("2024-03-01")
     frame["land_price_wan"] = LAND_PRICE_WAN
-    for column in ("started_on", "completed_on", "operating_on", "stopped_on"):
+    for column in ("started_on", "completed_on", "operating_on", "stopped_on", "delivered_on"):
         frame[column] = pd.NaT
     frame["developed_area_mu"] = None
     frame["invested_wan"] = None
@@ -188,7 +188,9 @@ def test_a_decision_settles_the_hearing_window_and_starts_its_own_deadlines(case
     assert ("administrative reconsideration", "2026-12-14") in [
         (d["what"], d["due_on"]) for d in got
     ]
-    case_service.record_payment(store, fee, LAND_PRICE_WAN * 0.2, D(2026, 11, 10), CLERK)
+    case_service.record_payment(
+        store, fee, LAND_PRICE_WAN * 0.2, D(2026, 11, 10), CLERK, receipt="R1"
+    )
     got = case_due.due(store, 30, today=D(2026, 11, 14))
     assert "payment of the idle fee" not in [d["what"] for d in got]  # met
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 
 from landbank.domain import disposal as wf
@@ -79,6 +80,10 @@ def parcel(cli, db_url, small_city, tmp_path):
     frame = small_city.head(3).copy()
     frame["cause"] = ["enterprise", "government", None]
     frame["land_price_wan"] = [1000.0, 800.0, 500.0]
+    # unstarted, idle since the agreed start: long enough for a fee or recovery in 2026
+    frame["agreed_start_on"] = pd.Timestamp("2024-01-15")
+    for column in ("started_on", "completed_on", "operating_on", "stopped_on", "delivered_on"):
+        frame[column] = pd.NaT
     assert (
         cli("import", "parcels", write_vector(frame, tmp_path / "p.gpkg"), db=db_url).exit_code == 0
     )
@@ -160,7 +165,10 @@ def test_a_blocker_holds_a_reclaim_until_it_is_cleared(cli, parcel):
     _ok(cli, "disposal", "advance", code, "--to", "plan_approved", "--by", "a", db=db)
     refused = cli("disposal", "advance", code, "--to", "disposing", "--by", "a", db=db)
     assert refused.exit_code == 1
-    assert "disposing by reclaim needs a served recovery decision" in refused.stderr
+    assert (
+        "disposing of an enterprise-caused case needs a served fee or recovery decision"
+        in refused.stderr
+    )
     serve_decision(db, code, "recovery", "2026-09-17")
     _ok(cli, "disposal", "advance", code, "--to", "disposing", "--by", "a", db=db)
     _ok(cli, "disposal", "block", code, "--kind", "seizure", "--by", "a", db=db)

@@ -304,7 +304,7 @@ def test_hearing_fee_void_and_payment_through_the_api(web):
     assert r.status_code == 200, r.text
     r = client.post(
         f"{API}/acts/{_n(fee)}/payment",
-        json={"amount_wan": 1.0, "on": "2026-10-30"},
+        json={"amount_wan": 1.0, "on": "2026-10-30", "receipt": "NO.0001"},
         headers=wang,
     )
     assert r.status_code == 422 and "less than the fee" in r.json()["detail"]

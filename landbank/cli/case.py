@@ -142,6 +142,10 @@ def case_issue(
             "other_government, force_majeure.",
         ),
     ] = None,
+    intend: Annotated[
+        str | None,
+        typer.Option("--intend", help="A hearing notice's intended decision: fee or recovery."),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
     out_dir: Annotated[
         Path, typer.Option("--out-dir", help="Folder the document is written to.")
@@ -159,7 +163,7 @@ def case_issue(
     act = issue(
         state.store(), code, kind, by or os_user(), on=parse_date(on, "--on"), profile=profile,
         method=method, new_start_on=parse_date(new_start, "--new-start"), note=note,
-        cause_type=cause_type,
+        cause_type=cause_type, intend=intend,
     )  # fmt: skip
     paths = _write(act["number"], out_dir, pdf)
     if as_json:
@@ -228,7 +232,7 @@ def case_pay(
     number: Annotated[str, typer.Argument(help="The fee decision's number.")],
     amount_wan: Annotated[float, typer.Option("--amount-wan", help="Amount paid, 万元.")],
     on: Annotated[str, typer.Option("--on", help="Day of payment.")],
-    receipt: Annotated[str | None, typer.Option(help="The receipt's number.")] = None,
+    receipt: Annotated[str, typer.Option(help="The receipt's number (required).")] = "",
     by: ByOpt = None,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,

@@ -28,6 +28,7 @@ _ACT_COLUMNS = (
     A.c.hearing_held_on,
     A.c.paid_on,
     A.c.deregistered_on,
+    A.c.fields,
 )
 
 

@@ -7,6 +7,7 @@ Pure rules on plain values: an act is a dict of the columns of ``case_act``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from landbank.domain.disposal import Deadline, add_years
@@ -103,6 +104,53 @@ def periods_of(rules: dict) -> dict[str, int]:
     return {k: int(rules.get(k, v)) for k, v in DEFAULT_PERIODS.items()}
 
 
+def idle_start(parcel: dict) -> dt.date | None:
+    """The one rule of when a parcel's idleness began (art. 2): not started, the later
+    of its agreed start and its delivery (a late delivery moves the start clock);
+    started and stopped, the day it stopped; started and not stopped (or without the
+    dates), None."""
+    if parcel.get("started_on") is not None:
+        return parcel.get("stopped_on")
+    days = [parcel.get(k) for k in ("agreed_start_on", "delivered_on")]
+    days = [d for d in days if d is not None]
+    return max(days) if days else None
+
+
+def check_idle_long_enough(kind: str, parcel: dict, on: dt.date, years: dict) -> None:
+    """Refuses a determination or fee dated ``on`` less than ``idle_after_years`` after
+    the parcel's :func:`idle_start`, a recovery less than ``reclaim_after_years`` (of
+    ``years``, the profile's ``[rules]``); a parcel without the date, naming the field."""
+    if kind not in ("determination", "fee", "recovery"):
+        return
+    code = parcel.get("code", "CODE")
+    since = idle_start(parcel)
+    if since is None:
+        field = "stopped_on" if parcel.get("started_on") is not None else "agreed_start_on"
+        raise ActRefused(
+            f"a {kind} needs the day idleness began and the parcel has no {field}; record "
+            f"it (landbank parcels set {code} {field}=DATE --by NAME --reason TEXT)"
+        )
+    key = "reclaim_after_years" if kind == "recovery" else "idle_after_years"
+    n = int(years.get(key, 2 if kind == "recovery" else 1))
+    due = add_years(since, n)
+    if on < due:
+        raise ActRefused(
+            f"--on {on}: a {kind} needs {n} year{'s' * (n != 1)} idle; idle since {since}, "
+            f"not before {due}"
+        )
+
+
+def intended_kind(act: dict | None) -> str | None:
+    """The decision (fee or recovery) a hearing notice announced: its fields'
+    ``intended_kind``; None when it does not say."""
+    if act is None or not act.get("fields"):
+        return None
+    fields = act["fields"]
+    if isinstance(fields, str):
+        fields = json.loads(fields)
+    return fields.get("intended_kind") or None
+
+
 def hearing_window_end(notice: dict, cal: Calendar, rules: dict) -> dt.date:
     """The last day the holder may ask for a hearing after ``notice`` was served."""
     days = periods_of(rules)["hearing_request_working_days"]
@@ -118,14 +166,18 @@ def check_issue(
     today: dt.date,
     cal: Calendar,
     rules: dict,
-    agreed_start_on: dt.date | None = None,
+    parcel: dict | None = None,
+    years: dict | None = None,
 ) -> None:
     """Refuses an act of ``kind`` issued ``on`` a case in ``state`` (None: no open
     case) with these ``acts`` (of the case, any status): one the state does not allow,
     a second live act of the kind, a date in the future or before the previous act, a
     decision before the hearing notice was served and its window passed (or the
     hearing held), a fee or recovery on a government-caused case, an agreement on an
-    enterprise-caused one."""
+    enterprise-caused one, a fee beside a live recovery (or the reverse), a decision
+    other than the one the hearing notice announced, a determination, fee or recovery
+    on land not idle long enough (``parcel``'s :func:`idle_start`, ``years`` the
+    profile's ``[rules]``)."""
     check_kind(kind)
     if on > today:
         raise ActRefused(f"--on {on}: an act cannot be dated in the future")
@@ -154,6 +206,8 @@ def check_issue(
                 f"a determination needs the investigation notice served (case is {state}); "
                 "serve it first (landbank case serve NUMBER --on DATE --method direct)"
             )
+        if parcel is not None:
+            check_idle_long_enough(kind, parcel, on, years or {})
         return
     if state not in DETERMINED:
         raise ActRefused(f"a {kind} needs a determined case (this one is {state})")
@@ -196,13 +250,20 @@ def check_issue(
                 f"--on {on}: inside the hearing request window (it ends {end}); decide "
                 "after it, or record the request and the hearing"
             )
-    if kind == "recovery" and agreed_start_on is not None:
-        due = add_years(agreed_start_on, 2)
-        if on < due:
-            raise ActRefused(
-                f"recovery without compensation needs 2 years idle: from the agreed start "
-                f"{agreed_start_on}, not before {due}"
-            )
+    other = live(acts, "recovery" if kind == "fee" else "fee")
+    if other is not None:
+        raise ActRefused(
+            f"the case has a live {other['kind']} decision ({other['number']}); a case "
+            f"takes one decision: void it first (landbank case void NUMBER --reason TEXT --by NAME)"
+        )
+    announced = intended_kind(notice)
+    if announced is not None and announced != kind:
+        raise ActRefused(
+            f"the hearing notice {notice['number']} announced a {announced} decision, not a "
+            f"{kind}; decide as announced, or void and serve a new notice (--intend {kind})"
+        )
+    if parcel is not None:
+        check_idle_long_enough(kind, parcel, on, years or {})
 
 
 def _dates(act: dict) -> list[dt.date]:
@@ -239,7 +300,9 @@ def check_state(to: str, method: str, cause: str | None, acts: list[dict]) -> No
     """Refuses moving a parcel's case to ``to`` without the act the state needs:
     investigating, a served investigation notice; determined, a served determination;
     disposing, the served decision of its method (fee, recovery) or, government-caused,
-    the agreement; closed, the fee paid or the land's deregistration done."""
+    the agreement; disposing, disposed and closed: enterprise-caused, a served fee or
+    recovery decision (closed: the fee paid or the land deregistered, per the live
+    decision); government-caused, a served agreement; no cause recorded, refused."""
     if to == "investigating" and _served(acts, "investigation") is None:
         raise ActRefused(
             "investigating needs a served investigation notice: landbank case issue CODE "
@@ -250,27 +313,38 @@ def check_state(to: str, method: str, cause: str | None, acts: list[dict]) -> No
             "determined needs a served determination: landbank case issue CODE "
             "determination --by NAME, then landbank case serve NUMBER --on DATE --method direct"
         )
-    if to == "disposing":
-        need = {"idle_fee": "fee", "reclaim": "recovery"}.get(method)
-        if cause == "government":
-            need = "agreement"
-        if need and _served(acts, need) is None:
+    if to not in ("disposing", "disposed", "closed"):
+        return
+    if cause is None:
+        raise ActRefused(
+            f"{to} needs the cause of idleness recorded (it decides the act that disposes "
+            "of the case); record it (landbank parcels set CODE cause=enterprise --by NAME "
+            "--reason TEXT)"
+        )
+    if cause == "government":
+        if _served(acts, "agreement") is None:
             raise ActRefused(
-                f"disposing by {method} needs a served {KINDS[need]['en']} "
-                f"(landbank case issue CODE {need} --by NAME, then serve it)"
+                f"{to} of a government-caused case needs a served disposal agreement "
+                "(landbank case issue CODE agreement --method M --new-start DATE --by NAME, "
+                "then serve it)"
             )
-    if to == "closed":
-        fee = live(acts, "fee")
-        if method == "idle_fee" and (fee is None or fee["paid_on"] is None):
-            raise ActRefused(
-                "closed needs the idle fee paid: landbank case pay NUMBER --amount-wan X "
-                "--on DATE --receipt R"
-            )
-        recovery = live(acts, "recovery")
-        if method == "reclaim" and (recovery is None or recovery["deregistered_on"] is None):
-            raise ActRefused(
-                "closed needs the recovery completed: landbank case deregister NUMBER --on DATE"
-            )
+        return
+    decision = _served(acts, "fee") or _served(acts, "recovery")
+    if decision is None:
+        raise ActRefused(
+            f"{to} of an enterprise-caused case needs a served fee or recovery decision "
+            "(serve the hearing notice, let its window pass, then landbank case issue CODE "
+            "fee --by NAME and serve it)"
+        )
+    if to == "closed" and decision["kind"] == "fee" and decision["paid_on"] is None:
+        raise ActRefused(
+            "closed needs the idle fee paid: landbank case pay NUMBER --amount-wan X "
+            "--on DATE --receipt R"
+        )
+    if to == "closed" and decision["kind"] == "recovery" and decision["deregistered_on"] is None:
+        raise ActRefused(
+            "closed needs the recovery completed: landbank case deregister NUMBER --on DATE"
+        )
 
 
 def deadlines(act: dict, cal: Calendar, rules: dict) -> list[ActDeadline]:

@@ -17,7 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from landbank.domain.case import AGREEMENT_METHODS, KINDS, SERVICE_METHODS, periods_of
+from landbank.domain.case import (
+    AGREEMENT_METHODS,
+    KINDS,
+    SERVICE_METHODS,
+    idle_start,
+    periods_of,
+)
 from landbank.domain.disposal import METHODS
 
 BLANK = "＿＿＿＿＿＿（待填写）"
@@ -269,10 +275,7 @@ def _periods(profile_case: dict) -> dict:
 def clock_start(parcel: dict) -> dt.date | None:
     """The day the start clock runs from: the agreed start, or the delivery of the
     land where it came later (交地确认书: a late delivery moves the clock)."""
-    start, delivered = parcel.get("agreed_start_on"), parcel.get("delivered_on")
-    if start is not None and delivered is not None and delivered > start:
-        return delivered
-    return start
+    return idle_start({**parcel, "started_on": None})
 
 
 def facts(parcel: dict, on: dt.date | None) -> str | None:
@@ -462,7 +465,7 @@ def intended(case: dict, parcel: dict, on: dt.date | None) -> str | None:
 
 
 def _hearing_notice(parcel, case, act, profile_case, acts, raw) -> dict:
-    which = intended(case, parcel, act.get("issued_on"))
+    which = act.get("intended_kind") or intended(case, parcel, act.get("issued_on"))
     detail = None
     if which == "fee":
         price = _wan(parcel.get("land_price_wan"))

@@ -9,6 +9,7 @@ act a dict of the columns of ``case_act``."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from landbank.domain import case as law
 from landbank.domain.categories import CAUSES
@@ -131,8 +132,7 @@ def public_label(key: str, lang: str = "zh") -> str:
 def idle_since(agreed_start_on: dt.date | None, delivered_on: dt.date | None) -> dt.date | None:
     """The day the idle period runs from: the agreed start, or the day the land was
     handed over where that was later (the start clock runs from a late delivery)."""
-    days = [d for d in (agreed_start_on, delivered_on) if d is not None]
-    return max(days) if days else None
+    return law.idle_start({"agreed_start_on": agreed_start_on, "delivered_on": delivered_on})
 
 
 def whole_months(since: dt.date, today: dt.date) -> int:
@@ -158,12 +158,22 @@ def idle_period(since: dt.date | None, today: dt.date, lang: str = "zh") -> str 
     return text + (f"{months}个月" if months or not years else "")
 
 
+def _determined_since(determination: dict | None) -> dt.date | None:
+    """The idle start as it stood at the determination (its fields' ``_idle_since``):
+    an agreement served later moves the agreed start, not the published idle start."""
+    raw = (determination or {}).get("fields")
+    value = json.loads(raw).get("_idle_since") if raw else None
+    return dt.date.fromisoformat(value) if value else None
+
+
 def public_row(case: dict, acts: list[dict], today: dt.date) -> dict:
     """The published row of a determined ``case`` (with its ``acts``): exactly
     :data:`PUBLIC_KEYS`. ``determined_on`` is the service of its live determination;
     ``cause`` is stated only when the government caused the idleness (else None)."""
     determination = law.live(acts, "determination")
-    since = idle_since(case["agreed_start_on"], case.get("delivered_on"))
+    since = _determined_since(determination)
+    if since is None:
+        since = idle_since(case["agreed_start_on"], case.get("delivered_on"))
     government = case["cause"] == "government"
     return {
         "code": case["parcel_code"],

@@ -30,7 +30,7 @@ def allowed_kinds(uow: Unit, parcel: dict, prof: Profile, today: dt.date) -> lis
         try:
             law.check_issue(
                 kind, state, cause, acts, today, today, prof.calendar, prof.case,
-                parcel["agreed_start_on"],
+                parcel, prof.rules,
             )  # fmt: skip
         except (law.ActRefused, CalendarGap):
             continue

@@ -27,6 +27,8 @@ from landbank.services.disposal import record_step
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # the method a case takes when its decision is issued
 METHOD_OF_KIND = {"fee": "idle_fee", "recovery": "reclaim"}
+# the largest payment recorded (万元), as the API caps it
+MAX_AMOUNT_WAN = 1e9
 
 
 def _check_by(by: str) -> None:
@@ -63,6 +65,7 @@ def issue(
     new_start_on: dt.date | None = None,
     note: str | None = None,
     cause_type: str | None = None,
+    intend: str | None = None,
 ) -> dict:
     """Issues an act of ``kind`` on parcel ``code``'s case: checks the case allows it,
     takes the next number of the kind and year, fills the document from its template
@@ -70,7 +73,8 @@ def issue(
     of the notice's date. A fee decision carries the fee (the profile's share of the
     land price) and its basis; an agreement its ``method`` and ``new_start_on``; a
     determination or agreement of a government-caused case the ``cause_type`` (the
-    government's act of art. 8, a key of ``GOVERNMENT_CAUSES``).
+    government's act of art. 8, a key of ``GOVERNMENT_CAUSES``); a hearing notice the
+    decision it announces, ``intend`` (fee or recovery; default: as the case is set).
     Returns the act as ``show`` lists it, with its ``warnings`` (blanks to fill)."""
     _check_by(by)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
@@ -88,6 +92,10 @@ def issue(
         raise InputError("--method and --new-start are for an agreement only")
     if cause_type is not None and cause_type not in GOVERNMENT_CAUSES:
         raise InputError(f"--cause-type {cause_type}: use one of {', '.join(GOVERNMENT_CAUSES)}")
+    if intend is not None and intend not in ("fee", "recovery"):
+        raise InputError(f"--intend {intend}: use fee or recovery")
+    if intend is not None and kind != "hearing_notice":
+        raise InputError("--intend is for a hearing notice")
     if cause_type is not None and kind not in ("determination", "agreement"):
         raise InputError("--cause-type is for a determination or an agreement")
     with store.write(by=by) as uow:
@@ -104,7 +112,7 @@ def issue(
         try:
             law.check_issue(
                 kind, case["status"] if case is not None else None, cause, acts, on, today,
-                prof.calendar, prof.case, parcel["agreed_start_on"],
+                prof.calendar, prof.case, parcel, prof.rules,
             )  # fmt: skip
         except (law.ActRefused, CalendarGap) as exc:
             raise _refused(where, exc) from None
@@ -119,7 +127,7 @@ def issue(
                 f"(cause is {cause or 'not recorded'})"
             )
         act = {"kind": kind, "issued_on": on, "method": method, "new_start_on": new_start_on,
-               "cause_type": cause_type}  # fmt: skip
+               "cause_type": cause_type, "intended_kind": intend}  # fmt: skip
         if kind == "fee":
             share = prof.rules.get("idle_fee_share", 0.20)
             fee, basis = law.fee_basis(parcel["land_price_wan"], share)
@@ -136,6 +144,13 @@ def issue(
         seq, number = _next_number(uow, kind, year, pattern)
         act["number"] = number
         fields, warnings = document_fields(kind, parcel, case, act, prof.case, acts)
+        if kind == "hearing_notice" and not fields.get("intended_kind"):
+            raise InputError(
+                f"parcel {code}: hearing_notice: the decision it announces cannot be told "
+                "from the case; say it (--intend fee|recovery)"
+            )
+        if kind == "determination":  # the idle start as it stands now, published (art. 14)
+            fields["_idle_since"] = _iso(law.idle_start(parcel))
         from landbank.io.documents import render_docx
 
         docx = render_docx(prof.template(kind), fields)
@@ -373,6 +388,10 @@ def record_payment(
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         act = _act(uow, number, districts, "fee")
+        if amount_wan > MAX_AMOUNT_WAN:
+            raise InputError(f"--amount-wan {amount_wan}: at most {MAX_AMOUNT_WAN:g} 万元")
+        if not receipt or not receipt.strip():
+            raise InputError("--receipt is required: the payment's receipt number (缴款凭证号)")
         if act["status"] == "voided" or act["served_on"] is None:
             raise InputError(f"{number} has not been served; serve it first")
         if act["paid_on"] is not None:

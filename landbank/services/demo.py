@@ -164,6 +164,64 @@ DEMO_STEPS = ["investigating", "determined", "plan_approved", "disposing", "disp
 ACT_OF_STATE = {"investigating": "investigation", "determined": "determination"}
 
 
+# the day the demo's first determination is dated: its parcels are idle a year by then
+DEMO_DETERMINED_ON = "2026-07-21"
+
+
+def _lawful_sample(store: Store, parcels: list[dict], show_parcel) -> list[tuple[dict, bool]]:
+    """Up to eight of ``parcels`` a case may be carried out on (each with whether the
+    government caused it): the cause recorded, idle a full year by the demo's
+    determination (and a land price for an enterprise-caused case's fee)."""
+    import datetime as dt
+
+    from landbank.domain.case import idle_start
+    from landbank.domain.disposal import add_years
+
+    day = dt.date.fromisoformat(DEMO_DETERMINED_ON)
+    out = []
+    for row in parcels:
+        parcel = show_parcel(store, row["code"])
+        dates = {k: _day(parcel.get(k)) for k in
+                 ("agreed_start_on", "delivered_on", "started_on", "stopped_on")}  # fmt: skip
+        since = idle_start(dates)
+        cause = parcel.get("cause")
+        if since is None or add_years(since, 1) > day or cause not in ("enterprise", "government"):
+            continue
+        if cause == "enterprise" and parcel.get("land_price_wan") is None:
+            continue
+        out.append((row, cause == "government"))
+        if len(out) == 8:
+            break
+    return out
+
+
+def _day(value):
+    import datetime as dt
+
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _serve_fee(store: Store, code: str, on, profile: str):
+    """Serves the hearing notice announcing the fee on ``on`` and, the day after its
+    request window passed with no request, issues and serves the fee decision; returns
+    the decision and its day."""
+    import datetime as dt
+
+    from landbank.config import load_profile
+    from landbank.domain.case import hearing_window_end
+    from landbank.services.cases import issue, serve
+
+    notice = issue(store, code, "hearing_notice", "demo", on=on, profile=profile, intend="fee")
+    serve(store, notice["number"], on, "direct", "demo", profile=profile)
+    prof = load_profile(profile)
+    day = hearing_window_end({"served_on": on}, prof.calendar, prof.case) + dt.timedelta(days=1)
+    fee = issue(store, code, "fee", "demo", on=day, profile=profile)
+    serve(store, fee["number"], day, "direct", "demo", profile=profile)
+    return fee, day
+
+
 def _sample_disposals(store: Store, reports: Path) -> list[str]:
     """Opens disposals of a few idle parcels in various states (once: a parcel that
     already has one is left alone) and writes the progress ledger under reports/."""
@@ -172,14 +230,14 @@ def _sample_disposals(store: Store, reports: Path) -> list[str]:
     profile = "zaozhuang"
 
     from landbank.errors import NotFoundError
-    from landbank.services.cases import issue, serve
+    from landbank.services.cases import issue, record_payment, serve
     from landbank.services.disposal import advance, open_disposal, show_disposal
     from landbank.services.disposal_progress import progress_html, progress_ledger
     from landbank.services.parcels import list_parcels, show_parcel
 
-    idle = list_parcels(store, category="supplied_not_used")[:8]
+    idle = _lawful_sample(store, list_parcels(store, category="supplied_not_used"), show_parcel)
     opened = 0
-    for i, parcel in enumerate(idle):
+    for i, (parcel, government) in enumerate(idle):
         code = parcel["code"]
         try:
             show_disposal(store, code)
@@ -195,9 +253,9 @@ def _sample_disposals(store: Store, reports: Path) -> list[str]:
             reason="sample disposal",
             on=dt.date(2026, 7, 1),
         )
-        government = show_parcel(store, code).get("cause") == "government"
         # the sample's government-caused cases: the plan changed (art. 8 item 2)
         cause_type = "plan_change" if government else None
+        fee = None
         for j, to in enumerate(DEMO_STEPS[: i % 7]):
             on = dt.date(2026, 7, 1) + dt.timedelta(days=20 * j)
             if to in ACT_OF_STATE:  # the act served moves the case (令53 art. 5–10)
@@ -212,6 +270,11 @@ def _sample_disposals(store: Store, reports: Path) -> list[str]:
                             method="extend_deadline", new_start_on=later,
                             cause_type=cause_type)  # fmt: skip
                 serve(store, act["number"], on, "direct", "demo", profile=profile)
+            elif to == "disposing":  # the hearing notice, its window, the fee (art. 14–17)
+                fee, on = _serve_fee(store, code, on, profile)
+            if to == "closed" and fee is not None:
+                record_payment(store, fee["number"], fee["amount_wan"], on, "demo",
+                               receipt=f"DEMO-{i:03d}", profile=profile)  # fmt: skip
             advance(store, code, to, "demo", on=on)
         opened += 1
     reports.mkdir(parents=True, exist_ok=True)

@@ -190,7 +190,8 @@ def advance(
             raise InputError(f"{_noun(row['subject'])} {code}: {exc}") from None
         if row["subject"] == "parcel":  # the idle-land case's states stand on its acts
             try:
-                law.check_state(to, row["method"], row["cause"], cases.acts_of(uow, row["id"]))
+                cause = row["cause"] or (disposals.subject(uow, code) or {}).get("cause")
+                law.check_state(to, row["method"], cause, cases.acts_of(uow, row["id"]))
             except law.ActRefused as exc:
                 raise InputError(f"parcel {code}: {exc}") from None
         done_on = on if to == "disposed" else None

@@ -179,6 +179,11 @@ class ActIssue(BaseModel):
         max_length=32,
         description="a government cause's kind (art. 8), for a determination or agreement",
     )
+    intend: str | None = Field(
+        default=None,
+        max_length=16,
+        description="a hearing notice's intended decision: fee or recovery",
+    )
     note: Text = None
 
 
@@ -192,7 +197,7 @@ def issue_act(
     return case_service.issue(
         svc.store, code, body.kind, user.name, on=body.on, method=body.method,
         new_start_on=body.new_start_on, note=body.note, districts=user.write_districts,
-        cause_type=body.cause_type,
+        cause_type=body.cause_type, intend=body.intend,
     )  # fmt: skip
 
 
