@@ -32,6 +32,7 @@ import psycopg
 from results import report  # noqa: E402  (bench/ is the script's folder)
 
 from landbank.config import load_profile
+from landbank.db import disposals
 from landbank.db import parcels as rows
 from landbank.db.bulk import insert_frame
 from landbank.db.engine import make_engine
@@ -166,8 +167,8 @@ def measure(kind: str, cases: int) -> list[str]:
             svc.issue(store, code, "investigation", "bench", on=TODAY, profile=prof)
             took.append(time.perf_counter() - start)
         ours_issue = statistics.median(took[1:])
-        with store.read() as uow:
-            parcel = dict(rows.load_parcels(uow, codes=[spare[0]], with_geometry=False).iloc[0])
+        with store.read() as uow:  # the parcel as the service reads it
+            parcel = dict(disposals.subject(uow, spare[0]))
         fields, _ = document_fields(
             "investigation", parcel, {"cause": "enterprise"},
             {"number": "X〔2026〕1号", "issued_on": TODAY}, prof.case, [],
