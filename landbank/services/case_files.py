@@ -18,9 +18,9 @@ from landbank.db.store import Store, Unit
 from landbank.domain import case as law
 from landbank.domain.dates import local_day
 from landbank.domain.rights import check_district
-from landbank.errors import InputError, NotFoundError
+from landbank.errors import EnvironmentProblem, InputError, NotFoundError
 from landbank.io.attachments import PDF, TIFF, check_attachment, pdf_pages, read_file
-from landbank.io.documents import soffice, to_pdf
+from landbank.io.documents import pdfs_of, soffice, to_pdf
 
 NOTE_MAX = 2000
 FILENAME_MAX = 255
@@ -151,28 +151,44 @@ def attach_file(
     )  # fmt: skip
 
 
-def export_document(store: Store, number: str, folder: Path, pdf: bool = True) -> list[Path]:
+def export_document(
+    store: Store, number: str, folder: Path, pdf: bool = True, problems: list[str] | None = None
+) -> list[Path]:
     """Writes act ``number``'s document into ``folder`` (made if missing) and, with
     ``pdf`` where LibreOffice is installed, its PDF (made once and kept). Returns the
-    paths written."""
-    from landbank.services.cases import _keep, _safe, document
+    paths written. A PDF LibreOffice fails to make is an EnvironmentProblem, or, given
+    a ``problems`` list, a line appended to it (the .docx stays written)."""
+    from landbank.io.outputs import check_out_dir, write_error
+    from landbank.services.cases import document, keep_file, safe_filename
 
     name, docx = document(store, number)
-    folder.mkdir(parents=True, exist_ok=True)
+    check_out_dir(folder, make=True)
     paths = [folder / name]
-    paths[0].write_bytes(docx)
+    try:
+        paths[0].write_bytes(docx)
+    except OSError as exc:
+        raise write_error(paths[0], exc, "--out-dir") from None
     if pdf and soffice() is not None:
         try:
             _, made = document(store, number, "pdf")
         except NotFoundError:
-            made = to_pdf(docx)
+            try:
+                made = to_pdf(docx)
+            except EnvironmentProblem as exc:
+                if problems is None:
+                    raise
+                problems.append(f"{number}: no PDF written ({exc})")
+                return paths
             with store.write(by="landbank") as uow:
                 act = cases.act_by_number(uow, number)
                 if not attachments.links(uow, act_id=act["id"], role="pdf"):
-                    _keep(uow, made, PDF, f"{_safe(number)}.pdf", "pdf", act["disposal_id"],
-                          act["id"], act["parcel_code"])  # fmt: skip
-        paths.append(folder / f"{_safe(number)}.pdf")
-        paths[1].write_bytes(made)
+                    keep_file(uow, made, PDF, f"{safe_filename(number)}.pdf", "pdf",
+                              act["disposal_id"], act["id"], act["parcel_code"])  # fmt: skip
+        paths.append(folder / f"{safe_filename(number)}.pdf")
+        try:
+            paths[1].write_bytes(made)
+        except OSError as exc:
+            raise write_error(paths[1], exc, "--out-dir") from None
     return paths
 
 
@@ -241,8 +257,7 @@ def _case_of(uow: Unit, code: str) -> dict:
 def _keep_missing_pdfs(store: Store, code: str) -> int | None:
     """Makes the PDF of each document of the case that has none (one LibreOffice run)
     and keeps it; returns how many were made, None where LibreOffice is not installed."""
-    from landbank.io.case_file import pdfs_of
-    from landbank.services.cases import _keep, _safe
+    from landbank.services.cases import keep_file, safe_filename
 
     command = soffice()
     if command is None:
@@ -263,7 +278,7 @@ def _keep_missing_pdfs(store: Store, code: str) -> int | None:
             if attachments.links(uow, act_id=f["act_id"], role="pdf"):
                 continue  # another run kept one meanwhile
             act = acts[f["act_id"]]
-            _keep(uow, pdf, PDF, f"{_safe(act['number'] or str(act['id']))}.pdf", "pdf",
+            keep_file(uow, pdf, PDF, f"{safe_filename(act['number'] or str(act['id']))}.pdf", "pdf",
                   act["disposal_id"], act["id"], act["parcel_code"])  # fmt: skip
     return len(missing)
 

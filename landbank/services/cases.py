@@ -150,7 +150,9 @@ def issue(
                 "new_start_on": new_start_on, "amount_wan": act.get("amount_wan"), "note": note,
             },
         )  # fmt: skip
-        _keep(uow, docx, DOCX, f"{_safe(number)}.docx", "document", case["id"], act_id, code)
+        keep_file(
+            uow, docx, DOCX, f"{safe_filename(number)}.docx", "document", case["id"], act_id, code
+        )
         if kind in METHOD_OF_KIND or kind == "agreement":
             _set_method(uow, case, METHOD_OF_KIND.get(kind) or method, number)
         _history(uow, code, f"{law.kind_label(kind)} {number} issued", note)
@@ -199,12 +201,12 @@ def _history(uow: Unit, code: str, what: str, reason: str | None) -> None:
                           "reason": reason}])  # fmt: skip
 
 
-def _safe(number: str) -> str:
+def safe_filename(number: str) -> str:
     """A number as a file name: 〔〕 kept, path separators and spaces gone."""
     return "".join("_" if c in '/\\:*?"<>| ' else c for c in number)
 
 
-def _keep(uow: Unit, content: bytes, media_type, filename, role, disposal_id, act_id, code):
+def keep_file(uow: Unit, content: bytes, media_type, filename, role, disposal_id, act_id, code):
     """Stores ``content`` (once per sha256) and links it to the case and act."""
     sha = hashlib.sha256(content).hexdigest()
     file_id = attachments.put(uow, sha, media_type, content)
@@ -273,7 +275,7 @@ def serve(
         code = act["parcel_code"]
         if proof is not None:
             name, content, media = proof
-            _keep(uow, content, media, name, "proof", act["disposal_id"], act["id"], code)
+            keep_file(uow, content, media, name, "proof", act["disposal_id"], act["id"], code)
         case = disposals.case_by_id(uow, act["disposal_id"], lock=True)
         after = law.state_after_service(act["kind"], case["status"])
         if after is not None:
