@@ -560,3 +560,28 @@ def test_case_file_refuses_a_parcel_without_a_case_and_an_out_not_a_zip(cli, cit
     result = cli("case", "file", code, "--out", tmp_path / "x.txt", db=url)
     assert result.exit_code == 1 and "a case file is a zip" in result.stderr
     assert not (tmp_path / "x.zip").exists() and not (tmp_path / "x.txt").exists()
+
+
+def _kept(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT count(*) FROM attachment_link")).scalar()
+    engine.dispose()
+    return kept
+
+
+def test_case_file_to_a_folder_or_a_folder_that_takes_no_file_is_one_line_before_any_pdf(
+    cli, city, tmp_path
+):
+    url, _, code = city
+    open_case(url, code)  # its notice has no PDF yet: a run would make and keep one
+    folder = tmp_path / "案卷.zip"
+    folder.mkdir()
+    before = _kept(url)
+    for out, said in ((folder, "a folder; give a file name"),
+                      (Path("/proc/案卷.zip"), "folder /proc takes no file")):  # fmt: skip
+        result = cli("case", "file", code, "--out", out, db=url)
+        assert result.exit_code == 1, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"error: --out {out}: {said}" in lines[0], result.stderr
+    assert _kept(url) == before and list(folder.iterdir()) == []

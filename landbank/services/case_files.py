@@ -215,8 +215,9 @@ def case_file(
         out = Path(out)
         if out.suffix.lower() != ".zip":
             raise InputError(f"--out {out}: a case file is a zip; name it CODE.zip")
-        if not out.parent.is_dir():
-            raise InputError(f"--out {out}: folder {out.parent} does not exist; make it first")
+        from landbank.io.outputs import check_out_file
+
+        check_out_file(out)  # before any PDF is made and kept
     with store.read() as uow:
         _case_of(uow, code)  # refuses a parcel without a case before any PDF is made
     made = _keep_missing_pdfs(store, code)
@@ -229,8 +230,13 @@ def case_file(
     if isinstance(out, Path):
         from landbank.io.files import atomic_path
 
-        with atomic_path(out, suffix=".zip") as tmp:
-            summary = _write_case_file(store, code, tmp, prof, today, notes)
+        from landbank.io.outputs import write_error
+
+        try:
+            with atomic_path(out, suffix=".zip") as tmp:
+                summary = _write_case_file(store, code, tmp, prof, today, notes)
+        except OSError as exc:  # the folder refused the file meanwhile (full, read-only)
+            raise write_error(out, exc) from None
     else:
         summary = _write_case_file(store, code, out, prof, today, notes)
     return {
