@@ -229,7 +229,6 @@ def case_file(
         )
     if isinstance(out, Path):
         from landbank.io.files import atomic_path
-
         from landbank.io.outputs import write_error
 
         try:
