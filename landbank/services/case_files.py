@@ -19,11 +19,17 @@ from landbank.domain import case as law
 from landbank.domain.dates import local_day
 from landbank.domain.rights import check_district
 from landbank.errors import EnvironmentProblem, InputError, NotFoundError
-from landbank.io.attachments import PDF, TIFF, check_attachment, pdf_pages, read_file
+from landbank.io.attachments import (
+    PDF,
+    TIFF,
+    check_attachment,
+    pdf_pages,
+    plain_name,
+    read_file,
+)
 from landbank.io.documents import pdfs_of, soffice, to_pdf
 
 NOTE_MAX = 2000
-FILENAME_MAX = 255
 # folders of the case file
 DOCUMENTS, PROOFS, EVIDENCE = "01_文书", "02_送达回证", "03_证据"
 
@@ -75,9 +81,7 @@ def attach(
         raise InputError("--by: at most 128 characters")
     if note is not None and len(note) > NOTE_MAX:
         raise InputError(f"--note: at most {NOTE_MAX} characters")
-    name = Path(filename or "").name
-    if len(name) > FILENAME_MAX:
-        raise InputError(f"{name[:40]}…: a file name of at most {FILENAME_MAX} characters")
+    name = plain_name(filename)  # the one rule of names, as for an upload
     media = check_attachment(name, content, attachment_limit_bytes(profile))
     sha = hashlib.sha256(content).hexdigest()
     with store.write(by=by) as uow:

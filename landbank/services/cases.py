@@ -252,13 +252,16 @@ def serve(
     proof: tuple[str, bytes, str] | None = None,
 ) -> dict:
     """Records the service (送达) of act ``number`` on ``on`` by ``method`` to ``to``
-    (default the holder), with an optional ``proof`` (filename, content, media type,
-    already checked). Serving the investigation notice moves the case to
+    (default the holder), with an optional ``proof`` (filename, content, media type):
+    its name and content are checked here as any attachment's (the media type given
+    is not trusted), before anything is written. Serving the investigation notice moves the case to
     investigating, the determination to determined; an agreement moves the parcel's
     agreed start to its new date (not for paid recovery). Returns the case as
     ``show`` does."""
     _check_by(by)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if proof is not None:
+        proof = _checked_proof(proof, prof)
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         act = _act(uow, number, districts)
@@ -300,6 +303,17 @@ def serve(
                 f"agreement {number}: the start clock restarts", prof, pd.Timestamp(today),
             )  # fmt: skip
         return _show_case(uow, code, prof, today)
+
+
+def _checked_proof(proof: tuple[str, bytes, str], prof: Profile) -> tuple[str, bytes, str]:
+    """A proof of service checked as any attachment: its name (``plain_name``), its
+    type from its content, its size within the profile's limit."""
+    from landbank.io.attachments import check_attachment, plain_name
+    from landbank.services.case_files import attachment_limit_bytes
+
+    name, content, _ = proof
+    name = plain_name(name)
+    return name, content, check_attachment(name, content, attachment_limit_bytes(prof))
 
 
 def record_hearing(
