@@ -129,6 +129,20 @@ def due_page(
 # ---- the case page --------------------------------------------------------------------
 
 
+def _cause_types(shown: dict, lang: str) -> list[tuple[str, str]]:
+    """The government causes (art. 8) a determination or agreement may name, as (key,
+    label), when the case (or, before one, the parcel) is government-caused and one of
+    those kinds may be issued; else none (the form then has no such field)."""
+    from landbank.domain.case_documents import GOVERNMENT_CAUSES
+
+    cause = (shown["case"] or {}).get("cause") or (shown["parcel"] or {}).get("cause")
+    if cause != "government" or not {"determination", "agreement"} & set(shown["kinds"]):
+        return []
+    if lang == "en":
+        return [(k, k.replace("_", " ")) for k in GOVERNMENT_CAUSES]
+    return [(k, text.split("：")[-1][:28]) for k, text in GOVERNMENT_CAUSES.items()]
+
+
 def _page(request, svc: Service, user: User, code: str, status=200, note=None, error=None):
     shown = case_page(svc.store, code, user)
     return render(
@@ -143,6 +157,7 @@ def _page(request, svc: Service, user: User, code: str, status=200, note=None, e
         may_edit=shown["may_edit"],
         today=shown["today"],
         agreement_methods=law.AGREEMENT_METHODS,
+        cause_types=_cause_types(shown, page_lang(request)),
         service_methods=law.SERVICE_METHODS,
         note=note if note in NOTES else None,
         error=error,
@@ -243,6 +258,8 @@ async def issue_form(
             new_start_on=_day(form.get("new_start_on"), "new_start_on")
             if form.get("kind") == "agreement" else None,
             note=_text(form, "note"), districts=user.write_districts,
+            cause_type=_text(form, "cause_type")
+            if form.get("kind") in ("determination", "agreement") else None,
         )  # fmt: skip
 
     return await _threaded(_on_parcel, request, svc, user, code, form, step)
