@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import string
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -255,6 +256,22 @@ def _check_case(data: dict, bad) -> None:
             bad(f"[case.numbers] {kind}", f"not a kind of act; use one of {', '.join(KINDS)}")
         if not isinstance(pattern, str) or "{year}" not in pattern or "{n}" not in pattern:
             bad(f"[case.numbers] {kind} = {pattern!r}", "write a pattern with {year} and {n}")
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
+        except ValueError as exc:  # an unmatched { or }
+            bad(f"[case.numbers] {kind} = {pattern!r}", f"{exc}; write {{{{ or }}}} for a brace")
+        else:
+            if names - {"year", "n"}:
+                unknown = ", ".join(f"{{{f}}}" for f in sorted(names - {"year", "n"}))
+                bad(
+                    f"[case.numbers] {kind} = {pattern!r}",
+                    f"{unknown} is not known; only {{year}} and {{n}} are filled in",
+                )
+    most = case.get("attachment_max_mb")
+    if most is not None and (
+        isinstance(most, bool) or not isinstance(most, int | float) or not 0 < most <= 1024
+    ):
+        bad(f"[case] attachment_max_mb = {most!r}", "write a number of MB above 0, at most 1024")
     for year, spec in data.get("calendar", {}).items():
         if not (isinstance(year, str) and year.isdigit() and isinstance(spec, dict)):
             bad(f"[calendar] {year}", 'write [calendar."2027"] with holidays and workdays')

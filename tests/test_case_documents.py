@@ -590,3 +590,88 @@ def test_the_ledger_headers_of_the_case_fields_are_read(tmp_path):
         "地块编号": "code", "送达地址": "holder_address", "合同电子监管号": "contract_number",
         "宗地四至": "boundaries", "交地日期": "delivered_on",
     }  # fmt: skip
+
+
+# -- where the document is written, and when it cannot be --------------------------------
+
+
+def _fake_soffice(folder: Path, body: str) -> Path:
+    """A program named soffice that runs ``body`` (a shell line) and makes no PDF."""
+    folder.mkdir(exist_ok=True)
+    program = folder / "soffice"
+    program.write_text(f"#!/bin/sh\n{body}\n")
+    program.chmod(0o755)
+    return folder
+
+
+def test_an_out_dir_that_is_a_file_is_refused_before_the_act_is_issued(cli, db_url, tmp_path):
+    path, values = _ledger(tmp_path)
+    assert cli("import", "parcels", path, db=db_url).exit_code == 0
+    taken = tmp_path / "docs"
+    taken.write_text("a file, not a folder")
+    before = _counts(db_url)
+    for out_dir, said in ((taken, "a file, not a folder"),
+                          (taken / "sub", "the folder cannot be made")):  # fmt: skip
+        result = cli(
+            "case", "issue", values["fee"]["code"], "investigation", "--on", "2026-09-01",
+            "--by", "王", "--profile", PROFILE, "--out-dir", out_dir, db=db_url,
+        )  # fmt: skip
+        assert result.exit_code == 1, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"--out-dir {out_dir}: {said}" in lines[0], result.stderr
+        assert "Traceback" not in result.output
+    assert _counts(db_url) == before
+
+
+def test_a_failed_pdf_after_the_issue_is_a_warning_and_case_document_writes_it_again(
+    cli, db_url, tmp_path, monkeypatch
+):
+    path, values = _ledger(tmp_path)
+    assert cli("import", "parcels", path, db=db_url).exit_code == 0
+    fake = _fake_soffice(tmp_path / "bin", "exit 0")
+    with monkeypatch.context() as m:
+        m.setenv("PATH", f"{fake}:{__import__('os').environ['PATH']}")
+        result = cli(
+            "case", "issue", values["fee"]["code"], "investigation", "--on", "2026-09-01",
+            "--by", "王", "--profile", PROFILE, "--out-dir", tmp_path / "docs", db=db_url,
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    number = "枣自然资闲调〔2026〕1号"
+    assert f"{number} 闲置土地调查通知书: {tmp_path / 'docs' / number}.docx" in result.stdout
+    warned = [line for line in result.stderr.splitlines() if "no PDF written" in line]
+    assert warned == [
+        f"warning: {number}: no PDF written (LibreOffice made no PDF of the document); the "
+        f"act is issued and kept: write it again with landbank case document '{number}' "
+        f"--out-dir {tmp_path / 'docs'}"
+    ]
+    assert [p.name for p in (tmp_path / "docs").iterdir()] == [f"{number}.docx"]
+    assert cases.show(store_of(db_url), values["fee"]["code"], PROFILE)["acts"][0]["number"] == (
+        number
+    )
+    # written again, without the PDF, then (where LibreOffice is) with it
+    again = tmp_path / "again"
+    result = cli("case", "document", number, "--out-dir", again, "--no-pdf", db=db_url)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(again / f"{number}.docx")
+    assert number in _docx_text((again / f"{number}.docx").read_bytes())
+    result = cli("case", "document", "枣自然资闲调〔2026〕9号", "--out-dir", again, db=db_url)
+    assert result.exit_code == 1 and "no act is numbered" in result.stderr
+    tool("soffice")
+    result = cli("case", "document", number, "--out-dir", again, db=db_url)
+    assert result.exit_code == 0, result.output
+    assert number in _flat(_pdf_text((again / f"{number}.pdf").read_bytes()))
+
+
+def test_libreoffice_that_hangs_or_makes_nothing_is_one_line(tmp_path):
+    from landbank.errors import EnvironmentProblem
+    from landbank.io.documents import pdfs_of
+
+    docx = (TEMPLATES / "service_receipt.docx").read_bytes()
+    hangs = _fake_soffice(tmp_path / "hangs", "sleep 30") / "soffice"
+    with pytest.raises(EnvironmentProblem, match=r"did not finish the PDF within 0.5 s"):
+        pdfs_of([docx], str(hangs), timeout=0.5)
+    nothing = _fake_soffice(tmp_path / "nothing", "exit 0") / "soffice"
+    with pytest.raises(EnvironmentProblem, match=r"^LibreOffice made no PDF of document 1$"):
+        pdfs_of([docx, docx], str(nothing))
+    with pytest.raises(EnvironmentProblem, match=r"cannot be run"):
+        pdfs_of([docx], str(tmp_path / "missing"))

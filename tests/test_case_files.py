@@ -570,3 +570,58 @@ def test_case_file_refuses_a_parcel_without_a_case_and_an_out_not_a_zip(cli, cit
     result = cli("case", "file", code, "--out", tmp_path / "x.txt", db=url)
     assert result.exit_code == 1 and "a case file is a zip" in result.stderr
     assert not (tmp_path / "x.zip").exists() and not (tmp_path / "x.txt").exists()
+
+
+def _kept(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT count(*) FROM attachment_link")).scalar()
+    engine.dispose()
+    return kept
+
+
+def test_case_file_to_a_folder_or_a_folder_that_takes_no_file_is_one_line_before_any_pdf(
+    cli, city, tmp_path
+):
+    url, _, code = city
+    open_case(url, code)  # its notice has no PDF yet: a run would make and keep one
+    folder = tmp_path / "案卷.zip"
+    folder.mkdir()
+    before = _kept(url)
+    for out, said in ((folder, "a folder; give a file name"),
+                      (Path("/proc/案卷.zip"), "folder /proc takes no file")):  # fmt: skip
+        result = cli("case", "file", code, "--out", out, db=url)
+        assert result.exit_code == 1, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"error: --out {out}: {said}" in lines[0], result.stderr
+    assert _kept(url) == before and list(folder.iterdir()) == []
+
+
+def test_one_name_rule_for_evidence_and_proofs_and_serve_checks_its_proof(city, tmp_path):
+    url, _, code = city
+    store = store_of(url)
+    notice = cases.issue(store, code, "investigation", "王", on=D(2026, 3, 2))
+    before = _kept(url)
+    # 84 characters of 3 bytes: 256 bytes, under 255 characters; refused as the web
+    # refuses it, from the command line's service too
+    long = "证" * 84 + ".jpg"
+    with pytest.raises(InputError, match="the file's name is longer than 200 bytes"):
+        case_files.attach(store, code, long, photo(3), "王")
+    assert _kept(url) == before
+    # a name sent with a Windows folder keeps only its own name
+    kept = case_files.attach(store, code, "C:\\扫描\\现场.jpg", photo(4), "王")
+    assert kept["filename"] == "现场.jpg"
+    # a proof the caller did not check is checked by serve: nothing is written
+    after = _kept(url)
+    for proof, said in (((long, photo(5), JPEG), "longer than 200 bytes"),
+                        (("回证.pdf", photo(5), PDF), "its content is a JPEG image"),
+                        (("回证.jpg", b"", JPEG), "the file is empty")):  # fmt: skip
+        with pytest.raises(InputError, match=said):
+            cases.serve(store, notice["number"], D(2026, 3, 3), "direct", "王", proof=proof)
+    assert _kept(url) == after
+    assert cases.show(store, code)["acts"][0]["served_on"] is None
+    served = cases.serve(store, notice["number"], D(2026, 3, 3), "direct", "王",
+                         proof=("a/b/回证.jpg", photo(5), PDF))  # fmt: skip
+    assert [f["filename"] for f in served["acts"][0]["files"] if f["role"] == "proof"] == [
+        "回证.jpg"
+    ]

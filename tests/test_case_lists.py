@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyogrio
@@ -306,6 +307,14 @@ def test_the_published_list_refuses_a_file_it_cannot_write(cli, cases, tmp_path)
     assert len(r.stderr.strip().splitlines()) == 1
     r = cli("case", "public", "--out", tmp_path / "none" / "list.xlsx", db=cases["url"])
     assert r.exit_code == 1 and "does not exist" in r.stderr
+    (tmp_path / "list.xlsx").mkdir()
+    for out, said in ((tmp_path / "list.xlsx", "a folder; give a file name"),
+                      (Path("/proc/x.xlsx"), "folder /proc takes no file"),
+                      (Path("/proc/x.geojson"), "folder /proc takes no file")):  # fmt: skip
+        r = cli("case", "public", "--out", out, db=cases["url"])
+        assert r.exit_code == 1, r.output
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"error: --out {out}: {said}" in lines[0], r.stderr
     assert not (tmp_path / "list.csv").exists() and table_counts(cases["url"]) == before
 
 

@@ -157,3 +157,40 @@ def test_two_clerks_opening_a_case_on_one_parcel_at_once_open_one(parcels):
         issued = [s for s in said if s.startswith("枣自然资闲调")]
         assert len(issued) == 1 and "already has a live investigation" in str(said), said
         assert opened[code] == 1
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        (
+            '[case.numbers]\ninvestigation = "枣{city}〔{year}〕{n}号"',
+            "[case.numbers] investigation = '枣{city}〔{year}〕{n}号': {city} is not known; only "
+            "{year} and {n} are filled in",
+        ),
+        (
+            '[case.numbers]\ninvestigation = "枣〔{year}〕{n}号}"',
+            "[case.numbers] investigation = '枣〔{year}〕{n}号}': Single '}' encountered",
+        ),
+        (
+            '[case]\nattachment_max_mb = "lots"',
+            "[case] attachment_max_mb = 'lots': write a number of MB above 0, at most 1024",
+        ),
+        ("[case]\nattachment_max_mb = 0", "[case] attachment_max_mb = 0: write a number"),
+        ("[case]\nattachment_max_mb = 4096", "[case] attachment_max_mb = 4096: write a number"),
+    ],
+    ids=["unknown placeholder", "lone brace", "mb not a number", "mb zero", "mb too large"],
+)
+def test_a_profile_the_case_cannot_use_is_refused_when_loaded_and_nothing_is_issued(
+    cli, parcels, tmp_path, line, said
+):
+    db, codes = parcels
+    profile = tmp_path / "city.toml"
+    profile.write_text(f'name = "city"\n{line}\n', encoding="utf-8")
+    result = cli(
+        "case", "issue", codes[0], "investigation", "--on", "2026-09-01", "--by", "王",
+        "--profile", profile, "--out-dir", tmp_path / "docs", db=db,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0], result.stderr
+    assert _register(db) == [] and not (tmp_path / "docs").exists()

@@ -387,3 +387,23 @@ def test_the_sample_figures_import_for_both_years(cli, db_url):
                 assert summary["unmatched_count"] == 0
     listed = json.loads(cli("enterprises", "vintages", "--json", db=db_url).stdout)
     assert len(listed) == 10 and all(v["current"] for v in listed)
+
+
+def test_a_file_of_another_source_is_refused_and_the_vintage_stays(cli, db_url):
+    """The power company's file imported as tax would replace the real tax vintage."""
+    from tests.conftest import ROOT
+
+    folder = ROOT / "data" / "enterprises"
+    assert cli("import", "enterprises", folder / "enterprises.xlsx", db=db_url).exit_code == 0
+    tax = _figures(cli, db_url, folder / "tax_2025.xlsx", "tax", 2025)
+    before = _counts(db_url)
+    power = folder / "power_2025.csv"
+    result = cli("import", "figures", power, "--source", "tax", "--year", "2025", db=db_url)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "--source tax: none of its own columns; a tax file has 税收 (tax_wan)" in lines[0]
+    assert "--source power" in lines[0]
+    assert _counts(db_url) == before
+    listed = json.loads(cli("enterprises", "vintages", "--json", db=db_url).stdout)
+    assert [v["id"] for v in listed if v["current"]] == [tax["vintage_id"]]

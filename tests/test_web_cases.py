@@ -8,6 +8,7 @@ attachment limit, for a signed-in writer only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -483,3 +484,31 @@ def test_an_acts_pdf_is_made_once_by_libreoffice(web):
     assert again.content == r.content  # kept, not made again
     missing = client.get(f"{API}/acts/{_n('无此文号')}/document.pdf", headers=viewer)
     assert missing.status_code == 404
+
+
+def test_the_issue_form_names_the_government_cause_and_passes_it(web):
+    from landbank.db import cases as cases_db
+    from landbank.domain.case_documents import GOVERNMENT_CAUSES
+
+    c = web["government"]
+    browser, csrf = _browser(web["app"], LI)
+    page = browser.get(f"/cases/{quote(c)}").text
+    issue = re.search(r'<form[^>]*id="issue-form".*?</form>', page, re.S).group(0)
+    select = re.search(r'<select name="cause_type">.*?</select>', issue, re.S).group(0)
+    assert re.findall(r'<option value="([a-z_]*)"', select) == ["", *GOVERNMENT_CAUSES]
+    # an enterprise-caused case has no such field
+    other = browser.get(f"/cases/{quote(web['investigating'])}").text
+    assert 'name="cause_type"' not in other
+    today = dt.date.today()
+    r = browser.post(
+        f"/cases/{quote(c)}/issue",
+        data={"csrf_token": csrf, "kind": "agreement", "on": today.isoformat(),
+              "method": "extend_deadline", "cause_type": "plan_change",
+              "new_start_on": (today + dt.timedelta(days=100)).isoformat()},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303, r.text
+    with store_of(web["url"]).read() as uow:
+        numbers = [n["number"] for n in cases_db.numbers(uow, None, "agreement")]
+        fields = json.loads(cases_db.act_by_number(uow, numbers[-1])["fields"])
+    assert any(GOVERNMENT_CAUSES["plan_change"] in str(v) for v in fields.values()), fields

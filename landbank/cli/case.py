@@ -108,11 +108,20 @@ def _print_case(result: dict, as_json: bool) -> None:
         out.print(f"{_word('evidence')}: {f['filename']} ({f['size_bytes']} bytes)", markup=False)
 
 
-def _write(number: str, folder: Path, pdf: bool) -> list[Path]:
+def _write(number: str, folder: Path, pdf: bool, problems: list[str] | None = None) -> list[Path]:
     """Writes act ``number``'s document (and its PDF) into ``folder``; returns the paths."""
     from landbank.services.case_files import export_document
 
-    return export_document(state.store(), number, folder, pdf=pdf)
+    return export_document(state.store(), number, folder, pdf=pdf, problems=problems)
+
+
+def _again(number: str, folder: Path, pdf: bool) -> str:
+    """The command that writes act ``number``'s document again."""
+    import shlex
+
+    return f"landbank case document {shlex.quote(number)} --out-dir {shlex.quote(str(folder))}" + (
+        "" if pdf else " --no-pdf"
+    )
 
 
 @case_app.command("issue")
@@ -158,22 +167,37 @@ def case_issue(
 ) -> None:
     """Issue an act's document: its number (文号), filled from the parcel, the case and
     the profile. On a parcel with no open case, the investigation notice opens one."""
+    from landbank.errors import LandbankError
+    from landbank.io.outputs import check_out_dir
     from landbank.services.cases import issue
 
+    check_out_dir(out_dir)  # before the act is issued: a bad folder issues nothing
     act = issue(
         state.store(), code, kind, by or os_user(), on=parse_date(on, "--on"), profile=profile,
         method=method, new_start_on=parse_date(new_start, "--new-start"), note=note,
         cause_type=cause_type, intend=intend,
     )  # fmt: skip
-    paths = _write(act["number"], out_dir, pdf)
+    # the act is kept from here on: a failure to write its file is a warning, not an error
+    problems: list[str] = []
+    try:
+        paths = _write(act["number"], out_dir, pdf, problems)
+    except (LandbankError, OSError) as exc:
+        paths = []
+        problems.append(f"{act['number']}: its document was not written ({exc})")
+    if problems:
+        again = _again(act["number"], out_dir, pdf)
+        problems[-1] += f"; the act is issued and kept: write it again with {again}"
     if as_json:
-        print_json({**act, "paths": [str(p) for p in paths]})
-        return
-    out.print(f"{act['number']} {act['kind_zh']}: {paths[0]}", markup=False)
-    for extra in paths[1:]:
-        out.print(f"  {extra}", markup=False)
-    for warning in act["warnings"]:
-        err.print(f"warning: {warning}", markup=False)
+        print_json({**act, "paths": [str(p) for p in paths], "problems": problems})
+    else:
+        out.print(
+            f"{act['number']} {act['kind_zh']}: {paths[0] if paths else '(not written)'}",
+            markup=False,
+        )
+        for extra in paths[1:]:
+            out.print(f"  {extra}", markup=False)
+    for warning in [*act["warnings"], *problems]:
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 @case_app.command("serve")
@@ -459,3 +483,28 @@ def case_public(
     out.print("\t".join(public_label(k, state.lang) for k in PUBLIC_KEYS), markup=False)
     for r in rows:
         out.print("\t".join(str(r[k] or "") for k in PUBLIC_KEYS), markup=False)
+
+
+@case_app.command("document")
+@handled
+def case_document(
+    number: NumberArg,
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", help="Folder the document is written to.")
+    ] = Path("documents"),
+    pdf: Annotated[
+        bool, typer.Option("--pdf/--no-pdf", help="Also a PDF, where LibreOffice is installed.")
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a kept act's document (.docx, and its PDF) again, e.g. when it could not be
+    written at its issue."""
+    from landbank.io.outputs import check_out_dir
+
+    check_out_dir(out_dir)
+    paths = _write(number, out_dir, pdf)
+    if as_json:
+        print_json({"number": number, "paths": [str(p) for p in paths]})
+        return
+    for path in paths:
+        out.print(str(path), markup=False)

@@ -10,7 +10,7 @@ import logging
 import threading
 import zipfile
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from landbank.errors import InputError
 
@@ -34,6 +34,28 @@ COMPRESSED = frozenset({PDF, JPEG, PNG, DOCX})
 _WHAT_IS_TAKEN = "a PDF, JPEG, PNG, TIFF or Word .docx"
 _SUFFIXES = " ".join(MEDIA_OF_SUFFIX)
 _quiet_lock = threading.Lock()
+MAX_NAME_BYTES = 200  # a name the file system takes (255 bytes) with room to spare
+
+
+def plain_name(filename: str | None) -> str:
+    """The file's own name, without any folder a browser, a client or a path gave it
+    (``/`` or ``\\``): the one rule for the name of an attachment, from the command
+    line or the web. InputError when nothing is left, when it holds a control
+    character or is not valid text, or is longer than ``MAX_NAME_BYTES`` in UTF-8."""
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name.strip()
+    if name in ("", ".", ".."):
+        raise InputError("the file has no name; send it with its file name (e.g. proof.pdf)")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InputError("the file's name holds a control character; rename the file")
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        raise InputError(
+            f"{name[:40]}…: the file's name is longer than {MAX_NAME_BYTES} bytes; shorten it"
+        )
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("the file's name is not valid text; rename the file") from None
+    return name
 
 
 def read_file(path: Path, limit_bytes: int) -> bytes:

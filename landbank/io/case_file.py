@@ -1,6 +1,6 @@
 """The case file (案卷) as a zip: entries named safely and once, already-compressed
 files stored as they are, the index (卷内目录) as a workbook and a page, the history as
-CSV Excel opens; and PDFs of several documents made by one LibreOffice run."""
+CSV Excel opens (the PDFs: ``io.documents.pdfs_of``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import datetime as dt
 import html
 import io
 import re
-import subprocess
-import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -18,7 +16,6 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
-from landbank.errors import EnvironmentProblem
 from landbank.io.attachments import COMPRESSED
 
 INDEX_COLUMNS = ("序号", "文书名称", "文号", "日期", "页数", "文件")
@@ -183,28 +180,3 @@ def _cell(value) -> str:
         except ValueError:
             return "'" + value
     return value
-
-
-def pdfs_of(documents: list[bytes], command: str, timeout: float = 600) -> list[bytes]:
-    """The PDFs of ``documents`` (.docx contents), converted by one run of LibreOffice
-    (``command``): its start is most of the cost of one conversion."""
-    with tempfile.TemporaryDirectory(prefix="landbank-pdfs-") as tmp:
-        folder = Path(tmp)
-        sources = []
-        for i, content in enumerate(documents):
-            src = folder / f"d{i:04d}.docx"
-            src.write_bytes(content)
-            sources.append(str(src))
-        profile = folder / "profile"
-        subprocess.run(
-            [command, f"-env:UserInstallation=file://{profile}", "--headless",
-             "--convert-to", "pdf", "--outdir", tmp, *sources],
-            check=False, capture_output=True, timeout=timeout,
-        )  # fmt: skip
-        made = []
-        for i in range(len(documents)):
-            pdf = folder / f"d{i:04d}.pdf"
-            if not pdf.is_file():
-                raise EnvironmentProblem("LibreOffice made no PDF of a case document")
-            made.append(pdf.read_bytes())
-        return made

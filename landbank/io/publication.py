@@ -12,6 +12,7 @@ import pandas as pd
 
 from landbank.errors import InputError
 from landbank.io.files import atomic_path
+from landbank.io.outputs import check_out_file, write_error
 
 FORMATS = (".xlsx", ".geojson")
 
@@ -24,9 +25,7 @@ def check_public_path(path: Path) -> Path:
             f"--out {path}: write the list to an .xlsx or a .geojson file "
             f"(not {path.suffix or 'no suffix'!r})"
         )
-    if not path.parent.is_dir():
-        raise InputError(f"--out {path}: folder {path.parent} does not exist; create it first")
-    return path
+    return check_out_file(path)
 
 
 def write_public(rows: list[dict], geometries: list, fields, path: Path, title: str) -> Path:
@@ -34,6 +33,14 @@ def write_public(rows: list[dict], geometries: list, fields, path: Path, title: 
     ``datetime.date``) to ``path`` (.xlsx: one sheet ``title``, Chinese headers; .geojson:
     ``geometries`` (shapely, EPSG:4490, one per row) and the rows as properties)."""
     path = check_public_path(path)
+    try:
+        _write(rows, geometries, fields, path, title)
+    except OSError as exc:  # the folder refused the file meanwhile (full, read-only)
+        raise write_error(path, exc) from None
+    return path
+
+
+def _write(rows: list[dict], geometries: list, fields, path: Path, title: str) -> None:
     keys = [key for key, _, _ in fields]
     frame = pd.DataFrame([{k: r[k] for k in keys} for r in rows], columns=keys)
     if path.suffix.lower() == ".geojson":
@@ -43,9 +50,8 @@ def write_public(rows: list[dict], geometries: list, fields, path: Path, title: 
         with atomic_path(path, ".geojson") as tmp:
             tmp.unlink()  # the driver makes the file itself
             gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer="idle_land")
-        return path
+        return
     _write_xlsx(frame, fields, path, title)
-    return path
 
 
 def _write_xlsx(frame: pd.DataFrame, fields, path: Path, title: str) -> None:

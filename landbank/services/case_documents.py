@@ -38,9 +38,9 @@ def render_receipt(store: Store, number: str, profile: str | Profile | None = No
 
 def receipt_filename(number: str) -> str:
     """The file name of act ``number``'s proof of service: 枣自然资闲调〔2026〕1号_送达回证.docx."""
-    from landbank.services.cases import _safe
+    from landbank.services.cases import safe_filename
 
-    return f"{_safe(number)}_送达回证.docx"
+    return f"{safe_filename(number)}_送达回证.docx"
 
 
 def write_receipt(

@@ -18,12 +18,18 @@ from landbank.db.store import Store, Unit
 from landbank.domain import case as law
 from landbank.domain.dates import local_day
 from landbank.domain.rights import check_district
-from landbank.errors import InputError, NotFoundError
-from landbank.io.attachments import PDF, TIFF, check_attachment, pdf_pages, read_file
-from landbank.io.documents import soffice, to_pdf
+from landbank.errors import EnvironmentProblem, InputError, NotFoundError
+from landbank.io.attachments import (
+    PDF,
+    TIFF,
+    check_attachment,
+    pdf_pages,
+    plain_name,
+    read_file,
+)
+from landbank.io.documents import pdfs_of, soffice, to_pdf
 
 NOTE_MAX = 2000
-FILENAME_MAX = 255
 # folders of the case file
 DOCUMENTS, PROOFS, EVIDENCE = "01_文书", "02_送达回证", "03_证据"
 
@@ -75,9 +81,7 @@ def attach(
         raise InputError("--by: at most 128 characters")
     if note is not None and len(note) > NOTE_MAX:
         raise InputError(f"--note: at most {NOTE_MAX} characters")
-    name = Path(filename or "").name
-    if len(name) > FILENAME_MAX:
-        raise InputError(f"{name[:40]}…: a file name of at most {FILENAME_MAX} characters")
+    name = plain_name(filename)  # the one rule of names, as for an upload
     media = check_attachment(name, content, attachment_limit_bytes(profile))
     sha = hashlib.sha256(content).hexdigest()
     with store.write(by=by) as uow:
@@ -151,28 +155,44 @@ def attach_file(
     )  # fmt: skip
 
 
-def export_document(store: Store, number: str, folder: Path, pdf: bool = True) -> list[Path]:
+def export_document(
+    store: Store, number: str, folder: Path, pdf: bool = True, problems: list[str] | None = None
+) -> list[Path]:
     """Writes act ``number``'s document into ``folder`` (made if missing) and, with
     ``pdf`` where LibreOffice is installed, its PDF (made once and kept). Returns the
-    paths written."""
-    from landbank.services.cases import _keep, _safe, document
+    paths written. A PDF LibreOffice fails to make is an EnvironmentProblem, or, given
+    a ``problems`` list, a line appended to it (the .docx stays written)."""
+    from landbank.io.outputs import check_out_dir, write_error
+    from landbank.services.cases import document, keep_file, safe_filename
 
     name, docx = document(store, number)
-    folder.mkdir(parents=True, exist_ok=True)
+    check_out_dir(folder, make=True)
     paths = [folder / name]
-    paths[0].write_bytes(docx)
+    try:
+        paths[0].write_bytes(docx)
+    except OSError as exc:
+        raise write_error(paths[0], exc, "--out-dir") from None
     if pdf and soffice() is not None:
         try:
             _, made = document(store, number, "pdf")
         except NotFoundError:
-            made = to_pdf(docx)
+            try:
+                made = to_pdf(docx)
+            except EnvironmentProblem as exc:
+                if problems is None:
+                    raise
+                problems.append(f"{number}: no PDF written ({exc})")
+                return paths
             with store.write(by="landbank") as uow:
                 act = cases.act_by_number(uow, number)
                 if not attachments.links(uow, act_id=act["id"], role="pdf"):
-                    _keep(uow, made, PDF, f"{_safe(number)}.pdf", "pdf", act["disposal_id"],
-                          act["id"], act["parcel_code"])  # fmt: skip
-        paths.append(folder / f"{_safe(number)}.pdf")
-        paths[1].write_bytes(made)
+                    keep_file(uow, made, PDF, f"{safe_filename(number)}.pdf", "pdf",
+                              act["disposal_id"], act["id"], act["parcel_code"])  # fmt: skip
+        paths.append(folder / f"{safe_filename(number)}.pdf")
+        try:
+            paths[1].write_bytes(made)
+        except OSError as exc:
+            raise write_error(paths[1], exc, "--out-dir") from None
     return paths
 
 
@@ -199,8 +219,9 @@ def case_file(
         out = Path(out)
         if out.suffix.lower() != ".zip":
             raise InputError(f"--out {out}: a case file is a zip; name it CODE.zip")
-        if not out.parent.is_dir():
-            raise InputError(f"--out {out}: folder {out.parent} does not exist; make it first")
+        from landbank.io.outputs import check_out_file
+
+        check_out_file(out)  # before any PDF is made and kept
     with store.read() as uow:
         _case_of(uow, code)  # refuses a parcel without a case before any PDF is made
     made = _keep_missing_pdfs(store, code)
@@ -212,9 +233,13 @@ def case_file(
         )
     if isinstance(out, Path):
         from landbank.io.files import atomic_path
+        from landbank.io.outputs import write_error
 
-        with atomic_path(out, suffix=".zip") as tmp:
-            summary = _write_case_file(store, code, tmp, prof, today, notes)
+        try:
+            with atomic_path(out, suffix=".zip") as tmp:
+                summary = _write_case_file(store, code, tmp, prof, today, notes)
+        except OSError as exc:  # the folder refused the file meanwhile (full, read-only)
+            raise write_error(out, exc) from None
     else:
         summary = _write_case_file(store, code, out, prof, today, notes)
     return {
@@ -241,8 +266,7 @@ def _case_of(uow: Unit, code: str) -> dict:
 def _keep_missing_pdfs(store: Store, code: str) -> int | None:
     """Makes the PDF of each document of the case that has none (one LibreOffice run)
     and keeps it; returns how many were made, None where LibreOffice is not installed."""
-    from landbank.io.case_file import pdfs_of
-    from landbank.services.cases import _keep, _safe
+    from landbank.services.cases import keep_file, safe_filename
 
     command = soffice()
     if command is None:
@@ -263,7 +287,7 @@ def _keep_missing_pdfs(store: Store, code: str) -> int | None:
             if attachments.links(uow, act_id=f["act_id"], role="pdf"):
                 continue  # another run kept one meanwhile
             act = acts[f["act_id"]]
-            _keep(uow, pdf, PDF, f"{_safe(act['number'] or str(act['id']))}.pdf", "pdf",
+            keep_file(uow, pdf, PDF, f"{safe_filename(act['number'] or str(act['id']))}.pdf", "pdf",
                   act["disposal_id"], act["id"], act["parcel_code"])  # fmt: skip
     return len(missing)
 

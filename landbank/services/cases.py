@@ -165,7 +165,9 @@ def issue(
                 "new_start_on": new_start_on, "amount_wan": act.get("amount_wan"), "note": note,
             },
         )  # fmt: skip
-        _keep(uow, docx, DOCX, f"{_safe(number)}.docx", "document", case["id"], act_id, code)
+        keep_file(
+            uow, docx, DOCX, f"{safe_filename(number)}.docx", "document", case["id"], act_id, code
+        )
         if kind in METHOD_OF_KIND or kind == "agreement":
             _set_method(uow, case, METHOD_OF_KIND.get(kind) or method, number)
         _history(uow, code, f"{law.kind_label(kind)} {number} issued", note)
@@ -214,12 +216,12 @@ def _history(uow: Unit, code: str, what: str, reason: str | None) -> None:
                           "reason": reason}])  # fmt: skip
 
 
-def _safe(number: str) -> str:
+def safe_filename(number: str) -> str:
     """A number as a file name: 〔〕 kept, path separators and spaces gone."""
     return "".join("_" if c in '/\\:*?"<>| ' else c for c in number)
 
 
-def _keep(uow: Unit, content: bytes, media_type, filename, role, disposal_id, act_id, code):
+def keep_file(uow: Unit, content: bytes, media_type, filename, role, disposal_id, act_id, code):
     """Stores ``content`` (once per sha256) and links it to the case and act."""
     sha = hashlib.sha256(content).hexdigest()
     file_id = attachments.put(uow, sha, media_type, content)
@@ -265,13 +267,16 @@ def serve(
     proof: tuple[str, bytes, str] | None = None,
 ) -> dict:
     """Records the service (送达) of act ``number`` on ``on`` by ``method`` to ``to``
-    (default the holder), with an optional ``proof`` (filename, content, media type,
-    already checked). Serving the investigation notice moves the case to
+    (default the holder), with an optional ``proof`` (filename, content, media type):
+    its name and content are checked here as any attachment's (the media type given
+    is not trusted), before anything is written. Serving the investigation notice moves the case to
     investigating, the determination to determined; an agreement moves the parcel's
     agreed start to its new date (not for paid recovery). Returns the case as
     ``show`` does."""
     _check_by(by)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if proof is not None:
+        proof = _checked_proof(proof, prof)
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         act = _act(uow, number, districts)
@@ -288,7 +293,7 @@ def serve(
         code = act["parcel_code"]
         if proof is not None:
             name, content, media = proof
-            _keep(uow, content, media, name, "proof", act["disposal_id"], act["id"], code)
+            keep_file(uow, content, media, name, "proof", act["disposal_id"], act["id"], code)
         case = disposals.case_by_id(uow, act["disposal_id"], lock=True)
         after = law.state_after_service(act["kind"], case["status"])
         if after is not None:
@@ -313,6 +318,17 @@ def serve(
                 f"agreement {number}: the start clock restarts", prof, pd.Timestamp(today),
             )  # fmt: skip
         return _show_case(uow, code, prof, today)
+
+
+def _checked_proof(proof: tuple[str, bytes, str], prof: Profile) -> tuple[str, bytes, str]:
+    """A proof of service checked as any attachment: its name (``plain_name``), its
+    type from its content, its size within the profile's limit."""
+    from landbank.io.attachments import check_attachment, plain_name
+    from landbank.services.case_files import attachment_limit_bytes
+
+    name, content, _ = proof
+    name = plain_name(name)
+    return name, content, check_attachment(name, content, attachment_limit_bytes(prof))
 
 
 def record_hearing(

@@ -15,7 +15,7 @@ import numpy as np
 from landbank.db import enterprises as rows
 from landbank.db.store import Store, codes_taken_meanwhile
 from landbank.domain import credit_codes
-from landbank.domain.enterprises import FIGURE_NAMES, SOURCES
+from landbank.domain.enterprises import FIGURE_NAMES, FIGURES, SOURCES
 from landbank.domain.rights import check_citywide
 from landbank.errors import InputError
 from landbank.io.enterprises import read_figures
@@ -35,6 +35,21 @@ def check_source_year(source: str, year: int, today: dt.date) -> None:
         )
     if year < 1990:
         raise InputError(f"--year {year}: before 1990; check the year")
+
+
+def check_own_figures(source: str, found: list[str], file: str) -> None:
+    """A file of ``source`` must hold at least one figure the source sends (its own,
+    e.g. tax for the tax office): else it is another office's file, refused (InputError
+    naming the source and the columns it expects) before it replaces a vintage."""
+    own = [f for f in FIGURES if f.source == source]
+    if any(f.name in found for f in own):
+        return
+    expected = "; ".join(f"{f.zh} ({f.name})" for f in own)
+    other = sorted({f.source for f in FIGURES if f.name in found})
+    hint = f"; it looks like a file of {', '.join(other)} (--source {other[0]})" if other else ""
+    raise InputError(
+        f"{file}: --source {source}: none of its own columns; a {source} file has {expected}{hint}"
+    )
 
 
 def import_figures(
@@ -64,6 +79,7 @@ def import_figures(
     path = Path(path)
     read = read_figures(path, year, sheet=sheet, fields=fields)
     frame = read.frame
+    check_own_figures(source, [c for c in FIGURE_NAMES if c in frame], read.file)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     summary = {
         "file": read.file,

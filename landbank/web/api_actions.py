@@ -16,8 +16,6 @@ from fastapi.responses import FileResponse
 from pydantic import AfterValidator, BaseModel, Field
 from starlette.background import BackgroundTask
 
-from landbank.config import load_profile
-from landbank.domain.dates import date_problem
 from landbank.domain.rights import User
 from landbank.errors import NotFoundError
 from landbank.services import buildings as building_service
@@ -26,21 +24,14 @@ from landbank.services import disposal_progress
 from landbank.services import projects as project_service
 from landbank.services import reservations as reservation_service
 from landbank.services.matching import match, requirement_from_options
+from landbank.web.days import plausible_day
 from landbank.web.deps import Service, api_user, api_writer, service
 from landbank.web.responses import errors
 
 router = APIRouter(responses=errors(401))
 
 
-def _plausible(day: dt.date | None) -> dt.date | None:
-    """A date within the profile's ``[dates]`` range (not year 1, not 9999)."""
-    problem = None if day is None else date_problem(day, load_profile().date_bounds())
-    if problem:
-        raise ValueError(problem)  # pydantic names the field
-    return day
-
-
-Day = Annotated[dt.date | None, AfterValidator(_plausible)]
+Day = Annotated[dt.date | None, AfterValidator(plausible_day)]
 Text = Annotated[str | None, Field(default=None, max_length=500)]
 Lang = Annotated[Literal["zh", "en"], Query(description="language of labels and reasons")]
 

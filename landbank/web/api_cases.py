@@ -7,7 +7,6 @@ send them URL-encoded."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
@@ -25,7 +24,8 @@ from landbank.errors import EnvironmentProblem, NotFoundError
 from landbank.services import case_due
 from landbank.services import cases as case_service
 from landbank.services.case_uploads import checked_upload
-from landbank.web.api_actions import Day, Text, _plausible
+from landbank.web.api_actions import Day, Text
+from landbank.web.days import form_day
 from landbank.web.deps import Service, api_user, api_writer, service
 from landbank.web.responses import errors
 
@@ -201,23 +201,6 @@ def issue_act(
     )  # fmt: skip
 
 
-def _form_day(value: str | None, field: str) -> dt.date | None:
-    """A date sent as a form field (YYYY-MM-DD), checked as the JSON dates are."""
-    from landbank.errors import InputError
-
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f'{field} "{text[:40]}" is not a date; write YYYY-MM-DD') from None
-    try:
-        return _plausible(day)
-    except ValueError as exc:
-        raise InputError(f"{field}: {exc}") from None
-
-
 @router.post("/acts/{number}/service", tags=["case"], responses={**WRITE_ERRORS, **errors(400)})
 def serve_act(
     number: str,
@@ -235,7 +218,7 @@ def serve_act(
     whom, with an optional proof file (multipart). Its deadlines run from that day."""
     from landbank.errors import InputError
 
-    day = _form_day(on, "on")
+    day = form_day(on, "on")
     if day is None:
         raise InputError("on: the date of service is required (YYYY-MM-DD)")
     held = None

@@ -211,6 +211,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nothing_to_issue": ("当前状态下无可签发的文书", "No document may be issued in this state"),
     "agreement_method": ("协议处置方式", "Agreement's method"),
     "new_start_on": ("新约定开工日期", "New start deadline"),
+    "cause_type": ("政府原因类型（第八条）", "Government cause (art. 8)"),
     "serve": ("登记送达", "Record service"),
     "service_method": ("送达方式", "Method"),
     "proof": ("送达回证", "Proof of service"),

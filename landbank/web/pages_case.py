@@ -37,10 +37,10 @@ from landbank.web.api_cases import (
     case_file_response,
     read_districts,
 )
+from landbank.web.days import form_day
 from landbank.web.deps import Service, service
 from landbank.web.pagekit import PageRoute, check_csrf, check_editor, page_lang, page_user, render
 from landbank.web.pagekit import url_part as q
-from landbank.web.pages_parcel import _day
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NOTES = ("case_saved",)
@@ -129,6 +129,20 @@ def due_page(
 # ---- the case page --------------------------------------------------------------------
 
 
+def _cause_types(shown: dict, lang: str) -> list[tuple[str, str]]:
+    """The government causes (art. 8) a determination or agreement may name, as (key,
+    label), when the case (or, before one, the parcel) is government-caused and one of
+    those kinds may be issued; else none (the form then has no such field)."""
+    from landbank.domain.case_documents import GOVERNMENT_CAUSES
+
+    cause = (shown["case"] or {}).get("cause") or (shown["parcel"] or {}).get("cause")
+    if cause != "government" or not {"determination", "agreement"} & set(shown["kinds"]):
+        return []
+    if lang == "en":
+        return [(k, k.replace("_", " ")) for k in GOVERNMENT_CAUSES]
+    return [(k, text.split("：")[-1][:28]) for k, text in GOVERNMENT_CAUSES.items()]
+
+
 def _page(request, svc: Service, user: User, code: str, status=200, note=None, error=None):
     shown = case_page(svc.store, code, user)
     return render(
@@ -143,6 +157,7 @@ def _page(request, svc: Service, user: User, code: str, status=200, note=None, e
         may_edit=shown["may_edit"],
         today=shown["today"],
         agreement_methods=law.AGREEMENT_METHODS,
+        cause_types=_cause_types(shown, page_lang(request)),
         service_methods=law.SERVICE_METHODS,
         note=note if note in NOTES else None,
         error=error,
@@ -238,11 +253,13 @@ async def issue_form(
 
     def step():
         case_service.issue(
-            svc.store, code, form.get("kind", ""), user.name, on=_day(form.get("on"), "on"),
+            svc.store, code, form.get("kind", ""), user.name, on=form_day(form.get("on"), "on"),
             method=_text(form, "method") if form.get("kind") == "agreement" else None,
-            new_start_on=_day(form.get("new_start_on"), "new_start_on")
+            new_start_on=form_day(form.get("new_start_on"), "new_start_on")
             if form.get("kind") == "agreement" else None,
             note=_text(form, "note"), districts=user.write_districts,
+            cause_type=_text(form, "cause_type")
+            if form.get("kind") in ("determination", "agreement") else None,
         )  # fmt: skip
 
     return await _threaded(_on_parcel, request, svc, user, code, form, step)
@@ -287,7 +304,7 @@ async def serve_form(
     content = await upload.read() if upload is not None else b""
 
     def step():
-        on = _day(form.get("on"), "on")
+        on = form_day(form.get("on"), "on")
         if on is None:
             raise InputError("on: the date of service is required (YYYY-MM-DD)")
         proof = checked_upload(upload.filename, content) if upload is not None else None
@@ -311,7 +328,7 @@ async def hearing_form(
 
     def step():
         held = form.get("action") == "held"
-        on = _day(form.get("on"), "on")
+        on = form_day(form.get("on"), "on")
         case_service.record_hearing(
             svc.store, number, user.name, requested_on=None if held else on,
             held_on=on if held else None, outcome=_text(form, "outcome"),
@@ -339,7 +356,7 @@ async def pay_form(
     form, _ = await form_and_files(request)
 
     def step():
-        on = _day(form.get("on"), "on")
+        on = form_day(form.get("on"), "on")
         if on is None:
             raise InputError("on: the day of payment is required (YYYY-MM-DD)")
         case_service.record_payment(
@@ -361,7 +378,7 @@ async def deregister_form(
     form, _ = await form_and_files(request)
 
     def step():
-        on = _day(form.get("on"), "on")
+        on = form_day(form.get("on"), "on")
         if on is None:
             raise InputError("on: the day of deregistration is required (YYYY-MM-DD)")
         case_service.record_deregistration(
@@ -384,7 +401,7 @@ async def void_form(
 
     def step():
         case_service.void(
-            svc.store, number, user.name, form.get("reason", ""), on=_day(form.get("on"), "on"),
+            svc.store, number, user.name, form.get("reason", ""), on=form_day(form.get("on"), "on"),
             districts=user.write_districts,
         )  # fmt: skip
 

@@ -5,20 +5,17 @@ the disposal actions. Every post is CSRF-checked and answered by a redirect back
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from landbank.config import load_profile
 from landbank.domain import disposal as wf
 from landbank.domain.categories import CATEGORIES, CAUSES
-from landbank.domain.dates import check_plausible
 from landbank.domain.fields import FIELD_BY_NAME, PARCEL_FIELDS
 from landbank.domain.rights import User
 from landbank.errors import ConflictError, InputError, NotFoundError
 from landbank.services import disposal as disposal_service
 from landbank.services import parcels as parcel_service
+from landbank.web.days import form_day
 from landbank.web.deps import Service, service
 from landbank.web.i18n import translator
 from landbank.web.pagekit import (
@@ -199,17 +196,6 @@ def edit_parcel(
     return _back(code, "saved")
 
 
-def _day(text: str | None, what: str) -> dt.date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f'{what} "{text}" is not a date; write YYYY-MM-DD') from None
-    return check_plausible(day, load_profile().date_bounds(), what)
-
-
 def _disposal_step(request, svc, user, code, form, step):
     """Runs one disposal step; a refused step shows the page again with the reason."""
     _editor_post(request, svc, user, code, form)
@@ -237,7 +223,7 @@ def open_disposal(
             form.get("method", ""),
             by=user.name,
             cause=form.get("cause") or None,
-            planned_on=_day(form.get("planned_on"), "planned_on"),
+            planned_on=form_day(form.get("planned_on"), "planned_on"),
             reason=form.get("note", "").strip() or None,
             districts=user.write_districts,
         )
@@ -261,7 +247,7 @@ def advance_disposal(
             code,
             form.get("to", ""),
             by=user.name,
-            on=_day(form.get("on"), "on"),
+            on=form_day(form.get("on"), "on"),
             note=form.get("note", "").strip() or None,
             doc=form.get("doc", "").strip() or None,
             districts=user.write_districts,
