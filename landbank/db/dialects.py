@@ -334,8 +334,6 @@ def sql_of(conn: Connection | Engine) -> EngineSql:
 
 def _on_sqlite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # transactions are begun explicitly (see _on_begin)
-    # SPATIALITE_LIBRARY_PATH (GeoAlchemy2's name) points at a module outside the
-    # loader's search path; by default the OS's mod_spatialite is found by name.
     # pyproj's own PROJ must be loaded before mod_spatialite brings the system's:
     # loaded the other way round, the two free each other's memory when the process
     # ends (a crash at exit, "double free or corruption", after an edit that
@@ -343,6 +341,8 @@ def _on_sqlite_connect(dbapi_conn, _record) -> None:
     import pyproj  # noqa: F401
     from geoalchemy2.admin.dialects.sqlite import init_spatialite
 
+    # SPATIALITE_LIBRARY_PATH (GeoAlchemy2's name) points at a module outside the
+    # loader's search path; by default the OS's mod_spatialite is found by name.
     library = os.environ.get("SPATIALITE_LIBRARY_PATH") or "mod_spatialite"
     try:
         dbapi_conn.enable_load_extension(True)
