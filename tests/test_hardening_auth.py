@@ -125,6 +125,8 @@ WRITES = {
     ("POST", "/acts/{number}/deregister"): lambda t: (t["act"], {"on": "2026-09-10"}, ""),
     ("POST", "/acts/{number}/void"): lambda t: (t["act"], {"reason": "r"}, ""),
 }  # fmt: skip
+
+
 # a small real PDF, for the routes that take a file
 def _pdf() -> bytes:
     """A whole one-page PDF (an attachment must open), made with Pillow."""
