@@ -65,6 +65,12 @@ class Profile:
 
         return Calendar.from_profile(self.data.get("calendar", {}))
 
+    @property
+    def attachment_limit_bytes(self) -> int:
+        """The largest attachment the profile takes (``[case] attachment_max_mb``, checked
+        when the profile is read), in bytes."""
+        return int(self.case.get("attachment_max_mb", 25) * 1024 * 1024)
+
     def template(self, kind: str) -> Path:
         """The document template of act ``kind``: the city's (``[case] templates``, a
         folder beside the profile's file) where it has one, else landbank's."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from alembic import command
 from sqlalchemy import text
@@ -57,6 +58,13 @@ def old_city(cli, db_url, small_city, tmp_path, monkeypatch):
     frame = small_city.head(3).copy()
     frame["cause"] = "enterprise"
     frame["land_price_wan"] = 900.0
+    # supplied, never started, idle since 2024-03-01: a determination may be made
+    for column, value in (("approved_on", "2023-01-10"), ("supplied_on", "2023-06-01"),
+                          ("agreed_start_on", "2024-03-01")):  # fmt: skip
+        frame[column] = pd.Timestamp(value)
+    for column in ("started_on", "completed_on", "operating_on", "stopped_on"):
+        if column in frame:
+            frame[column] = pd.NaT
     assert (
         cli("import", "parcels", write_vector(frame, tmp_path / "p.gpkg"), db=db_url).exit_code == 0
     )

@@ -40,13 +40,7 @@ def _profile(profile: str | Profile | None) -> Profile:
 
 def attachment_limit_bytes(profile: str | Profile | None = None) -> int:
     """The largest attachment the profile takes (``[case] attachment_max_mb``), in bytes."""
-    prof = _profile(profile)
-    most = prof.case.get("attachment_max_mb", 25)
-    if isinstance(most, bool) or not isinstance(most, int | float) or most <= 0:
-        raise InputError(
-            f"profile [case] attachment_max_mb = {most!r}: write a number of MB above 0"
-        )
-    return int(most * 1024 * 1024)
+    return _profile(profile).attachment_limit_bytes
 
 
 def read_attachment(path: Path, profile: str | Profile | None = None) -> tuple[str, bytes, str]:

@@ -324,11 +324,10 @@ def _checked_proof(proof: tuple[str, bytes, str], prof: Profile) -> tuple[str, b
     """A proof of service checked as any attachment: its name (``plain_name``), its
     type from its content, its size within the profile's limit."""
     from landbank.io.attachments import check_attachment, plain_name
-    from landbank.services.case_files import attachment_limit_bytes
 
     name, content, _ = proof
     name = plain_name(name)
-    return name, content, check_attachment(name, content, attachment_limit_bytes(prof))
+    return name, content, check_attachment(name, content, prof.attachment_limit_bytes)
 
 
 def record_hearing(
