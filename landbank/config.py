@@ -107,12 +107,15 @@ def _shipped(name: str):
     return resources.files("landbank.profiles") / f"{name}.toml"
 
 
-def load_profile(name_or_path: str | None = None) -> Profile:
-    """Reads a profile TOML: a path, or a name shipped in ``landbank/profiles``.
+def load_profile(name_or_path: str | Profile | None = None) -> Profile:
+    """Reads a profile TOML: a path, or a name shipped in ``landbank/profiles`` (a
+    profile already read is returned as it is).
 
     The name comes from the argument, else ``LANDBANK_PROFILE``, else ``default``. A
     profile read before is reused while its file is unchanged (a service reads it on
     every edit)."""
+    if isinstance(name_or_path, Profile):
+        return name_or_path
     ref = name_or_path or os.environ.get("LANDBANK_PROFILE") or "default"
     path = Path(ref)
     source = path if (path.suffix == ".toml" or path.exists()) else Path(str(_shipped(ref)))

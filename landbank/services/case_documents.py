@@ -20,7 +20,7 @@ def render_receipt(store: Store, number: str, profile: str | Profile | None = No
     ``service_receipt`` template, the city's where it has one. Reads only."""
     from landbank.io.documents import render_docx
 
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.read() as uow:
         act = cases.act_by_number(uow, number)
         if act is None:

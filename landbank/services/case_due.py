@@ -57,7 +57,7 @@ def due(
     number, kind, kind_zh, served_on, what, what_zh, due_on (ISO; None when unknown),
     overdue, note."""
     _check_within(within_days)
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.read() as uow:
         rows = due_in(uow, within_days, today or local_day(uow.now), prof, districts)
     return [_plain(r) for r in rows]

@@ -34,13 +34,9 @@ NOTE_MAX = 2000
 DOCUMENTS, PROOFS, EVIDENCE = "01_文书", "02_送达回证", "03_证据"
 
 
-def _profile(profile: str | Profile | None) -> Profile:
-    return profile if isinstance(profile, Profile) else load_profile(profile)
-
-
 def attachment_limit_bytes(profile: str | Profile | None = None) -> int:
     """The largest attachment the profile takes (``[case] attachment_max_mb``), in bytes."""
-    return _profile(profile).attachment_limit_bytes
+    return load_profile(profile).attachment_limit_bytes
 
 
 def read_attachment(path: Path, profile: str | Profile | None = None) -> tuple[str, bytes, str]:
@@ -208,7 +204,7 @@ def case_file(
     页数, 文件), ``history.csv`` (the parcel's events and the case's steps) and
     ``case.json`` (the case as ``landbank case show`` gives it). Returns code, case_id,
     file, entries, documents, pdfs_made, proofs, evidence, pages_known, notes."""
-    prof = _profile(profile)
+    prof = load_profile(profile)
     if isinstance(out, str | Path):
         out = Path(out)
         if out.suffix.lower() != ".zip":

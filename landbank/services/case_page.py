@@ -49,7 +49,7 @@ def case_page(
     cause, retired), ``case`` (``services.cases.show`` of its newest case; None before
     the first notice), ``kinds`` (what may be issued today, for one who may edit),
     ``may_edit`` (``user`` may act in the parcel's district), ``today`` (ISO)."""
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.read() as uow:
         today = today or local_day(uow.now)
         found = disposals.subject(uow, code)

@@ -18,7 +18,7 @@ def checked_upload(
     profile's limit."""
     from landbank.services import case_files
 
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     name = plain_name(filename)
     if not content:
         raise InputError(f"{name}: the file is empty")

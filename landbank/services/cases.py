@@ -77,7 +77,7 @@ def issue(
     decision it announces, ``intend`` (fee or recovery; default: as the case is set).
     Returns the act as ``show`` lists it, with its ``warnings`` (blanks to fill)."""
     _check_by(by)
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     try:
         law.check_kind(kind)
     except law.ActRefused as exc:
@@ -274,7 +274,7 @@ def serve(
     agreed start to its new date (not for paid recovery). Returns the case as
     ``show`` does."""
     _check_by(by)
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     if proof is not None:
         proof = _checked_proof(proof, prof)
     with store.write(by=by) as uow:
@@ -348,7 +348,7 @@ def record_hearing(
         raise InputError("give --requested-on DATE, or --held-on DATE with --outcome TEXT")
     if held_on is not None and not (outcome and outcome.strip()):
         raise InputError("--outcome TEXT: say what the hearing concluded")
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         act = _act(uow, number, districts, "hearing_notice")
@@ -399,7 +399,7 @@ def record_payment(
     _check_by(by)
     if not (isinstance(amount_wan, int | float) and math.isfinite(amount_wan) and amount_wan > 0):
         raise InputError("--amount-wan must be a number more than 0")
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         act = _act(uow, number, districts, "fee")
@@ -436,7 +436,7 @@ def record_deregistration(
     """Records that the recovery of decision ``number`` is complete (the land right
     deregistered) on ``on``. Returns the case as ``show`` does."""
     _check_by(by)
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         act = _act(uow, number, districts, "recovery")
@@ -464,7 +464,7 @@ def void(
     _check_by(by)
     if not reason or not reason.strip():
         raise InputError("--reason is required: say why the act is voided")
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.write(by=by) as uow:
         today = local_day(uow.now)
         on = on or today
@@ -595,7 +595,7 @@ def show(
     """Parcel ``code``'s newest case: its state, method and cause, its acts (number,
     kind, issued_on, served_on, deadlines as ``{what, due_on, met_on, overdue}``,
     files, the kind's own fields) and its evidence."""
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.read() as uow:
         return _show_case(uow, code, prof, today or local_day(uow.now))
 

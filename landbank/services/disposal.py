@@ -278,7 +278,7 @@ def show_disposal(
     """The parcel's disposals, newest first, each with its deadlines (as of ``today``,
     by default the day it is read; the acts' periods on the calendar of ``profile``)
     and steps."""
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.read() as uow:
         return _show(uow, code, today or local_day(uow.now), prof)
 
@@ -318,6 +318,6 @@ def due(
     soonest first; the periods of their acts counted on ``profile``'s calendar."""
     if not 0 <= within_days <= 36500:
         raise InputError("--within must be 0 to 36500 days")
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    prof = load_profile(profile)
     with store.read() as uow:
         return _due(uow, within_days, today or local_day(uow.now), prof)
