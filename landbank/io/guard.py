@@ -21,6 +21,7 @@ from xml.etree.ElementTree import ParseError
 
 import openpyxl.utils.exceptions
 import pandas.errors
+import pyarrow.lib
 import pyogrio.errors
 import shapely.errors
 
@@ -49,6 +50,7 @@ LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
     openpyxl.utils.exceptions.InvalidFileException,
     openpyxl.utils.exceptions.IllegalCharacterError,
     pandas.errors.ParserError,
+    pyarrow.lib.ArrowException,  # text that is no UTF-8, met while a column is converted
 )
 # Raised by a library while decoding a damaged file (openpyxl's KeyError for a member
 # missing from the zip, say), but a bug where any other code raises them (landbank's).
