@@ -514,3 +514,70 @@ class EnterpriseFigure(Base):
     rd_wan: Mapped[float | None] = mapped_column(Float)
     emissions_t: Mapped[float | None] = mapped_column(Float)
     energy_tce: Mapped[float | None] = mapped_column(Float)
+    water_t: Mapped[float | None] = mapped_column(Float)
+    sewage_t: Mapped[float | None] = mapped_column(Float)
+
+
+class Evaluation(Base):
+    """One run of the per-mu evaluation by enterprise for ``year``: it read the figure
+    vintages and leases current at ``data_as_at`` (``vintages``: JSON of the ids), with
+    the rules (``rules``: JSON of the cohorts' indicators, weights, benchmarks, caps,
+    proportions and policies) of ``rule_version`` (profile name and the sha256 of its
+    rules). A later run of the same year replaces it (``replaced_at`` set, kept): one
+    current run per year."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (
+        Index(
+            "uq_evaluation_current",
+            "year",
+            unique=True,
+            sqlite_where=text(_CURRENT_VINTAGE),
+            postgresql_where=text(_CURRENT_VINTAGE),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    data_as_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    rule_version: Mapped[str] = mapped_column(String(96), nullable=False)
+    profile_name: Mapped[str] = mapped_column(Text, nullable=False)
+    profile_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    rules: Mapped[str] = mapped_column(Text, nullable=False)
+    vintages: Mapped[str] = mapped_column(Text, nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    by: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    replaced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class EvaluationGrade(Base):
+    """An enterprise in one evaluation: its land by the rule, score, grade (A–D; NULL
+    when not graded, ``status`` says why), rank among the graded of its cohort,
+    ``completeness`` (the share of its cohort's weight whose data were present),
+    ``components`` (JSON: per indicator its value and capped contribution) and
+    ``policies`` (JSON: what follows from the grade, with amounts)."""
+
+    __tablename__ = "evaluation_grade"
+    __table_args__ = (UniqueConstraint("evaluation_id", "credit_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("evaluation.id"), nullable=False
+    )
+    credit_code: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    cohort: Mapped[str | None] = mapped_column(String(8))
+    district: Mapped[str | None] = mapped_column(Text)
+    park: Mapped[str | None] = mapped_column(Text)
+    held_mu: Mapped[float] = mapped_column(Float, nullable=False)
+    rented_in_mu: Mapped[float] = mapped_column(Float, nullable=False)
+    rented_out_mu: Mapped[float] = mapped_column(Float, nullable=False)
+    land_mu: Mapped[float] = mapped_column(Float, nullable=False)
+    score: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    status: Mapped[str] = mapped_column(String(24), nullable=False)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    cohort_rated: Mapped[int | None] = mapped_column(Integer)
+    completeness: Mapped[float] = mapped_column(Float, nullable=False)
+    components: Mapped[str] = mapped_column(Text, nullable=False)
+    policies: Mapped[str] = mapped_column(Text, nullable=False)

@@ -112,6 +112,7 @@ SOURCES: dict[str, dict[str, str]] = {
     "statistics": {"zh": "统计", "en": "statistics office"},
     "ecology": {"zh": "生态环境", "en": "ecology and environment"},
     "energy": {"zh": "发改（能耗）", "en": "development and reform (energy)"},
+    "water": {"zh": "供水", "en": "water company"},
 }
 
 
@@ -212,6 +213,24 @@ FIGURES: tuple[Figure, ...] = (
         "energy",
         ("综合能耗", "综合能源消费量", "能源消费量", "能耗"),
         (5.0, 5e4),
+    ),
+    Figure(
+        "water_t",
+        "用水量",
+        "water use",
+        "water",
+        "water",
+        ("用水量", "年用水量", "总用水量", "售水量", "用水"),
+        (100.0, 1e6),
+    ),
+    Figure(
+        "sewage_t",
+        "污水排放量",
+        "sewage",
+        "water",
+        "ecology",
+        ("污水排放量", "废水排放量", "排水量", "污水量"),
+        (50.0, 1e6),
     ),
 )
 FIGURE_NAMES = tuple(f.name for f in FIGURES)
