@@ -49,6 +49,14 @@ class Profile:
         return self.data.get("grading", {})
 
     @property
+    def evaluation(self):
+        """``[evaluation]`` read: the per-mu evaluation's rules by enterprise
+        (``landbank.domain.evaluation.Rules``)."""
+        from landbank.domain.evaluation import Rules
+
+        return Rules.from_profile(self.name, self.data.get("evaluation", {}))
+
+    @property
     def crosswalk(self) -> dict[str, str]:
         return self.data.get("crosswalk", {})
 
@@ -241,6 +249,10 @@ def _check_values(data: dict, ref: str) -> None:
     if shares and abs(sum(shares.values()) - 1) > 1e-6:
         bad("[grading.proportions]", "the shares of A, B, C and D must add up to 1")
     _check_case(data, bad)
+    from landbank.domain.evaluation import problems
+
+    for where, fix in problems(data.get("evaluation", {})):
+        bad(where, fix)
     for key, value in data.get("crosswalk", {}).items():
         if value not in ("industrial", "logistics", "commercial", "residential", "public", "other"):
             bad(

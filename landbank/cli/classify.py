@@ -1,5 +1,5 @@
-"""The command line of classification and evaluation: ``classify``, ``evaluate``
-and ``import performance``.
+"""The command line of classification: ``classify`` and ``import performance`` (the
+per-parcel figures ``landbank evaluate --unit parcel`` grades).
 Parse arguments, call a service, print. Registered on the app of
 ``landbank.cli.shell`` when ``landbank.cli`` imports this module."""
 
@@ -99,53 +99,6 @@ def classify(
     for line in missing_lines(summary, state.lang):
         out.print(line, markup=False, highlight=False)
     out.print(f"{summary['changed']} categories changed")
-
-
-@app.command()
-@handled
-def evaluate(
-    year: Annotated[
-        int | None, typer.Option(help="Year (default: the latest with figures).")
-    ] = None,
-    profile: Annotated[str | None, typer.Option(help="City profile name or TOML file.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Per-mu evaluation: grades A–D (T: not rated) and the parcels below standard."""
-    from landbank.services.classify import evaluate as run
-
-    result = run(state.store(), year, profile)
-    if as_json:
-        print_json(result)
-        return
-    grades = ", ".join(f"{g} {n}" for g, n in result["grades"].items())
-    out.print(f"{result['year']} ({result['profile']}): {result['rated']} firms; {grades}")
-    table = Table(
-        "code",
-        "name",
-        "grade",
-        "tax/mu",
-        "output/mu",
-        "invest/mu",
-        "below standard",
-        title="below standard",
-    )
-    for p in result["parcels"]:
-        if p["below_standard"]:
-            why = "; ".join(r[f"text_{state.lang}"] for r in p["reasons"])
-            table.add_row(
-                p["code"],
-                p["name"] or "",
-                p["grade"] or "",
-                _fmt(p["tax_wan_per_mu"]),
-                _fmt(p["output_wan_per_mu"]),
-                _fmt(p["investment_wan_per_mu"]),
-                why,
-            )
-    out.print(table)
-
-
-def _fmt(value) -> str:
-    return "" if value is None else f"{value:.1f}"
 
 
 @import_app.command("performance")

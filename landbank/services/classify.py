@@ -12,6 +12,7 @@ import pandas as pd
 from landbank.config import Profile, load_profile
 from landbank.db import history
 from landbank.db import parcels as rows
+from landbank.db.evaluations import latest_grades
 from landbank.db.performance import load_performance
 from landbank.db.store import Store, Unit
 from landbank.domain.categories import CATEGORIES, MISSING, UNCLASSIFIED
@@ -59,6 +60,25 @@ def evaluated(uow: Unit, parcels: pd.DataFrame, year: int, profile: Profile) -> 
     return frame
 
 
+def with_enterprise_grades(uow: Unit, frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``frame`` (parcels) with the grade of each parcel's holding enterprise in the
+    current evaluation of the latest year up to ``year`` in place of the parcel's own
+    (``grade``), and ``grade_enterprise`` and ``grade_year`` where it is an
+    enterprise's. A parcel whose holder has no grade keeps its own."""
+    firms = latest_grades(uow, year)
+    frame = frame.assign(grade_enterprise=None, grade_year=None)
+    if firms.empty or "holder_credit_code" not in frame:
+        return frame
+    grades = firms.set_index("credit_code")["grade"]
+    found = frame["holder_credit_code"].map(grades)
+    has = found.notna().to_numpy()
+    frame["grade"] = frame["grade"].astype(object)
+    frame.loc[has, "grade"] = found[has]
+    frame.loc[has, "grade_enterprise"] = frame.loc[has, "holder_credit_code"]
+    frame.loc[has, "grade_year"] = str(int(firms["year"].iloc[0]))
+    return frame
+
+
 def _override_reasons(uow: Unit, codes: list[str]) -> dict[str, dict]:
     """The latest override event of each overridden parcel, as a reason."""
     if not codes:
@@ -80,6 +100,7 @@ def derive(uow: Unit, parcels: pd.DataFrame, as_of: pd.Timestamp, profile: Profi
     applied (their reasons read from the history), plus the flag columns and
     ``idle_fee_wan``."""
     frame = evaluated(uow, parcels, as_of.year, profile)
+    frame = with_enterprise_grades(uow, frame, as_of.year)
     result = classify(frame, as_of, Rules.from_profile(profile.rules), profile.standard)
     result.index = parcels.index
     override = parcels["category_override"]

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from landbank.domain.classify.reasons import N
+from landbank.domain.classify.reasons import N, T
 from landbank.domain.classify.stages import relabel
 from landbank.domain.classify.thresholds import Rules
 from landbank.domain.classify.working import WorkingFrame
@@ -67,11 +67,11 @@ CHECKS = (
 def below_standard(w: WorkingFrame, as_of: pd.Timestamp, rules: Rules) -> WorkingFrame:
     """In production and a figure below its contract target, else below the admission
     standard of the parcel's park or city (``standard_<measure>``), for each check of
-    CHECKS; or graded D in the per-mu evaluation. The flag holds for every parcel in
-    production, whatever its category.
+    CHECKS; or graded D in the per-mu evaluation (the holding enterprise's, else the
+    parcel's own). The flag holds for every parcel in production, whatever its category.
 
-    Reads: operating, grade, reasons, tax_wan_per_mu, target_tax_wan_per_mu,
-    standard_tax_wan_per_mu, output_wan_per_mu, target_output_wan_per_mu,
+    Reads: operating, grade, grade_enterprise, grade_year, reasons, tax_wan_per_mu,
+    target_tax_wan_per_mu, standard_tax_wan_per_mu, output_wan_per_mu, target_output_wan_per_mu,
     standard_output_wan_per_mu, investment_wan_per_mu, target_investment_wan_per_mu,
     standard_investment_wan_per_mu, plot_ratio, standard_plot_ratio, building_coverage,
     standard_building_coverage.
@@ -99,8 +99,20 @@ def below_standard(w: WorkingFrame, as_of: pd.Timestamp, rules: Rules) -> Workin
                 b=N(bar, c.digits),
             )
     graded_d = in_production & w["grade"].eq("D")
+    by_firm = w["grade_enterprise"].notna()
     why = why.add(
-        graded_d, "below_standard", "亩均效益评价为D类", "graded D in the per-mu evaluation"
+        graded_d & ~by_firm,
+        "below_standard",
+        "亩均效益评价为D类",
+        "graded D in the per-mu evaluation",
+    )
+    why = why.add(
+        graded_d & by_firm,
+        "below_standard",
+        "用地企业{c}{y}年度亩均效益评价为D类",
+        "its enterprise {c} graded D in the per-mu evaluation of {y}",
+        c=T(w["grade_enterprise"]),
+        y=T(w["grade_year"]),
     )
     return w.assign(is_below_standard=below | graded_d, reasons=why)
 

@@ -45,6 +45,17 @@ class N:
         return text
 
 
+class T:
+    """A text column shown as it is in a reason ("?" where unknown); its values hold no
+    quote or backslash (codes, names of a register)."""
+
+    def __init__(self, values):
+        self.values = np.asarray(pd.Series(values).astype(object).fillna("?"), dtype=object)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        return self.values[rows].astype(str).astype(object)
+
+
 class Reasons:
     """The reasons given so far, in the order given: for each, the rows it fired on and
     its JSON object on each of them. Never changed: ``add`` returns a new one, sharing

@@ -78,10 +78,12 @@ def working_frame(frame: pd.DataFrame, standard: dict | None = None) -> WorkingF
     ``frame`` as it was.
 
     Reads from ``frame`` the recorded dates (EVENTS, any may be absent; AGREED,
-    required), the measures (MEASURES, float, NaN where absent), ``cause``, ``grade``
-    and ``park`` (None where absent). Adds ``standard_<key>`` for each key of STANDARD:
-    the admission standard of the parcel's park (``standard["parks"]``), else the
-    city's (``standard[key]``), NaN where neither sets one. Starts ``category`` at
+    required), the measures (MEASURES, float, NaN where absent), ``cause``, ``grade``,
+    ``grade_enterprise`` and ``grade_year`` (the enterprise whose grade it is and the
+    year, where the grade is an enterprise's) and ``park`` (None where absent). Adds
+    ``standard_<key>`` for each key of STANDARD: the admission standard of the parcel's
+    park (``standard["parks"]``), else the city's (``standard[key]``), NaN where neither
+    sets one. Starts ``category`` at
     compliant and ``reasons`` empty.
     """
     idx = frame.index
@@ -93,7 +95,8 @@ def working_frame(frame: pd.DataFrame, standard: dict | None = None) -> WorkingF
     for name in MEASURES:
         cols[name] = frame[name].astype(float) if name in frame else pd.Series(np.nan, index=idx)
     cols["cause"] = frame["cause"].astype(object) if "cause" in frame else _blank(idx)
-    for name in ("grade", "park"):  # compared with one value only: any dtype will do
+    # compared with one value only, or shown: any dtype will do
+    for name in ("grade", "park", "grade_enterprise", "grade_year"):
         cols[name] = frame[name] if name in frame else _blank(idx)
     for key in STANDARD:
         cols[f"standard_{key}"] = _standard(cols["park"], standard or {}, key)
