@@ -71,7 +71,7 @@ def insert_run(conn: Connection, run: dict, grades: pd.DataFrame) -> int:
     ``components`` and ``policies`` as data). Returns the run's id."""
     values = dict(run)
     for key in ("rules", "vintages", "summary"):
-        values[key] = json.dumps(values[key], ensure_ascii=False, sort_keys=True)
+        values[key] = json.dumps(values[key], ensure_ascii=False)  # the profile's order
     for key in ("data_as_at", "at"):
         values[key] = _utc(values[key])
     run_id = int(conn.execute(insert(R).values(**values)).inserted_primary_key[0])

@@ -109,7 +109,7 @@ def below_standard(w: WorkingFrame, as_of: pd.Timestamp, rules: Rules) -> Workin
     why = why.add(
         graded_d & by_firm,
         "below_standard",
-        "用地企业{c}{y}年度亩均效益评价为D类",
+        "用地企业（{c}）{y}年度亩均效益评价为D类",
         "its enterprise {c} graded D in the per-mu evaluation of {y}",
         c=T(w["grade_enterprise"]),
         y=T(w["grade_year"]),
