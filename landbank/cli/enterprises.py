@@ -173,7 +173,7 @@ def import_leases_cmd(
 def import_figures_cmd(
     file: Annotated[Path, typer.Argument(help=".csv or .xlsx: one row per enterprise.")],
     source: Annotated[
-        str, typer.Option(help="Which office sent it: tax, power, statistics, ecology, energy.")
+        str, typer.Option(help="The office: tax, power, statistics, ecology, energy, water.")
     ],
     year: Annotated[int, typer.Option(help="The year the figures are of.")],
     layer: SheetOpt = None,
