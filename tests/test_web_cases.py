@@ -55,7 +55,7 @@ def web(db_url, small_city, tmp_path) -> dict:
     for name, (role, district) in USERS.items():
         add_user(store_of(db_url), name, role, PASSWORD, district)
     app = create_app(db_url)
-    return {**cases, "app": app, "client": TestClient(app)}
+    return {**cases, "app": app, "client": TestClient(app), "db_url": db_url}
 
 
 def _bearer(client: TestClient, name: str) -> dict[str, str]:
@@ -476,12 +476,25 @@ def test_an_acts_pdf_is_made_once_by_libreoffice(web):
 
     if soffice() is None:
         pytest.skip("LibreOffice (soffice) is not installed: make setup installs it")
+    from landbank.db import attachments
+    from landbank.db import cases as cases_db
+
     client, number = web["client"], web["numbers"]["b_determination"]
+
+    def kept() -> int:
+        with store_of(web["db_url"]).read() as uow:
+            act = cases_db.act_by_number(uow, number)
+            return len(attachments.links(uow, act_id=act["id"], role="pdf"))
+
     viewer = _bearer(client, ZHAO)
     r = client.get(f"{API}/acts/{_n(number)}/document.pdf", headers=viewer)
     assert r.status_code == 200 and r.content[:5] == b"%PDF-", r.text[:300]
+    assert kept() == 0  # a viewer's GET writes nothing
+    writer = _bearer(client, GUAN)
+    made = client.get(f"{API}/acts/{_n(number)}/document.pdf", headers=writer)
+    assert made.status_code == 200 and made.content[:5] == b"%PDF-" and kept() == 1
     again = client.get(f"{API}/acts/{_n(number)}/document.pdf", headers=viewer)
-    assert again.content == r.content  # kept, not made again
+    assert again.content == made.content  # kept, not made again
     missing = client.get(f"{API}/acts/{_n('无此文号')}/document.pdf", headers=viewer)
     assert missing.status_code == 404
 

@@ -17,7 +17,7 @@ from landbank.db import attachments, cases, disposals, history
 from landbank.db.store import Store, Unit
 from landbank.domain import case as law
 from landbank.domain.dates import local_day
-from landbank.domain.rights import check_district
+from landbank.domain.rights import check_district, may_write
 from landbank.errors import EnvironmentProblem, InputError, NotFoundError
 from landbank.io.attachments import (
     PDF,
@@ -146,12 +146,20 @@ def attach_file(
 
 
 def export_document(
-    store: Store, number: str, folder: Path, pdf: bool = True, problems: list[str] | None = None
+    store: Store,
+    number: str,
+    folder: Path,
+    pdf: bool = True,
+    problems: list[str] | None = None,
+    districts: tuple[str, ...] | None = None,
 ) -> list[Path]:
     """Writes act ``number``'s document into ``folder`` (made if missing) and, with
-    ``pdf`` where LibreOffice is installed, its PDF (made once and kept). Returns the
-    paths written. A PDF LibreOffice fails to make is an EnvironmentProblem, or, given
-    a ``problems`` list, a line appended to it (the .docx stays written)."""
+    ``pdf`` where LibreOffice is installed, its PDF: made once and kept in the case file
+    when who asks may write the parcel's district (``districts``: a clerk's; None: every
+    district; a viewer's empty tuple keeps nothing, the PDF is made for them alone).
+    Returns the paths written. A PDF LibreOffice fails to make is an
+    EnvironmentProblem, or, given a ``problems`` list, a line appended to it (the
+    .docx stays written)."""
     from landbank.io.outputs import check_out_dir, write_error
     from landbank.services.cases import document, keep_file, safe_filename
 
@@ -175,7 +183,10 @@ def export_document(
                 return paths
             with store.write(by="landbank") as uow:
                 act = cases.act_by_number(uow, number)
-                if not attachments.links(uow, act_id=act["id"], role="pdf"):
+                parcel = disposals.subject(uow, act["parcel_code"]) or {}
+                if may_write(districts, parcel.get("district")) and not attachments.links(
+                    uow, act_id=act["id"], role="pdf"
+                ):
                     keep_file(uow, made, PDF, f"{safe_filename(number)}.pdf", "pdf",
                               act["disposal_id"], act["id"], act["parcel_code"])  # fmt: skip
         paths.append(folder / f"{safe_filename(number)}.pdf")

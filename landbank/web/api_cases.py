@@ -105,12 +105,13 @@ def act_docx(number: str, user: User = Depends(api_user), svc: Service = Depends
 def act_pdf(number: str, user: User = Depends(api_user), svc: Service = Depends(service)):
     """The act's document as PDF: made once by LibreOffice and kept (503 where
     LibreOffice is not installed)."""
-    name, content = act_pdf_bytes(svc, number)
+    name, content = act_pdf_bytes(svc, number, user)
     return Response(content, media_type=PDF, headers=attachment_headers(name))
 
 
-def act_pdf_bytes(svc: Service, number: str) -> tuple[str, bytes]:
-    """The file name and bytes of act ``number``'s PDF, made and kept where missing."""
+def act_pdf_bytes(svc: Service, number: str, user: User) -> tuple[str, bytes]:
+    """The file name and bytes of act ``number``'s PDF, made where missing: kept only
+    when ``user`` may write the case's district (a GET by a viewer writes nothing)."""
     from landbank.io.documents import soffice
     from landbank.services.case_files import export_document
 
@@ -125,7 +126,7 @@ def act_pdf_bytes(svc: Service, number: str) -> tuple[str, bytes]:
         )
     folder = Path(tempfile.mkdtemp(prefix="landbank-pdf-"))
     try:
-        paths = export_document(svc.store, number, folder, pdf=True)
+        paths = export_document(svc.store, number, folder, pdf=True, districts=user.write_districts)
         return paths[-1].name, paths[-1].read_bytes()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

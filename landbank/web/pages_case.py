@@ -196,7 +196,7 @@ def act_docx_download(
 @router.get("/acts/{number}/document.pdf")
 def act_pdf_download(number: str, user: User = Depends(page_user), svc: Service = Depends(service)):
     """An act's document as PDF (made by LibreOffice once and kept)."""
-    name, content = act_pdf_bytes(svc, number)
+    name, content = act_pdf_bytes(svc, number, user)
     return Response(content, media_type=PDF, headers=attachment_headers(name))
 
 
