@@ -5,6 +5,7 @@ the commands on both engines."""
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -84,6 +85,30 @@ def test_names_are_compared_with_width_and_spaces_folded():
         "甲(abc)有限公司"
     )
     assert credit_codes.normalise_name("甲公司") != credit_codes.normalise_name("甲股份公司")
+
+
+def test_the_space_class_is_pythons_whitespace():
+    # the names' and codes' column folds spell \s out (so pyarrow runs them): every
+    # character Python calls whitespace, and no other
+    space = re.compile(f"[{credit_codes.SPACE}]")
+    differ = [i for i in range(0x110000) if bool(space.fullmatch(chr(i))) != chr(i).isspace()]
+    assert differ == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet="甲乙电子有限公司(（）)AaＡｂ１1 -\t\n\x0b\x85\xa0\u2003\u3000\u200b"),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_names_of_a_whole_column_are_folded_as_one_name_is(names):
+    folded = credit_codes.normalise_names(pd.Series(names, dtype=object))
+    assert folded.tolist() == [credit_codes.normalise_name(n) for n in names]
 
 
 def _leases(*rows) -> pd.DataFrame:

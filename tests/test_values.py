@@ -70,6 +70,20 @@ def test_a_negative_area_is_refused():
         parse_numbers(pd.Series([-1.5]), "f.csv", label, "recorded_area_mu")
 
 
+def test_a_workbook_column_of_numbers_is_read_with_its_blanks_and_checks():
+    # a workbook read as objects: ints, floats and blanks (the fast path) or some text
+    numbers = pd.Series([3, 2.5, None, float("nan"), 10**20], dtype=object)
+    got = parse_numbers(numbers, "f.xlsx", label, "tax_wan")
+    assert got.dtype == float and got.tolist()[:2] == [3.0, 2.5] and got.iloc[4] == 1e20
+    assert got.iloc[2:4].isna().all()
+    mixed = parse_numbers(pd.Series([3, "1,234.5"], dtype=object), "f.xlsx", label, "tax_wan")
+    assert mixed.tolist() == [3.0, 1234.5]
+    with pytest.raises(InputError, match=r"f.xlsx row 3, tax_wan: .* is below 0"):
+        parse_numbers(pd.Series([1, -2.0], dtype=object), "f.xlsx", label, "tax_wan")
+    with pytest.raises(InputError, match=r"row 2, tax_wan: .* is not a finite number"):
+        parse_numbers(pd.Series([float("inf"), 1], dtype=object), "f.xlsx", label, "tax_wan")
+
+
 def test_codes_typed_as_numbers_in_excel_keep_their_digits():
     got = parse_text(pd.Series([370402.0, 12.5, None]))
     assert list(got) == ["370402", "12.5", None]

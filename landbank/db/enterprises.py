@@ -272,7 +272,10 @@ def insert_figures(conn: Connection, vintage_id: int, frame: pd.DataFrame) -> in
     ``name_differs`` and the figure columns present) in bulk."""
     data = frame.rename(columns={"row": "source_row"})
     keep = ["credit_code", "source_row", "name_given", "unmatched", "name_differs"]
-    data = data[[*keep, *(c for c in FIGURE_NAMES if c in data)]].copy()
+    data = data[[*keep, *(c for c in FIGURE_NAMES if c in data)]]
+    # in code order, the two indexes on credit_code fill from one end instead of at random
+    # places: half the work for SpatiaLite on 50,000 rows; rows are read by code anyway
+    data = data.sort_values("credit_code", kind="stable", ignore_index=True)
     data.insert(0, "vintage_id", vintage_id)
     return insert_frame(conn, "enterprise_figure", data)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import python_calamine
 import shapely
 from pyproj import CRS
 
@@ -146,11 +147,8 @@ def _default_sheet(path: Path, preferred: tuple[str, ...]) -> str | None:
     if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
         return None
     try:
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True)
-        names = list(book.sheetnames)
-        book.close()
+        with python_calamine.load_workbook(path) as book:
+            names = list(book.sheet_names)
     except Exception:  # read_table explains a damaged workbook
         return None
     wanted = {p.lower() for p in preferred}

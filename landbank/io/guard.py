@@ -1,6 +1,6 @@
 """The one place where whatever the reading libraries raise becomes one InputError.
 
-pyogrio (GDAL), shapely (GEOS), pandas, openpyxl, sqlite, zip and the codecs each raise
+pyogrio (GDAL), shapely (GEOS), pandas, calamine, sqlite, zip and the codecs each raise
 their own kinds for a damaged, cut-short or odd file. ``reading(path, layer)`` wraps
 the decoding of a file: any such library exception leaves it as an InputError naming
 the file (and layer) with a fix, so a reader never ends in a traceback. An InputError
@@ -23,6 +23,7 @@ import openpyxl.utils.exceptions
 import pandas.errors
 import pyarrow.lib
 import pyogrio.errors
+import python_calamine
 import shapely.errors
 
 from landbank.errors import LandbankError
@@ -49,13 +50,17 @@ LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
     ParseError,  # the XML inside an .xlsx
     openpyxl.utils.exceptions.InvalidFileException,
     openpyxl.utils.exceptions.IllegalCharacterError,
+    python_calamine.CalamineError,  # .xlsx read by calamine: ZipError, XmlError are ones
     pandas.errors.ParserError,
     pyarrow.lib.ArrowException,  # text that is no UTF-8, met while a column is converted
 )
 # Raised by a library while decoding a damaged file (openpyxl's KeyError for a member
 # missing from the zip, say), but a bug where any other code raises them (landbank's).
 DECODING_ERRORS = (KeyError, IndexError, TypeError, AttributeError)
-DECODERS = ("pyogrio", "shapely", "pandas", "openpyxl", "et_xmlfile", "xml", "zipfile", "csv")
+DECODERS = (
+    "pyogrio", "shapely", "pandas", "python_calamine", "openpyxl", "et_xmlfile", "xml",
+    "zipfile", "csv",
+)  # fmt: skip
 
 
 DAMAGE = ("malformed", "truncated", "corrupt", "unexpected end", "not a database", "short read")

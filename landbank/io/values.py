@@ -131,7 +131,7 @@ def parse_numbers(
     series: pd.Series, where: str, label, field: str, minimum: float | None = 0.0
 ) -> pd.Series:
     """Returns a float column (NaN for blanks) from numbers or text such as 1,234.5."""
-    if series.dtype.kind in "iuf":
+    if series.dtype.kind in "iuf" or _all_numbers(series):
         values = series.astype(float)
     else:
         blank = _blank(series).to_numpy()
@@ -153,6 +153,15 @@ def parse_numbers(
         neg = (values < minimum).fillna(False).to_numpy()
         _fail(where, label, field, series, neg, f"is below {minimum:g}", "check the value")
     return values
+
+
+def _all_numbers(series: pd.Series) -> bool:
+    """Whether an object column holds only ints and floats (and blanks), as a workbook's
+    column of numbers reads: then no value needs the text path's commas and spaces."""
+    if series.dtype != object:
+        return False
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    return kind in ("integer", "floating", "mixed-integer-float")
 
 
 def parse_text(series: pd.Series) -> pd.Series:

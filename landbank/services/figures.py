@@ -19,6 +19,7 @@ from landbank.domain.enterprises import FIGURE_NAMES, FIGURES, SOURCES
 from landbank.domain.rights import check_citywide
 from landbank.errors import InputError
 from landbank.io.enterprises import read_figures
+from landbank.services.collector import collector_paused
 
 LISTED = 50  # unmatched codes and differing names listed in a summary at most
 
@@ -52,6 +53,7 @@ def check_own_figures(source: str, found: list[str], file: str) -> None:
     )
 
 
+@collector_paused()
 def import_figures(
     store: Store,
     path: Path,
