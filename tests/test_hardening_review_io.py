@@ -116,3 +116,13 @@ def test_the_guard_lets_our_own_errors_through_and_turns_library_ones(tmp_path):
         z.writestr("a.txt", "a")
     with pytest.raises(InputError, match="x.gpkg"), reading(path):  # KeyError in zipfile
         zipfile.ZipFile(book).getinfo("xl/workbook.xml")
+
+
+def test_a_rust_readers_panic_is_one_line_and_an_interrupt_passes(tmp_path):
+    # pyo3 raises a panic as PanicException, a BaseException no module exports
+    PanicException = type("PanicException", (BaseException,), {})
+    path = tmp_path / "book.xlsx"
+    with pytest.raises(InputError, match="book.xlsx: not a readable .xlsx"), reading(path):
+        raise PanicException("index out of bounds")
+    with pytest.raises(KeyboardInterrupt), reading(path):
+        raise KeyboardInterrupt

@@ -134,6 +134,12 @@ def reading(path: Path, layer: str | None = None):
         if not _raised_in_decoder(exc):
             raise
         raise InputError(explain(exc, path, layer)) from exc
+    except BaseException as exc:
+        # a Rust reader's panic (calamine through pyo3) is a BaseException of a class
+        # no module exports: known by its name
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise InputError(explain(exc, path, layer)) from exc
 
 
 def _raised_in_decoder(exc: BaseException) -> bool:
