@@ -247,4 +247,4 @@ def test_the_grade_map_colours_parcels_by_their_enterprises_grade(evaluated, tmp
     own = client.get(f"/maps/enterprise/{firm['credit_code']}?lang=zh")
     assert own.status_code == 200 and "D 类" in own.text
     no_year = Cli()("map", "--grades", "--year", "2023", "--out", out, db=evaluated["url"])
-    assert no_year.exit_code == 1 and "landbank evaluate --year 2023" in no_year.stderr
+    assert no_year.exit_code == 1 and "evaluate --year 2023" in no_year.stderr
