@@ -134,6 +134,20 @@ def test_the_ranked_workbook_has_units_frozen_headers_filters_and_the_rules(eval
     assert {"tax_2025.xlsx", "power_2024.csv"} <= files
 
 
+def test_a_name_that_looks_like_a_formula_is_written_as_text(evaluated, tmp_path):
+    from landbank.services.evaluation_outputs import write_ranked_xlsx
+
+    run = json.loads(json.dumps(evaluated["run"]))
+    firm = next(e for e in run["enterprises"] if e["grade"] == "A" and e["cohort"] == "large")
+    firm["name"] = '=HYPERLINK("http://example.invalid","点此")'
+    path = write_ranked_xlsx(run, tmp_path / "ranked.xlsx")
+    ws = openpyxl.load_workbook(path)["规上企业排名"]
+    names = {row[1]: row[2] for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert names[firm["credit_code"]] == firm["name"]
+    cells = [c for row in ws.iter_rows(min_row=2) for c in row if c.value == firm["name"]]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
 def test_a_bad_xlsx_path_is_one_line_and_no_run_is_kept(evaluated, tmp_path):
     before = len(list_runs(store_of(evaluated["url"]), 2024))
     for bad in (tmp_path, tmp_path / "missing" / "r.xlsx", tmp_path / "r.csv"):

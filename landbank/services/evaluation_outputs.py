@@ -8,12 +8,11 @@ units, frozen header row, filters, widths and number formats, as the ledger of
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from xlsxwriter.exceptions import XlsxWriterException
 
 from landbank.domain.enterprises import FIGURE_BY_NAME, SOURCES, cohort_label
 from landbank.domain.evaluation import INDICATORS, STATUSES
@@ -109,31 +108,51 @@ def _record(e: dict) -> dict:
     return row
 
 
-def _write(wb: Workbook, title: str, columns, rows: list[dict]) -> None:
-    """One sheet: bold header, frozen, filtered, widths and number formats."""
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for i, (_, _, _, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    bold = Font(bold=True)
-    head = []
-    for _, text, _, _ in columns:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        head.append(cell)
-    ws.append(head)
-    for rec in rows:
-        line = []
-        for key, _, fmt, _ in columns:
-            value = rec.get(key)
-            if fmt is None or value is None:
-                line.append(value)
-                continue
-            cell = WriteOnlyCell(ws, value=value)
-            cell.number_format = fmt
-            line.append(cell)
-        ws.append(line)
+class _Book:
+    """An XlsxWriter workbook (rows streamed: ``constant_memory``) and its formats, one
+    per number format. Text is written as text: a name beginning with = stays a name."""
+
+    def __init__(self, path: Path):
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        self.bold = self.book.add_format({"bold": True})
+        self.formats: dict[str, object] = {}
+
+    def format(self, fmt: str | None):
+        if fmt is None:
+            return None
+        if fmt not in self.formats:
+            self.formats[fmt] = self.book.add_format({"num_format": fmt})
+        return self.formats[fmt]
+
+    def sheet(self, title: str, columns, rows: list[dict]) -> None:
+        """One sheet: bold header, frozen, filtered, widths and number formats."""
+        ws = self.book.add_worksheet(title)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, len(rows), len(columns) - 1)
+        formats = [self.format(fmt) for _, _, fmt, _ in columns]
+        for i, (_, text, _, width) in enumerate(columns):
+            ws.set_column(i, i, width)
+            ws.write_string(0, i, text, self.bold)
+        for n, rec in enumerate(rows, start=1):
+            for i, (key, _, _, _) in enumerate(columns):
+                _put(ws, n, i, rec.get(key), formats[i])
+
+
+def _put(ws, row: int, col: int, value, fmt) -> None:
+    """One cell: text as text, numbers with ``fmt``; nothing for None, NaN or inf."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        ws.write_string(row, col, value)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, int | float) and math.isfinite(value):
+        ws.write_number(row, col, value, fmt)
+    elif not isinstance(value, int | float):
+        ws.write_string(row, col, str(value))
 
 
 def _group_ranked(graded: list[dict], group: str) -> list[dict]:
@@ -231,38 +250,24 @@ def _rules_rows(result: dict) -> list[dict]:
     return rows
 
 
-def write_ranked_xlsx(result: dict, path: str | Path) -> Path:
-    """Writes the ranked lists of an evaluation ``result`` (the dict of
-    ``run_evaluation`` or ``show_run``) to ``path`` (.xlsx, written atomically): one
-    sheet per cohort (graded, by rank within the cohort), one by district and one by
-    park (rank within the district or park and cohort), the not graded with their
-    status and missing data, and the rules. InputError for a path that cannot take
-    the file. Returns the path."""
-    path = check_xlsx_path(Path(path))
+def _fill(book: _Book, result: dict) -> None:
+    """The sheets of ``write_ranked_xlsx``."""
     records = [_record(e) for e in result["enterprises"]]
     graded = [r for r in records if r["status"] == "graded"]
-    cohorts = list(result["rules"].get("cohorts", {}))
-    all_names = list(
-        dict.fromkeys(n for c in cohorts for n in result["rules"]["cohorts"][c].get("weights", {}))
-    )
-    wb = Workbook(write_only=True)
-    for cohort in cohorts:
+    cohorts = result["rules"].get("cohorts", {})
+    every = list(dict.fromkeys(n for spec in cohorts.values() for n in spec.get("weights", {})))
+    for cohort, spec in cohorts.items():
         mine = sorted(
             (r for r in graded if r["cohort"] == cohort),
             key=lambda r: (r["rank"], r["credit_code"]),
         )
-        names = list(result["rules"]["cohorts"][cohort].get("weights", {}))
         title = RANKED_SHEET.format(cohort=cohort_label(cohort, "zh") or cohort)
-        _write(wb, title, HEAD_COLUMNS + indicator_columns(names) + TAIL_COLUMNS, mine)
+        names = list(spec.get("weights", {}))
+        book.sheet(title, HEAD_COLUMNS + indicator_columns(names) + TAIL_COLUMNS, mine)
     for group, title in (("district", DISTRICT_SHEET), ("park", PARK_SHEET)):
         key, header = GROUP_RANK[group]
-        columns = [(key, header, "0", 10)] + HEAD_COLUMNS
-        _write(
-            wb,
-            title,
-            columns + indicator_columns(all_names) + TAIL_COLUMNS,
-            _group_ranked(graded, group),
-        )
+        columns = [(key, header, "0", 10), *HEAD_COLUMNS, *indicator_columns(every)]
+        book.sheet(title, columns + TAIL_COLUMNS, _group_ranked(graded, group))
     rest = sorted(
         (r for r in records if r["status"] != "graded"),
         key=lambda r: (r["status"], r.get("cohort") or "", r["credit_code"]),
@@ -271,18 +276,29 @@ def write_ranked_xlsx(result: dict, path: str | Path) -> Path:
         ("status_zh", "评价状态", None, 22),
         ("missing_zh", "缺少数据", None, 40),
     ]
-    _write(wb, NOT_GRADED_SHEET, columns, rest)
-    rule_cols = [
-        (k, "", None, w) for k, w in zip("abcdefg", (16, 40, 30, 14, 28, 16, 14), strict=True)
-    ]
-    ws = wb.create_sheet(RULES_SHEET)
-    for i, (_, _, _, width) in enumerate(rule_cols, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    for rec in _rules_rows(result):
-        ws.append([rec.get(k) for k, _, _, _ in rule_cols])
+    book.sheet(NOT_GRADED_SHEET, columns, rest)
+    ws = book.book.add_worksheet(RULES_SHEET)
+    for i, width in enumerate((16, 40, 30, 14, 28, 16, 14)):
+        ws.set_column(i, i, width)
+    for n, rec in enumerate(_rules_rows(result)):
+        for i, key in enumerate("abcdefg"):
+            _put(ws, n, i, rec.get(key), None)
+
+
+def write_ranked_xlsx(result: dict, path: str | Path) -> Path:
+    """Writes the ranked lists of an evaluation ``result`` (the dict of
+    ``run_evaluation`` or ``show_run``) to ``path`` (.xlsx, written atomically): one
+    sheet per cohort (graded, by rank within the cohort), one by district and one by
+    park (rank within the district or park and cohort), the not graded with their
+    status and missing data, and the rules. InputError for a path that cannot take
+    the file. Returns the path."""
+    path = check_xlsx_path(Path(path))
     try:
         with atomic_path(path, ".xlsx") as tmp:
-            wb.save(tmp)
-    except OSError as exc:
-        raise write_error(path, exc, "--xlsx") from None
+            book = _Book(tmp)
+            _fill(book, result)
+            book.book.close()
+    except (OSError, XlsxWriterException) as exc:
+        reason = exc if isinstance(exc, OSError) else OSError(str(exc))
+        raise write_error(path, reason, "--xlsx") from None
     return path
