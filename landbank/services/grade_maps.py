@@ -18,7 +18,7 @@ from landbank.errors import InputError, NotFoundError
 from landbank.maps.builder import MapBuilder
 from landbank.maps.grades import add_grade_layers
 from landbank.services.enterprises import checked_code
-from landbank.services.parcel_maps import _check_out, load_map_parcels
+from landbank.services.parcel_maps import check_map_out, load_map_parcels
 
 DEFAULT_GRADES_OUT = Path("maps/grades.html")
 
@@ -72,7 +72,7 @@ def grade_map(
     latest evaluated if None) and returns ``{"file", "year", "parcels", "layers",
     "bytes"}`` (``layers``: parcels per class, by its label)."""
     out = Path(out) if out else DEFAULT_GRADES_OUT
-    _check_out(out)
+    check_map_out(out)
     builder, parcels, year = _builder(
         store, year, districts, basemap, tianditu_key, lang, simplify_m
     )

@@ -26,7 +26,7 @@ from landbank.services.grade_maps import enterprise_map_html, grade_map_html
 from landbank.web.api_cases import attachment_headers
 from landbank.web.deps import Service, service
 from landbank.web.pagekit import PageRoute, page_lang, page_user, render
-from landbank.web.pages_maps import Basemap, _map
+from landbank.web.pages_maps import Basemap, map_response
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,7 +112,9 @@ def grades_map(
     svc: Service = Depends(service),
 ):
     """Parcels coloured by their enterprise's grade in ``year`` (the latest if none)."""
-    return _map(grade_map_html(svc.store, year, district or None, basemap, page_lang(request)))
+    return map_response(
+        grade_map_html(svc.store, year, district or None, basemap, page_lang(request))
+    )
 
 
 @router.get("/maps/enterprise/{code}")
@@ -124,4 +126,4 @@ def enterprise_map(
     svc: Service = Depends(service),
 ):
     """The parcels an enterprise holds and rents in or out, coloured by grade."""
-    return _map(enterprise_map_html(svc.store, code, basemap, page_lang(request)))
+    return map_response(enterprise_map_html(svc.store, code, basemap, page_lang(request)))
