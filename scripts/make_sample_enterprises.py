@@ -10,6 +10,10 @@
   as .xlsx and .csv with Chinese headers and units in them (tax in 元, the rest as each
   office writes it), made from the per-parcel performance figures of 2025 summed per
   holder; two tax rows with codes of no registered firm, one name written differently.
+  Small firms (规下, no per-parcel figures) are in the tax and power files only, with
+  made-up tax about 6 万元 per mu: the tax office covers every firm.
+
+All of it is synthetic: no figure belongs to a real enterprise.
 
 Run from the checkout: ``.venv/bin/python scripts/make_sample_enterprises.py``.
 The same data files and seed give the same figures.
@@ -104,9 +108,14 @@ def register(data: Path, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Dat
     return frame, parcels
 
 
-def figures_2025(data: Path, firms: pd.DataFrame, parcels: pd.DataFrame, rng) -> pd.DataFrame:
+def figures_2025(
+    data: Path, firms: pd.DataFrame, parcels: pd.DataFrame, rng, small_rng
+) -> pd.DataFrame:
     """Per enterprise: the 2025 per-parcel figures summed over the parcels it holds; the
-    tenants made up in proportion."""
+    tenants made up in proportion. A firm with no per-parcel figures is a small one
+    (规下): the statistics, energy and ecology offices do not survey it, but the tax
+    office and the power company cover every firm, so it gets a tax figure (made up:
+    about 6 万元 per mu held, widely spread) and a power figure (``small_rng``)."""
     perf = pd.read_excel(data / "performance" / "zaozhuang_performance_2025.xlsx")
     perf = perf.merge(parcels[["code", "holder"]], on="code")
     columns = ["tax_wan", "output_wan", "value_added_wan", "energy_tce", "emissions_t",
@@ -120,7 +129,13 @@ def figures_2025(data: Path, firms: pd.DataFrame, parcels: pd.DataFrame, rng) ->
         out.loc[tenants, col] = (base[col] * scale).round(1)
     out["employees"] = out["employees"].round()
     out["power_kwh"] = (out["energy_tce"] * rng.uniform(2500, 4500, len(out))).round(-2)
-    return out[out["tax_wan"].notna()].reset_index(drop=True)
+    small = out["tax_wan"].isna().to_numpy()
+    held = parcels.groupby("holder")["recorded_mu"].sum()
+    land = out.loc[small, "name"].map(held).fillna(1.0).to_numpy()
+    tax = land * small_rng.lognormal(np.log(6.0), 0.9, small.sum())
+    out.loc[small, "tax_wan"] = tax.round(2)
+    out.loc[small, "power_kwh"] = (tax * small_rng.uniform(800, 3000, small.sum())).round(-2)
+    return out.reset_index(drop=True)
 
 
 def year_before(figures: pd.DataFrame, rng) -> pd.DataFrame:
@@ -163,19 +178,21 @@ def write_sources(folder: Path, year: int, figures: pd.DataFrame, rng) -> list[P
         }
     )
     written.append(_csv(power, folder / f"power_{year}.csv"))
+    surveyed = figures[figures["revenue_wan"].notna()]  # statistics: 规上 firms only
     stats = pd.DataFrame(
         {
-            code: figures["credit_code"],
-            name: figures["name"],
-            "营业收入（万元）": figures["revenue_wan"],
-            "工业总产值（万元）": figures["output_wan"],
-            "工业增加值（万元）": figures["value_added_wan"],
-            "年平均从业人数（人）": figures["employees"].astype(int),
-            "研发经费支出（万元）": figures["rd_wan"],
+            code: surveyed["credit_code"],
+            name: surveyed["name"],
+            "营业收入（万元）": surveyed["revenue_wan"],
+            "工业总产值（万元）": surveyed["output_wan"],
+            "工业增加值（万元）": surveyed["value_added_wan"],
+            "年平均从业人数（人）": surveyed["employees"].astype(int),
+            "研发经费支出（万元）": surveyed["rd_wan"],
         }
     )
     written.append(_xlsx(stats, folder / f"statistics_{year}.xlsx", "统计"))
-    monitored = rng.random(len(figures)) > 0.15  # not every firm is a monitored source
+    # not every firm is a monitored source; small firms are not
+    monitored = (rng.random(len(figures)) > 0.15) & figures["emissions_t"].notna().to_numpy()
     ecology = pd.DataFrame(
         {
             code: figures["credit_code"][monitored],
@@ -184,11 +201,12 @@ def write_sources(folder: Path, year: int, figures: pd.DataFrame, rng) -> list[P
         }
     )
     written.append(_csv(ecology, folder / f"ecology_{year}.csv"))
+    used = figures[figures["energy_tce"].notna()]  # energy: the firms it monitors
     energy = pd.DataFrame(
         {
-            code: figures["credit_code"],
-            name: figures["name"],
-            "综合能耗（吨标准煤）": figures["energy_tce"],
+            code: used["credit_code"],
+            name: used["name"],
+            "综合能耗（吨标准煤）": used["energy_tce"],
         }
     )
     written.append(_xlsx(energy, folder / f"energy_{year}.xlsx", "能耗"))
@@ -242,7 +260,8 @@ def main() -> None:
     folder = args.data / "enterprises"
     folder.mkdir(parents=True, exist_ok=True)
     firms, parcels = register(args.data, rng)
-    this_year = figures_2025(args.data, firms, parcels, rng)
+    # the small firms' tax and power from a stream of their own: the rest stays as drawn
+    this_year = figures_2025(args.data, firms, parcels, rng, np.random.default_rng([args.seed, 1]))
     cohort = np.where(this_year.set_index("name")["revenue_wan"] >= 2000, "规上", "规下")
     cohorts = dict(zip(this_year["name"], cohort, strict=True))
     shown = firms.assign(

@@ -90,6 +90,8 @@ WRITES = {
         None, {"codes": [t["free"], FLOOR], "project": PROJECT}, ""),
     ("POST", f"{API}/reservations/release"): lambda t: (
         None, {"codes": [t["reserved"]], "project": PROJECT}, ""),
+    # a run grades the whole city: refused to a clerk of some districts before any read
+    ("POST", f"{API}/evaluations"): lambda t: (None, {"year": 2025}, ""),
     ("POST", "/parcels/{code}/edit"): lambda t: (
         t["free"], {"f_holder": "x", "reason": "r", "version": "1"}, ""),
     ("POST", "/parcels/{code}/disposal/open"): lambda t: (

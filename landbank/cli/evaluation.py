@@ -65,6 +65,10 @@ def evaluate(
                 "landbank import figures FILE --source tax --year YYYY"
             )
         year = years[-1]
+    if xlsx is not None:
+        from landbank.services.evaluation_outputs import check_xlsx_path
+
+        check_xlsx_path(xlsx)  # before a run is kept: a bad path keeps nothing
     result = service.run_evaluation(
         state.store(),
         year,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from landbank.domain.categories import category_label
+from landbank.domain.enterprises import cohort_label
 from landbank.services.classify import classify_all, evaluate
 from landbank.services.database import Store
 from landbank.services.import_parcels import import_parcels, read_options
@@ -80,6 +81,7 @@ def _run(store: Store, init, folder: Path, maps: Path, reports: Path, progress) 
         f"per-mu evaluation 2025: {graded['grades']}, "
         f"{len(graded['below_standard'])} below standard"
     )
+    lines += _sample_enterprises(store, folder, reports)
     lines += _sample_buildings(store, folder)
     lines += _sample_disposals(store, reports)
     lines += _maps(store, maps)
@@ -88,6 +90,67 @@ def _run(store: Store, init, folder: Path, maps: Path, reports: Path, progress) 
         "next: landbank parcels list --category supplied_not_used; "
         "landbank parcels show CODE; landbank match --project 新能源装备制造项目; "
         "landbank export 台账.xlsx"
+    )
+    return lines
+
+
+# the sample's figure files: (file, source) for each year
+SAMPLE_FIGURES = (("tax", "xlsx"), ("power", "csv"), ("statistics", "xlsx"),
+                  ("ecology", "csv"), ("energy", "xlsx"))  # fmt: skip
+EVALUATED_YEAR = 2025
+
+
+def _sample_enterprises(store: Store, folder: Path, reports: Path) -> list[str]:
+    """Imports the sample's enterprises, leases and five offices' figures of 2024 and
+    2025 (a vintage already current from the same file is not imported again, so a
+    second run changes nothing), evaluates 2025 by enterprise (not kept twice), writes
+    its ranked lists under reports/ and classifies again, so that the parcels in
+    production of D firms are operating_below_standard with the firm in the reasons."""
+    from landbank.db.enterprises import held_parcels
+    from landbank.services.enterprises import import_enterprises, import_leases, vintage_list
+    from landbank.services.evaluation import run_evaluation
+    from landbank.services.evaluation_outputs import write_ranked_xlsx
+    from landbank.services.figures import import_figures
+
+    data = folder / "enterprises"
+    firms = import_enterprises(store, data / "enterprises.xlsx", by="demo")
+    leases = import_leases(store, data / "leases.xlsx", by="demo")
+    lines = [
+        f"enterprises: {firms['inserted']} new, {firms['updated']} updated; "
+        f"{firms['holders']['linked_now']} parcels linked to their holder's credit code, "
+        f"{len(firms['holders']['unmatched'])} holders not in the register; "
+        f"leases: {leases['inserted']} new"
+    ]
+    current = {(v["source"], v["year"], v["file"]) for v in vintage_list(store) if v["current"]}
+    imported = []
+    for year in (EVALUATED_YEAR - 1, EVALUATED_YEAR):
+        for source, suffix in SAMPLE_FIGURES:
+            name = f"{source}_{year}.{suffix}"
+            if (source, year, name) not in current:
+                done = import_figures(store, data / name, source, year, by="demo")
+                imported.append(f"{name} {done['rows']}")
+    lines.append(f"figures (synthetic): {', '.join(imported) or 'all current already'}")
+    run = run_evaluation(store, EVALUATED_YEAR, profile="zaozhuang", by="demo")
+    reports.mkdir(parents=True, exist_ok=True)
+    ranked = write_ranked_xlsx(run, reports / f"evaluation_{EVALUATED_YEAR}.xlsx")
+    counts = "; ".join(
+        f"{cohort_label(c)} " + " ".join(f"{g} {n}" for g, n in grades.items())
+        for c, grades in run["summary"]["by_cohort"].items()
+    )
+    lines.append(
+        f"per-mu evaluation {EVALUATED_YEAR} by enterprise ({run['rule_version']}): {counts}; "
+        f"ranked lists: {ranked}"
+    )
+    classify_all(store, pd.Timestamp(REFERENCE), "zaozhuang", by="demo")
+    d_firms = {e["credit_code"] for e in run["enterprises"] if e["grade"] == "D"}
+    with store.read() as uow:
+        held = held_parcels(uow)
+    of_d = held[held["holder_credit_code"].isin(d_firms)]
+    of_d = of_d[of_d["category"] == "operating_below_standard"]
+    lines.append(
+        f"  {len(d_firms)} firms graded D; {len(of_d)} of their parcels in production are "
+        "operating_below_standard with the firm's grade in the reasons "
+        "(landbank enterprises show CODE; landbank map --grades)"
     )
     return lines
 
@@ -115,11 +178,16 @@ def _sample_buildings(store: Store, folder: Path) -> list[str]:
 def _maps(store: Store, maps: Path) -> list[str]:
     """Writes the idle-land map and the disposal-progress map under maps/ (OpenStreetMap
     tiles where there is internet; the parcels draw without)."""
+    from landbank.services.grade_maps import grade_map
     from landbank.services.parcel_maps import idle_land_map
 
     idle = idle_land_map(store, maps / "idle_land.html")
     progress = idle_land_map(store, maps / "disposal_progress.html", progress=True)
-    return [f"maps: {idle['file']}, {progress['file']} (open in a browser; work offline)"]
+    grades = grade_map(store, maps / "grades.html")
+    return [
+        f"maps: {idle['file']}, {progress['file']}, {grades['file']} "
+        "(open in a browser; work offline)"
+    ]
 
 
 SAMPLE_PROJECTS = {

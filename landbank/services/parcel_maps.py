@@ -24,7 +24,8 @@ DEFAULT_OUT = Path("maps/idle_land.html")
 DEFAULT_PROGRESS_OUT = Path("maps/disposal_progress.html")
 
 
-def _check_out(out: Path) -> None:
+def check_map_out(out: Path) -> None:
+    """InputError unless ``out`` names an .html file (not a folder)."""
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--out {out}: a map is an .html file")
     if out.exists() and out.is_dir():
@@ -195,7 +196,7 @@ def idle_land_map(
     """Writes the idle-land map (or, with ``progress``, the disposal-progress map) and
     returns ``{"file", "parcels", "buildings", "layers", "bytes"}``."""
     out = Path(out) if out else (DEFAULT_PROGRESS_OUT if progress else DEFAULT_OUT)
-    _check_out(out)
+    check_map_out(out)
     builder, n_parcels, n_buildings = _idle_land_builder(
         store, categories, districts, basemap, tianditu_key, lang, progress, simplify_m, today
     )
@@ -273,7 +274,7 @@ def parcel_map(
     """Writes a map of one parcel among its neighbours within ``around_m``, fitted to
     the parcel, and returns ``{"file", "parcels"}``."""
     out = Path(out)
-    _check_out(out)
+    check_map_out(out)
     builder, n = _parcel_builder(store, code, basemap, tianditu_key, lang, around_m, today)
     path = builder.save(out)
     return {"file": str(path), "parcels": n, "code": code}

@@ -21,7 +21,7 @@ from landbank.services import buildings as building_service
 from landbank.services.disposal_progress import progress
 from landbank.services.parcels import page_parcels
 from landbank.services.users import authenticate, end_tokens
-from landbank.web import pages_maps, pages_match, pages_parcel
+from landbank.web import pages_evaluation, pages_maps, pages_match, pages_parcel
 from landbank.web.deps import Service, client_address, service, session_user
 from landbank.web.i18n import translator
 from landbank.web.pagekit import (
@@ -232,4 +232,5 @@ def building_page(
 
 router.include_router(pages_parcel.router)
 router.include_router(pages_match.router)
+router.include_router(pages_evaluation.router)
 router.include_router(pages_maps.router)

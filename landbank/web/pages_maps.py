@@ -24,7 +24,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Basemap = Annotated[str, Query(description="osm, tianditu, gaode or none")]
 
 
-def _map(html: str) -> HTMLResponse:
+def map_response(html: str) -> HTMLResponse:
     # framed by the service's own pages: SAMEORIGIN, where every other page is DENY
     headers = {"Content-Security-Policy": MAP_POLICY, "X-Frame-Options": "SAMEORIGIN"}
     return HTMLResponse(html, headers=headers)
@@ -40,7 +40,7 @@ def idle_map(
     svc: Service = Depends(service),
 ):
     """The idle-land map: parcels by category, idle buildings."""
-    return _map(
+    return map_response(
         idle_land_html(
             svc.store, category or None, district or None, basemap, lang=page_lang(request)
         )
@@ -55,7 +55,9 @@ def progress_map(
     svc: Service = Depends(service),
 ):
     """The disposal-progress map: districts coloured by their disposal rate."""
-    return _map(idle_land_html(svc.store, basemap=basemap, lang=page_lang(request), progress=True))
+    return map_response(
+        idle_land_html(svc.store, basemap=basemap, lang=page_lang(request), progress=True)
+    )
 
 
 @router.get("/maps/parcel/{code}")
@@ -67,7 +69,7 @@ def parcel_map(
     svc: Service = Depends(service),
 ):
     """One parcel among its neighbours within 500 m."""
-    return _map(parcel_map_html(svc.store, code, basemap, lang=page_lang(request)))
+    return map_response(parcel_map_html(svc.store, code, basemap, lang=page_lang(request)))
 
 
 @router.get("/maps/match")
@@ -86,4 +88,4 @@ def match_map(
     with tempfile.TemporaryDirectory(prefix="landbank-map-") as folder:
         path = Path(folder) / "match.html"
         match(svc.store, req, top=top, lang=lang, map_file=path, basemap=basemap)
-        return _map(path.read_text(encoding="utf-8"))
+        return map_response(path.read_text(encoding="utf-8"))
