@@ -7,21 +7,66 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from landbank.db.bulk import insert_frame
 from landbank.db.dialects import sql_of
-from landbank.db.models import Evaluation, EvaluationGrade
+from landbank.db.models import EnterpriseFigure, Evaluation, EvaluationGrade, FigureVintage
 from landbank.db.rows import frame_of
+from landbank.domain.enterprises import FIGURE_NAMES
 
 R = Evaluation.__table__
 G = EvaluationGrade.__table__
+V = FigureVintage.__table__
+F = EnterpriseFigure.__table__
 GRADE_COLUMNS = [c.name for c in G.columns if c.name not in ("id", "evaluation_id")]
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def year_figures(conn: Connection, year: int, as_at: dt.datetime) -> pd.DataFrame:
+    """The figures of ``year`` an evaluation reads: from each vintage of that year
+    current at ``as_at``, its rows' ``credit_code`` and the figure columns it holds a
+    value in (the rest NaN), with ``vintage_id``, ``source``, ``year``, ``file_name``.
+    One query per vintage, of its own columns only: most of a vintage's figure
+    columns are empty (an office sends one to five of them)."""
+    t = _utc(as_at)
+    known = and_(V.c.at <= t, or_(V.c.replaced_at.is_(None), V.c.replaced_at > t))
+    found = conn.execute(
+        select(V.c.id, V.c.source, V.c.file_name)
+        .where(V.c.year == year, known)
+        .order_by(V.c.source, V.c.at, V.c.id)
+    ).all()
+    frames = []
+    if found:
+        ids = [v.id for v in found]
+        counts = {
+            r["vintage_id"]: r
+            for r in conn.execute(
+                select(F.c.vintage_id, *(func.count(F.c[n]).label(n) for n in FIGURE_NAMES))
+                .where(F.c.vintage_id.in_(ids))
+                .group_by(F.c.vintage_id)
+            ).mappings()
+        }
+    for v in found:
+        if v.id not in counts:  # a vintage of no rows
+            continue
+        held = [n for n in FIGURE_NAMES if counts[v.id][n]]
+        stmt = select(F.c.credit_code, *(F.c[n] for n in held)).where(F.c.vintage_id == v.id)
+        frame = frame_of(conn.execute(stmt.order_by(F.c.credit_code)))
+        frames.append(frame.assign(vintage_id=v.id, source=v.source, year=year,
+                                   file_name=v.file_name))  # fmt: skip
+    columns = ["vintage_id", "source", "year", "file_name", "credit_code", *FIGURE_NAMES]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)
+    for n in FIGURE_NAMES:
+        out[n] = out[n].astype(float) if n in out else np.nan
+    return out[columns]
 
 
 def _run(row) -> dict:

@@ -8,6 +8,7 @@ what the data known at a past moment give (kept nowhere): a past run checked."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ def _year_frame(uow: Unit, year: int, as_at, register: pd.DataFrame, parcels: pd
         more = erows.parcels_for_leases(uow, missing).assign(holder_credit_code=None)
         parcels = pd.concat([parcels, more[["code", "holder_credit_code", "area_mu"]]])
     land = land_by_rule(parcels, leases, year)
-    rows = erows.figure_rows(uow, year=year, as_at=as_at)
+    rows = runs.year_figures(uow, year, as_at)
     figures = year_figures(rows)
     known = set(register["credit_code"]) | set(land["credit_code"])
     codes = pd.Index(sorted(known | set(figures["credit_code"])))
@@ -186,13 +187,14 @@ def run_evaluation(
             "at": now,
         }
         unchanged = current is not None and current["summary"].get("digest") == result["digest"]
+        grades = _grade_rows(frame)
         if keep and not unchanged:
             if current is not None:
                 runs.replace_run(uow, current["id"], now)
-            run["id"] = runs.insert_run(uow, run, _grade_rows(frame))
+            run["id"] = runs.insert_run(uow, run, grades)
         elif unchanged:
             run = current
-    out = describe(run, _grade_rows(frame), frame)
+    out = describe(run, grades, frame)
     out["kept"] = keep and not unchanged
     out["unchanged"] = unchanged
     return out
@@ -223,16 +225,19 @@ def _figures_used(frame: pd.DataFrame) -> list[dict]:
         .astype("Float64")
         .to_numpy(dtype=float, na_value=np.nan)
     )
-    out = []
-    for vrow, irow in zip(values, vint, strict=True):
-        out.append(
-            {
-                c: [round(float(v), 6), int(i)]
-                for c, v, i in zip(cols, vrow, irow, strict=True)
-                if not np.isnan(v)
-            }
-        )
-    return out
+    # column-wise: each figure's [value, vintage] per row (None where missing)
+    columns = [
+        [None if math.isnan(v) else [round(v, 6), int(i)] for v, i in zip(vs, ids, strict=True)]
+        for vs, ids in zip(values.T.tolist(), vint.T.tolist(), strict=True)
+    ]
+    return (
+        [
+            {c: found for c, found in zip(cols, row, strict=True) if found is not None}
+            for row in zip(*columns, strict=True)
+        ]
+        if columns
+        else [{} for _ in range(len(frame))]
+    )
 
 
 def describe(run: dict, grades: pd.DataFrame, register: pd.DataFrame | None = None) -> dict:
