@@ -75,7 +75,10 @@ def year_figures(conn: Connection, year: int, as_at: dt.datetime) -> pd.DataFram
             continue
         held = [n for n in FIGURE_NAMES if counts[v.id][n]]
         stmt = select(F.c.credit_code, *(F.c[n] for n in held)).where(F.c.vintage_id == v.id)
-        frame = frame_of(conn.execute(stmt.order_by(F.c.credit_code)))
+        result = conn.execute(stmt.order_by(F.c.credit_code))
+        # the driver's rows as they are (text and floats: nothing to convert), twice as
+        # fast as SQLAlchemy's rows for the 50,000 of a vintage
+        frame = pd.DataFrame.from_records(result.cursor.fetchall(), columns=list(result.keys()))
         frames.append(frame.assign(vintage_id=v.id, source=v.source, year=year,
                                    file_name=v.file_name))  # fmt: skip
     columns = ["vintage_id", "source", "year", "file_name", "credit_code", *FIGURE_NAMES]
