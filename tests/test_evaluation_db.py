@@ -171,6 +171,8 @@ def test_the_same_data_run_twice_is_kept_once(cli, figured):
     assert [e["grade"] for e in again["enterprises"]] == [e["grade"] for e in first["enterprises"]]
     runs = json.loads(cli("enterprises", "evaluations", "--json", db=url).stdout)
     assert [r["id"] for r in runs] == [first["evaluation_id"]]
+    # the run read back explains each grade as the fresh one did, in the same order
+    assert again["enterprises"] == first["enterprises"]
     assert _counts(url)["evaluation_grade"] == LARGE + SMALL
     shown = cli("evaluate", "--year", "2025", db=url)
     assert "not kept again" in shown.stdout

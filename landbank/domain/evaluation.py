@@ -471,7 +471,10 @@ def explain(components: dict, cohort: str | None, rules_data: dict, bench: dict)
     spec = rules_data.get("cohorts", {}).get(cohort or "", {})
     cap = float(rules_data.get("cap", 1.5))
     out = []
-    for name, weight in spec.get("weights", {}).items():
+    weights = spec.get("weights", {})
+    # in the order of INDICATORS: a kept run's rules come back with their keys sorted
+    for name in sorted(weights, key=list(INDICATORS).index):
+        weight = weights[name]
         ind = INDICATORS[name]
         value, contribution = components.get(name, [None, 0.0])
         b = bench.get(cohort or "", {}).get(name, {})
