@@ -387,9 +387,9 @@ def test_benchmarks_come_from_the_year_before_else_this_year_else_the_profile():
     no_energy = firms([full(50.0, energy_tce=None)])
     bench = ev.benchmarks(this, no_energy, r)["large"]
     assert bench["tax_wan_per_mu"]["value"] == 10.0
-    assert bench["value_added_per_tce"] == {"value": 10.0, "basis": "2 × mean of the this year"}
+    assert bench["value_added_per_tce"] == {"value": 10.0, "basis": "2 × mean of this year"}
     bench = ev.benchmarks(this, None, r)["large"]
-    assert bench["tax_wan_per_mu"] == {"value": 40.0, "basis": "2 × mean of the this year"}
+    assert bench["tax_wan_per_mu"] == {"value": 40.0, "basis": "2 × mean of this year"}
     fixed = rules(cohorts={"large": {"weights": LARGE, "benchmarks": {"tax_wan_per_mu": 33.0}}})
     bench = ev.benchmarks(this, before, fixed)["large"]
     assert bench["tax_wan_per_mu"] == {"value": 33.0, "basis": "profile"}

@@ -289,7 +289,7 @@ def benchmarks(
     for key, cohort in rules.cohorts.items():
         out[key] = {}
         means = {}
-        for label, frame in (("year before", last_year), ("this year", this_year)):
+        for label, frame in (("the year before", last_year), ("this year", this_year)):
             if frame is None or frame.empty:
                 continue
             mine = frame[(frame["cohort"] == key) & (statuses(frame, rules) == "graded")]
@@ -300,12 +300,12 @@ def benchmarks(
                 out[key][name] = {"value": cohort.benchmarks[name], "basis": "profile"}
                 continue
             found = None
-            for label in ("year before", "this year"):
+            for label in ("the year before", "this year"):
                 mean = means.get(label, pd.Series(dtype=float)).get(name, np.nan)
                 if pd.notna(mean) and mean > 0:
                     found = {
                         "value": float(mean) * rules.benchmark_factor,
-                        "basis": f"{rules.benchmark_factor:g} × mean of the {label}",
+                        "basis": f"{rules.benchmark_factor:g} × mean of {label}",
                     }
                     break
             out[key][name] = found or {"value": None, "basis": "no data"}
