@@ -258,8 +258,9 @@ def year_figures(rows: pd.DataFrame) -> pd.DataFrame:
             out[f.name] = np.nan
             out[f"{f.name}_vintage"] = pd.array([pd.NA] * len(out), dtype="Int64")
             continue
-        have = rows[rows[f.name].notna()]
-        rank = have["source"].map(lambda s, own=f.source: -1 if s == own else order.get(s, 99))
+        have = rows.loc[rows[f.name].notna(), ["credit_code", "source", "vintage_id", f.name]]
+        ranks = {s: -1 if s == f.source else i for s, i in order.items()}
+        rank = have["source"].map(ranks).fillna(99)  # a source not known: last
         best = have.assign(_rank=rank).sort_values("_rank").drop_duplicates("credit_code")
         best = best.set_index("credit_code")
         out[f.name] = best[f.name].reindex(codes).astype(float)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -288,7 +289,7 @@ def benchmarks(
     for key, cohort in rules.cohorts.items():
         out[key] = {}
         means = {}
-        for label, frame in (("year before", last_year), ("this year", this_year)):
+        for label, frame in (("the year before", last_year), ("this year", this_year)):
             if frame is None or frame.empty:
                 continue
             mine = frame[(frame["cohort"] == key) & (statuses(frame, rules) == "graded")]
@@ -299,12 +300,12 @@ def benchmarks(
                 out[key][name] = {"value": cohort.benchmarks[name], "basis": "profile"}
                 continue
             found = None
-            for label in ("year before", "this year"):
+            for label in ("the year before", "this year"):
                 mean = means.get(label, pd.Series(dtype=float)).get(name, np.nan)
                 if pd.notna(mean) and mean > 0:
                     found = {
                         "value": float(mean) * rules.benchmark_factor,
-                        "basis": f"{rules.benchmark_factor:g} × mean of the {label}",
+                        "basis": f"{rules.benchmark_factor:g} × mean of {label}",
                     }
                     break
             out[key][name] = found or {"value": None, "basis": "no data"}
@@ -334,6 +335,8 @@ def score(frame: pd.DataFrame, rules: Rules, bench: dict[str, dict[str, dict]]) 
         values = indicator_values(mine, cohort.weights)
         sums = np.zeros(len(rows))
         weight_all = sum(cohort.weights.values())
+        names = list(cohort.weights)
+        shown, absent = [], []
         for name, weight in cohort.weights.items():
             value = values[name].to_numpy()
             have = ~np.isnan(value)
@@ -343,16 +346,17 @@ def score(frame: pd.DataFrame, rules: Rules, bench: dict[str, dict[str, dict]]) 
             contribution = np.where(have, contribution * weight, 0.0)
             sums += contribution
             present_weight[rows] += np.where(have, weight, 0.0)
-            for j, i in enumerate(rows):
-                v = value[j]
-                components[i][name] = [
-                    None if np.isnan(v) else (None if np.isinf(v) else round(float(v), 6)),
-                    round(float(contribution[j]), 4),
+            # Python floats, rounded by Python's round (what a row keeps), column-wise
+            shown.append(
+                [
+                    [_shown_value(v), round(c, 4)]
+                    for v, c in zip(value.tolist(), contribution.tolist(), strict=True)
                 ]
-                if np.isinf(v):
-                    components[i][name][0] = "inf"
-                if not have[j]:
-                    missing[i].append(name)
+            )
+            absent.append((~have).tolist())
+        for j, i in enumerate(rows.tolist()):
+            components[i] = {n: col[j] for n, col in zip(names, shown, strict=True)}
+            missing[i] = [n for n, col in zip(names, absent, strict=True) if col[j]]
         total[rows] = np.round(sums, 2)
         completeness[rows] = present_weight[rows] / weight_all if weight_all else 0.0
     return pd.DataFrame(
@@ -364,6 +368,14 @@ def score(frame: pd.DataFrame, rules: Rules, bench: dict[str, dict[str, dict]]) 
         },
         index=frame.index,
     )
+
+
+def _shown_value(v: float):
+    """An indicator's value as a row keeps it: None where missing, "inf" where
+    unbounded (output and no input), else rounded to 6 decimals."""
+    if math.isnan(v):
+        return None
+    return "inf" if math.isinf(v) else round(v, 6)
 
 
 def grade(scores: pd.Series, proportions: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -413,27 +425,41 @@ def policies(frame: pd.DataFrame, rules: Rules) -> list[list[dict]]:
     by_grade: dict[str, list[Policy]] = {}
     for p in rules.policies:
         by_grade.setdefault(p.grade, []).append(p)
-    out: list[list[dict]] = []
-    for i, g in enumerate(frame["grade"].to_numpy()):
-        found = []
-        for p in by_grade.get(g, []) if isinstance(g, str) else []:
-            item = {"id": p.id, "zh": p.zh, "en": p.en}
+    grades = frame["grade"].to_numpy(dtype=object)
+    out: list[list[dict]] = [[] for _ in range(len(frame))]
+    for g, listed in by_grade.items():
+        rows = np.flatnonzero(grades == g).tolist()
+        if not rows:
+            continue
+        for p in listed:
+            basis = None
             if p.basis is not None:
-                basis = frame[p.basis].iloc[i] if p.basis in frame else np.nan
-                item |= {
-                    "basis": p.basis,
-                    "basis_value": None if pd.isna(basis) else float(basis),
-                    "yuan_per_unit": p.yuan_per_unit,
-                    "amount_yuan": None
-                    if pd.isna(basis) or p.yuan_per_unit is None
-                    else round(float(basis) * p.yuan_per_unit, 2),
-                }
-                if pd.isna(basis):
-                    name = FIGURE_BY_NAME[p.basis].zh if p.basis in FIGURE_BY_NAME else p.basis
-                    item["note"] = f"no {p.basis} ({name}) figure: amount not known"
-            found.append(item)
-        out.append(found)
+                column = frame[p.basis] if p.basis in frame else pd.Series(np.nan, frame.index)
+                basis = column.to_numpy(dtype=float, na_value=np.nan)
+            for i in rows:
+                out[i].append(_policy(p, None if basis is None else float(basis[i])))
     return out
+
+
+def _policy(p: Policy, basis: float | None) -> dict:
+    """Policy ``p`` as it applies to one enterprise whose basis figure is ``basis``
+    (NaN: missing; None: the policy has no basis)."""
+    item = {"id": p.id, "zh": p.zh, "en": p.en}
+    if p.basis is None:
+        return item
+    known = not math.isnan(basis)
+    item |= {
+        "basis": p.basis,
+        "basis_value": basis if known else None,
+        "yuan_per_unit": p.yuan_per_unit,
+        "amount_yuan": round(basis * p.yuan_per_unit, 2)
+        if known and p.yuan_per_unit is not None
+        else None,
+    }
+    if not known:
+        name = FIGURE_BY_NAME[p.basis].zh if p.basis in FIGURE_BY_NAME else p.basis
+        item["note"] = f"no {p.basis} ({name}) figure: amount not known"
+    return item
 
 
 def explain(components: dict, cohort: str | None, rules_data: dict, bench: dict) -> list[dict]:
@@ -445,7 +471,10 @@ def explain(components: dict, cohort: str | None, rules_data: dict, bench: dict)
     spec = rules_data.get("cohorts", {}).get(cohort or "", {})
     cap = float(rules_data.get("cap", 1.5))
     out = []
-    for name, weight in spec.get("weights", {}).items():
+    weights = spec.get("weights", {})
+    # in the order of INDICATORS: a kept run's rules come back with their keys sorted
+    for name in sorted(weights, key=list(INDICATORS).index):
+        weight = weights[name]
         ind = INDICATORS[name]
         value, contribution = components.get(name, [None, 0.0])
         b = bench.get(cohort or "", {}).get(name, {})

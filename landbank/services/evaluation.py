@@ -54,18 +54,19 @@ def _year_frame(uow: Unit, year: int, as_at, register: pd.DataFrame, parcels: pd
     ``registered``. Returns (frame, the vintages read)."""
     first, last = year_days(year)
     leases = erows.leases_in_force(uow, between=(first, last), as_at=as_at)
-    missing = sorted(set(leases["parcel_code"]) - set(parcels["code"]))
+    # sets of .tolist(): iterating an arrow-backed column is one Python call per value
+    missing = sorted(set(leases["parcel_code"].tolist()) - set(parcels["code"].tolist()))
     if missing:
         more = erows.parcels_for_leases(uow, missing).assign(holder_credit_code=None)
         parcels = pd.concat([parcels, more[["code", "holder_credit_code", "area_mu"]]])
     land = land_by_rule(parcels, leases, year)
-    rows = erows.figure_rows(uow, year=year, as_at=as_at)
+    rows = runs.year_figures(uow, year, as_at)
     figures = year_figures(rows)
-    known = set(register["credit_code"]) | set(land["credit_code"])
-    codes = pd.Index(sorted(known | set(figures["credit_code"])))
+    known = set(register["credit_code"].tolist()) | set(land["credit_code"].tolist())
+    codes = pd.Index(sorted(known | set(figures["credit_code"].tolist())))
     frame = pd.DataFrame({"credit_code": codes})
     frame = frame.merge(register, on="credit_code", how="left")
-    frame["registered"] = frame["credit_code"].isin(set(register["credit_code"]))
+    frame["registered"] = frame["credit_code"].isin(register["credit_code"])
     frame = frame.merge(land, on="credit_code", how="left").merge(
         figures, on="credit_code", how="left"
     )
@@ -103,7 +104,7 @@ def compute(uow: Unit, year: int, rules: ev.Rules, as_at: dt.datetime) -> dict:
     (``ev.evaluate`` plus ``policies``), the benchmarks, the vintages read and the
     digest of the inputs."""
     register = erows.load_register(uow)
-    held = erows.held_parcels(uow)[["code", "holder_credit_code", "area_mu"]]
+    held = runs.held_land(uow)
     frame, vintages, d_this = _year_frame(uow, year, as_at, register, held)
     if not vintages:
         raise InputError(
@@ -186,13 +187,14 @@ def run_evaluation(
             "at": now,
         }
         unchanged = current is not None and current["summary"].get("digest") == result["digest"]
+        grades = _grade_rows(frame)
         if keep and not unchanged:
             if current is not None:
                 runs.replace_run(uow, current["id"], now)
-            run["id"] = runs.insert_run(uow, run, _grade_rows(frame))
+            run["id"] = runs.insert_run(uow, run, grades)
         elif unchanged:
             run = current
-    out = describe(run, _grade_rows(frame), frame)
+    out = describe(run, grades, frame)
     out["kept"] = keep and not unchanged
     out["unchanged"] = unchanged
     return out
@@ -223,15 +225,11 @@ def _figures_used(frame: pd.DataFrame) -> list[dict]:
         .astype("Float64")
         .to_numpy(dtype=float, na_value=np.nan)
     )
-    out = []
-    for vrow, irow in zip(values, vint, strict=True):
-        out.append(
-            {
-                c: [round(float(v), 6), int(i)]
-                for c, v, i in zip(cols, vrow, irow, strict=True)
-                if not np.isnan(v)
-            }
-        )
+    out: list[dict] = [{} for _ in range(len(frame))]
+    for c, vs, ids in zip(cols, values.T, vint.T, strict=True):  # in the order of FIGURE_NAMES
+        rows = np.flatnonzero(~np.isnan(vs))
+        for i, v, k in zip(rows.tolist(), vs[rows].tolist(), ids[rows].tolist(), strict=True):
+            out[i][c] = [round(v, 6), int(k)]
     return out
 
 
@@ -243,32 +241,42 @@ def describe(run: dict, grades: pd.DataFrame, register: pd.DataFrame | None = No
     bench = run["summary"].get("benchmarks", {})
     names = {}
     if register is not None and "name" in register:
-        names = dict(zip(register["credit_code"], register["name"], strict=True))
+        names = dict(zip(register["credit_code"], _plain_column(register["name"]), strict=True))
+    # column-wise: plain Python values of each column, then one dict per row
+    col = {
+        c: _plain_column(grades[c])
+        for c in ("cohort", "district", "park", "score", "grade", "rank", "cohort_rated")
+    }
+    land = {k: grades[k].astype(float).tolist() for k in LAND}
+    completeness = grades["completeness"].astype(float).tolist()
     enterprises = []
-    for r in grades.to_dict("records"):
-        comp = r["components"]
-        explained = ev.explain(comp["values"], r["cohort"], run["rules"], bench)
+    for i, (code, status, comp, policies) in enumerate(
+        zip(grades["credit_code"].tolist(), grades["status"].tolist(),
+            grades["components"].tolist(), grades["policies"].tolist(), strict=True)
+    ):  # fmt: skip
+        cohort = col["cohort"][i]
+        explained = ev.explain(comp["values"], cohort, run["rules"], bench)
         enterprises.append(
             {
-                "credit_code": r["credit_code"],
-                "name": _plain(names.get(r["credit_code"], r.get("name"))),
-                "cohort": _plain(r["cohort"]),
-                "cohort_zh": cohort_label(_plain(r["cohort"]), "zh") or None,
-                "district": _plain(r["district"]),
-                "park": _plain(r["park"]),
-                **{k: float(r[k]) for k in LAND},
-                "score": _plain(r["score"]),
-                "grade": _plain(r["grade"]),
-                "status": r["status"],
-                "status_zh": ev.STATUSES[r["status"]]["zh"],
-                "rank": _plain(r["rank"]),
-                "cohort_rated": _plain(r["cohort_rated"]),
-                "completeness": float(r["completeness"]),
+                "credit_code": code,
+                "name": names.get(code),
+                "cohort": cohort,
+                "cohort_zh": cohort_label(cohort, "zh") or None,
+                "district": col["district"][i],
+                "park": col["park"][i],
+                **{k: land[k][i] for k in LAND},
+                "score": col["score"][i],
+                "grade": col["grade"][i],
+                "status": status,
+                "status_zh": ev.STATUSES[status]["zh"],
+                "rank": col["rank"][i],
+                "cohort_rated": col["cohort_rated"][i],
+                "completeness": completeness[i],
                 "missing": [c["indicator"] for c in explained if not c["present"]],
                 "components": explained,
                 "figures": comp["figures"],
                 "rule_version": run["rule_version"],
-                "policies": r["policies"],
+                "policies": policies,
             }
         )
     return {
@@ -326,6 +334,11 @@ def list_runs(store: Store, year: int | None = None) -> list[dict]:
         }
         for r in found
     ]
+
+
+def _plain_column(series: pd.Series) -> list:
+    """A column as plain Python values, None where missing."""
+    return series.astype(object).where(series.notna(), None).tolist()
 
 
 def _plain(value):
