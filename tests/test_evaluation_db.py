@@ -160,6 +160,12 @@ def test_evaluate_json_carries_each_enterprises_grade_its_reasons_and_policies(c
     assert by_id["water_surcharge"]["amount_yuan"] is None
     assert "no water_t" in by_id["water_surcharge"]["note"]
     assert [p["id"] for e in large if e["grade"] == "B" for p in e["policies"]] == []
+    # enterprises show: the grade history, the latest explained as the run did
+    shown = json.loads(cli("enterprises", "show", d["credit_code"], "--json", db=url).stdout)
+    assert [(g["year"], g["grade"], g["current"]) for g in shown["grades"]] == [(2025, "D", True)]
+    assert shown["latest"]["components"] == d["components"]
+    text = cli("--lang", "en", "enterprises", "show", d["credit_code"], db=url).stdout
+    assert "2025: why D" in text and "electricity surcharge per kWh" in text
 
 
 def test_the_same_data_run_twice_is_kept_once(cli, figured):

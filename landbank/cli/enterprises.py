@@ -236,10 +236,11 @@ def show_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """One enterprise: register, parcels held, leases in and out, land by the rule,
-    figures by year and source with their vintage (replaced ones too)."""
-    from landbank.services.enterprises import show_enterprise
+    figures by year and source with their vintage (replaced ones too), its grade in
+    every evaluation kept, the latest explained."""
+    from landbank.services.evaluation_views import enterprise_view
 
-    found = show_enterprise(state.store(), code)
+    found = enterprise_view(state.store(), code)
     if as_json:
         print_json(found)
         return
@@ -284,6 +285,44 @@ def show_cmd(
             ", ".join(f"{k} {v:g}" for k, v in f["figures"].items()),
         )
     out.print(table)
+    _print_grades(found)
+
+
+def _print_grades(found: dict) -> None:
+    """The grade history, then the latest grade explained and its policies."""
+    if not found["grades"]:
+        out.print("not evaluated yet: landbank evaluate --year YYYY", markup=False)
+        return
+    zh = state.lang == "zh"
+    table = Table("year", "run", "grade", "score", "rank", "completeness", "rules", title="grades")
+    for g in found["grades"]:
+        rank = f"{g['rank']}/{g['cohort_rated']}" if g["rank"] is not None else ""
+        table.add_row(
+            str(g["year"]), f"#{g['evaluation_id']}" + ("" if g["current"] else " (replaced)"),
+            g["grade"] or g[f"status_{'zh' if zh else 'en'}"],
+            "" if g["score"] is None else f"{g['score']:.2f}", rank,
+            f"{g['completeness']:.0%}", g["rule_version"],
+        )  # fmt: skip
+    out.print(table)
+    latest = found["latest"]
+    if latest is None:
+        return
+    table = Table("indicator", "value", "benchmark", "weight", "score", "most",
+                  title=f"{latest['year']}: why {latest['grade'] or latest['status']}")  # fmt: skip
+    for c in latest["components"]:
+        value = "missing" if c["value"] is None else f"{c['value']:.2f}"
+        value = "∞" if c["unbounded"] else value
+        bench = "" if c["benchmark"] is None else f"{c['benchmark']:.2f}"
+        capped = " (capped)" if c["capped"] else ""
+        table.add_row(
+            f"{c['zh' if zh else 'en']} ({c['unit']})", value, bench, f"{c['weight']:g}",
+            f"{c['contribution']:.2f}{capped}", f"{c['most']:g}",
+        )  # fmt: skip
+    out.print(table)
+    for p in latest["policies"]:
+        amount = "" if p.get("amount_yuan") is None else f": {p['amount_yuan']:,.2f} yuan"
+        note = f" ({p['note']})" if p.get("note") else ""
+        out.print(f"policy: {p['zh' if zh else 'en']}{amount}{note}", markup=False)
 
 
 @enterprises_app.command("vintages")
