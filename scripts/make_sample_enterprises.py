@@ -6,7 +6,8 @@
   and rent some; credit codes with their check character computed as GB 32100-2015 says
   (``landbank.domain.credit_codes.with_check``, python-stdnum's algorithm);
 - ``leases.xlsx``: a few leases of part of a parcel between them;
-- five offices' figures for 2024 and 2025 (tax, power, statistics, ecology, energy),
+- five offices' figures for 2024 and 2025 (tax, power, statistics, ecology, energy)
+  and the water company's (用水量; ecology's file carries the sewage, 污水排放量),
   as .xlsx and .csv with Chinese headers and units in them (tax in 元, the rest as each
   office writes it), made from the per-parcel performance figures of 2025 summed per
   holder; two tax rows with codes of no registered firm, one name written differently.
@@ -148,8 +149,11 @@ def year_before(figures: pd.DataFrame, rng) -> pd.DataFrame:
     return out.drop(index=rng.choice(len(out), 5, replace=False)).reset_index(drop=True)
 
 
-def write_sources(folder: Path, year: int, figures: pd.DataFrame, rng) -> list[Path]:
-    """The five offices' files of ``year``, each as that office writes it."""
+def write_sources(
+    folder: Path, year: int, figures: pd.DataFrame, rng, sewage: pd.Series
+) -> list[Path]:
+    """The five offices' files of ``year``, each as that office writes it (ecology's
+    with the sewage of the firms it monitors)."""
     written = []
     code, name = "统一社会信用代码", "企业名称"
     tax = pd.DataFrame(
@@ -198,6 +202,7 @@ def write_sources(folder: Path, year: int, figures: pd.DataFrame, rng) -> list[P
             code: figures["credit_code"][monitored],
             name: figures["name"][monitored],
             "主要污染物排放量（吨）": figures["emissions_t"][monitored],
+            "污水排放量（吨）": sewage[monitored],
         }
     )
     written.append(_csv(ecology, folder / f"ecology_{year}.csv"))
@@ -211,6 +216,28 @@ def write_sources(folder: Path, year: int, figures: pd.DataFrame, rng) -> list[P
     )
     written.append(_xlsx(energy, folder / f"energy_{year}.xlsx", "能耗"))
     return written
+
+
+def water_of(figures: pd.DataFrame, seed: int, year: int) -> tuple[pd.Series, pd.Series]:
+    """Each firm's water use (用水量, made up in proportion to its power use) and sewage
+    (污水排放量, 60–90 % of its water) in tonnes, from a stream of their own: the other
+    figures stay as drawn."""
+    rng = np.random.default_rng([seed, 2, year])
+    water = (figures["power_kwh"] * rng.uniform(0.002, 0.02, len(figures))).round(0)
+    return water, (water * rng.uniform(0.6, 0.9, len(figures))).round(0)
+
+
+def write_water(folder: Path, year: int, figures: pd.DataFrame, water: pd.Series) -> Path:
+    """The water company's file of ``year``: one account per firm."""
+    table = pd.DataFrame(
+        {
+            "户号": [f"S{200000 + i}" for i in range(len(figures))],
+            "用户名称": figures["name"],
+            "统一社会信用代码": figures["credit_code"],
+            "用水量（吨）": water,
+        }
+    )
+    return _csv(table, folder / f"water_{year}.csv")
 
 
 def leases(firms: pd.DataFrame, parcels: pd.DataFrame, rng) -> pd.DataFrame:
@@ -275,8 +302,11 @@ def main() -> None:
     )[["统一社会信用代码", "企业名称", "企业规模", "行业代码", "行政区", "园区"]]  # fmt: skip
     written = [_xlsx(table, folder / "enterprises.xlsx", "企业名录")]
     written.append(_xlsx(leases(firms, parcels, rng), folder / "leases.xlsx", "租赁"))
-    written += write_sources(folder, 2025, this_year, rng)
-    written += write_sources(folder, 2024, year_before(this_year, rng), rng)
+    for year, figures in ((2025, this_year), (2024, None)):
+        figures = year_before(this_year, rng) if figures is None else figures
+        water, sewage = water_of(figures, args.seed, year)
+        written += write_sources(folder, year, figures, rng, sewage)
+        written.append(write_water(folder, year, figures, water))
     for path in written:
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 

@@ -96,12 +96,12 @@ def _run(store: Store, init, folder: Path, maps: Path, reports: Path, progress) 
 
 # the sample's figure files: (file, source) for each year
 SAMPLE_FIGURES = (("tax", "xlsx"), ("power", "csv"), ("statistics", "xlsx"),
-                  ("ecology", "csv"), ("energy", "xlsx"))  # fmt: skip
+                  ("ecology", "csv"), ("energy", "xlsx"), ("water", "csv"))  # fmt: skip
 EVALUATED_YEAR = 2025
 
 
 def _sample_enterprises(store: Store, folder: Path, reports: Path) -> list[str]:
-    """Imports the sample's enterprises, leases and five offices' figures of 2024 and
+    """Imports the sample's enterprises, leases and six offices' figures of 2024 and
     2025 (a vintage already current from the same file is not imported again, so a
     second run changes nothing), evaluates 2025 by enterprise (not kept twice), writes
     its ranked lists under reports/ and classifies again, so that the parcels in
