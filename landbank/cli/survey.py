@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from typer.core import TyperCommand
 
 from landbank.cli.shell import (
     JsonOpt,
@@ -27,19 +28,42 @@ survey_app = typer.Typer(
     help="Field surveys (排摸): tasks for surveyors, their records reviewed before they count.",
 )
 app.add_typer(survey_app, name="survey")
+MANY = ("--codes", "--buildings")
+
+
+class ManyValues(TyperCommand):
+    """A command whose ``--codes`` and ``--buildings`` take several values at once
+    (``--codes A B C``): each value up to the next option is given to the option
+    before it (as ``--codes A --codes B --codes C``)."""
+
+    def parse_args(self, ctx, args):
+        spread, option = [], None
+        for arg in args:
+            if arg.startswith("-"):
+                option = arg if arg in MANY else None
+                if option is None or spread[-1:] != [option]:
+                    spread.append(arg)
+                continue
+            if option is not None and spread[-1] != option:
+                spread.append(option)
+            spread.append(arg)
+        return super().parse_args(ctx, spread)
+
+
 ByOpt = Annotated[str | None, typer.Option("--by", help="Who acts (default: the OS user).")]
 
 
-@survey_app.command("create")
+@survey_app.command("create", cls=ManyValues)
 @handled
 def survey_create(
     name: Annotated[str, typer.Argument(help="The survey's name (an existing one gets tasks).")],
     assign: Annotated[str, typer.Option("--assign", help="The surveyor who gets the tasks.")],
     codes: Annotated[
-        list[str] | None, typer.Option("--codes", help="Parcel codes; repeatable or A,B.")
+        list[str] | None, typer.Option("--codes", help="Parcel codes: --codes A B C (or A,B).")
     ] = None,
     buildings: Annotated[
-        list[str] | None, typer.Option("--buildings", help="Building codes; repeatable or A,B.")
+        list[str] | None,
+        typer.Option("--buildings", help="Building codes: --buildings A B (or A,B)."),
     ] = None,
     filter_: Annotated[
         list[str] | None,

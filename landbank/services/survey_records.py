@@ -320,10 +320,11 @@ def add_photo(
              "parcel_code": task["code"] if task["kind"] == "parcel" else None,
              "building_code": task["code"] if task["kind"] == "building" else None},
         )  # fmt: skip
+        taken = facts.taken_at.astimezone(dt.UTC) if facts.taken_at else None
         made = rows.insert_photo(
             uow,
             {"record_id": record_id, "link_id": link_id, "sha256": sha,
-             "taken_at": facts.taken_at, "lon": facts.lon, "lat": facts.lat,
+             "taken_at": taken, "lon": facts.lon, "lat": facts.lat,
              "distance_m": distance, "flags": flags},
         )  # fmt: skip
         if made is None:  # the same file sent twice at once: the first is kept

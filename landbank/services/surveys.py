@@ -245,11 +245,15 @@ def record_shown(record: dict, photos: list[dict]) -> dict:
 def _photo(p: dict) -> dict:
     return {
         "photo_id": p["id"], "filename": p["filename"], "media_type": p["media_type"],
-        "size_bytes": p["size_bytes"], "sha256": p["sha256"], "taken_at": _iso(p["taken_at"]),
+        "size_bytes": p["size_bytes"], "sha256": p["sha256"], "taken_at": _utc_iso(p["taken_at"]),
         "lon": p["lon"], "lat": p["lat"],
         "distance_m": None if p["distance_m"] is None else round(p["distance_m"], 1),
         "flags": p["flags"], "url": f"/api/v1/photos/{p['id']}",
     }  # fmt: skip
+
+
+def _utc_iso(value) -> str | None:
+    return value.astimezone(dt.UTC).isoformat() if value is not None else None
 
 
 def _iso(value) -> str | None:
