@@ -74,8 +74,6 @@ def create_survey(
         raise InputError("nothing to survey: give --codes, --buildings or --filter")
     taken = f"survey {name}: another user added tasks meanwhile; run it again"
     with codes_taken_meanwhile(taken), store.write(by=by) as uow:
-        surveyor = user_rows.user_named(uow, assignee)
-        _check_surveyor(assignee, surveyor)
         if filters:
             chosen = rows.parcel_codes(
                 uow, filters.get("district"), filters.get("park"), filters.get("category")
@@ -87,9 +85,12 @@ def create_survey(
         if len(wanted) > MAX_TASKS:
             raise InputError(f"{len(wanted)} targets: at most {MAX_TASKS} a run; narrow --filter")
         found = _targets(uow, wanted)
+        for kind, code in wanted:  # the creator's districts first, then the surveyor's
+            check_district(districts, found[kind][code]["district"], kind, code)
+        surveyor = user_rows.user_named(uow, assignee)
+        _check_surveyor(assignee, surveyor)
         for kind, code in wanted:
             district = found[kind][code]["district"]
-            check_district(districts, district, kind, code)
             if not surveyor.may_survey(district):
                 raise ForbiddenError(
                     f"{kind} {code} lies in {district or 'no district'}; surveyor {assignee} "
