@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import math
 
+import pandas as pd
 import shapely
 
 from landbank.config import Profile, load_profile
@@ -103,9 +104,14 @@ def _building_values(uow: Unit, codes: list[str]) -> dict[str, dict]:
     for _, b in frame.iterrows():
         mine = vacancies[vacancies["building_code"] == b["code"]].drop(columns="building_code")
         fields = ("name", "floors", "total_floor_area_m2", "address")
-        listed = [_jsonable(v) for v in mine.astype(object).to_dict("records")]
-        out[b["code"]] = _jsonable({f: b[f] for f in fields}) | {"vacancies": listed}
+        listed = [_jsonable(_plain(v)) for v in mine.astype(object).to_dict("records")]
+        out[b["code"]] = _jsonable(_plain({f: b[f] for f in fields})) | {"vacancies": listed}
     return out
+
+
+def _plain(record: dict) -> dict:
+    """None for pandas' missing value (a building's floors not known)."""
+    return {k: (None if v is pd.NA else v) for k, v in record.items()}
 
 
 # ---- records ------------------------------------------------------------------------
