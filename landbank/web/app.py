@@ -78,4 +78,5 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     app.include_router(pages.router)
     app.include_router(pages_case.router)
     app.include_router(pages_survey.router)
+    app.include_router(pages_survey.assets)
     return app

@@ -1,19 +1,23 @@
 """The pages of field surveys, rendered on the server: a surveyor's task list
-(``/survey``, where a surveyor lands after signing in), the surveys (``/surveys``) and
-a survey's review queue with records, photos and distances, where a clerk accepts or
-rejects (``/surveys/{name}/review``); a photo's bytes for the signed-in
-(``/survey/photos/{id}``)."""
+(``/survey``, where a surveyor lands after signing in: the phone page, working
+offline through its service worker ``/survey-sw.js`` and ``static/survey.js``), the
+surveys (``/surveys``) and a survey's review queue with records, photos and distances,
+where a clerk accepts or rejects (``/surveys/{name}/review``); a photo's bytes for the
+signed-in (``/survey/photos/{id}``). The phone page talks to the JSON API with a
+bearer token it asks ``/survey/token`` for with its session."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from landbank.domain import survey as sv
 from landbank.domain.rights import User
 from landbank.errors import ConflictError, InputError, NotFoundError
+from landbank.maps.assets import leaflet_css, scripts
 from landbank.services import survey_records as records
 from landbank.services import surveys
 from landbank.web.deps import Service, service
@@ -29,6 +33,9 @@ from landbank.web.pagekit import (
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+assets = APIRouter(include_in_schema=False)  # files anyone may load, the page offline too
+STATIC = Path(__file__).parent / "static"
+JS = "application/javascript; charset=utf-8"
 
 
 def _labels(lang: str) -> dict:
@@ -46,9 +53,43 @@ def task_list(request: Request, user: User = Depends(page_member), svc: Service 
     if not user.is_surveyor:
         return RedirectResponse("/surveys", status_code=303)
     tasks = records.my_tasks(svc.store, user)
+    lang = page_lang(request)
+    words = {
+        "site_statuses": {k: v[lang] for k, v in sv.SITE_STATUSES.items()},
+        "task_states": {k: v[lang] for k, v in sv.TASK_STATES.items()},
+        "record_states": {k: v[lang] for k, v in sv.RECORD_STATES.items()},
+    }
     return render(
-        request, "survey_tasks.html", user=user, tasks=tasks, **_labels(page_lang(request))
+        request, "survey_tasks.html", user=user, tasks=tasks, words=words, **_labels(lang)
     )
+
+
+@router.get("/survey/token")
+def survey_token(user: User = Depends(page_member), svc: Service = Depends(service)):
+    """A bearer token for the phone page's calls to /api/v1 (a surveyor's session)."""
+    if not user.is_surveyor:
+        raise HTTPException(403, f"{user.name} is a {user.role}: the survey page is a surveyor's")
+    token = svc.signer.token(user.name, user.id, user.token_version)
+    return JSONResponse({"token": token, "name": user.name})
+
+
+@assets.get("/survey-sw.js")
+def service_worker():
+    """The phone page's service worker: at the root, so it may serve ``/survey``."""
+    return Response((STATIC / "survey-sw.js").read_text("utf-8"), media_type=JS,
+                    headers={"Cache-Control": "no-cache"})  # fmt: skip
+
+
+@assets.get("/survey/assets/leaflet.js")
+def leaflet_js():
+    """Leaflet (XStatic-Leaflet), served by the service: no CDN."""
+    return Response(scripts()["leaflet.js"], media_type=JS)
+
+
+@assets.get("/survey/assets/leaflet.css")
+def leaflet_style():
+    """Leaflet's stylesheet, its images inline."""
+    return Response(leaflet_css(), media_type="text/css; charset=utf-8")
 
 
 @router.get("/surveys")
