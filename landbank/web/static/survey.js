@@ -70,13 +70,30 @@
       const r = await api("/tasks");
       if (r.ok) {
         state.tasks = await r.json();
-        await kvPut("tasks", state.tasks);
+        await kvPut("tasks", { at: new Date().toISOString(), tasks: state.tasks });
         return;
       }
     } catch (e) {
       /* offline: the tasks kept */
     }
-    state.tasks = (await kvGet("tasks")) || [];
+    await pageTasks();
+  }
+  async function pageTasks() {
+    // the tasks the page came with, unless the ones kept since are newer (a page
+    // served offline by the service worker is as old as its last visit online)
+    const inPage = JSON.parse(app.dataset.kept || "null");
+    const kept = await kvGet("tasks");
+    const newest = [inPage, kept].filter(Boolean).sort((a, b) => (a.at < b.at ? 1 : -1))[0];
+    state.tasks = newest ? newest.tasks : [];
+    if (newest === inPage && inPage) await kvPut("tasks", inPage);
+  }
+  function loadMap() {
+    // Leaflet after the list: the tasks first on a slow link, the map when it arrives
+    if (window.L || document.getElementById("leaflet-js")) return;
+    const css = el("link", { rel: "stylesheet", href: "/survey/assets/leaflet.css" });
+    const js = el("script", { src: "/survey/assets/leaflet.js", id: "leaflet-js" });
+    js.addEventListener("load", () => render());
+    document.head.append(css, js);
   }
 
   // ---- where the surveyor is, and how far each task lies --------------------------------
@@ -371,9 +388,13 @@
   }
   window.landbankSurvey = { ready: false, sync, queueAll, render };
   (async () => {
-    if (navigator.onLine) { try { await token(false); } catch (e) { /* offline */ } }
-    await loadTasks();
+    if (app.dataset.token) {
+      state.token = app.dataset.token;
+      await kvPut("token", state.token);
+    }
+    await pageTasks();
     await render();
+    loadMap();
     locate();
     if (navigator.onLine && (await queueAll()).length) await sync();
     window.landbankSurvey.ready = true;
