@@ -580,3 +580,15 @@ def test_the_review_page_shows_records_photos_and_takes_a_decision(cli, city, cl
     done = client.post("/surveys/秋季排摸/review", data=form)
     assert done.status_code == 200 and "已审核" in done.text
     assert show_parcel(Store.shared(city), PARCELS[11])["completed_on"] == "2026-06-30"
+
+
+def test_the_survey_page_gives_a_token_to_a_surveyor_only(cli, city, client):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
+    client.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": token})
+    assert client.get("/survey/token").status_code == 403
+    assert client.get("/survey", follow_redirects=False).headers["location"] == "/surveys"
+    worker = client.get("/survey-sw.js")
+    assert worker.status_code == 200 and "javascript" in worker.headers["content-type"]
+    assert "caches.open" in worker.text
+    assert client.get("/survey/assets/leaflet.js").text.startswith("/*")
