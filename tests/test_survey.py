@@ -592,3 +592,22 @@ def test_the_survey_page_gives_a_token_to_a_surveyor_only(cli, city, client):
     assert worker.status_code == 200 and "javascript" in worker.headers["content-type"]
     assert "caches.open" in worker.text
     assert client.get("/survey/assets/leaflet.js").text.startswith("/*")
+
+
+def test_a_photo_over_the_json_body_limit_is_taken_from_a_surveyor(cli, city, client):
+    """The edge guard lets a surveyor's photo through up to the attachment limit (the
+    bodies of other requests stop at 1 MB); a viewer's is refused before it is read, a
+    clerk's by the route (records and their photos come from surveyors)."""
+    _survey(cli, city, "--codes", PARCELS[12])
+    s1 = _auth(client, "s1")
+    record = _submit(client, s1, _task(client, s1, PARCELS[12]), {"site_status": "other"})
+    image = Image.effect_noise((1400, 1400), 90).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=97)
+    assert out.tell() > 1024 * 1024
+    url = f"{API}/records/{record.json()['record_id']}/photos"
+    files = {"file": ("big.jpg", out.getvalue(), "image/jpeg")}
+    assert client.post(url, headers=s1, files=files).status_code == 201
+    assert client.post(url, headers=_auth(client, "viewer"), files=files).status_code == 413
+    assert client.post(url, headers=_auth(client, "clerk"), files=files).status_code == 403
+    assert _counts(city)["survey_photo"] == 1
