@@ -66,6 +66,16 @@ class Profile:
         return self.data.get("case", {})
 
     @property
+    def survey(self) -> dict:
+        """``[survey]``: how far (m) and how long (days) before the visit a photo may
+        be taken before it is flagged."""
+        return {
+            "photo_max_distance_m": 200,
+            "photo_max_age_days": 30,
+            **self.data.get("survey", {}),
+        }
+
+    @property
     def calendar(self):
         """The official calendar with the years ``[calendar]`` adds
         (``landbank.domain.periods.Calendar``)."""
@@ -253,6 +263,12 @@ def _check_values(data: dict, ref: str) -> None:
 
     for where, fix in problems(data.get("evaluation", {})):
         bad(where, fix)
+    for key in ("photo_max_distance_m", "photo_max_age_days"):
+        value = data.get("survey", {}).get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        ):
+            bad(f"[survey] {key} = {value!r}", "write a number above 0")
     for key, value in data.get("crosswalk", {}).items():
         if value not in ("industrial", "logistics", "commercial", "residential", "public", "other"):
             bad(

@@ -126,6 +126,19 @@ WRITES = {
         t["act"], {"on": "2026-09-10", "amount_wan": "1"}, ""),
     ("POST", "/acts/{number}/deregister"): lambda t: (t["act"], {"on": "2026-09-10"}, ""),
     ("POST", "/acts/{number}/void"): lambda t: (t["act"], {"reason": "r"}, ""),
+    # field survey: ``survey`` a survey of 市中区 whose task ``task`` waits for a review
+    # with record ``record``; a clerk and a viewer submit nothing (surveyors do)
+    ("POST", f"{API}/surveys"): lambda t: (
+        None, {"name": "越区排摸", "assign": SURVEYOR, "codes": [t["free"]]}, ""),
+    ("POST", f"{API}/surveys/{{name}}/review"): lambda t: (
+        t["survey"], {"code": t["surveyed"], "decision": "accept"}, ""),
+    ("POST", f"{API}/tasks/{{task_id}}/records"): lambda t: (
+        t["task"], {"idempotency_key": "k", "seen_version": 1,
+                    "values": {"site_status": "other"}}, ""),
+    ("POST", f"{API}/records/{{record_id}}/photos"): lambda t: (
+        t["record"], {}, "", {"file": ("p.png", PNG, "image/png")}),
+    ("POST", "/surveys/{name}/review"): lambda t: (
+        t["survey"], {"code": t["surveyed"], "decision": "accept"}, ""),
 }  # fmt: skip
 
 
@@ -142,6 +155,21 @@ def _pdf() -> bytes:
 
 
 PDF = _pdf()
+
+
+def _png() -> bytes:
+    """A whole 2×2 PNG, made with Pillow (a survey photo)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 2), "green").save(buf, "PNG")
+    return buf.getvalue()
+
+
+PNG = _png()
+SURVEYOR = "排摸员"
 
 
 def _fingerprint(db_url: str) -> dict:
@@ -213,6 +241,29 @@ def _targets(city: str, client: TestClient, admin: dict) -> dict:
         headers=admin,
     )
     assert r.status_code == 200, r.text
+    # a survey of 市中区 whose record waits for a review (the admin made it)
+    t["surveyed"] = next(
+        p["code"] for p in list_parcels(store_of(city))
+        if p["district"] == OTHER and p["code"] not in t.values()
+    )  # fmt: skip
+    add_user(store_of(city), SURVEYOR, "surveyor", "surveyor password", OTHER)
+    t["survey"] = "市中区排摸"
+    body = {"name": t["survey"], "assign": SURVEYOR, "codes": [t["surveyed"]]}
+    r = client.post(f"{API}/surveys", json=body, headers=admin)
+    assert r.status_code == 201, r.text
+    task = r.json()["tasks"][0]
+    token = client.post(
+        f"{API}/auth/token", data={"username": SURVEYOR, "password": "surveyor password"}
+    ).json()["access_token"]
+    seen = client.get(
+        f"{API}/tasks/{task['task_id']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    body = {"idempotency_key": "k0", "seen_version": seen.json()["target"]["version"],
+            "values": {"site_status": "other"}}  # fmt: skip
+    r = client.post(f"{API}/tasks/{task['task_id']}/records", json=body,
+                    headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    t["task"], t["record"] = str(task["task_id"]), str(r.json()["record_id"])
     return t
 
 

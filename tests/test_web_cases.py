@@ -46,6 +46,10 @@ PUBLIC_PATHS = {
     "/docs/oauth2-redirect",
     "/redoc",
     "/openapi.json",
+    # the survey page's service worker and map library: files, like /static/web
+    "/survey-sw.js",
+    "/survey/assets/leaflet.js",
+    "/survey/assets/leaflet.css",
 }
 
 

@@ -11,7 +11,7 @@ import warnings
 # isort: off
 from landbank.cli import database, parcels, classify, sample, disposal, maps  # noqa: F401
 from landbank.cli import case, buildings, match, reserve, web  # noqa: F401
-from landbank.cli import enterprises, evaluation  # noqa: F401
+from landbank.cli import enterprises, evaluation, survey  # noqa: F401
 
 # isort: on
 from landbank.cli.shell import app

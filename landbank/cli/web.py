@@ -21,9 +21,10 @@ app.add_typer(users_app, name="users")
 @handled
 def users_add(
     name: Annotated[str, typer.Argument(help="User name.")],
-    role: Annotated[str, typer.Option(help="viewer, clerk or admin.")],
+    role: Annotated[str, typer.Option(help="viewer, clerk, admin or surveyor.")],
     districts: Annotated[
-        str | None, typer.Option(help="A clerk's districts, e.g. 薛城区,市中区 (default all).")
+        str | None,
+        typer.Option(help="A clerk's or surveyor's districts, e.g. 薛城区,市中区 (default all)."),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")

@@ -579,3 +579,76 @@ class EvaluationGrade(Base):
     completeness: Mapped[float] = mapped_column(Float, nullable=False)
     components: Mapped[str] = mapped_column(Text, nullable=False)
     policies: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Survey(Base):
+    """A field survey (排摸): a name, a due date, who made it (migration 0013)."""
+
+    __tablename__ = "survey"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    by: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class SurveyTask(Base):
+    """A parcel or building of a survey given to a surveyor: its state (open,
+    submitted, accepted) and the last review's note."""
+
+    __tablename__ = "survey_task"
+    __table_args__ = (UniqueConstraint("survey_id", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(Integer, ForeignKey("survey.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # parcel | building
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    district: Mapped[str | None] = mapped_column(Text)
+    assignee: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(128))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SurveyRecord(Base):
+    """What a surveyor submitted for a task: the target's version seen and found, the
+    values (JSON), the idempotency key (once per surveyor), its state and review."""
+
+    __tablename__ = "survey_record"
+    __table_args__ = (UniqueConstraint("by", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("survey_task.id"), nullable=False, index=True
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(128), nullable=False)
+    by: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    visited_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    seen_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    found_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    values: Mapped[str] = mapped_column(Text, nullable=False)
+    reviewed_by: Mapped[str | None] = mapped_column(String(128))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    review_note: Mapped[str | None] = mapped_column(Text)
+
+
+class SurveyPhoto(Base):
+    """A record's photo: its attachment link (the file in ``attachment``), the EXIF
+    time and position, the distance to the target and the flags."""
+
+    __tablename__ = "survey_photo"
+    __table_args__ = (UniqueConstraint("record_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, ForeignKey("survey_record.id"), nullable=False)
+    link_id: Mapped[int] = mapped_column(Integer, ForeignKey("attachment_link.id"), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[str] = mapped_column(Text, nullable=False)

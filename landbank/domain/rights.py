@@ -1,4 +1,5 @@
-"""Who may do what: roles (viewer, clerk, admin) and the districts a clerk may edit."""
+"""Who may do what: roles (viewer, clerk, admin, surveyor) and the districts a clerk
+may edit and a surveyor may survey."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ ROLES: dict[str, dict[str, str]] = {
     "viewer": {"zh": "查看", "en": "viewer"},
     "clerk": {"zh": "经办", "en": "clerk"},
     "admin": {"zh": "管理员", "en": "admin"},
+    # reads and writes only the records of their own survey tasks (``may_survey``)
+    "surveyor": {"zh": "排摸员", "en": "surveyor"},
 }
+# the roles given districts: a clerk edits in them, a surveyor surveys in them
+DISTRICT_ROLES = ("clerk", "surveyor")
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,18 @@ class User:
     @property
     def can_write(self) -> bool:
         return self.role in ("clerk", "admin")
+
+    @property
+    def is_surveyor(self) -> bool:
+        """A surveyor sees and writes only their own survey tasks, nothing else."""
+        return self.role == "surveyor"
+
+    def may_survey(self, district: str | None) -> bool:
+        """Whether a task in ``district`` may be given to this user: a surveyor of
+        their districts (all when none are listed); no other role surveys."""
+        if not self.is_surveyor:
+            return False
+        return may_write(self.districts or None, district)
 
     def may_edit(self, district: str | None) -> bool:
         """A clerk edits parcels of their districts (all when none are listed); an admin

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from landbank.db import users as rows
 from landbank.db.store import Store, Unit
-from landbank.domain.rights import ROLES, User, parse_districts
+from landbank.domain.rights import DISTRICT_ROLES, ROLES, User, parse_districts
 from landbank.errors import ConflictError, InputError, NotFoundError
 
 _hasher = PasswordHasher()
@@ -41,8 +41,10 @@ def add_user(
     if len(password) < MIN_PASSWORD:
         raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
     names = parse_districts(districts)
-    if names and role != "clerk":
-        raise InputError("--districts is for a clerk: viewers read all, admins edit all")
+    if names and role not in DISTRICT_ROLES:
+        raise InputError(
+            "--districts is for a clerk or a surveyor: viewers read all, admins edit all"
+        )
     values = {
         "role": role,
         "districts": ",".join(names) or None,

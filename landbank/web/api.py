@@ -15,7 +15,7 @@ from landbank.domain.rights import User
 from landbank.errors import ConflictError, FieldProblems
 from landbank.services import parcels as parcel_service
 from landbank.services.users import authenticate, end_tokens
-from landbank.web.deps import Service, api_user, api_writer, client_address, service
+from landbank.web.deps import Service, api_member, api_user, api_writer, client_address, service
 from landbank.web.responses import Me, ParcelPage, body, errors
 
 router = APIRouter(responses=errors(401))
@@ -50,14 +50,14 @@ def sign_in(
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
-def sign_out(user: User = Depends(api_user), svc: Service = Depends(service)) -> Response:
+def sign_out(user: User = Depends(api_member), svc: Service = Depends(service)) -> Response:
     """End the user's tokens and session cookies, on every device, at once."""
     end_tokens(svc.store, user.id)
     return Response(status_code=204)
 
 
 @router.get("/me", tags=["auth"], response_model=None, responses=body(Me))
-def me(user: User = Depends(api_user)) -> dict:
+def me(user: User = Depends(api_member)) -> dict:
     """The signed-in user: name, role, the districts a clerk may edit."""
     return {"name": user.name, "role": user.role, "districts": list(user.districts)}
 

@@ -15,7 +15,17 @@ from landbank import __version__
 from landbank.errors import LandbankError
 from landbank.services.database import Store
 from landbank.services.users import secret_key
-from landbank.web import api, api_actions, api_cases, api_evaluations, ogc, pages, pages_case
+from landbank.web import (
+    api,
+    api_actions,
+    api_cases,
+    api_evaluations,
+    api_surveys,
+    ogc,
+    pages,
+    pages_case,
+    pages_survey,
+)
 from landbank.web.deps import Service
 from landbank.web.guard import DATABASE_UNAVAILABLE, EdgeGuard
 from landbank.web.security import LoginLimiter, Signer
@@ -65,7 +75,10 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     app.include_router(api_actions.router, prefix="/api/v1")
     app.include_router(api_cases.router, prefix="/api/v1")
     app.include_router(api_evaluations.router, prefix="/api/v1")
+    app.include_router(api_surveys.router, prefix="/api/v1")
     app.include_router(ogc.router, prefix="/ogc")
     app.include_router(pages.router)
     app.include_router(pages_case.router)
+    app.include_router(pages_survey.router)
+    app.include_router(pages_survey.assets)
     return app

@@ -82,11 +82,30 @@ async def _token_user_async(
     return await run_in_threadpool(token_user, svc, token)
 
 
-async def api_user(request: Request, svc: Service = Depends(service)) -> User:
-    """The user of the request's bearer token; 401 without a valid one."""
+async def api_member(request: Request, svc: Service = Depends(service)) -> User:
+    """The user of the request's bearer token, of any role (a surveyor too: the routes
+    of their own tasks, sign-out, /me); 401 without a valid one."""
     user = await _token_user_async(svc, _bearer(request), request)
     if user is None:
         raise _unauthorized()
+    return user
+
+
+SURVEYOR_REFUSED = "{name} is a surveyor: only your own tasks, at /api/v1/tasks"
+
+
+async def api_user(user: User = Depends(api_member)) -> User:
+    """A reader of the inventory: a viewer, clerk or admin; 403 for a surveyor, who
+    reads nothing but their own tasks."""
+    if user.is_surveyor:
+        raise HTTPException(403, SURVEYOR_REFUSED.format(name=user.name))
+    return user
+
+
+async def api_surveyor(user: User = Depends(api_member)) -> User:
+    """A surveyor (what they submit is theirs); 403 for every other role."""
+    if not user.is_surveyor:
+        raise HTTPException(403, f"{user.name} is a {user.role}: records come from surveyors")
     return user
 
 
@@ -132,6 +151,10 @@ def gis_user(request: Request, svc: Service = Depends(service)) -> User | None:
             if user is not None:
                 svc.limiter.succeeded(address, name)
                 svc.users.put(key, user)
+    if user is not None and user.is_surveyor:
+        if svc.ogc_public:
+            return None  # what everyone may read, read as anyone
+        raise HTTPException(403, f"{user.name} is a surveyor: only your own tasks")
     if user is None and not svc.ogc_public:
         raise HTTPException(
             401, "sign in: HTTP Basic or a bearer token", headers={"WWW-Authenticate": "Basic"}

@@ -7,7 +7,8 @@
   more; a chunked body is counted while it streams and refused at the limit); the
   routes that take a file (``UPLOADS``: evidence, a proof of service) take up to the
   profile's ``[case] attachment_max_mb`` (and the form around it) from a signed-in
-  clerk or admin, whose token is checked before the body is read;
+  clerk or admin (a survey photo: a surveyor), whose token is checked before the body
+  is read;
 - every text the request carries (path, query, form and JSON fields, HTTP Basic
   credentials) is checked once here: a NUL character (PostgreSQL cannot store one), a
   lone surrogate (no UTF-8 for it) or a whole number beyond 64 bits is a 4xx naming
@@ -47,7 +48,7 @@ MAX_BODY_BYTES = int(os.environ.get("LANDBANK_MAX_BODY_KB", "1024")) * 1024
 # the routes that take a file, and the room the form's other fields may take beside it
 UPLOADS = re.compile(
     r"^(/api/v1/cases/[^/]+/attachments|/api/v1/acts/[^/]+/service"
-    r"|/cases/[^/]+/attach|/acts/[^/]+/serve)$"
+    r"|/cases/[^/]+/attach|/acts/[^/]+/serve|/api/v1/records/[^/]+/photos)$"
 )
 UPLOAD_FORM_BYTES = 64 * 1024
 INT64_MAX = 2**63 - 1
@@ -256,7 +257,8 @@ class EdgeGuard:
         limit, upload = self.max_body, False
         if UPLOADS.match(path):
             checked = scope.get("state", {}).get(CHECKED_TOKEN)
-            if checked is not None and checked[1] is not None and checked[1].can_write:
+            who = checked[1] if checked is not None else None
+            if who is not None and (who.can_write or who.is_surveyor):
                 limit, upload = max(limit, _upload_limit() + UPLOAD_FORM_BYTES), True
         length = headers.get("content-length")
         if length is not None:

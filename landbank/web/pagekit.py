@@ -87,12 +87,21 @@ def local_path(target: str | None) -> str:
     return target if not parts.scheme and not parts.netloc else "/"
 
 
-async def page_user(request: Request, svc: Service = Depends(service)) -> User:
-    """The signed-in user; without one the page answers with the sign-in form."""
+async def page_member(request: Request, svc: Service = Depends(service)) -> User:
+    """The signed-in user of any role (a surveyor too); without one the page answers
+    with the sign-in form."""
     user = await session_user_async(request, svc)
     if user is None:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInFirst(here if request.method == "GET" else "/")
+    return user
+
+
+async def page_user(request: Request, user: User = Depends(page_member)) -> User:
+    """A signed-in reader of the inventory (viewer, clerk, admin); a surveyor is
+    refused (403: they see their own tasks only, at /survey)."""
+    if user.is_surveyor:
+        raise HTTPException(403, translator(page_lang(request))("surveyor_refused", name=user.name))
     return user
 
 

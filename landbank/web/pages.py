@@ -30,6 +30,7 @@ from landbank.web.pagekit import (
     form_data,
     local_path,
     page_lang,
+    page_member,
     page_user,
     render,
 )
@@ -126,7 +127,7 @@ def sign_in(
 def sign_out(
     request: Request,
     form: dict[str, str] = Depends(form_data),
-    user: User = Depends(page_user),
+    user: User = Depends(page_member),
     svc: Service = Depends(service),
 ):
     check_csrf(request, svc, form)
@@ -139,8 +140,11 @@ def sign_out(
 
 
 @router.get("/")
-def dashboard(request: Request, user: User = Depends(page_user), svc: Service = Depends(service)):
-    """Disposal progress per district (the unclassified apart) and the progress map."""
+def dashboard(request: Request, user: User = Depends(page_member), svc: Service = Depends(service)):
+    """Disposal progress per district (the unclassified apart) and the progress map; a
+    surveyor goes on to their task list."""
+    if user.is_surveyor:
+        return RedirectResponse("/survey", status_code=303)
     rows = progress(svc.store, "district")
     totals = progress_totals(rows)
     return render(request, "dashboard.html", user=user, rows=rows, totals=totals)
