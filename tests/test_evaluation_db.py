@@ -276,6 +276,10 @@ def test_a_year_in_the_future_or_without_figures_is_one_line(cli, figured):
     assert line.endswith("import figures FILE --source tax --year 2019")
     line = _one_line_error(cli("evaluate", "--year", "2024", "--as-at", "yesterday", db=url))
     assert '--as-at "yesterday" is neither a date nor a moment' in line
+    line = _one_line_error(cli("evaluate", "--year", "2024", "--as-at", "2001-01-01", db=url))
+    assert "--as-at 2001-01-01 23:59:59: no figures of 2024 were imported by then" in line
+    hint = line.rsplit("(", 1)[1].split(" lists")[0]  # landbank [--db URL] enterprises vintages
+    assert cli(*hint.split()[1:]).exit_code == 0
     assert _counts(url) == before
 
 

@@ -43,7 +43,7 @@ def parse_as_at(text: str | None) -> dt.datetime | None:
     except ValueError:
         raise InputError(
             f'--as-at "{text}" is neither a date nor a moment; write YYYY-MM-DD or the '
-            "data_as_at a run shows (landbank evaluations)"
+            "data_as_at a run shows (landbank enterprises evaluations)"
         ) from None
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
@@ -99,13 +99,18 @@ def _digest(rules: ev.Rules, parcels, register, years: list) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def compute(uow: Unit, year: int, rules: ev.Rules, as_at: dt.datetime) -> dict:
-    """The evaluation of ``year`` from the data current at ``as_at``: the graded frame
-    (``ev.evaluate`` plus ``policies``), the benchmarks, the vintages read and the
-    digest of the inputs."""
+def compute(uow: Unit, year: int, rules: ev.Rules, as_at: dt.datetime, asked: bool = False) -> dict:
+    """The evaluation of ``year`` from the data current at ``as_at`` (``asked``: a
+    moment the user gave): the graded frame (``ev.evaluate`` plus ``policies``), the
+    benchmarks, the vintages read and the digest of the inputs."""
     register = erows.load_register(uow)
     held = runs.held_land(uow)
     frame, vintages, d_this = _year_frame(uow, year, as_at, register, held)
+    if not vintages and asked:
+        raise InputError(
+            f"--as-at {as_at:%Y-%m-%d %H:%M:%S}: no figures of {year} were imported by "
+            "then; give a later moment (landbank enterprises vintages lists when each came)"
+        )
     if not vintages:
         raise InputError(
             f"--year {year}: no figures of {year}; import them first with "
@@ -171,7 +176,7 @@ def run_evaluation(
         now = uow.now if keep else dt.datetime.now(dt.UTC)
         moment = as_at or now
         current = runs.current_run(uow, year, lock=keep)
-        result = compute(uow, year, rules, moment)
+        result = compute(uow, year, rules, moment, asked=as_at is not None)
         frame = result["frame"]
         run = {
             "year": year,
