@@ -143,7 +143,7 @@ def insert_run(conn: Connection, run: dict, grades: pd.DataFrame) -> int:
     run_id = int(conn.execute(insert(R).values(**values)).inserted_primary_key[0])
     data = grades[GRADE_COLUMNS].copy()
     for key in ("components", "policies"):
-        data[key] = [_COMPACT.encode(v) for v in data[key]]
+        data[key] = [_COMPACT.encode(v) if v else "[]" for v in data[key]]
     data.insert(0, "evaluation_id", run_id)
     insert_frame(conn, "evaluation_grade", data)
     return run_id

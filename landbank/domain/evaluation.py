@@ -346,11 +346,15 @@ def score(frame: pd.DataFrame, rules: Rules, bench: dict[str, dict[str, dict]]) 
             contribution = np.where(have, contribution * weight, 0.0)
             sums += contribution
             present_weight[rows] += np.where(have, weight, 0.0)
-            # Python floats, rounded by Python's round (what a row keeps), column-wise
+            # what a row keeps, column-wise: rounded by numpy, None where missing,
+            # "inf" where unbounded (output and no input)
+            kept = np.round(value, 6).astype(object)
+            kept[~have] = None
+            kept[np.isinf(value)] = "inf"
             shown.append(
                 [
-                    [_shown_value(v), round(c, 4)]
-                    for v, c in zip(value.tolist(), contribution.tolist(), strict=True)
+                    [v, c]
+                    for v, c in zip(kept.tolist(), np.round(contribution, 4).tolist(), strict=True)
                 ]
             )
             absent.append((~have).tolist())
@@ -368,14 +372,6 @@ def score(frame: pd.DataFrame, rules: Rules, bench: dict[str, dict[str, dict]]) 
         },
         index=frame.index,
     )
-
-
-def _shown_value(v: float):
-    """An indicator's value as a row keeps it: None where missing, "inf" where
-    unbounded (output and no input), else rounded to 6 decimals."""
-    if math.isnan(v):
-        return None
-    return "inf" if math.isinf(v) else round(v, 6)
 
 
 def grade(scores: pd.Series, proportions: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:

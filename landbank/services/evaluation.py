@@ -48,25 +48,36 @@ def parse_as_at(text: str | None) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
+def _as_objects(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with the key ``columns`` as Python strings (object dtype): the joins,
+    reindexes and lookups on codes run on numpy's object hash tables, where pandas'
+    arrow-backed strings convert themselves to numpy at every call."""
+    return frame.astype({c: object for c in columns if c in frame})
+
+
 def _year_frame(uow: Unit, year: int, as_at, register: pd.DataFrame, parcels: pd.DataFrame):
     """One row per enterprise known for ``year`` (registered, holding or leasing land,
     or with figures): register fields, land by the rule, figures (with their vintage),
     ``registered``. Returns (frame, the vintages read)."""
     first, last = year_days(year)
-    leases = erows.leases_in_force(uow, between=(first, last), as_at=as_at)
+    leases = _as_objects(
+        erows.leases_in_force(uow, between=(first, last), as_at=as_at),
+        ["lessor_code", "lessee_code", "parcel_code"],
+    )
     # sets of .tolist(): iterating an arrow-backed column is one Python call per value
     missing = sorted(set(leases["parcel_code"].tolist()) - set(parcels["code"].tolist()))
     if missing:
         more = erows.parcels_for_leases(uow, missing).assign(holder_credit_code=None)
         parcels = pd.concat([parcels, more[["code", "holder_credit_code", "area_mu"]]])
     land = land_by_rule(parcels, leases, year)
-    rows = runs.year_figures(uow, year, as_at)
+    rows = _as_objects(runs.year_figures(uow, year, as_at), ["credit_code"])
     figures = year_figures(rows)
     known = set(register["credit_code"].tolist()) | set(land["credit_code"].tolist())
     codes = pd.Index(sorted(known | set(figures["credit_code"].tolist())))
     frame = pd.DataFrame({"credit_code": codes})
     frame = frame.merge(register, on="credit_code", how="left")
-    frame["registered"] = frame["credit_code"].isin(register["credit_code"])
+    registered = set(register["credit_code"].tolist())  # a set: no arrow scalar per code
+    frame["registered"] = [c in registered for c in frame["credit_code"].tolist()]
     frame = frame.merge(land, on="credit_code", how="left").merge(
         figures, on="credit_code", how="left"
     )
@@ -103,8 +114,8 @@ def compute(uow: Unit, year: int, rules: ev.Rules, as_at: dt.datetime, asked: bo
     """The evaluation of ``year`` from the data current at ``as_at`` (``asked``: a
     moment the user gave): the graded frame (``ev.evaluate`` plus ``policies``), the
     benchmarks, the vintages read and the digest of the inputs."""
-    register = erows.load_register(uow)
-    held = runs.held_land(uow)
+    register = _as_objects(erows.load_register(uow), ["credit_code"])
+    held = _as_objects(runs.held_land(uow), ["code", "holder_credit_code"])
     frame, vintages, d_this = _year_frame(uow, year, as_at, register, held)
     if not vintages and asked:
         raise InputError(
@@ -224,7 +235,7 @@ def _grade_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def _figures_used(frame: pd.DataFrame) -> list[dict]:
     """Per row, each figure present with its vintage: {figure: [value, vintage_id]}."""
     cols = [f for f in FIGURE_NAMES if f in frame]
-    values = frame[cols].to_numpy(dtype=float)
+    values = np.round(frame[cols].to_numpy(dtype=float), 6)
     vint = (
         frame[[f"{f}_vintage" for f in cols]]
         .astype("Float64")
@@ -234,7 +245,7 @@ def _figures_used(frame: pd.DataFrame) -> list[dict]:
     for c, vs, ids in zip(cols, values.T, vint.T, strict=True):  # in the order of FIGURE_NAMES
         rows = np.flatnonzero(~np.isnan(vs))
         for i, v, k in zip(rows.tolist(), vs[rows].tolist(), ids[rows].tolist(), strict=True):
-            out[i][c] = [round(v, 6), int(k)]
+            out[i][c] = [v, int(k)]
     return out
 
 
