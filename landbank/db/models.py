@@ -562,9 +562,7 @@ class EvaluationGrade(Base):
     __table_args__ = (UniqueConstraint("evaluation_id", "credit_code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    evaluation_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("evaluation.id"), nullable=False
-    )
+    evaluation_id: Mapped[int] = mapped_column(Integer, ForeignKey("evaluation.id"), nullable=False)
     credit_code: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
     cohort: Mapped[str | None] = mapped_column(String(8))
     district: Mapped[str | None] = mapped_column(Text)

@@ -48,8 +48,17 @@ UNITS: dict[str, dict[str, float]] = {
     "mass": {"吨": 1.0, "t": 1.0, "千克": 1e-3, "公斤": 1e-3, "kg": 1e-3, "万吨": 1e4},
     "persons": {"人": 1.0, "万人": 1e4},
     # water is billed by the tonne, one cubic metre
-    "water": {"吨": 1.0, "t": 1.0, "立方米": 1.0, "m3": 1.0, "m³": 1.0, "方": 1.0,
-              "万吨": 1e4, "万立方米": 1e4, "万方": 1e4},
+    "water": {
+        "吨": 1.0,
+        "t": 1.0,
+        "立方米": 1.0,
+        "m3": 1.0,
+        "m³": 1.0,
+        "方": 1.0,
+        "万吨": 1e4,
+        "万立方米": 1e4,
+        "万方": 1e4,
+    },
 }
 # the canonical unit of each dimension, as a clerk writes it
 CANONICAL = {

@@ -15,7 +15,7 @@ from landbank import __version__
 from landbank.errors import LandbankError
 from landbank.services.database import Store
 from landbank.services.users import secret_key
-from landbank.web import api, api_actions, api_cases, ogc, pages, pages_case
+from landbank.web import api, api_actions, api_cases, ogc, pages, pages_case, tiles
 from landbank.web.deps import Service
 from landbank.web.guard import DATABASE_UNAVAILABLE, EdgeGuard
 from landbank.web.security import LoginLimiter, Signer
@@ -25,8 +25,8 @@ STATIC = Path(__file__).parent / "static"
 
 def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     """The service on ``db_url`` (already at the newest schema): pages at /, the JSON
-    API at /api/v1 (documented at /docs), OGC API - Features at /ogc. ``ogc_public``
-    lets GIS clients read /ogc without signing in."""
+    API at /api/v1 (documented at /docs), OGC API - Features at /ogc, vector tiles at
+    /tiles. ``ogc_public`` lets GIS clients read /ogc and /tiles without signing in."""
     # one store for the process; a database without the schema stops the start, with the fix
     store = Store.shared(db_url)
     limiter = LoginLimiter(store, login_attempts)
@@ -65,6 +65,7 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     app.include_router(api_actions.router, prefix="/api/v1")
     app.include_router(api_cases.router, prefix="/api/v1")
     app.include_router(ogc.router, prefix="/ogc")
+    app.include_router(tiles.router, prefix="/tiles")
     app.include_router(pages.router)
     app.include_router(pages_case.router)
     return app

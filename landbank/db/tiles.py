@@ -1,0 +1,107 @@
+"""What a vector tile reads: the served parcels (current ones, with their latest
+disposal's status) or located buildings inside a tile's buffered box, found through the
+spatial index and generalised for the tile's zoom.
+
+On PostGIS (``uow.sql.mvt_in_sql``) the whole tile is one statement: ST_AsMVTGeom clips
+and snaps each shape to the tile's grid and ST_AsMVT encodes the layer. Elsewhere
+``tile_rows`` gives the rows (geometry as WKB, lon/lat) for ``maps.vector_tiles`` to
+encode. Both keep the same features: those whose shape meets the buffered box and,
+for parcels, whose area reaches the tile's smallest kept one."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, literal_column, select
+
+from landbank.db.matching import stamp
+from landbank.db.models import Building, Disposal, Parcel
+from landbank.domain.area import M2_PER_MU
+from landbank.domain.tiles import BUFFER, EXTENT, Tile
+
+P, B, D = Parcel.__table__, Building.__table__, Disposal.__table__
+
+# what each layer's features carry (what the maps colour, label and link by)
+PARCEL_FIELDS = ("code", "name", "district", "park", "category", "area_mu")
+BUILDING_FIELDS = ("code", "name", "park", "building_type")
+TABLES = {"parcels": (P, PARCEL_FIELDS, "land"), "buildings": (B, BUILDING_FIELDS, "floor")}
+
+__all__ = ["any_feature", "data_stamp", "mvt", "tile_rows", "TABLES"]
+
+
+def data_stamp(uow, layer: str) -> int:
+    """The data stamp that moves whenever what ``layer``'s tiles show changes (``land``
+    for parcels: their shape, names, category, area, any disposal; ``floor`` for
+    buildings)."""
+    return stamp(uow, TABLES[layer][2])
+
+
+def _latest_disposal():
+    """The status of the parcel's latest disposal, as a correlated subquery."""
+    return (
+        select(D.c.status)
+        .where(D.c.subject == "parcel", D.c.parcel_code == P.c.code)
+        .order_by(D.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _where(uow, layer: str, tile: Tile) -> list:
+    tbl = TABLES[layer][0]
+    box = tile.buffered_bounds()
+    if layer == "parcels":
+        kept = [P.c.retired.is_(False), P.c.area_mu >= tile.min_area_m2() / M2_PER_MU]
+    else:
+        kept = [B.c.geom.is_not(None)]
+    # the index's box test only: the tile's clip drops what merely shares a box corner
+    return kept + uow.sql.bbox_filter(uow, tbl, f"idx_{tbl.name}_geom", box, exact=False)
+
+
+def _columns(layer: str) -> list:
+    tbl, fields, _ = TABLES[layer]
+    cols = [tbl.c[f] for f in fields]
+    if layer == "parcels":
+        cols.append(_latest_disposal().label("disposal"))
+    return cols
+
+
+def tile_rows(uow, layer: str, tile: Tile) -> list[dict]:
+    """The features of ``layer`` whose box meets ``tile``'s buffered box (for parcels,
+    of at least the tile's smallest area): their fields, ``disposal`` for parcels, and
+    ``wkb`` (lon/lat)."""
+    tbl = TABLES[layer][0]
+    stmt = select(*_columns(layer), func.ST_AsBinary(tbl.c.geom).label("wkb")).where(
+        *_where(uow, layer, tile)
+    )
+    return [dict(r) for r in uow.execute(stmt).mappings()]
+
+
+def mvt(uow, layer: str, tile: Tile) -> bytes:
+    """The tile of ``layer`` encoded by PostGIS in one statement (ST_AsMVT): the same
+    features as ``tile_rows``, simplified by one tile unit, clipped to the buffered
+    tile and snapped to its grid; b"" when it holds none."""
+    tbl = TABLES[layer][0]
+    geom = tbl.c.geom
+    if layer == "parcels":
+        geom = func.ST_Simplify(geom, tile.tolerance_deg(), True)
+    envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
+    shape = func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), envelope, EXTENT, BUFFER, True)
+    rows = (
+        select(*_columns(layer), shape.label("geom")).where(*_where(uow, layer, tile)).subquery("q")
+    )
+    stmt = (
+        select(func.ST_AsMVT(literal_column("q"), layer, EXTENT, "geom"))
+        .select_from(rows)
+        .where(rows.c.geom.is_not(None))
+    )
+    found = uow.execute(stmt).scalar()
+    return bytes(found) if found else b""
+
+
+def any_feature(uow, layer: str, tile: Tile) -> bool:
+    """Whether any served feature of ``layer``, however small, has a box meeting the
+    tile's buffered box (the tiles below it may then hold some)."""
+    tbl = TABLES[layer][0]
+    box = tile.buffered_bounds()
+    kept = [P.c.retired.is_(False)] if layer == "parcels" else [B.c.geom.is_not(None)]
+    kept += uow.sql.bbox_filter(uow, tbl, f"idx_{tbl.name}_geom", box, exact=False)
+    return uow.execute(select(tbl.c.id).where(*kept).limit(1)).first() is not None
