@@ -20,8 +20,11 @@
     return e;
   }
 
+  // by hand, not new URL(): that would escape the {z}/{x}/{y} of a tile template
   function absolute(url) {
-    return new URL(url, window.location.href).href;
+    if (/^[a-z]+:\/\//i.test(url)) return url;
+    if (url.charAt(0) === "/") return window.location.origin + url;
+    return window.location.href.replace(/[?#].*$/, "").replace(/[^/]*$/, "") + url;
   }
 
   function sourcesOf(cfg) {
