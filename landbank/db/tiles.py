@@ -19,8 +19,9 @@ from landbank.domain.tiles import BUFFER, EXTENT, Tile
 
 P, B, D = Parcel.__table__, Building.__table__, Disposal.__table__
 
-# what each layer's features carry (what the maps colour, label and link by)
-PARCEL_FIELDS = ("code", "name", "district", "park", "category", "area_mu")
+# what each layer's features carry (what the maps colour, label and link by); a parcel
+# of a tile below DETAIL_ZOOM carries only the first two and its disposal's status
+PARCEL_FIELDS = ("code", "category", "name", "district", "park", "area_mu")
 BUILDING_FIELDS = ("code", "name", "park", "building_type")
 TABLES = {"parcels": (P, PARCEL_FIELDS, "land"), "buildings": (B, BUILDING_FIELDS, "floor")}
 
@@ -56,8 +57,10 @@ def _where(uow, layer: str, tile: Tile) -> list:
     return kept + uow.sql.bbox_filter(uow, tbl, f"idx_{tbl.name}_geom", box, exact=False)
 
 
-def _columns(layer: str) -> list:
+def _columns(layer: str, tile: Tile) -> list:
     tbl, fields, _ = TABLES[layer]
+    if layer == "parcels" and not tile.detailed:
+        fields = fields[:2]
     cols = [tbl.c[f] for f in fields]
     if layer == "parcels":
         cols.append(_latest_disposal().label("disposal"))
@@ -66,10 +69,10 @@ def _columns(layer: str) -> list:
 
 def tile_rows(uow, layer: str, tile: Tile) -> list[dict]:
     """The features of ``layer`` whose box meets ``tile``'s buffered box (for parcels,
-    of at least the tile's smallest area): their fields, ``disposal`` for parcels, and
-    ``wkb`` (lon/lat)."""
+    of at least the tile's smallest area): their fields (fewer below DETAIL_ZOOM),
+    ``disposal`` for parcels, and ``wkb`` (lon/lat)."""
     tbl = TABLES[layer][0]
-    stmt = select(*_columns(layer), func.ST_AsBinary(tbl.c.geom).label("wkb")).where(
+    stmt = select(*_columns(layer, tile), func.ST_AsBinary(tbl.c.geom).label("wkb")).where(
         *_where(uow, layer, tile)
     )
     return [dict(r) for r in uow.execute(stmt).mappings()]
@@ -86,7 +89,7 @@ def mvt(uow, layer: str, tile: Tile) -> bytes:
     envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
     shape = func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), envelope, EXTENT, BUFFER, True)
     rows = (
-        select(*_columns(layer), shape.label("geom")).where(*_where(uow, layer, tile)).subquery("q")
+        select(*_columns(layer, tile), shape.label("geom")).where(*_where(uow, layer, tile)).subquery("q")
     )
     stmt = (
         select(func.ST_AsMVT(literal_column("q"), layer, EXTENT, "geom"))

@@ -17,8 +17,13 @@ BUFFER = 64  # units around a tile that its features still cover (no seams at ed
 MAX_ZOOM = 22  # the deepest tile served; beyond, a client overzooms
 MAX_LAT = 85.0511287798066  # Web Mercator's edge
 HALF_WORLD_M = 20037508.342789244  # pi * 6378137: half the world's width in Web Mercator
-# the pmtiles archive's zooms: z8 shows a prefecture; beyond z15 MapLibre overzooms
-ARCHIVE_ZOOMS = (8, 15)
+# from this zoom a parcel's tile carries every field its popup shows; below, only its
+# code, category and disposal status (what colours it): a tile of z10 holds tens of
+# thousands of parcels, and each zoom below would repeat every name
+DETAIL_ZOOM = 14
+# the pmtiles archive's zooms: z8 shows a prefecture; beyond z14 (a grid of half a
+# metre) MapLibre overzooms
+ARCHIVE_ZOOMS = (8, 14)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,11 @@ class Tile:
         """The smallest parcel the tile keeps: a square half a display pixel wide (a
         smaller one would draw as a speck, and at z8 a province holds millions)."""
         return (self.pixel_m() / 2) ** 2
+
+    @property
+    def detailed(self) -> bool:
+        """Whether its features carry every field (DETAIL_ZOOM and beyond)."""
+        return self.z >= DETAIL_ZOOM
 
     def children(self) -> list[Tile]:
         """The four tiles of zoom z + 1 inside it."""

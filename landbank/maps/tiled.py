@@ -56,6 +56,7 @@ WORDS = {
         "building_type": "楼宇类型",
         "open": "打开地块页",
         "zoom_in": "放大后显示小地块",
+        "zoom_details": "放大查看详情",
     },
     "en": {
         "by": "Colour",
@@ -67,6 +68,7 @@ WORDS = {
         "building_type": "building type",
         "open": "open the parcel's page",
         "zoom_in": "zoom in for small parcels",
+        "zoom_details": "zoom in for details",
     },
 }
 

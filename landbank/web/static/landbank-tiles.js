@@ -196,6 +196,8 @@
         }));
       } else {
         box.appendChild(popupTable(props, cfg.fields, values));
+        // tiles below z14 carry a parcel's code and colours only
+        if (props.name === undefined) box.appendChild(el("p", "lb-note", cfg.words.zoom_details));
         if (cfg.parcelLink && props.code) {
           var a = el("a", null, cfg.words.open);
           a.href = cfg.parcelLink.replace("{code}", encodeURIComponent(props.code));
