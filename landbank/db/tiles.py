@@ -89,7 +89,9 @@ def mvt(uow, layer: str, tile: Tile) -> bytes:
     envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
     shape = func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), envelope, EXTENT, BUFFER, True)
     rows = (
-        select(*_columns(layer, tile), shape.label("geom")).where(*_where(uow, layer, tile)).subquery("q")
+        select(*_columns(layer, tile), shape.label("geom"))
+        .where(*_where(uow, layer, tile))
+        .subquery("q")
     )
     stmt = (
         select(func.ST_AsMVT(literal_column("q"), layer, EXTENT, "geom"))
