@@ -48,6 +48,7 @@ PG = os.environ.get("LANDBANK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's landbank in subprocesses
 ZOOMS = range(8, 17)
 USER, PASSWORD = "bench_viewer", "bench viewer password"
+FOLIUM_READY = "() => window.landbank && window.landbank.ready"
 DRAWN = (
     "() => { const m = window.landbankMap; return !!m && m.loaded() && "
     "m.queryRenderedFeatures({layers: ['parcels-fill']}).length > 0; }"
@@ -68,18 +69,21 @@ def load(url: str, source: Path) -> None:
     run([LANDBANK, "--db", url, "classify", "--as-of", "2026-06-30"])
 
 
-def databases(parcels: int) -> dict[str, str]:
-    """The city in a fresh SpatiaLite file and a fresh PostGIS database."""
+def databases(parcels: int, engines: list[str]) -> dict[str, str]:
+    """The city in a fresh SpatiaLite file and a fresh PostGIS database (of
+    ``engines``)."""
     source = OUT / f"city_{parcels}_7.gpkg"
     if not source.exists():
         run([LANDBANK, "synth", "--parcels", str(parcels), "--seed", "7", "--out", str(source)])
     path = OUT / f"tiles_{parcels}.sqlite"
     path.unlink(missing_ok=True)
     name = f"landbank_bench_tiles_{parcels}"
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE landbank_test')
+    if "PostGIS" in engines:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE landbank_test')
     urls = {"SpatiaLite": f"sqlite:///{path}", "PostGIS": f"{PG}/{name}"}
+    urls = {e: u for e, u in urls.items() if e in engines}
     for url in urls.values():
         load(url, source)
     return urls
@@ -194,11 +198,15 @@ def main() -> None:
     ap.add_argument("--parcels", type=int, default=100_000)
     ap.add_argument("--per-zoom", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--engines", default="SpatiaLite,PostGIS")
+    ap.add_argument("--no-folium", action="store_true", help="no single-file baseline (10⁶)")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
-    urls = databases(args.parcels)
-    sample = sample_tiles(urls["SpatiaLite"], args.per_zoom)
+    urls = databases(args.parcels, args.engines.split(","))
+    first = next(iter(urls))
+    server_engine = "PostGIS" if "PostGIS" in urls else first
+    sample = sample_tiles(urls[first], args.per_zoom)
     timed = {engine: time_tiles(url, sample) for engine, url in urls.items()}
 
     archive = {}
@@ -207,7 +215,8 @@ def main() -> None:
         archive[engine] = (run([LANDBANK, "--db", url, "map", "--pmtiles", str(folder)]), folder)
     gpkg_all = OUT / "parcels_all_fields.gpkg"
     gpkg_all.unlink(missing_ok=True)
-    run([LANDBANK, "--db", urls["SpatiaLite"], "export", str(gpkg_all)])
+    # from PostGIS: `landbank export` of a .gpkg from SpatiaLite crashes at exit (139)
+    run([LANDBANK, "--db", urls[server_engine], "export", str(gpkg_all)])
     gpkg_map = OUT / "parcels_map_fields.gpkg"
     subprocess.run(
         [sys.executable, "-c", "import pyogrio, sys; d = pyogrio.read_dataframe(sys.argv[1]); "
@@ -216,30 +225,21 @@ def main() -> None:
         check=True,
     )  # fmt: skip
     folium_html = OUT / "tiles_folium.html"
-    folium_build = run(
-        [
-            LANDBANK,
-            "--db",
-            urls["SpatiaLite"],
-            "map",
-            "--basemap",
-            "none",
-            "--out",
-            str(folium_html),
-        ]
-    )
+    if not args.no_folium:
+        folium = [LANDBANK, "--db", urls[first], "map", "--basemap", "none"]
+        folium_build = run([*folium, "--out", str(folium_html)])
 
-    store = Store.open(urls["PostGIS"])
+    store = Store.open(urls[server_engine])
     add_user(store, USER, "viewer", PASSWORD)
     store.close()
     viewer_port, serve_port = _port(), _port()
-    folder = archive["SpatiaLite"][1]
+    folder = archive[first][1]
     http = _started(
         [sys.executable, "-m", "http.server", str(viewer_port), "--bind", "127.0.0.1", "-d",
          str(folder)], viewer_port
     )  # fmt: skip
     serve = _started(
-        [LANDBANK, "--db", urls["PostGIS"], "serve", "--port", str(serve_port)], serve_port
+        [LANDBANK, "--db", urls[server_engine], "serve", "--port", str(serve_port)], serve_port
     )
     try:
         with sync_playwright() as p:
@@ -249,22 +249,19 @@ def main() -> None:
             local = f"http://127.0.0.1:{viewer_port}/index.html"
             service = f"http://127.0.0.1:{serve_port}"
             views = {
-                "PMTiles viewer, python -m http.server": [
+                f"PMTiles viewer ({first}'s archive), python -m http.server": [
                     first_view(browser, local, DRAWN) for _ in range(args.repeat)
                 ],
-                "service /map (PostGIS tiles), signed in": [
+                f"service /map ({server_engine} tiles), signed in": [
                     first_view(browser, f"{service}/map", DRAWN, f"{service}/login")
                     for _ in range(args.repeat)
                 ],
-                "single-file folium map (baseline), file://": [
-                    first_view(
-                        browser,
-                        folium_html.as_uri(),
-                        "() => window.landbank && window.landbank.ready",
-                    )
-                    for _ in range(args.repeat)
-                ],
             }
+            if not args.no_folium:
+                views["single-file folium map (baseline), file://"] = [
+                    first_view(browser, folium_html.as_uri(), FOLIUM_READY)
+                    for _ in range(args.repeat)
+                ]
             browser.close()
     finally:
         for proc in (http, serve):
@@ -285,13 +282,18 @@ def main() -> None:
         f"| {engine} | " + " | ".join(f"{t['by_zoom'][z]:.0f}" for z in ZOOMS) + " |"
         for engine, t in timed.items()
     ]
-    size = {e: (f / "parcels.pmtiles").stat().st_size for e, (_, f) in archive.items()}
+    size = {e: (f / "parcels.pmtiles").stat().st_size / 1e6 for e, (_, f) in archive.items()}
     all_mb, map_mb = gpkg_all.stat().st_size / 1e6, gpkg_map.stat().st_size / 1e6
-    sl_mb = size["SpatiaLite"] / 1e6
+    engines = list(urls)
     view_rows = [
         f"| {name} | {statistics.median(v):.2f} | {[round(x, 2) for x in v]} |"
         for name, v in views.items()
     ]
+    folium_note = (
+        f"; folium file built in {folium_build:.1f} s, {folium_html.stat().st_size / 1e6:.1f} MB"
+        if not args.no_folium
+        else ""
+    )
     table = (
         f"### Vector tiles: {args.parcels:,} parcels (synth seed 7), {day}, 2 cores\n\n"
         f"A parcels tile, ms, {n} tiles ({args.per_zoom} per zoom 8–16 at random parcels), "
@@ -306,19 +308,27 @@ def main() -> None:
         + "---|" * len(ZOOMS)
         + "\n"
         + "\n".join(zoom_rows)
-        + "\n\n| PMTiles archive (z8–z14) | SpatiaLite | PostGIS |\n|---|---|---|\n"
-        f"| `landbank map --pmtiles`, whole command s | {archive['SpatiaLite'][0]:.1f} | "
-        f"{archive['PostGIS'][0]:.1f} |\n"
-        f"| archive MB | {sl_mb:.1f} | {size['PostGIS'] / 1e6:.1f} |\n"
-        f"| ÷ GeoPackage, all fields ({all_mb:.1f} MB) | {sl_mb / all_mb:.0%} | "
-        f"{size['PostGIS'] / 1e6 / all_mb:.0%} |\n"
-        f"| ÷ GeoPackage, the map's fields ({map_mb:.1f} MB), target ≤ 40 % | "
-        f"{sl_mb / map_mb:.0%} | {size['PostGIS'] / 1e6 / map_mb:.0%} |\n\n"
-        f"First view drawn in headless Chromium (s, median of {args.repeat}; folium file "
-        f"built in {folium_build:.1f} s, {folium_html.stat().st_size / 1e6:.1f} MB):\n\n"
-        "| map | median s | runs |\n|---|---|---|\n"
+        + "\n\n| PMTiles archive (z8–z14) | "
+        + " | ".join(engines)
+        + " |\n|---|"
+        + "---|" * len(engines)
+        + "\n| `landbank map --pmtiles`, whole command s | "
+        + " | ".join(f"{archive[e][0]:.1f}" for e in engines)
+        + " |\n| archive MB | "
+        + " | ".join(f"{size[e]:.1f}" for e in engines)
+        + f" |\n| ÷ GeoPackage, all fields ({all_mb:.1f} MB) | "
+        + " | ".join(f"{size[e] / all_mb:.0%}" for e in engines)
+        + f" |\n| ÷ GeoPackage, the map's fields ({map_mb:.1f} MB), target ≤ 40 % | "
+        + " | ".join(f"{size[e] / map_mb:.0%}" for e in engines)
+        + f" |\n\nFirst view drawn in headless Chromium (s, median of {args.repeat}"
+        + folium_note
+        + "):\n\n| map | median s | runs |\n|---|---|---|\n"
         + "\n".join(view_rows)
-        + "\n\nReproduce: `.venv/bin/python bench/bench_tiles.py --record`.\n"
+        + "\n\nReproduce: `.venv/bin/python bench/bench_tiles.py "
+        + (f"--parcels {args.parcels} " if args.parcels != 100_000 else "")
+        + (f"--engines {args.engines} " if args.engines != "SpatiaLite,PostGIS" else "")
+        + ("--no-folium " if args.no_folium else "")
+        + "--record`.\n"
     )
     report(table, args.record)
 

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from pmtiles.reader import MmapSource, Reader, all_tiles
 from pmtiles.tile import Compression, TileType
 
+from landbank.domain import tiles as grid
 from landbank.domain.tiles import EXTENT, HALF_WORLD_M, Tile, tile_of
 from landbank.web.app import create_app
 from tests.test_web_ogc import (
@@ -121,6 +122,19 @@ def test_small_parcels_leave_low_zooms_and_come_back_nearer(client):
     # below z14 a parcel carries what colours it and its code, not every field
     assert set(found["A-01"]["properties"]) == {"code", "category", "disposal"}
     assert set(found["A-02"]["properties"]) == {"code", "category"}
+
+
+def test_a_crowded_tile_keeps_its_largest_parcels(layout, client, shapes, monkeypatch):  # noqa: F811
+    box = ",".join(f"{v:.9f}" for v in HOME.bounds())
+    ogc = client.get("/ogc/collections/parcels/items", params={"bbox": box, "limit": 100})
+    meeting = _meeting(HOME, shapes)
+    areas = {f["id"]: f["properties"]["area_mu"] for f in ogc.json()["features"]}
+    monkeypatch.setattr(grid, "MAX_FEATURES", 3)
+    fresh = TestClient(create_app(layout), headers=_basic(READER, PASSWORD))  # no cache yet
+    kept = set(_features(fresh.get(_url(HOME)).content))
+    assert len(kept) == 3 and kept <= meeting and "L-1" in kept  # 105 mu; squares 15
+    # none left out is larger than one kept (the OGC areas are rounded to 1e-4 mu)
+    assert min(areas[c] for c in kept) >= max(areas[c] for c in meeting - kept) - 1e-4
 
 
 def test_buildings_are_a_layer_of_points(client):

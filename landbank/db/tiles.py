@@ -6,7 +6,8 @@ On PostGIS (``uow.sql.mvt_in_sql``) the whole tile is one statement: ST_AsMVTGeo
 and snaps each shape to the tile's grid and ST_AsMVT encodes the layer. Elsewhere
 ``tile_rows`` gives the rows (geometry as WKB, lon/lat) for ``maps.vector_tiles`` to
 encode. Both keep the same features: those whose shape meets the buffered box and,
-for parcels, whose area reaches the tile's smallest kept one."""
+for parcels, whose area reaches the tile's smallest kept one; the MAX_FEATURES
+largest of them where more meet it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, literal_column, select
 
 from landbank.db.matching import stamp
 from landbank.db.models import Building, Disposal, Parcel
+from landbank.domain import tiles as grid
 from landbank.domain.area import M2_PER_MU
 from landbank.domain.tiles import BUFFER, EXTENT, Tile
 
@@ -67,14 +69,25 @@ def _columns(layer: str, tile: Tile) -> list:
     return cols
 
 
+def _largest(stmt, layer: str):
+    """``stmt`` kept to the tile's most features, the largest parcels first."""
+    if layer == "parcels":
+        stmt = stmt.order_by(P.c.area_mu.desc(), P.c.code)
+    else:
+        stmt = stmt.order_by(B.c.code)
+    return stmt.limit(grid.MAX_FEATURES)
+
+
 def tile_rows(uow, layer: str, tile: Tile) -> list[dict]:
     """The features of ``layer`` whose box meets ``tile``'s buffered box (for parcels,
-    of at least the tile's smallest area): their fields (fewer below DETAIL_ZOOM),
-    ``disposal`` for parcels, and ``wkb`` (lon/lat)."""
+    of at least the tile's smallest area; the MAX_FEATURES largest where more do):
+    their fields (fewer below DETAIL_ZOOM), ``disposal`` for parcels, and ``wkb``
+    (lon/lat)."""
     tbl = TABLES[layer][0]
     stmt = select(*_columns(layer, tile), func.ST_AsBinary(tbl.c.geom).label("wkb")).where(
         *_where(uow, layer, tile)
     )
+    stmt = _largest(stmt, layer)
     return [dict(r) for r in uow.execute(stmt).mappings()]
 
 
@@ -88,11 +101,10 @@ def mvt(uow, layer: str, tile: Tile) -> bytes:
         geom = func.ST_Simplify(geom, tile.tolerance_deg(), True)
     envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
     shape = func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), envelope, EXTENT, BUFFER, True)
-    rows = (
-        select(*_columns(layer, tile), shape.label("geom"))
-        .where(*_where(uow, layer, tile))
-        .subquery("q")
-    )
+    rows = _largest(
+        select(*_columns(layer, tile), shape.label("geom")).where(*_where(uow, layer, tile)),
+        layer,
+    ).subquery("q")
     stmt = (
         select(func.ST_AsMVT(literal_column("q"), layer, EXTENT, "geom"))
         .select_from(rows)

@@ -17,6 +17,10 @@ BUFFER = 64  # units around a tile that its features still cover (no seams at ed
 MAX_ZOOM = 22  # the deepest tile served; beyond, a client overzooms
 MAX_LAT = 85.0511287798066  # Web Mercator's edge
 HALF_WORLD_M = 20037508.342789244  # pi * 6378137: half the world's width in Web Mercator
+# the most features a tile holds: where more meet it (a low zoom over a city), the
+# largest are kept. A tile is then drawn in tens of milliseconds and weighs some
+# hundred KB, and the smaller parcels come back as one zooms in
+MAX_FEATURES = 1500
 # from this zoom a parcel's tile carries every field its popup shows; below, only its
 # code, category and disposal status (what colours it): a tile of z10 holds tens of
 # thousands of parcels, and each zoom below would repeat every name

@@ -3,8 +3,10 @@ mapbox-vector-tile: what PostGIS's ST_AsMVT does in SQL, for SpatiaLite and for 
 pmtiles archive.
 
 The shapes are clipped to the tile's buffered box, simplified by one tile unit (for
-polygons), moved onto the tile's 4096-unit grid in one vectorised step and snapped to
-whole units (a shape that collapses there is left out, as ST_AsMVTGeom leaves it)."""
+polygons), moved onto the tile's 4096-unit grid and rounded to whole units (a polygon
+that collapses there is left out, as ST_AsMVTGeom leaves it), and their rings turned
+the way the MVT spec wants: all vectorised in shapely and numpy, so the encoder's
+own per-shape checks are switched off (they cost more than the rest together)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,12 @@ import shapely
 
 from landbank.domain.tiles import EXTENT, HALF_WORLD_M, Tile
 
-OPTIONS = {"extents": EXTENT, "quantize_bounds": None, "y_coord_down": False}
+OPTIONS = {
+    "extents": EXTENT,
+    "quantize_bounds": None,
+    "y_coord_down": False,
+    "check_winding_order": False,  # done below for every shape at once
+}
 
 
 def _tile_units(geoms: np.ndarray, tile: Tile) -> np.ndarray:
@@ -28,7 +35,7 @@ def _tile_units(geoms: np.ndarray, tile: Tile) -> np.ndarray:
         mx = xy[:, 0] * (HALF_WORLD_M / 180.0)
         lat = np.radians(np.clip(xy[:, 1], -85.0511287798066, 85.0511287798066))
         my = np.log(np.tan(np.pi / 4 + lat / 2)) * 6378137.0
-        return np.column_stack([(mx - west) * scale, (my - south) * scale])
+        return np.rint(np.column_stack([(mx - west) * scale, (my - south) * scale]))
 
     return shapely.transform(geoms, to_units)
 
@@ -48,7 +55,11 @@ def encode(layer: str, rows: list[dict], tile: Tile, geometry: str = "wkb") -> b
     geoms = shapely.clip_by_rect(geoms, *tile.buffered_bounds())
     polygons = shapely.get_type_id(geoms) >= 3
     geoms[polygons] = shapely.simplify(geoms[polygons], tile.tolerance_deg())
-    geoms = shapely.set_precision(_tile_units(geoms, tile), 1.0)
+    geoms = _tile_units(geoms, tile)
+    polygons = shapely.get_type_id(geoms) >= 3
+    geoms[polygons & (shapely.area(geoms) == 0)] = None  # collapsed on the grid
+    # exteriors clockwise with y up (counter-clockwise on the y-down grid of the spec)
+    geoms[polygons] = shapely.orient_polygons(geoms[polygons], exterior_cw=True)
     features = []
     for row, shape in zip(rows, geoms, strict=True):
         if shape is None or shape.is_empty:
