@@ -20,6 +20,7 @@ one run beside their baselines:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import socket
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import psycopg
 import shapely
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 from results import report  # noqa: E402  (bench/ is the script's folder)
 
@@ -48,6 +50,7 @@ PG = os.environ.get("LANDBANK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's landbank in subprocesses
 ZOOMS = range(8, 17)
 USER, PASSWORD = "bench_viewer", "bench viewer password"
+VIEW_LIMIT_S = 180
 FOLIUM_READY = "() => window.landbank && window.landbank.ready"
 DRAWN = (
     "() => { const m = window.landbankMap; return !!m && m.loaded() && "
@@ -172,7 +175,8 @@ def _started(args: list[str], port: int) -> subprocess.Popen:
 
 
 def first_view(browser, url: str, ready: str, sign_in: str | None = None) -> float:
-    """Seconds from navigation to the first view drawn (``ready`` true)."""
+    """Seconds from navigation to the first view drawn (``ready`` true); inf when it
+    is not drawn within VIEW_LIMIT_S."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -184,9 +188,12 @@ def first_view(browser, url: str, ready: str, sign_in: str | None = None) -> flo
         page.click("button[type=submit]")
         page.wait_for_load_state()
     start = time.perf_counter()
-    page.goto(url, wait_until="commit", timeout=600_000)
-    page.wait_for_function(ready, timeout=600_000, polling=50)
-    took = time.perf_counter() - start
+    try:
+        page.goto(url, wait_until="commit", timeout=VIEW_LIMIT_S * 1000)
+        page.wait_for_function(ready, timeout=VIEW_LIMIT_S * 1000, polling=50)
+        took = time.perf_counter() - start
+    except PlaywrightTimeout:
+        took = math.inf  # not drawn within the limit
     page.close()
     if errors:
         raise SystemExit(f"{url}: {errors[:3]}")

@@ -113,7 +113,8 @@ def test_a_tile_draws_each_shape_where_it_lies(client, shapes):
 
 
 def test_small_parcels_leave_low_zooms_and_come_back_nearer(client):
-    # 100 m squares (15 mu) are below half a pixel (~250 m) at z8, L-1 (105 mu) is not
+    # 100 m squares (15 mu) are below a square half a pixel wide (~125 m) at z8, L-1
+    # (105 mu) is not
     far = tile_of(*lonlat(50, 50), 8)
     assert set(_features(client.get(_url(far)).content)) == {"L-1"}
     near = tile_of(*lonlat(50, 50), 12)

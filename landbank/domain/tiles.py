@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 EXTENT = 4096  # units across a tile, as ST_AsMVT and mapbox-vector-tile default
+DISPLAY_PX = 512  # MapLibre's width of a vector tile on screen
 BUFFER = 64  # units around a tile that its features still cover (no seams at edges)
 MAX_ZOOM = 22  # the deepest tile served; beyond, a client overzooms
 MAX_LAT = 85.0511287798066  # Web Mercator's edge
@@ -62,9 +63,10 @@ class Tile:
         return (*to_lonlat(w - pad, s - pad), *to_lonlat(e + pad, n + pad))
 
     def pixel_m(self) -> float:
-        """The ground size of one of its 256 display pixels at its centre, in metres."""
+        """The ground size of one of its display pixels at its centre, in metres
+        (MapLibre draws a vector tile DISPLAY_PX wide)."""
         lat = math.radians((self.bounds()[1] + self.bounds()[3]) / 2)
-        return 2 * HALF_WORLD_M * math.cos(lat) / 2**self.z / 256
+        return 2 * HALF_WORLD_M * math.cos(lat) / 2**self.z / DISPLAY_PX
 
     def tolerance_deg(self) -> float:
         """How far a vertex may move when the tile is simplified: one tile unit, in
@@ -73,7 +75,7 @@ class Tile:
 
     def min_area_m2(self) -> float:
         """The smallest parcel the tile keeps: a square half a display pixel wide (a
-        smaller one would draw as a speck, and at z8 a province holds millions)."""
+        smaller one would draw as a speck; at z8, about 16,000 m², 24 mu)."""
         return (self.pixel_m() / 2) ** 2
 
     @property
