@@ -69,13 +69,15 @@ def _columns(layer: str, tile: Tile) -> list:
     return cols
 
 
-def _largest(stmt, layer: str):
-    """``stmt`` kept to the tile's most features, the largest parcels first."""
-    if layer == "parcels":
-        stmt = stmt.order_by(P.c.area_mu.desc(), P.c.code)
-    else:
-        stmt = stmt.order_by(B.c.code)
-    return stmt.limit(grid.MAX_FEATURES)
+def _picked(uow, layer: str, tile: Tile):
+    """The ids of the features the tile holds: those meeting its box (and, for parcels,
+    of its smallest area or more), at most MAX_FEATURES, the largest parcels first.
+    Chosen by id and area alone: shapes and disposals are read for these only."""
+    tbl = TABLES[layer][0]
+    order = [P.c.area_mu.desc(), P.c.code] if layer == "parcels" else [B.c.code]
+    return (
+        select(tbl.c.id).where(*_where(uow, layer, tile)).order_by(*order).limit(grid.MAX_FEATURES)
+    )
 
 
 def tile_rows(uow, layer: str, tile: Tile) -> list[dict]:
@@ -84,10 +86,10 @@ def tile_rows(uow, layer: str, tile: Tile) -> list[dict]:
     their fields (fewer below DETAIL_ZOOM), ``disposal`` for parcels, and ``wkb``
     (lon/lat)."""
     tbl = TABLES[layer][0]
-    stmt = select(*_columns(layer, tile), func.ST_AsBinary(tbl.c.geom).label("wkb")).where(
-        *_where(uow, layer, tile)
+    picked = _picked(uow, layer, tile).subquery("picked")
+    stmt = select(*_columns(layer, tile), func.ST_AsBinary(tbl.c.geom).label("wkb")).join_from(
+        tbl, picked, tbl.c.id == picked.c.id
     )
-    stmt = _largest(stmt, layer)
     return [dict(r) for r in uow.execute(stmt).mappings()]
 
 
@@ -101,10 +103,12 @@ def mvt(uow, layer: str, tile: Tile) -> bytes:
         geom = func.ST_Simplify(geom, tile.tolerance_deg(), True)
     envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
     shape = func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), envelope, EXTENT, BUFFER, True)
-    rows = _largest(
-        select(*_columns(layer, tile), shape.label("geom")).where(*_where(uow, layer, tile)),
-        layer,
-    ).subquery("q")
+    picked = _picked(uow, layer, tile).subquery("picked")
+    rows = (
+        select(*_columns(layer, tile), shape.label("geom"))
+        .join_from(tbl, picked, tbl.c.id == picked.c.id)
+        .subquery("q")
+    )
     stmt = (
         select(func.ST_AsMVT(literal_column("q"), layer, EXTENT, "geom"))
         .select_from(rows)
