@@ -131,11 +131,16 @@ def test_a_crowded_tile_keeps_its_largest_parcels(layout, client, shapes, monkey
     meeting = _meeting(HOME, shapes)
     areas = {f["id"]: f["properties"]["area_mu"] for f in ogc.json()["features"]}
     monkeypatch.setattr(grid, "MAX_FEATURES", 3)
+    monkeypatch.setattr(grid, "DETAIL_ZOOM", 15)  # the cap holds below it: HOME is z14
     fresh = TestClient(create_app(layout), headers=_basic(READER, PASSWORD))  # no cache yet
     kept = set(_features(fresh.get(_url(HOME)).content))
     assert len(kept) == 3 and kept <= meeting and "L-1" in kept  # 105 mu; squares 15
     # none left out is larger than one kept (the OGC areas are rounded to 1e-4 mu)
     assert min(areas[c] for c in kept) >= max(areas[c] for c in meeting - kept) - 1e-4
+    # from DETAIL_ZOOM on, a tile holds every parcel that meets it
+    monkeypatch.setattr(grid, "DETAIL_ZOOM", 14)
+    again = TestClient(create_app(layout), headers=_basic(READER, PASSWORD))
+    assert set(_features(again.get(_url(HOME)).content)) == meeting
 
 
 def test_buildings_are_a_layer_of_points(client):

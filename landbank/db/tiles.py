@@ -6,8 +6,8 @@ On PostGIS (``uow.sql.mvt_in_sql``) the whole tile is one statement: ST_AsMVTGeo
 and snaps each shape to the tile's grid and ST_AsMVT encodes the layer. Elsewhere
 ``tile_rows`` gives the rows (geometry as WKB, lon/lat) for ``maps.vector_tiles`` to
 encode. Both keep the same features: those whose shape meets the buffered box and,
-for parcels, whose area reaches the tile's smallest kept one; the MAX_FEATURES
-largest of them where more meet it."""
+for parcels, whose area reaches the tile's smallest kept one; below DETAIL_ZOOM, the
+MAX_FEATURES largest of them where more meet it."""
 
 from __future__ import annotations
 
@@ -71,18 +71,20 @@ def _columns(layer: str, tile: Tile) -> list:
 
 def _picked(uow, layer: str, tile: Tile):
     """The ids of the features the tile holds: those meeting its box (and, for parcels,
-    of its smallest area or more), at most MAX_FEATURES, the largest parcels first.
-    Chosen by id and area alone: shapes and disposals are read for these only."""
+    of its smallest area or more); below DETAIL_ZOOM at most MAX_FEATURES, the largest
+    parcels first (from DETAIL_ZOOM on, every one: the archive's deepest tiles hold the
+    whole map). Chosen by id and area alone: shapes and disposals are read for these
+    only."""
     tbl = TABLES[layer][0]
     order = [P.c.area_mu.desc(), P.c.code] if layer == "parcels" else [B.c.code]
-    return (
-        select(tbl.c.id).where(*_where(uow, layer, tile)).order_by(*order).limit(grid.MAX_FEATURES)
-    )
+    most = None if tile.detailed else grid.MAX_FEATURES
+    return select(tbl.c.id).where(*_where(uow, layer, tile)).order_by(*order).limit(most)
 
 
 def tile_rows(uow, layer: str, tile: Tile) -> list[dict]:
     """The features of ``layer`` whose box meets ``tile``'s buffered box (for parcels,
-    of at least the tile's smallest area; the MAX_FEATURES largest where more do):
+    of at least the tile's smallest area; below DETAIL_ZOOM the MAX_FEATURES largest
+    where more do):
     their fields (fewer below DETAIL_ZOOM), ``disposal`` for parcels, and ``wkb``
     (lon/lat)."""
     tbl = TABLES[layer][0]

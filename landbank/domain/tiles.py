@@ -18,8 +18,8 @@ BUFFER = 64  # units around a tile that its features still cover (no seams at ed
 MAX_ZOOM = 22  # the deepest tile served; beyond, a client overzooms
 MAX_LAT = 85.0511287798066  # Web Mercator's edge
 HALF_WORLD_M = 20037508.342789244  # pi * 6378137: half the world's width in Web Mercator
-# the most features a tile holds: where more meet it (a low zoom over a city), the
-# largest are kept. A tile is then drawn in tens of milliseconds and weighs some
+# the most features a tile below DETAIL_ZOOM holds: where more meet it (a low zoom over
+# a city), the largest are kept. A tile is then drawn in tens of milliseconds and weighs some
 # hundred KB, and the smaller parcels come back as one zooms in
 MAX_FEATURES = 1500
 # from this zoom a parcel's tile carries every field its popup shows; below, only its
@@ -80,7 +80,8 @@ class Tile:
 
     @property
     def detailed(self) -> bool:
-        """Whether its features carry every field (DETAIL_ZOOM and beyond)."""
+        """Whether it holds every feature meeting it, with every field (DETAIL_ZOOM and
+        beyond)."""
         return self.z >= DETAIL_ZOOM
 
     def children(self) -> list[Tile]:
