@@ -182,7 +182,8 @@ def first_view(browser, url: str, ready: str, sign_in: str | None = None) -> flo
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.route(lambda u: not u.startswith(("http://127.0.0.1", "file:")), lambda r: r.abort())
     if sign_in:
-        page.goto(sign_in)
+        # on to a light page: the overview draws the progress map of every parcel
+        page.goto(sign_in + "?next=/tiles")
         page.fill("input[name=username]", USER)
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
