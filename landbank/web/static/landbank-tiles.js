@@ -122,10 +122,14 @@
         return resp.arrayBuffer().then(function (data) { return { data: data }; });
       }
       if (!resp.ok) throw new Error(self.url + ": HTTP " + resp.status);
+      if (resp.body) resp.body.cancel();
+      // read once, apart from this request: MapLibre aborts a tile it no longer needs,
+      // and an archive of a province (~100 MB) would then be read again and again
       if (!self.whole) {
-        self.whole = resp.arrayBuffer().catch(function (err) { self.whole = null; throw err; });
-      } else if (resp.body) {
-        resp.body.cancel();
+        self.whole = fetch(self.url).then(function (whole) {
+          if (!whole.ok) throw new Error(self.url + ": HTTP " + whole.status);
+          return whole.arrayBuffer();
+        }).catch(function (err) { self.whole = null; throw err; });
       }
       return slice();
     });
@@ -166,6 +170,9 @@
       attributionControl: false,
       maxZoom: 20
     };
+    // an archive holds no tile below its least zoom: never zoom out past it (a
+    // province's bounds would fit at z7 and show nothing)
+    if (cfg.sources.archive && cfg.sources.archive.minzoom) options.minZoom = cfg.sources.archive.minzoom;
     if (cfg.bounds) {
       options.bounds = [[cfg.bounds[0], cfg.bounds[1]], [cfg.bounds[2], cfg.bounds[3]]];
       options.fitBoundsOptions = { padding: 20 };
