@@ -177,7 +177,7 @@ def test_nothing_else_is_reachable_without_signing_in(web):
         url = path.replace("{number}", _n(number)).replace("{name}", "x")
         url = re.sub(r"\{[^}]+\}", quote(web["hearing"], safe=""), url)
         r = client.get(url, follow_redirects=False)
-        if path.startswith(("/api/", "/ogc")):
+        if path.startswith(("/api/", "/ogc", "/tiles")):  # GIS clients: 401, as /ogc
             assert r.status_code == 401, (path, r.status_code)
         else:
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), path

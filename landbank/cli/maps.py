@@ -60,14 +60,27 @@ def map_(
     simplify_m: Annotated[
         float, typer.Option(help="Display simplification in metres (0: every vertex).")
     ] = 0.5,
+    pmtiles: Annotated[
+        Path | None,
+        typer.Option(
+            "--pmtiles",
+            help="Write a tiled map into this folder instead (parcels.pmtiles and "
+            "index.html, for any number of parcels); serve the folder with any web "
+            "server, e.g. python -m http.server -d FOLDER.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a web map (one HTML file, works offline) of idle land, disposal progress
-    or the enterprises' per-mu grades."""
+    or the enterprises' per-mu grades; with --pmtiles, a tiled map (vector tiles) for a
+    web server."""
     from landbank.services.parcel_maps import idle_land_map
 
     if lang not in (None, "zh", "en"):
         raise LandbankInput(f"--lang {lang}: use zh or en")
+    if pmtiles is not None:
+        _pmtiles(pmtiles, lang or state.lang, as_json, out_file, category, district, progress)
+        return
     if not 0 <= simplify_m <= 50:
         raise LandbankInput("--simplify-m must be 0 to 50 metres")
     if grades or year is not None:
@@ -115,6 +128,29 @@ def _grades(out_file, year, category, district, progress, basemap, key, lang, as
     out.print(
         f"map: {result['file']} (grades of {result['year']}: {counts}; "
         f"{result['bytes'] / 1e6:.1f} MB)",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _pmtiles(folder: Path, lang: str, as_json: bool, out_file, category, district, progress):
+    """``map --pmtiles FOLDER``: the archive and its viewer."""
+    from landbank.services.tiles import write_pmtiles
+
+    taken = [n for n, v in (("--out", out_file), ("--category", category),
+             ("--district", district), ("--progress", progress)) if v]  # fmt: skip
+    if taken:
+        raise LandbankInput(
+            f"--pmtiles maps every parcel and building: leave out {', '.join(taken)} "
+            "(the viewer colours by category or disposal status)"
+        )
+    result = write_pmtiles(state.store(), folder, lang)
+    if as_json:
+        print_json({**result, "archive": str(result["archive"]), "page": str(result["page"])})
+        return
+    out.print(
+        f"map: {result['page']} ({result['tiles']} tiles, {result['bytes'] / 1e6:.1f} MB "
+        f"in {result['archive'].name}); to view it: python -m http.server -d {folder}",
         markup=False,
         highlight=False,
     )

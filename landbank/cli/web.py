@@ -101,11 +101,11 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (PostGIS).")] = 1,
     ogc_public: Annotated[
-        bool, typer.Option(help="Let GIS clients read /ogc without signing in.")
+        bool, typer.Option(help="Let GIS clients read /ogc and /tiles without signing in.")
     ] = False,
 ) -> None:
-    """Run the web service: pages, the JSON API (/api/v1, documented at /docs) and OGC
-    API - Features (/ogc) on the database of --db."""
+    """Run the web service: pages, the JSON API (/api/v1, documented at /docs), OGC
+    API - Features (/ogc) and vector tiles (/tiles) on the database of --db."""
     import os
 
     import uvicorn

@@ -62,6 +62,9 @@ class EngineSql:
     # execution options of the connection a store keeps for reads of one statement
     # (``Store.glance``), each ended at once; SQLite begins and ends one in-process
     glance_options: dict = {}
+    # encodes a vector tile in SQL (ST_AsMVT: ``db.tiles.mvt``); else the rows are read
+    # and ``maps.vector_tiles`` encodes them
+    mvt_in_sql = False
 
     def lock(self, stmt, of=None, skip_locked: bool = False):
         """``stmt`` (a SELECT) made to lock the rows it reads until the transaction
@@ -225,6 +228,7 @@ class PostGISSql(EngineSql):
 
     name = "postgresql"
     staging_geometry = "geometry(MULTIPOLYGON, 4490)"
+    mvt_in_sql = True
 
     def create_engine(self, url: URL) -> Engine:
         url = url.set(drivername="postgresql+psycopg")

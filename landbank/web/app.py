@@ -25,6 +25,7 @@ from landbank.web import (
     pages,
     pages_case,
     pages_survey,
+    tiles,
 )
 from landbank.web.deps import Service
 from landbank.web.guard import DATABASE_UNAVAILABLE, EdgeGuard
@@ -35,8 +36,8 @@ STATIC = Path(__file__).parent / "static"
 
 def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     """The service on ``db_url`` (already at the newest schema): pages at /, the JSON
-    API at /api/v1 (documented at /docs), OGC API - Features at /ogc. ``ogc_public``
-    lets GIS clients read /ogc without signing in."""
+    API at /api/v1 (documented at /docs), OGC API - Features at /ogc, vector tiles at
+    /tiles. ``ogc_public`` lets GIS clients read /ogc and /tiles without signing in."""
     # one store for the process; a database without the schema stops the start, with the fix
     store = Store.shared(db_url)
     limiter = LoginLimiter(store, login_attempts)
@@ -77,6 +78,7 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     app.include_router(api_evaluations.router, prefix="/api/v1")
     app.include_router(api_surveys.router, prefix="/api/v1")
     app.include_router(ogc.router, prefix="/ogc")
+    app.include_router(tiles.router, prefix="/tiles")
     app.include_router(pages.router)
     app.include_router(pages_case.router)
     app.include_router(pages_survey.router)

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from landbank.domain.rights import User
 from landbank.services.database import Store
+from landbank.services.tiles import TileCache
 from landbank.services.users import authenticate, token_holder
 from landbank.web.security import (
     CHECKED_TOKEN,
@@ -38,6 +39,7 @@ class Service:
     limiter: LoginLimiter
     ogc_public: bool = False
     users: TimedCache = field(default_factory=TimedCache)
+    tiles: TileCache = field(default_factory=TileCache)  # vector tiles by data stamp
 
 
 async def service(request: Request) -> Service:

@@ -20,6 +20,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_match": ("项目匹配", "Match a project"),
     "nav_buildings": ("闲置楼宇", "Idle buildings"),
     "nav_map": ("全市地图", "City map"),
+    "tiled_map": ("矢量瓦片地图（任意规模）", "Tiled map (any number of parcels)"),
     "switch_lang": ("English", "中文"),
     "sign_out": ("退出", "Sign out"),
     "all_districts": ("全部行政区", "all districts"),

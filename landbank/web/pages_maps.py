@@ -1,6 +1,8 @@
 """Maps served by the service, built by the same builders as ``landbank map``: Leaflet
 and landbank's map runtime inline, no base map unless ``?basemap=`` asks for one (an
-intranet may reach no tile server). The pages show them in frames."""
+intranet may reach no tile server). The pages show them in frames. ``/map`` is the
+tiled map: MapLibre GL (served here) drawing the vector tiles of ``/tiles``, for any
+number of parcels."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from fastapi.responses import HTMLResponse
 
 from landbank.domain.rights import User
 from landbank.errors import InputError
+from landbank.services import tiles
 from landbank.services.matching import match
 from landbank.services.parcel_maps import idle_land_html, parcel_map_html
 from landbank.web.deps import Service, service
-from landbank.web.pagekit import MAP_POLICY, PageRoute, page_lang, page_user
+from landbank.web.pagekit import MAP_POLICY, TILED_POLICY, PageRoute, page_lang, page_user
 from landbank.web.pages_match import FORM_KEYS, requirement_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -28,6 +31,21 @@ def map_response(html: str) -> HTMLResponse:
     # framed by the service's own pages: SAMEORIGIN, where every other page is DENY
     headers = {"Content-Security-Policy": MAP_POLICY, "X-Frame-Options": "SAMEORIGIN"}
     return HTMLResponse(html, headers=headers)
+
+
+@router.get("/map")
+def tiled_map(request: Request, user: User = Depends(page_user), svc: Service = Depends(service)):
+    """The tiled map of every parcel (by category or disposal status) and building,
+    drawn by MapLibre from ``/tiles``; a click on a parcel links to its page."""
+    lang = page_lang(request)
+    sources = {}
+    for name in tiles.LAYERS:
+        template = str(request.url_for("tile", collection_id=name, z=0, x=0, y=0))
+        template = template.replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
+        # beyond z16 MapLibre overzooms: a parcel holds every vertex by then
+        sources[name] = {"tiles": [template], "minzoom": 0, "maxzoom": 16}
+    html = tiles.map_page(svc.store, lang, sources, "/parcels/{code}")
+    return HTMLResponse(html, headers={"Content-Security-Policy": TILED_POLICY})
 
 
 @router.get("/maps/idle")
