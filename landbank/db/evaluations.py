@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import numpy as np
+import orjson
 import pandas as pd
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
@@ -28,8 +29,6 @@ G = EvaluationGrade.__table__
 V = FigureVintage.__table__
 F = EnterpriseFigure.__table__
 P = Parcel.__table__
-# one encoder for every row's JSON (json.dumps with options makes one per call)
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 GRADE_COLUMNS = [c.name for c in G.columns if c.name not in ("id", "evaluation_id")]
 
 
@@ -143,7 +142,7 @@ def insert_run(conn: Connection, run: dict, grades: pd.DataFrame) -> int:
     run_id = int(conn.execute(insert(R).values(**values)).inserted_primary_key[0])
     data = grades[GRADE_COLUMNS].copy()
     for key in ("components", "policies"):
-        data[key] = [_COMPACT.encode(v) if v else "[]" for v in data[key]]
+        data[key] = [orjson.dumps(v).decode() if v else "[]" for v in data[key]]
     data.insert(0, "evaluation_id", run_id)
     insert_frame(conn, "evaluation_grade", data)
     return run_id
@@ -153,7 +152,7 @@ def _grades_frame(result) -> pd.DataFrame:
     frame = frame_of(result)
     for key in ("components", "policies"):
         if key in frame:
-            frame[key] = [json.loads(v) for v in frame[key]]
+            frame[key] = [orjson.loads(v) for v in frame[key]]
     return frame
 
 

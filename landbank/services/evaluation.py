@@ -244,8 +244,9 @@ def _figures_used(frame: pd.DataFrame) -> list[dict]:
     out: list[dict] = [{} for _ in range(len(frame))]
     for c, vs, ids in zip(cols, values.T, vint.T, strict=True):  # in the order of FIGURE_NAMES
         rows = np.flatnonzero(~np.isnan(vs))
-        for i, v, k in zip(rows.tolist(), vs[rows].tolist(), ids[rows].tolist(), strict=True):
-            out[i][c] = [v, int(k)]
+        kept = ids[rows].astype(np.int64).tolist()  # Python ints, no int() per value
+        for i, v, k in zip(rows.tolist(), vs[rows].tolist(), kept, strict=True):
+            out[i][c] = [v, k]
     return out
 
 
