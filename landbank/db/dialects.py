@@ -338,10 +338,13 @@ def sql_of(conn: Connection | Engine) -> EngineSql:
 
 def _on_sqlite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # transactions are begun explicitly (see _on_begin)
-    # pyproj's own PROJ must be loaded before mod_spatialite brings the system's:
-    # loaded the other way round, the two free each other's memory when the process
-    # ends (a crash at exit, "double free or corruption", after an edit that
-    # re-classifies in a process that had not read a file yet)
+    # pyproj's own PROJ and pyogrio's own GDAL (with its SQLite) must be loaded before
+    # mod_spatialite brings the system's: loaded the other way round, PROJ's two copies
+    # free each other's memory when the process ends (a crash at exit, "double free or
+    # corruption", after an edit that re-classifies in a process that had not read a
+    # file yet), and GDAL's GeoPackage writer crashes (segmentation fault) in
+    # `landbank export x.gpkg` from a SpatiaLite database
+    import pyogrio  # noqa: F401
     import pyproj  # noqa: F401
     from geoalchemy2.admin.dialects.sqlite import init_spatialite
 
