@@ -343,7 +343,7 @@ def test_accept_of_a_building_replaces_its_floors_and_moves_its_state(cli, city,
     assert building["state"] == "partly_vacant"
 
 
-def test_reject_sends_the_task_back_open_with_the_note(cli, city, client):
+def test_reject_sends_the_task_back_rejected_with_the_note(cli, city, client):
     _survey(cli, city, "--codes", PARCELS[3])
     s1 = _auth(client, "s1")
     assert _submit(client, s1, _task(client, s1, PARCELS[3]), {"site_status": "其他"}).is_success
@@ -352,11 +352,14 @@ def test_reject_sends_the_task_back_open_with_the_note(cli, city, client):
     done = cli("survey", "review", "秋季排摸", "--reject", PARCELS[3], "--note", note, db=city)
     assert done.exit_code == 0, done.stderr
     task = _json(cli("survey", "show", "秋季排摸", "--json", db=city))["tasks"][0]
-    assert task["state"] == "open" and task["note"] == "照片看不清，请重拍"
+    assert task["state"] == "rejected" and task["note"] == "照片看不清，请重拍"
     assert task["records"][0]["state"] == "rejected"
     mine = _task(client, s1, PARCELS[3])
-    assert mine["state"] == "open" and mine["note"] == "照片看不清，请重拍"
+    assert mine["state"] == "rejected" and mine["note"] == "照片看不清，请重拍"
     assert show_parcel(Store.shared(city), PARCELS[3])["version"] == before["version"]
+    # surveyed again: the task waits for a review once more
+    assert _submit(client, s1, mine, {"site_status": "其他"}).status_code == 201
+    assert _task(client, s1, PARCELS[3])["state"] == "submitted"
 
 
 # ---- photos ---------------------------------------------------------------------------------

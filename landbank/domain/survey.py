@@ -38,8 +38,10 @@ TASK_STATES: dict[str, dict[str, str]] = {
     "open": {"zh": "待排摸", "en": "open"},
     "submitted": {"zh": "待审核", "en": "submitted"},
     "accepted": {"zh": "已采纳", "en": "accepted"},
+    "rejected": {"zh": "已退回，待重新排摸", "en": "rejected: to survey again"},
 }
-# a rejected record sends its task back ``open``, with the reviewer's note
+# a rejected record sends its task back (``rejected``, with the reviewer's note): the
+# surveyor records it again, as an open one
 RECORD_STATES: dict[str, dict[str, str]] = {
     "submitted": {"zh": "待审核", "en": "submitted"},
     "conflict": {"zh": "冲突", "en": "conflict"},

@@ -3,7 +3,8 @@ review queue and the API's survey routes. A survey gives parcels and buildings t
 surveyor as tasks; what the surveyor submits (``services.survey_records``) waits
 here for a review; accepting applies it through the services of every other edit
 (``parcels.set_in_unit``: history and classification; a building's vacancies
-replaced and its version moved), rejecting sends the task back open with a note."""
+replaced and its version moved), rejecting sends the task back (rejected, to be
+surveyed again) with a note."""
 
 from __future__ import annotations
 
@@ -291,7 +292,7 @@ def review(
     ``today``); a building's vacancies replaced by the surveyed floors, its version
     moved and its state derived again. A target changed since the surveyor saw it is
     a ConflictError (reject it so it is surveyed again). Reject marks the record
-    rejected and sends the task back open with ``note``."""
+    rejected and sends the task back (``rejected``, to be surveyed again) with ``note``."""
     if decision not in ("accept", "reject"):
         raise InputError("give --accept CODE or --reject CODE")
     by, note = (by or "").strip(), (note or "").strip() or None
@@ -313,7 +314,7 @@ def review(
         done = {"by": by, "at": uow.now}
         if decision == "reject":
             rows.set_records(uow, task["id"], "submitted", _reviewed("rejected", done, note))
-            rows.set_task(uow, task["id"], _task_review("open", done, note))
+            rows.set_task(uow, task["id"], _task_review("rejected", done, note))
             applied = {}
         else:
             target = rows.targets(uow, task["kind"], [code], lock=True).get(code)
@@ -336,7 +337,7 @@ def review(
             rows.set_records(uow, task["id"], "submitted", _reviewed("accepted", done, note))
             rows.set_task(uow, task["id"], _task_review("accepted", done, note))
     return {"survey": name, "code": code, "kind": task["kind"],
-            "state": "accepted" if decision == "accept" else "open",
+            "state": "accepted" if decision == "accept" else "rejected",
             "decision": decision, "record_id": record["id"], "surveyor": record["by"],
             "reviewer": by, "note": note, "applied": applied}  # fmt: skip
 
