@@ -614,3 +614,17 @@ def test_a_photo_over_the_json_body_limit_is_taken_from_a_surveyor(cli, city, cl
     assert client.post(url, headers=_auth(client, "viewer"), files=files).status_code == 413
     assert client.post(url, headers=_auth(client, "clerk"), files=files).status_code == 403
     assert _counts(city)["survey_photo"] == 1
+
+
+def test_the_phone_pages_assets_come_gzipped_and_nothing_else_does(client):
+    for path in ("/survey/assets/leaflet.js", "/static/web/survey.js"):
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        packed = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert plain.status_code == packed.status_code == 200
+        assert "content-encoding" not in plain.headers
+        assert packed.headers["content-encoding"] == "gzip"
+        # the client decoded it: the same bytes, a third or less of them on the wire
+        assert packed.content == plain.content
+        assert int(packed.headers["content-length"]) * 2 < len(plain.content)
+    page = client.get("/login", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and "content-encoding" not in page.headers

@@ -27,6 +27,7 @@ from landbank.web import (
     pages_survey,
     tiles,
 )
+from landbank.web.compress import AssetGzip
 from landbank.web.deps import Service
 from landbank.web.guard import DATABASE_UNAVAILABLE, EdgeGuard
 from landbank.web.security import LoginLimiter, Signer
@@ -50,6 +51,7 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     )
     app.state.service = service
     app.add_middleware(EdgeGuard)
+    app.add_middleware(AssetGzip)  # outermost: what the guard lets through is gzipped
     app.mount("/static/web", StaticFiles(directory=STATIC), name="static-web")
 
     @app.exception_handler(LandbankError)
