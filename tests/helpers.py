@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import socket
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -284,3 +288,28 @@ def lawful_sample(db_url: str, parcels: list[dict], determined_on: dt.date) -> l
     finally:
         store.close()
     return out
+
+
+@contextmanager
+def served(app):
+    """``app`` in a real uvicorn server on a free port, in a thread; yields its URL and
+    stops the server after."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the uvicorn server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -19,6 +19,7 @@ from landbank.services.evaluation_outputs import NOT_GRADED_SHEET, RULES_SHEET
 from landbank.services.users import add_user
 from landbank.web.app import create_app
 from tests.conftest import ROOT, Cli, _new_database
+from tests.helpers import served as serve_app
 from tests.helpers import store_of
 
 PASSWORD = "correct horse"
@@ -293,27 +294,8 @@ def test_the_sample_has_d_firms_whose_parcels_in_production_turn_below_standard(
 @pytest.fixture
 def served(evaluated):
     """The app in a real uvicorn server on a free port, in a thread."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(evaluated["url"]), host="127.0.0.1", port=port,
-                            log_level="warning")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(create_app(evaluated["url"])) as url:
+        yield url
 
 
 def test_in_the_browser_the_enterprise_page_draws_its_parcels_by_grade(browser, evaluated, served):

@@ -10,25 +10,20 @@ import base64
 import math
 import os
 import re
-import socket
 import subprocess
-import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-import uvicorn
 from fastapi.testclient import TestClient
 
 from landbank.services.split import split_parcel
 from landbank.services.users import add_user
 from landbank.web.app import create_app
 from tests.conftest import Cli, _new_database
-from tests.helpers import store_of, tool
+from tests.helpers import served, store_of, tool
 
 LON0, LAT0 = 117.30, 34.80
 KX = 111_320.0 * math.cos(math.radians(LAT0))
@@ -371,28 +366,6 @@ def test_ogc_public_is_readable_without_credentials(layout):
 
 
 # --- a real client: GDAL's OAPIF driver, which QGIS uses, against a real server ------
-
-
-@contextmanager
-def served(app):
-    """The app in a real uvicorn server on a free port, in a thread; yields its URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def ogrinfo(program: str, *args: str) -> str:

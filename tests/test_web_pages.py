@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
-import threading
-import time
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text as sql
 
@@ -32,6 +28,7 @@ from landbank.web.app import create_app
 from landbank.web.security import SESSION_COOKIE
 from tests.conftest import ROOT, Cli, _new_database, make_disposing_city
 from tests.helpers import serve_act, store_of, table_counts
+from tests.helpers import served as serve_app
 
 PASSWORD = "correct horse"
 CLERK, OTHER_CLERK, VIEWER = "李", "王", "赵"  # 李 edits 市中区, 王 薛城区; 赵 reads
@@ -593,21 +590,8 @@ def test_buildings_list_their_state_and_vacant_floors(city):
 @pytest.fixture
 def served(city):
     """The app in a real uvicorn server on a free port, in a thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(city["url"]), host="127.0.0.1", port=port,
-                            log_level="warning")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(create_app(city["url"])) as url:
+        yield url
 
 
 def test_in_the_browser_a_clerk_changes_a_field_and_sees_the_category_on_page_and_map(
