@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 
+import numpy as np
+import orjson
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, bindparam, func, or_, select, text, update
@@ -14,7 +16,7 @@ from landbank.db.binds import plain_rows, py_value
 from landbank.db.bulk import insert_frame
 from landbank.db.dialects import EngineSql, sql_of
 from landbank.db.models import Parcel
-from landbank.db.rows import frame_of
+from landbank.db.rows import frame_of, read_frame
 from landbank.domain.fields import DATE_FIELDS, PARCEL_FIELDS
 from landbank.errors import ConflictError
 
@@ -36,9 +38,12 @@ def load_parcels(
     with_geometry: bool = True,
     include_retired: bool = False,
     lock: bool = False,
+    reasons: bool = True,
 ) -> pd.DataFrame:
     """Returns the parcels as a frame: every column of the table, ``geometry`` as shapely
-    objects (EPSG:4490) instead of ``geom``, ``category_reasons`` decoded from JSON."""
+    objects (EPSG:4490) instead of ``geom``, ``category_reasons`` and ``category_flags``
+    decoded from JSON (left as JSON text without ``reasons``: a reader that writes them
+    anew need not decode a million lists)."""
     cols = [c for c in T.c if c.name != "geom"]
     if with_geometry:
         cols.append(func.ST_AsBinary(T.c.geom).label("wkb"))
@@ -59,20 +64,31 @@ def load_parcels(
         else [None]
     )
     for chunk in chunks:
-        s = stmt.where(T.c.code.in_(chunk)) if chunk is not None else stmt
-        result = conn.execute(s)
-        frames.append(frame_of(result))
+        if chunk is None:
+            frames.append(read_frame(conn, stmt))
+        else:
+            frames.append(frame_of(conn.execute(stmt.where(T.c.code.in_(chunk)))))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if many:
         frame = frame[frame["code"].isin(set(codes))].reset_index(drop=True)
     if with_geometry:
-        wkb = frame.pop("wkb").map(lambda b: bytes(b) if b is not None else None)
-        frame["geometry"] = shapely.from_wkb(wkb.to_numpy(dtype=object))
+        frame["geometry"] = _geometries(frame.pop("wkb"))
     for name in DATE_FIELDS:
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
-    for column in ("category_reasons", "category_flags"):
-        frame[column] = frame[column].map(lambda v: json.loads(v) if isinstance(v, str) else [])
+    for column in ("category_reasons", "category_flags") if reasons else ():
+        frame[column] = frame[column].map(lambda v: orjson.loads(v) if isinstance(v, str) else [])
     return frame
+
+
+def _geometries(wkb: pd.Series) -> np.ndarray:
+    """Shapely geometries of a column of WKB: bytes from a driver, or the hex text
+    (``\\x…``) of a COPY; None where there is none."""
+    values = wkb.to_numpy(dtype=object)
+    present = wkb.notna().to_numpy()
+    if present.any() and isinstance(values[present][0], str):
+        return shapely.from_wkb(np.where(present, wkb.str.slice(2).to_numpy(dtype=object), None))
+    found = [bytes(b) if p else None for b, p in zip(values, present, strict=True)]
+    return shapely.from_wkb(np.array(found, dtype=object))
 
 
 # The single-row statements of a clerk's edit or an API read are built once: a

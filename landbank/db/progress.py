@@ -26,28 +26,31 @@ def _key(conn: Connection, by: str):
     return sql_of(conn).month(D.c.done_on)
 
 
-def _counted(conn: Connection, by: str, where) -> list[tuple]:
+def parcel_figures(conn: Connection, by: str) -> list[tuple]:
+    """Per parcel group ``by`` (district, park or category) of the current parcels, in
+    one scan of the table: (group, identified count, identified area_mu, unclassified
+    count, unclassified area_mu, approved area_mu, of it supplied area_mu). Identified:
+    in one of the five categories (neither compliant nor unclassified); unclassified:
+    no dates to classify on; supplied: approved and supplied."""
     key = _key(conn, by)
+    five = and_(P.c.category.is_not(None), P.c.category.not_in(["compliant", UNCLASSIFIED]))
+    loose = P.c.category == UNCLASSIFIED
+    approved = P.c.approved_on.is_not(None)
+    supplied = and_(approved, P.c.supplied_on.is_not(None))
+
+    def count(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    def area(cond):
+        return func.coalesce(func.sum(case((cond, P.c.area_mu), else_=0.0)), 0.0)
+
     stmt = (
-        select(key, func.count(), func.coalesce(func.sum(P.c.area_mu), 0.0))
-        .where(_CURRENT, where)
+        select(key, count(five), area(five), count(loose), area(loose))
+        .add_columns(area(approved), area(supplied))
+        .where(_CURRENT)
         .group_by(key)
     )
     return [tuple(r) for r in conn.execute(stmt)]
-
-
-def identified(conn: Connection, by: str) -> list[tuple]:
-    """(group, count, area_mu) of the current parcels in one of the five categories
-    (neither compliant nor unclassified), per parcel group ``by`` (district, park or
-    category)."""
-    five = and_(P.c.category.is_not(None), P.c.category.not_in(["compliant", UNCLASSIFIED]))
-    return _counted(conn, by, five)
-
-
-def unclassified(conn: Connection, by: str) -> list[tuple]:
-    """(group, count, area_mu) of the current parcels with no dates to classify on,
-    per parcel group ``by``."""
-    return _counted(conn, by, P.c.category == UNCLASSIFIED)
 
 
 def disposals(
@@ -85,21 +88,5 @@ def disposals(
         )
         .select_from(D.join(P, P.c.code == D.c.parcel_code))
         .group_by(key, D.c.status)
-    )
-    return [tuple(r) for r in conn.execute(stmt)]
-
-
-def supply(conn: Connection) -> list[tuple]:
-    """(district, approved area_mu, of it supplied area_mu) of the current parcels."""
-    approved = P.c.approved_on.is_not(None)
-    supplied = and_(approved, P.c.supplied_on.is_not(None))
-    stmt = (
-        select(
-            P.c.district,
-            func.coalesce(func.sum(case((approved, P.c.area_mu), else_=0.0)), 0.0),
-            func.coalesce(func.sum(case((supplied, P.c.area_mu), else_=0.0)), 0.0),
-        )
-        .where(_CURRENT)
-        .group_by(P.c.district)
     )
     return [tuple(r) for r in conn.execute(stmt)]

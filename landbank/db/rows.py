@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import CursorResult
+from sqlalchemy import Connection, CursorResult, Select
+
+from landbank.db.dialects import sql_of
 
 
 def frame_of(result: CursorResult) -> pd.DataFrame:
@@ -14,3 +16,10 @@ def frame_of(result: CursorResult) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=names)
     return pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
+
+
+def read_frame(conn: Connection, stmt: Select) -> pd.DataFrame:
+    """The rows of ``stmt`` as a frame, the columns named as it names them, read the
+    fastest way the engine has (``EngineSql.read_frame``): for whole tables."""
+    fast = sql_of(conn).read_frame(conn, stmt)
+    return fast if fast is not None else frame_of(conn.execute(stmt))

@@ -73,13 +73,18 @@ def progress_in(uow: Unit, by: str, date_from, date_to, today: dt.date) -> list[
         )
 
     if by in ("district", "park", "category"):
-        for group, n, area in figures.identified(uow, by):
+        # parcels with no dates: neither identified nor compliant, counted apart
+        for group, n, area, n_loose, area_loose, approved, supplied in figures.parcel_figures(
+            uow, by
+        ):
+            if not (n or n_loose or by == "district"):
+                continue
             r = row(group)
             r["identified_count"], r["identified_area_mu"] = int(n), round(float(area), 2)
-        # parcels with no dates: neither identified nor compliant, counted apart
-        for group, n, area in figures.unclassified(uow, by):
-            r = row(group)
-            r["unclassified_count"], r["unclassified_area_mu"] = int(n), round(float(area), 2)
+            r["unclassified_count"] = int(n_loose)
+            r["unclassified_area_mu"] = round(float(area_loose), 2)
+            if by == "district":
+                r["supply_rate"] = round(supplied / approved, 4) if approved else None
     for group, status, n, n_done, area_done, n_overdue in figures.disposals(
         uow, by, date_from, date_to, today
     ):
@@ -90,10 +95,6 @@ def progress_in(uow: Unit, by: str, date_from, date_to, today: dt.date) -> list[
         r["disposed_count"] += int(n_done or 0)
         r["disposed_area_mu"] = round(r["disposed_area_mu"] + float(area_done or 0), 2)
         r["overdue"] += int(n_overdue or 0)
-    if by == "district":
-        for group, approved_mu, supplied_mu in figures.supply(uow):
-            r = row(group)
-            r["supply_rate"] = round(supplied_mu / approved_mu, 4) if approved_mu else None
     for r in rows.values():
         if r["identified_area_mu"]:
             r["rate"] = round(r["disposed_area_mu"] / r["identified_area_mu"], 4)
