@@ -13,6 +13,9 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)
 # the case documents (.docx) are converted to PDF by LibreOffice Writer
 [ -e /usr/lib/libreoffice/program/libswlo.so ] || need+=(libreoffice-writer-nogui)
+# nginx in front of several serve processes (tests and the scale bench run their own
+# with -c; the system's service is not enabled)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # a CJK font, so Chinese labels draw in screenshots of maps and reports
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 pg_major=""

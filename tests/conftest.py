@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 from landbank.cli import app
 from landbank.db.store import Store
 from landbank.services.database import init_db
+from landbank.services.users import add_user
 from landbank.synth import synthetic_parcels
-from tests.helpers import carry_case, lawful_sample, tool
+from tests.helpers import carry_case, lawful_sample, tool, write_vector
 from tests.replication import pg_bin, start_pair
 
 # Typer's runner builds the whole click command on every call (~0.2 s: most of a CLI
@@ -135,6 +136,24 @@ def replicated_db(replicated) -> tuple[str, str]:
     replicated.resume_replay()  # a test that paused it may have failed
     with replicated.admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def replicated_city(cli, replicated, replicated_db, small_city, tmp_path) -> tuple[str, str]:
+    """The replicated database with forty parcels (classified), a clerk and a viewer,
+    all replayed."""
+    primary, replica = replicated_db
+    path = write_vector(small_city, tmp_path / "parcels.gpkg")
+    assert cli("import", "parcels", path, db=primary).exit_code == 0
+    assert cli("classify", "--as-of", "2026-06-30", db=primary).exit_code == 0
+    store = Store.open(primary)
+    try:
+        add_user(store, "clerk", "clerk", "clerk password")
+        add_user(store, "viewer", "viewer", "viewer password")
+    finally:
+        store.close()
+    replicated.caught_up()
+    return primary, replica
 
 
 @pytest.fixture(params=["spatialite", "postgis"])

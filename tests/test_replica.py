@@ -12,10 +12,8 @@ from landbank.db import seen
 from landbank.db.store import Store
 from landbank.errors import InputError
 from landbank.services.parcels import page_parcels, set_fields, show_parcel
-from landbank.services.users import add_user
 from landbank.web.app import create_app
 from landbank.web.seen import SEEN_COOKIE
-from tests.helpers import write_vector
 
 API = "/api/v1"
 
@@ -27,19 +25,8 @@ def _where(uow) -> tuple[bool, int]:
 
 
 @pytest.fixture
-def city(cli, replicated, replicated_db, small_city, tmp_path) -> tuple[str, str]:
-    """The replicated database with forty parcels, a clerk and a viewer, all replayed."""
-    primary, replica = replicated_db
-    path = write_vector(small_city, tmp_path / "parcels.gpkg")
-    assert cli("import", "parcels", path, db=primary).exit_code == 0
-    store = Store.open(primary)
-    try:
-        add_user(store, "clerk", "clerk", "clerk password")
-        add_user(store, "viewer", "viewer", "viewer password")
-    finally:
-        store.close()
-    replicated.caught_up()
-    return primary, replica
+def city(replicated_city) -> tuple[str, str]:
+    return replicated_city
 
 
 def test_a_write_on_the_primary_is_replayed_on_the_replica(replicated, city):
