@@ -76,24 +76,33 @@ def wait_answering(url: str, proc: subprocess.Popen | None = None, timeout_s: fl
 
 class Site:
     """``serves`` landbank processes on ``db`` (reads on ``read_db`` if given) behind
-    one nginx; ``url`` is nginx's, ``direct`` each process's own."""
+    one nginx; ``url`` is nginx's, ``direct`` each process's own. ``upstreams``: the
+    ports of processes already running (another site's), put behind this nginx
+    instead of starting any."""
 
-    def __init__(self, folder: Path, db: str, serves: int = 2, read_db: str | None = None):
+    def __init__(
+        self,
+        folder: Path,
+        db: str | None = None,
+        serves: int = 2,
+        read_db: str | None = None,
+        upstreams: list[int] | None = None,
+    ):
         self.folder = folder
         self.read_db = read_db
         self.procs: list[subprocess.Popen] = []
-        self.ports = [free_port() for _ in range(serves)]
+        self.ports = list(upstreams) if upstreams else [free_port() for _ in range(serves)]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.direct = [f"http://127.0.0.1:{p}" for p in self.ports]
         try:
-            for port in self.ports:
+            for port in [] if upstreams else self.ports:
                 argv = [LANDBANK, "--db", db, "serve", "--port", str(port)]
                 argv += ["--read-db", read_db] if read_db else []
                 self.procs.append(
                     subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 )
-            for url, proc in zip(self.direct, self.procs, strict=True):
+            for url, proc in zip(self.direct, self.procs, strict=False):
                 wait_answering(f"{url}/login", proc)
             self._start_nginx()
         except BaseException:
