@@ -22,6 +22,7 @@ servers and the client: two processes cannot double the rate here.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import math
 import os
@@ -137,29 +138,31 @@ def drive(url: str, clients: int, seconds: float, codes, tiles, total: int) -> d
     their times in ms, the count of other answers and errors."""
     kinds = [k for k, w in MIX.items() for _ in range(w)]
     sessions = [signed_in(url) for _ in range(clients)]
-    times: list[float] = []
-    bad = [0]
+    times: list[tuple[str, float]] = []
+    bad: collections.Counter = collections.Counter()
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
     stop_at = [0.0]
 
     def work(i: int) -> None:
         rng = random.Random(i)
-        mine, wrong = [], 0
+        mine, wrong = [], collections.Counter()
         start.wait()
         while time.perf_counter() < stop_at[0]:
+            kind = rng.choice(kinds)
             t0 = time.perf_counter()
             try:
-                ok = one(sessions[i], rng.choice(kinds), rng, codes, tiles, total).is_success
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                mine.append(time.perf_counter() - t0)
+                r = one(sessions[i], kind, rng, codes, tiles, total)
+                why = None if r.is_success else f"{kind} {r.status_code}"
+            except httpx.HTTPError as exc:
+                why = f"{kind} {type(exc).__name__}"
+            if why is None:
+                mine.append((kind, time.perf_counter() - t0))
             else:
-                wrong += 1
+                wrong[why] += 1
         with lock:
             times.extend(mine)
-            bad[0] += wrong
+            bad.update(wrong)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
     for th in threads:
@@ -172,20 +175,32 @@ def drive(url: str, clients: int, seconds: float, codes, tiles, total: int) -> d
     took = time.perf_counter() - began
     for s in sessions:
         s.close()
-    return {"rps": len(times) / took, "ms": [t * 1000 for t in times], "bad": bad[0]}
+    return {"rps": len(times) / took, "ms": [(k, t * 1000) for k, t in times], "bad": bad}
 
 
 def _summary(turns: list[dict]) -> dict:
     """The turns of one configuration: the median turn's requests/s, the p50 and p95
     of all their requests, the sums of the counts."""
-    ms = sorted(t for r in turns for t in r["ms"])
+    ms = sorted(t for r in turns for _, t in r["ms"])
+    bad = sum((r["bad"] for r in turns), collections.Counter())
+    by_kind = {
+        kind: _p50_p95(sorted(t for r in turns for k, t in r["ms"] if k == kind)) for kind in MIX
+    }
     return {
         "rps": statistics.median(r["rps"] for r in turns),
-        "p50": statistics.median(ms) if ms else float("nan"),
-        "p95": ms[int(0.95 * (len(ms) - 1))] if ms else float("nan"),
-        "bad": sum(r["bad"] for r in turns),
+        "p50": _p50_p95(ms)[0],
+        "p95": _p50_p95(ms)[1],
+        "bad": sum(bad.values()),
+        "why": ", ".join(f"{why} × {n}" for why, n in bad.most_common()),
         "n": len(ms),
+        "kinds": by_kind,
     }
+
+
+def _p50_p95(ms: list[float]) -> tuple[float, float]:
+    if not ms:
+        return float("nan"), float("nan")
+    return statistics.median(ms), ms[int(0.95 * (len(ms) - 1))]
 
 
 def warm(site: Site, codes, tiles) -> None:
@@ -264,6 +279,21 @@ def main() -> None:
             f"{r['p95']:.0f} | {r['n']:,} | {r['bad']} |"
         )
     lines += [
+        "",
+        "p50 / p95 ms by kind of request: "
+        + "; ".join(
+            f"{label.split(',')[0]}{' (replica)' if 'replica' in label else ''}: "
+            + ", ".join(f"{k} {a:.0f} / {b:.0f}" for k, (a, b) in r["kinds"].items())
+            for label, r in results.items()
+        )
+        + ". Not 2xx: "
+        + (
+            "; ".join(
+                f"{label.split(',')[0]}: {r['why']}" for label, r in results.items() if r["why"]
+            )
+            or "none"
+        )
+        + ".",
         "",
         "The client, nginx, the serve processes and both PostgreSQL servers share the "
         "machine's 2 cores: two processes cannot double the rate here; on a machine with "
