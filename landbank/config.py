@@ -20,6 +20,12 @@ def database_url(cli_value: str | None = None) -> str:
     return cli_value or os.environ.get("LANDBANK_DB") or DEFAULT_DB
 
 
+def read_database_url(cli_value: str | None = None) -> str | None:
+    """The URL of a streaming replica that answers the service's reads: ``--read-db``,
+    else ``LANDBANK_READ_DB``, else None (every read on the database itself)."""
+    return cli_value or os.environ.get("LANDBANK_READ_DB") or None
+
+
 DATES_EARLIEST = dt.date(1949, 10, 1)
 DATES_YEARS_AHEAD = 30
 

@@ -13,6 +13,9 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)
 # the case documents (.docx) are converted to PDF by LibreOffice Writer
 [ -e /usr/lib/libreoffice/program/libswlo.so ] || need+=(libreoffice-writer-nogui)
+# nginx in front of several serve processes (tests and the scale bench run their own
+# with -c; the system's service is not enabled)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # a CJK font, so Chinese labels draw in screenshots of maps and reports
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 pg_major=""
@@ -28,6 +31,9 @@ if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  if [[ " ${need[*]} " == *" nginx "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true  # landbank runs its own
+  fi
 fi
 
 if [ -n "$pg_major" ]; then

@@ -19,8 +19,10 @@ from typer.testing import CliRunner
 from landbank.cli import app
 from landbank.db.store import Store
 from landbank.services.database import init_db
+from landbank.services.users import add_user
 from landbank.synth import synthetic_parcels
-from tests.helpers import carry_case, lawful_sample, tool
+from tests.helpers import carry_case, lawful_sample, tool, write_vector
+from tests.replication import pg_bin, start_pair
 
 # Typer's runner builds the whole click command on every call (~0.2 s: most of a CLI
 # test's time); the app does not change during a run, so it is built once.
@@ -100,6 +102,58 @@ def _new_database(request, kind: str, tmp_path: Path):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return _pg_admin_dsn(name), drop
+
+
+@pytest.fixture(scope="session")
+def replicated():
+    """A PostgreSQL primary and its streaming replica of this run's own (``initdb``,
+    ``pg_basebackup -R``, each on a free port; ``tests.replication``) with a migrated
+    database ``landbank_repl`` to copy; stopped and removed at the end."""
+    if pg_bin() is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
+        why = "PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) are not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{why}: the replica tests need them in CI")
+        pytest.skip(why)
+    pair = start_pair("landbank_repl")
+    try:
+        init_db(pair.url("landbank_repl"))
+        yield pair
+    finally:
+        Store.close_shared()
+        pair.stop()
+
+
+@pytest.fixture
+def replicated_db(replicated) -> tuple[str, str]:
+    """(primary URL, replica URL) of a fresh migrated database on the run's own primary,
+    already on its replica; dropped after the test."""
+    name = f"lbr_{uuid.uuid4().hex[:12]}"
+    with replicated.admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE landbank_repl')
+    replicated.caught_up()
+    yield replicated.url(name), replicated.url(name, replica=True)
+    Store.close_shared()
+    replicated.resume_replay()  # a test that paused it may have failed
+    with replicated.admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def replicated_city(cli, replicated, replicated_db, small_city, tmp_path) -> tuple[str, str]:
+    """The replicated database with forty parcels (classified), a clerk and a viewer,
+    all replayed."""
+    primary, replica = replicated_db
+    path = write_vector(small_city, tmp_path / "parcels.gpkg")
+    assert cli("import", "parcels", path, db=primary).exit_code == 0
+    assert cli("classify", "--as-of", "2026-06-30", db=primary).exit_code == 0
+    store = Store.open(primary)
+    try:
+        add_user(store, "clerk", "clerk", "clerk password")
+        add_user(store, "viewer", "viewer", "viewer password")
+    finally:
+        store.close()
+    replicated.caught_up()
+    return primary, replica
 
 
 @pytest.fixture(params=["spatialite", "postgis"])

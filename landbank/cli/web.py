@@ -103,6 +103,14 @@ def serve(
     ogc_public: Annotated[
         bool, typer.Option(help="Let GIS clients read /ogc and /tiles without signing in.")
     ] = False,
+    read_db: Annotated[
+        str | None,
+        typer.Option(
+            "--read-db",
+            help="A streaming replica of --db (PostgreSQL) that answers reads; writes go to "
+            "--db, and a user's next read sees their own write. Else LANDBANK_READ_DB.",
+        ),
+    ] = None,
 ) -> None:
     """Run the web service: pages, the JSON API (/api/v1, documented at /docs), OGC
     API - Features (/ogc) and vector tiles (/tiles) on the database of --db."""
@@ -110,23 +118,28 @@ def serve(
 
     import uvicorn
 
+    from landbank.config import read_database_url
+
     if not 1 <= port <= 65535:
         raise InputError(f"--port {port}: give 1 to 65535")
     if workers < 1:
         raise InputError("--workers: give 1 or more")
     if workers > 1 and state.db.startswith("sqlite"):
         raise InputError("--workers above 1 needs PostgreSQL; SpatiaLite serves one process")
-    from landbank.services.database import Store
+    from landbank.services.database import Store, safe_url
 
     # say what is wrong with the database before listening, with the service's own
     # store: one worker runs in this process and takes it up (web.main); several run
     # in processes of their own, each with its store, and this one only watches them
-    Store.shared(state.db)
+    read_url = read_database_url(read_db)
+    Store.shared(state.db, read_url)
     if workers > 1:
         Store.close_shared()
     os.environ["LANDBANK_DB"] = state.db
+    os.environ["LANDBANK_READ_DB"] = read_url or ""
     os.environ["LANDBANK_OGC_PUBLIC"] = "1" if ogc_public else ""
-    err.print(f"landbank serving {host}:{port} (API docs at /docs)", markup=False)
+    reads = f", reads on {safe_url(read_url)}" if read_url else ""
+    err.print(f"landbank serving {host}:{port}{reads} (API docs at /docs)", markup=False)
     uvicorn.run(
         "landbank.web.main:app",
         host=host,

@@ -67,6 +67,18 @@ class EngineSql:
     # encodes a vector tile in SQL (ST_AsMVT: ``db.tiles.mvt``); else the rows are read
     # and ``maps.vector_tiles`` encodes them
     mvt_in_sql = False
+    # a streaming replica of the database can answer reads (``Store.open``'s read URL)
+    replicas = False
+
+    def written_position(self, conn: Connection) -> int | None:
+        """Where the database's log of changes stands now (after a commit: at or past
+        it); None where there is no replica to compare it with."""
+        return None
+
+    def replayed_position(self, conn: Connection) -> int | None:
+        """How far a replica has replayed the primary's log (a primary: its own
+        position); a read there sees every commit up to it. None where unknown."""
+        return None
 
     def lock(self, stmt, of=None, skip_locked: bool = False):
         """``stmt`` (a SELECT) made to lock the rows it reads until the transaction
@@ -262,6 +274,20 @@ class PostGISSql(EngineSql):
     # a glance runs outside a transaction: BEGIN and ROLLBACK would be two more round
     # trips a read, and a rollback makes psycopg forget the statements it prepared
     glance_options = {"isolation_level": "AUTOCOMMIT"}
+    replicas = True
+
+    def written_position(self, conn):
+        # the WAL written so far: a commit returns once its record is flushed
+        # (synchronous_commit on, the default), so this is at or past it
+        sql = "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
+        return conn.exec_driver_sql(sql).scalar()
+
+    def replayed_position(self, conn):
+        # NULL while a standby has replayed nothing yet; a primary answers its own
+        return conn.exec_driver_sql(
+            "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+            "ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint"
+        ).scalar()
 
     def lock(self, stmt, of=None, skip_locked=False):
         return stmt.with_for_update(of=of, skip_locked=skip_locked)

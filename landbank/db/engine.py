@@ -13,7 +13,11 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from landbank.db.dialects import ENGINES, SPATIALITE_HINT  # noqa: F401 (SPATIALITE_HINT: tests)
+from landbank.db.dialects import (  # noqa: F401 (SPATIALITE_HINT: tests)
+    ENGINES,
+    SPATIALITE_HINT,
+    EngineSql,
+)
 from landbank.errors import InputError
 
 
@@ -27,6 +31,12 @@ def safe_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     """Returns an Engine for ``url`` (SpatiaLite or PostGIS); raises InputError for others."""
+    return sql_for_url(url).create_engine(make_url(url))
+
+
+def sql_for_url(url: str) -> EngineSql:
+    """The SQL of the engine ``url`` names (``db.dialects``); InputError for a URL that
+    is none or names another database."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -39,4 +49,4 @@ def make_engine(url: str) -> Engine:
             f"database {safe_url(url)}: only SpatiaLite (sqlite:///FILE) and PostGIS "
             "(postgresql://...) are supported"
         )
-    return sql.create_engine(parsed)
+    return sql

@@ -12,6 +12,12 @@ store and do each user action in one unit of work:
 A unit runs SQL like a Connection (``uow.execute``) and carries the engine's SQL
 (``uow.sql``, see ``db.dialects``). A command opens one store for its run; the web
 service keeps one per process (``Store.shared``).
+
+A store on PostgreSQL may have a streaming replica (``Store.open(url, read_url)``):
+read units go to the replica, write units to the primary, and a client reads its own
+writes (``db.seen``): a read goes to the replica only once it has replayed the
+client's last write, else to the primary; to the primary too while the replica does
+not answer.
 """
 
 from __future__ import annotations
@@ -26,11 +32,11 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from landbank.db import migrate
+from landbank.db import migrate, seen
 from landbank.db.dialects import EngineSql, sql_of
-from landbank.db.engine import make_engine, safe_url
+from landbank.db.engine import make_engine, safe_url, sql_for_url
 from landbank.db.urls import folder_must_exist, init_hint, missing_pg_database, must_exist
-from landbank.errors import ConflictError, EnvironmentProblem
+from landbank.errors import ConflictError, EnvironmentProblem, InputError
 
 T = TypeVar("T")
 
@@ -75,10 +81,15 @@ class Store:
     _shared: dict[str, Store] = {}
     _shared_lock = threading.Lock()
 
-    def __init__(self, url: str, engine: Engine):
+    def __init__(self, url: str, engine: Engine, replica: Store | None = None):
         self.url = url
         self.engine = engine
         self.sql = sql_of(engine)
+        # the streaming replica that answers reads, and how far it is known to have
+        # replayed (it only moves on: a client waiting for less needs no question)
+        self.replica = replica
+        self._replayed = -1
+        self._replayed_lock = threading.Lock()
         # the connection kept for glances (see ``glance``), and the pool it came from
         self._kept: Connection | None = None
         self._kept_pool = None
@@ -90,10 +101,13 @@ class Store:
         return safe_url(self.url)
 
     @classmethod
-    def open(cls, url: str) -> Store:
+    def open(cls, url: str, read_url: str | None = None) -> Store:
         """The store of a database already at the newest schema; an EnvironmentProblem
         saying to run ``landbank init`` otherwise, an InputError for a file that does
-        not exist (only ``init`` and ``demo`` create one)."""
+        not exist (only ``init`` and ``demo`` create one). ``read_url``: a streaming
+        replica of it that answers the read units (PostgreSQL only), checked alike."""
+        if read_url:
+            return cls._with_replica(url, read_url)
         must_exist(url)
         engine = make_engine(url)
         try:
@@ -107,6 +121,22 @@ class Store:
             state = "has no landbank schema" if current is None else f"is at schema {current}"
             raise EnvironmentProblem(f"database {safe_url(url)} {state}; run: {init_hint(url)}")
         return cls(url, engine)
+
+    @classmethod
+    def _with_replica(cls, url: str, read_url: str) -> Store:
+        sql = sql_for_url(url)
+        if not sql.replicas or sql_for_url(read_url) is not sql:
+            raise InputError(
+                f"--read-db {safe_url(read_url)}: a replica for reads needs PostgreSQL, "
+                f"for --db and --read-db both (a streaming replica of {safe_url(url)})"
+            )
+        store = cls.open(url)
+        try:
+            store.replica = cls.open(read_url)
+        except BaseException:
+            store._dispose()
+            raise
+        return store
 
     @classmethod
     def create(cls, url: str) -> tuple[Store, InitResult]:
@@ -126,13 +156,14 @@ class Store:
         return cls(url, engine), InitResult(safe_url(url), before, after)
 
     @classmethod
-    def shared(cls, url: str) -> Store:
-        """The one store of ``url`` in this process (the web service's): opened on first
-        use, kept until ``close_shared``."""
+    def shared(cls, url: str, read_url: str | None = None) -> Store:
+        """The one store of ``url`` (with its replica ``read_url``) in this process
+        (the web service's): opened on first use, kept until ``close_shared``."""
+        key = _shared_key(url, read_url)
         with cls._shared_lock:
-            store = cls._shared.get(url)
+            store = cls._shared.get(key)
             if store is None:
-                store = cls._shared[url] = cls.open(url)
+                store = cls._shared[key] = cls.open(url, read_url)
             return store
 
     @classmethod
@@ -146,8 +177,9 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Unit]:
         """A unit that reads: one transaction, one snapshot (REPEATABLE READ, read-only
-        on PostgreSQL; SQLite's read transaction holds its snapshot)."""
-        with self.engine.connect() as conn:
+        on PostgreSQL; SQLite's read transaction holds its snapshot). On the replica
+        when there is one and it has replayed what this client wrote."""
+        with self._read_connection() as conn:
             # conn.info lives with the pooled connection: one that served a write must
             # not begin this read as a write (on SQLite: BEGIN IMMEDIATE, the write lock)
             conn.info["writes"] = False
@@ -165,14 +197,56 @@ class Store:
             conn.info["writes"] = True
             with conn.begin():
                 yield Unit(conn, self.sql, now or dt.datetime.now(dt.UTC), by, writes=True)
+        if self.replica is not None:
+            # committed: this client's next reads wait for the replica to get this far
+            seen.current().written(self.glance(self.sql.written_position))
 
-    def glance(self, read: Callable[..., T], *args) -> T:
+    def _reader(self) -> Store:
+        """Where this client's reads go: the replica, unless it has not yet replayed
+        the client's last write (one cheap question, asked only then), or cannot say."""
+        replica = self.replica
+        if replica is None:
+            return self
+        must = seen.current().must_see
+        if must is None or must <= self._replayed:
+            return replica
+        try:
+            at = replica.glance(self.sql.replayed_position)
+        except DBAPIError:
+            return self  # the replica does not answer: the primary does
+        if at is None:
+            return self
+        with self._replayed_lock:
+            self._replayed = max(self._replayed, at)
+        return replica if at >= must else self
+
+    def _read_connection(self) -> Connection:
+        side = self._reader()
+        if side is not self:
+            try:
+                return side.engine.connect()
+            except OperationalError:
+                pass  # the replica is down: the primary answers
+        return self.engine.connect()
+
+    def glance(self, read: Callable[..., T], *args, as_read: bool = False) -> T:
         """``read(unit, *args)``, a read of one statement made on every request (the
         token check), on the one connection the store keeps for it: no pool checkout
         and no ping, and on PostgreSQL no transaction (the statement sees what is
         committed when it starts, in one round trip, and the server keeps it
         prepared). One glance at a time per store; a connection that fails is
-        replaced and a read that found it gone is tried once more on a new one."""
+        replaced and a read that found it gone is tried once more on a new one.
+
+        On the primary, which sees every commit at once (a sign-out ends a token at
+        once); ``as_read``: where a read unit would go, for a stamp of the data that
+        unit reads (the replica when it has replayed this client's writes)."""
+        if as_read:
+            side = self._reader()
+            if side is not self:
+                try:
+                    return side.glance(read, *args)
+                except OperationalError:
+                    pass  # the replica is down: the primary answers
         with self._kept_lock:
             try:
                 return self._glance_once(read, args)
@@ -214,11 +288,13 @@ class Store:
         with self._kept_lock:
             self._drop_kept()
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica._dispose()
 
     def close(self) -> None:
         """Closes the engine's connections (a shared store stays open)."""
         with Store._shared_lock:
-            shared = Store._shared.get(self.url) is self
+            shared = self in Store._shared.values()
         if not shared:
             self._dispose()
 
@@ -241,6 +317,10 @@ class DeferredStore:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _shared_key(url: str, read_url: str | None) -> str:
+    return url if not read_url else f"{url} reads:{read_url}"
 
 
 @contextmanager

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from landbank.db import seen  # noqa: F401 (web: read-your-writes with a replica)
 from landbank.db.store import DeferredStore, InitResult, Store  # noqa: F401 (Store: web)
-from landbank.db.urls import hint_url, init_hint, sqlite_file  # noqa: F401 (for cli and web)
+from landbank.db.urls import hint_url, init_hint, safe_url, sqlite_file  # noqa: F401 (cli, web)
 
 
 def init_db(url: str) -> InitResult:

@@ -97,9 +97,10 @@ class TileCache:
 
 def stamp(store: Store, collection_id: str) -> int:
     """The layer's current data stamp (one statement on the store's kept connection):
-    the tiles' version, for ETags."""
+    the tiles' version, for ETags. Read where the tile would be read (a replica that
+    has replayed this client's writes), so a tile kept under it is what it shows."""
     lay = layer(collection_id)
-    return store.glance(rows.data_stamp, lay.id)
+    return store.glance(rows.data_stamp, lay.id, as_read=True)
 
 
 def tile_at(z: int, x: int, y: int) -> Tile:

@@ -31,16 +31,24 @@ from landbank.web.compress import AssetGzip
 from landbank.web.deps import Service
 from landbank.web.guard import DATABASE_UNAVAILABLE, EdgeGuard
 from landbank.web.security import LoginLimiter, Signer
+from landbank.web.seen import ReadYourWrites
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
+def create_app(
+    db_url: str,
+    ogc_public: bool = False,
+    login_attempts: int = 5,
+    read_db_url: str | None = None,
+):
     """The service on ``db_url`` (already at the newest schema): pages at /, the JSON
     API at /api/v1 (documented at /docs), OGC API - Features at /ogc, vector tiles at
-    /tiles. ``ogc_public`` lets GIS clients read /ogc and /tiles without signing in."""
+    /tiles. ``ogc_public`` lets GIS clients read /ogc and /tiles without signing in.
+    ``read_db_url``: a streaming replica of it that answers reads (each client's own
+    writes still seen on their next read: ``web.seen``)."""
     # one store for the process; a database without the schema stops the start, with the fix
-    store = Store.shared(db_url)
+    store = Store.shared(db_url, read_db_url)
     limiter = LoginLimiter(store, login_attempts)
     service = Service(store, Signer(secret_key(store)), limiter, ogc_public)
     app = FastAPIOffline(
@@ -51,6 +59,8 @@ def create_app(db_url: str, ogc_public: bool = False, login_attempts: int = 5):
     )
     app.state.service = service
     app.add_middleware(EdgeGuard)
+    if store.replica is not None:
+        app.add_middleware(ReadYourWrites)  # outside the guard: its token check reads too
     app.add_middleware(AssetGzip)  # outermost: what the guard lets through is gzipped
     app.mount("/static/web", StaticFiles(directory=STATIC), name="static-web")
 
