@@ -1,5 +1,5 @@
 """The bulk path of import parcels: hex EWKB made column-wise, rows made a block at a
-time in a thread, a failure in a late chunk rolled back, the rows and geometries stored
+time, a failure in a late chunk rolled back, the rows and geometries stored
 as read (issue 20, part 2)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 from landbank.db import parcels as rows
-from landbank.db.binds import BLOCK, CHUNK, made_ahead, plain_rows
+from landbank.db.binds import BLOCK, CHUNK, plain_rows
 from landbank.db.ewkb import hex_ewkb
 from landbank.domain.area import area_mu
 from landbank.domain.landuse import land_use_class
@@ -46,23 +46,6 @@ def test_hex_ewkb_is_what_postgis_reads():
     assert hex_ewkb(geoms, 4490).type == pa.large_string()
     with pytest.raises(ValueError, match="missing"):
         hex_ewkb(np.array([polygons[0], None], dtype=object), 4490)
-
-
-def test_made_ahead_keeps_order_raises_and_stops():
-    assert list(made_ahead(iter(range(50)))) == list(range(50))
-
-    def failing():
-        yield 1
-        raise RuntimeError("made wrong")
-
-    got = []
-    with pytest.raises(RuntimeError, match="made wrong"):
-        for item in made_ahead(failing()):
-            got.append(item)
-    assert got == [1]
-    ahead = made_ahead(iter(range(10_000)))
-    assert next(ahead) == 0
-    ahead.close()  # the thread ends instead of waiting on a full queue
 
 
 def test_plain_rows_by_block_as_the_whole_frame():

@@ -3,10 +3,7 @@ dates as ISO text, numpy scalars as Python values."""
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -14,7 +11,6 @@ import shapely
 
 CHUNK = 5000  # rows a bulk write sends at a time
 BLOCK = CHUNK * 4  # rows turned into Python values at a time (memory: a block, not a frame)
-T = TypeVar("T")
 
 
 def _is_time(s: pd.Series) -> bool:
@@ -75,47 +71,6 @@ def plain_rows(
         cols = [values(block, n) for n in frame.columns]
         for start in range(0, len(block), CHUNK):
             yield list(zip(*(c[start : start + CHUNK] for c in cols), strict=True))
-
-
-def made_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """Yields what ``items`` yields, each made in a thread of its own while the caller
-    works on the one before (a database driver sending rows lets go of the GIL).
-    An error in the thread is raised here; leaving early stops the thread."""
-    ready: queue.Queue = queue.Queue(depth)
-    stop = threading.Event()
-    end = object()
-
-    def offer(item, exc=None) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put((item, exc), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def make() -> None:
-        try:
-            for item in items:
-                if not offer(item):
-                    return
-            offer(end)
-        except BaseException as exc:  # handed to the caller, raised there
-            offer(end, exc)
-
-    thread = threading.Thread(target=make, name="landbank-rows", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, exc = ready.get()
-            if exc is not None:
-                raise exc
-            if item is end:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 def py_value(value):
