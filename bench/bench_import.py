@@ -1,12 +1,18 @@
 """Import benchmark: `landbank import parcels` beside `ogr2ogr` loading the same
 GeoPackage into the same engine, in the same run.
 
-    .venv/bin/python bench/bench_import.py [--parcels 100000] [--repeat 3] [--record]
+    .venv/bin/python bench/bench_import.py [--parcels 100000 1000000] [--repeat 3] [--record]
 
 Setup (the synthetic city, empty databases, `landbank init`) is outside the timing.
 Each figure is the median wall time of whole commands (process start to exit) and the
-peak resident memory of that process (os.wait4). ``--record`` appends the table to
-bench/RESULTS.md with the machine and date.
+peak resident memory of that process (os.wait4); every size beside its own ogr2ogr
+in the same run. The machine's load (/proc/loadavg) is read before and after each
+size. ``--record`` appends the table to bench/RESULTS.md with the machine and date.
+
+Cities come from /work/cities (or $LANDBANK_CITIES) when made there already
+(symlinked: `landbank synth` of 10⁶ parcels takes a minute), else are made under
+bench/out/. Databases are named ``import_*`` (files under bench/out/, PostgreSQL
+databases ``lb_import_*``), the big PostgreSQL ones dropped at the end.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 LANDBANK = str(Path(sys.executable).with_name("landbank"))
 PG = os.environ.get("LANDBANK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+CITIES = Path(os.environ.get("LANDBANK_CITIES", "/work/cities"))
+DATABASES = ("lb_import_ogr", "lb_import_landbank")
 
 
 def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -64,6 +72,10 @@ def fresh_pg(name: str) -> str:
 def city_file(parcels: int, seed: int = 7) -> Path:
     """The synthetic city's GeoPackage under bench/out/, made by ``landbank synth`` once."""
     city = OUT / f"city_{parcels}_{seed}.gpkg"
+    shared = CITIES / city.name
+    if not city.exists() and shared.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        city.symlink_to(shared)
     if not city.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         run([LANDBANK, "synth", "--parcels", str(parcels), "--seed", str(seed), "--out", str(city)])
@@ -75,26 +87,26 @@ def bench_engine(engine: str, city: Path, repeat: int) -> dict[str, list[tuple[f
     host, user = "127.0.0.1", "postgres"
     for _ in range(repeat):
         if engine == "SpatiaLite":
-            target = fresh_sqlite("ogr.sqlite")
+            target = fresh_sqlite("import_ogr.sqlite")
             results["ogr2ogr"].append(
                 run(["ogr2ogr", "-f", "SQLite", "-dsco", "SPATIALITE=YES", str(target), str(city)])
             )
-            db = fresh_sqlite("landbank.sqlite")
+            db = fresh_sqlite("import_landbank.sqlite")
             url = f"sqlite:///{db}"
         else:
-            fresh_pg("lb_bench_ogr")
+            fresh_pg(DATABASES[0])
             results["ogr2ogr"].append(
                 run(
                     [
                         "ogr2ogr",
                         "-f",
                         "PostgreSQL",
-                        f"PG:host={host} user={user} dbname=lb_bench_ogr",
+                        f"PG:host={host} user={user} dbname={DATABASES[0]}",
                         str(city),
                     ]
                 )
             )
-            url = fresh_pg("lb_bench_landbank")
+            url = fresh_pg(DATABASES[1])
         run([LANDBANK, "--db", url, "init"])
         results["landbank"].append(
             run([LANDBANK, "--db", url, "import", "parcels", str(city), "-q"])
@@ -102,29 +114,49 @@ def bench_engine(engine: str, city: Path, repeat: int) -> dict[str, list[tuple[f
     return results
 
 
+def drop_databases() -> None:
+    """Drops the PostgreSQL databases of this bench and its SQLite files (10⁶ parcels
+    take a gigabyte each)."""
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        for name in DATABASES:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for name in ("import_ogr.sqlite", "import_landbank.sqlite"):
+        fresh_sqlite(name)
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--parcels", type=int, default=100_000)
+    ap.add_argument("--parcels", type=int, nargs="+", default=[100_000])
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    city = city_file(args.parcels, args.seed)
     lines = [
-        "| engine | ogr2ogr s | landbank s | ratio (target ≤ 1.5) | landbank peak MB "
-        "(target ≤ 1536) | ogr2ogr peak MB |",
-        "|---|---|---|---|---|---|",
+        "| parcels | engine | ogr2ogr s | landbank s | ratio (target ≤ 1.5) | landbank peak MB "
+        "(target ≤ 4096 at 10⁶) | ogr2ogr peak MB | load before / after |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for engine in ("SpatiaLite", "PostGIS"):
-        res = bench_engine(engine, city, args.repeat)
-        ogr = statistics.median(w for w, _ in res["ogr2ogr"])
-        lb = statistics.median(w for w, _ in res["landbank"])
-        lines.append(
-            f"| {engine} | {ogr:.2f} | {lb:.2f} | {lb / ogr:.2f} | "
-            f"{max(m for _, m in res['landbank']):.0f} | "
-            f"{max(m for _, m in res['ogr2ogr']):.0f} |"
-        )
+    try:
+        for parcels in args.parcels:
+            city = city_file(parcels, args.seed)
+            for engine in ("SpatiaLite", "PostGIS"):
+                before = load()
+                res = bench_engine(engine, city, args.repeat)
+                ogr = statistics.median(w for w, _ in res["ogr2ogr"])
+                lb = statistics.median(w for w, _ in res["landbank"])
+                lines.append(
+                    f"| {parcels:,} | {engine} | {ogr:.2f} | {lb:.2f} | {lb / ogr:.2f} | "
+                    f"{max(m for _, m in res['landbank']):.0f} | "
+                    f"{max(m for _, m in res['ogr2ogr']):.0f} | {before} / {load()} |"
+                )
+                print(lines[-1], flush=True)
+    finally:
+        drop_databases()
     cpu = next(
         (
             ln.split(":", 1)[1].strip()
@@ -133,8 +165,9 @@ def main() -> None:
         ),
         platform.processor(),
     )
+    sizes = " and ".join(f"{n:,}" for n in args.parcels)
     head = (
-        f"### import parcels, {args.parcels:,} synthetic parcels (seed {args.seed}), "
+        f"### import parcels, {sizes} synthetic parcels (seed {args.seed}), "
         f"{dt.date.today()}, {os.cpu_count()} cores ({cpu}), median of {args.repeat}"
     )
     table = "\n".join([head, "", *lines, ""])

@@ -11,15 +11,16 @@ a connection; a ``Unit`` of the ``Store`` carries it as ``unit.sql``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import io
 import os
+import re
 import sqlite3
 
 import numpy as np
 import pandas as pd
-import shapely
 from sqlalchemy import Connection, Engine, column, create_engine, event, func, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
@@ -28,6 +29,7 @@ from landbank.db.binds import CHUNK, plain_rows
 from landbank.db.models import SRID
 from landbank.errors import EnvironmentProblem
 
+INDEX_MEMORY = "256MB"  # PostgreSQL's memory for building the indexes after a bulk load
 SPATIALITE_HINT = (
     "SpatiaLite (mod_spatialite) cannot be loaded; install it: "
     "apt-get install libsqlite3-mod-spatialite (Debian/Ubuntu), brew install libspatialite (macOS)"
@@ -120,6 +122,11 @@ class EngineSql:
 
     staging_geometry = ""  # the column type of a geometry in a temporary table
 
+    def loading(self, conn: Connection):
+        """A context for a load of many rows in ``conn``'s transaction (its writes and
+        the reads of what it wrote): what the engine does differently meanwhile."""
+        return contextlib.nullcontext()
+
     def bulk_insert(self, conn, name, frame, geom_column, progress, staging) -> None:
         """Writes every row of ``frame`` into table ``name`` in bulk (see
         ``db.bulk.insert_frame``)."""
@@ -199,23 +206,37 @@ class SpatiaLiteSql(EngineSql):
 
     def bulk_insert(self, conn, name, frame, geom_column, progress, staging):
 
-        data = frame.copy()
-        if geom_column:
-            data[geom_column] = shapely.to_wkb(data[geom_column].to_numpy())
+        data = frame
         columns = list(data.columns)
         marks = ", ".join(f"GeomFromWKB(?, {SRID})" if c == geom_column else "?" for c in columns)
         quoted = ", ".join(f'"{c}"' for c in columns)
         sql = f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})'
         large = geom_column and not staging and self._is_bulk(conn, name, len(frame))
-        if large:
-            saved = self._suspend_spatial_triggers(conn, name, geom_column)
         cursor = conn.connection.driver_connection.cursor()
-        for rows in plain_rows(data, self.text_times):
-            cursor.executemany(sql, rows)
-            if progress:
-                progress(len(rows))
-        if large:
-            self._restore_spatial_triggers(conn, name, geom_column, saved)
+        with self.loading(conn) if large else contextlib.nullcontext():
+            if large:
+                saved = self._suspend_spatial_triggers(conn, name, geom_column)
+            # made here, not in a thread while SQLite writes: the driver lets go of the
+            # GIL at every row, and a thread waiting for it made the load a sixth slower
+            for rows in plain_rows(data, self.text_times, wkb=geom_column):
+                cursor.executemany(sql, rows)
+                if progress:
+                    progress(len(rows))
+            if large:
+                self._restore_spatial_triggers(conn, name, geom_column, saved)
+
+    @contextlib.contextmanager
+    def loading(self, conn):
+        # the index builds and the history read the whole table: mapped, its pages
+        # would count in this process's memory (0.6 GB at a million parcels); read,
+        # SQLite's page cache holds a few megabytes of it
+        cursor = conn.connection.driver_connection.cursor()
+        mapped = cursor.execute("PRAGMA mmap_size").fetchone()[0]
+        cursor.execute("PRAGMA mmap_size = 0")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA mmap_size = {int(mapped)}")
 
     @staticmethod
     def _suspend_spatial_triggers(conn: Connection, name: str, col: str) -> list[str]:
@@ -225,11 +246,13 @@ class SpatiaLiteSql(EngineSql):
         so a failure rolls all of it back. Returns the SQL that restores them."""
         conn.exec_driver_sql(f"SELECT DisableSpatialIndex('{name}', '{col}')")
         conn.exec_driver_sql(f'DROP TABLE IF EXISTS "idx_{name}_{col}"')
-        # the data stamp's triggers stay (migration 0007): matching must see the load
+        # of the data stamp's triggers (migration 0007) only the insert's goes, its
+        # statement run once after the load (``_restore_spatial_triggers``): the stamp
+        # moves in this transaction all the same, and matching sees the load
         found = conn.exec_driver_sql(
             "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') "
-            "AND tbl_name = ? AND sql IS NOT NULL AND name NOT LIKE ?",
-            (name, f"{name}_restamp_%"),
+            "AND tbl_name = ? AND sql IS NOT NULL AND (name NOT LIKE ? OR name = ?)",
+            (name, f"{name}_restamp_%", f"{name}_restamp_insert"),
         ).all()
         for kind, found_name, _ in found:
             conn.exec_driver_sql(f'DROP {kind.upper()} "{found_name}"')
@@ -239,6 +262,11 @@ class SpatiaLiteSql(EngineSql):
     def _restore_spatial_triggers(conn: Connection, name: str, col: str, saved) -> None:
         for sql in saved:
             conn.exec_driver_sql(sql)
+            restamp = re.match(
+                rf"CREATE TRIGGER {name}_restamp_insert .*?BEGIN(.*?);?\s*END", sql, re.S
+            )
+            if restamp:
+                conn.exec_driver_sql(restamp.group(1).strip())
         conn.exec_driver_sql(f"SELECT CreateSpatialIndex('{name}', '{col}')")
 
 
@@ -319,31 +347,40 @@ class PostGISSql(EngineSql):
         return text(f"{tbl.name}.xmin = pg_current_xact_id()::xid")
 
     def bulk_insert(self, conn, name, frame, geom_column, progress, staging):
-        """COPY ... FROM STDIN in CSV, the CSV made by Arrow in one vectorised step."""
+        """COPY ... FROM STDIN in CSV, each chunk's CSV made by Arrow in one vectorised
+        step (the geometry as hex EWKB, ``db.ewkb``); psycopg's writer thread sends a
+        chunk to the server while the next one is made."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
+        from psycopg.copy import QueuedLibpqWriter
 
-        data = frame.copy()
-        if geom_column:
-            geoms = shapely.set_srid(data[geom_column].to_numpy(), SRID)
-            # bytes.hex is several times faster than GEOS's own hex writer
-            ewkb = shapely.to_wkb(geoms, include_srid=True)
-            data[geom_column] = np.array([b.hex() for b in ewkb], dtype=object)
+        from landbank.db.ewkb import hex_ewkb
+
         # Only a load into an empty table rebuilds its indexes afterwards: dropping them
         # takes a lock that would block every reader of a shared server until the commit.
         empty = geom_column and not staging and self._is_bulk(conn, name, len(frame), True)
         index_sql = self._drop_indexes(conn, name) if empty else []
-        columns = ", ".join(f'"{c}"' for c in data.columns)
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
         cursor = conn.connection.driver_connection.cursor()
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-        with cursor.copy(f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)') as copy:
-            for start in range(0, len(data), CHUNK * 10):
-                part = data.iloc[start : start + CHUNK * 10]
+        sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
+        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+            for start in range(0, len(frame), CHUNK * 10):
+                part = frame.iloc[start : start + CHUNK * 10]
+                plain = part.drop(columns=[geom_column]) if geom_column else part
+                table = pa.Table.from_pandas(plain, preserve_index=False)
+                if geom_column:
+                    geoms = part[geom_column].to_numpy()
+                    at = list(part.columns).index(geom_column)
+                    table = table.add_column(at, geom_column, hex_ewkb(geoms, SRID))
                 sink = pa.BufferOutputStream()
-                pacsv.write_csv(pa.Table.from_pandas(part, preserve_index=False), sink, options)
-                copy.write(sink.getvalue().to_pybytes())
+                pacsv.write_csv(table, sink, options)
+                copy.write(memoryview(sink.getvalue()))
                 if progress:
                     progress(len(part))
+        if index_sql:
+            # the default 64 MB sorts a million rows' index on disk; for this transaction only
+            conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
         for sql in index_sql:
             conn.exec_driver_sql(sql)
 

@@ -15,6 +15,7 @@ from pyproj import Transformer
 
 M2_PER_MU = 10000 / 15
 MU_PER_HECTARE = 15
+AREA_BLOCK = 100_000  # geometries projected at a time
 
 
 def gk3_zone(lon: np.ndarray) -> np.ndarray:
@@ -65,8 +66,11 @@ def area_mu(geoms: np.ndarray) -> np.ndarray:
     zones = gk3_zone((bounds[:, 0] + bounds[:, 2]) / 2)
     idx = np.flatnonzero(present)
     for zone in np.unique(zones):
-        sel = idx[zones == zone]
-        out[sel] = shapely.area(project_to_gk3(geoms[sel], zone)) / M2_PER_MU
+        in_zone = idx[zones == zone]
+        # a block at a time: the projected copies of a million parcels would hold ~0.5 GB
+        for at in range(0, len(in_zone), AREA_BLOCK):
+            sel = in_zone[at : at + AREA_BLOCK]
+            out[sel] = shapely.area(project_to_gk3(geoms[sel], zone)) / M2_PER_MU
     return out
 
 
