@@ -9,6 +9,7 @@ import shapely
 from sqlalchemy import Connection, func, or_, select
 
 from landbank.db import buildings as building_rows
+from landbank.db.dialects import sql_of
 from landbank.db.models import Building, DataStamp, Disposal, Parcel, Project, Vacancy
 from landbank.db.rows import frame_of
 
@@ -41,15 +42,36 @@ FLOOR_SPACE_COLUMNS = [
 ]  # fmt: skip
 
 
+CODES_AT_ONCE = 5000  # codes bound in one IN (...) list
+
+
 def pool_rows(
-    conn: Connection, recovery_methods: tuple[str, ...], reserve_holders: tuple[str, ...]
+    conn: Connection,
+    recovery_methods: tuple[str, ...],
+    reserve_holders: tuple[str, ...],
+    codes: set[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the parcels that may be supplied, their latest recovery disposals). Parcels:
     current ones approved and not supplied, split from a parent, under a recovery
     disposal or held by one of ``reserve_holders`` (a part of the holder's name), with
     POOL_COLUMNS and ``geometry`` (shapely), by code; empty without ``geometry`` when
     there is none. Disposals: parcel_code, method, status, planned_on, done_on of each
-    parcel's latest disposal when its method is one of ``recovery_methods``."""
+    parcel's latest disposal when its method is one of ``recovery_methods``. With
+    ``codes``, only the parcels (and their disposals) of those codes."""
+    if codes is None:
+        return _pool_rows(conn, recovery_methods, reserve_holders, None)
+    ordered = sorted(codes)
+    chunks = [ordered[i : i + CODES_AT_ONCE] for i in range(0, len(ordered), CODES_AT_ONCE)]
+    parts = [_pool_rows(conn, recovery_methods, reserve_holders, c) for c in chunks or [[]]]
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(  # type: ignore[return-value]
+        pd.concat([p[k] for p in parts if len(p[k])] or [parts[0][k]], ignore_index=True)
+        for k in (0, 1)
+    )
+
+
+def _pool_rows(conn, recovery_methods, reserve_holders, codes: list[str] | None):
     later = D.alias("later")  # a later disposal of the same parcel supersedes this one
     superseded = (
         select(later.c.id)
@@ -60,6 +82,8 @@ def pool_rows(
     recovery = recovery.where(
         D.c.subject == "parcel", D.c.method.in_(recovery_methods), ~superseded
     )
+    if codes is not None:
+        recovery = recovery.where(D.c.parcel_code.in_(codes))
     disposals = frame_of(conn.execute(recovery))
     maybe = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
     if len(disposals):
@@ -67,6 +91,8 @@ def pool_rows(
     maybe += [P.c.holder.contains(h, autoescape=True) for h in reserve_holders]
     stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb"))
     stmt = stmt.where(P.c.retired.is_(False), or_(*maybe)).order_by(P.c.code)
+    if codes is not None:
+        stmt = stmt.where(P.c.code.in_(codes))
     parcels = frame_of(conn.execute(stmt))
     if parcels.empty:
         return parcels, disposals
@@ -89,6 +115,19 @@ def stamp(conn: Connection, name: str) -> int:
     """The database's current data stamp ``name`` (``land`` or ``floor``): triggers move
     it on every write that changes what matching reads (migration 0007)."""
     return conn.execute(select(STAMP.c.stamp).where(STAMP.c.name == name)).scalar_one()
+
+
+def land_seq(conn: Connection) -> int:
+    """The land change counter (migration 0014): read with the land stamp, before the
+    pool, it is where the next ``land_changes`` starts."""
+    return sql_of(conn).land_seq(conn)
+
+
+def land_changes(conn: Connection, since: int, limit: int) -> set[str] | None:
+    """The codes of the parcels whose pool rows (the parcel or its disposals) were
+    written after the land change counter stood at ``since``; None when they cannot be
+    told or are more than ``limit``."""
+    return sql_of(conn).land_changes(conn, since, limit)
 
 
 def stored_requirement(conn: Connection, name: str) -> dict | None:
