@@ -14,3 +14,15 @@ def frame_of(result: CursorResult) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=names)
     return pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
+
+
+def raw_frame_of(result: CursorResult) -> pd.DataFrame:
+    """``frame_of`` for a query whose columns need no conversion by SQLAlchemy (text,
+    numbers, bytes; not dates or booleans on SQLite): the driver's tuples read as they
+    are and laid out by pandas in C, several times faster for many rows."""
+    names = list(result.keys())
+    rows = result.cursor.fetchall()
+    result.close()
+    if not rows:
+        return pd.DataFrame(columns=names)
+    return pd.DataFrame.from_records(rows, columns=names, coerce_float=False)

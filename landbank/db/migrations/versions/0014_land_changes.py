@@ -186,7 +186,14 @@ END $$;
 """
 
 
+# what the land pool's parcels are found by, so that reading the pool reads only its
+# rows: the reserve's holders (their distinct names, then the rows) and split parcels
+INDEXES = {"ix_parcel_holder": "holder", "ix_parcel_parent_code": "parent_code"}
+
+
 def upgrade() -> None:
+    for name, column in INDEXES.items():
+        op.create_index(name, "parcel", [column])
     if op.get_bind().dialect.name != "postgresql":
         _sqlite_upgrade()
         return
@@ -195,6 +202,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in INDEXES:
+        op.drop_index(name, table_name="parcel")
     if op.get_bind().dialect.name != "postgresql":
         for table in SQLITE_LOGGED:
             for event in ("insert", "delete", "update"):
