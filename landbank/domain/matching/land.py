@@ -79,12 +79,22 @@ def index_land(pool: pd.DataFrame, gap_m: float) -> LandIndex:
         return LandIndex(f, none.astype(object), none, none, np.zeros((0, 2), int), gap_m)
     if not f["code"].is_monotonic_increasing:  # a database's collation may order otherwise
         f = f.sort_values("code", kind="stable", ignore_index=True)
+    plain_text(f)
     add_points(f)
     origin = plane_origin(f)
     geoms_m = shapely.transform(f["geometry"].to_numpy(), _plane(*origin))
     pairs = neighbours(geoms_m, gap_m)
     cx, cy = centres(geoms_m)
     return LandIndex(f, geoms_m, cx, cy, pairs, gap_m, origin)
+
+
+def plain_text(frame: pd.DataFrame) -> None:
+    """Makes ``frame``'s text columns plain objects, None where missing: read as
+    arrays, taken and patched at C speed, and alike however they were read."""
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column].dtype):
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
 
 
 def plane_origin(frame: pd.DataFrame) -> tuple[float, float]:

@@ -19,6 +19,7 @@ from landbank.domain.matching.land import (
     LandIndex,
     centres,
     ordered_pairs,
+    plain_text,
     plane_origin,
 )
 
@@ -86,6 +87,7 @@ def _rows_like(rows: pd.DataFrame, f: pd.DataFrame) -> pd.DataFrame:
     new = rows.sort_values("code", kind="stable", ignore_index=True)
     add_points(new)
     new = new[list(f.columns)]
+    plain_text(new)
     for column, dtype in f.dtypes.items():
         if new[column].dtype != dtype:
             try:
