@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,6 +56,7 @@ from landbank.domain.matching import (
     match_floor_space,
     match_land,
 )
+from landbank.services import parcels as parcel_service
 from landbank.services.matching import prepared, run_match
 from landbank.synth import PARKS, synthetic_buildings, synthetic_parcels
 
@@ -62,7 +64,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 LANDBANK = str(Path(sys.executable).with_name("landbank"))
 PG = os.environ.get("LANDBANK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-PG_DB = "lb_bench_match"
+PG_DB = "lb_match"  # this helper's databases: lb_match_<parcels>
+CITIES = Path("/work/cities")  # the shared synthetic cities, made once
 TODAY = dt.date(2026, 6, 30)
 PROFILE = "zaozhuang"
 SEED = 7
@@ -72,6 +75,7 @@ RECOVERY = ["reclaim", "paid_recovery", "buyback", "swap", "withdraw_approval"]
 INDUSTRIES = ["3811", "3912", "3411", "3521", "2614", "3011", "1311", "2929"]
 WARM_UP = 3
 N_COLD = 10
+N_EDITS = 10  # edits then a match, each way (patched, rebuilt)
 TARGET_P95 = {"SpatiaLite": 200.0, "PostGIS": 100.0}
 
 
@@ -87,6 +91,9 @@ def run(argv) -> None:
 def city_files(parcels: int) -> tuple[Path, Path, Path]:
     """The parcels' GeoPackage and the buildings' and vacancies' CSV files (cached)."""
     source = OUT / f"city_{parcels}_{SEED}.gpkg"
+    shared = CITIES / source.name
+    if not source.exists() and shared.exists():
+        source.symlink_to(shared)
     if not source.exists():
         run(
             [
@@ -175,10 +182,10 @@ def city(kind: str, parcels: int) -> str:
     """The URL of a database holding the bench city, built unless it is there already."""
     source, b_csv, v_csv = city_files(parcels)
     if kind == "SpatiaLite":
-        path = OUT / f"match_{parcels}.sqlite"
+        path = OUT / f"{PG_DB}_{parcels}.sqlite"
         url = f"sqlite:///{path}"
     else:
-        url = f"{PG}/{PG_DB}" if parcels == 100_000 else f"{PG}/{PG_DB}_{parcels}"
+        url = f"{PG}/{PG_DB}_{parcels}"
     # a small city has room for fewer than N_BUILDINGS buildings: count the file's
     buildings, vacancies = len(pd.read_csv(b_csv)), len(pd.read_csv(v_csv))
     found = _counts(url) if (kind != "SpatiaLite" or path.exists()) else None
@@ -188,6 +195,7 @@ def city(kind: str, parcels: int) -> str:
         and found[3] > 0
         and (OUT / f"{Path(url).name}.ok").exists()
     ):
+        run([LANDBANK, "--db", url, "init"])  # kept from an older schema: brought to head
         return url
     print(f"building the {kind} city ...", file=sys.stderr)
     if kind == "SpatiaLite":
@@ -391,6 +399,46 @@ def compare(ours_found: list[dict], base_found: list[dict]) -> str | None:
 # -- the run --------------------------------------------------------------------------
 
 
+def after_edits(store: Store, req: Requirement, s: m.MatchSettings) -> dict:
+    """One parcel of the pool edited through the service (its holder: a single-row
+    update with its history), then ``req`` matched, N_EDITS times each way in turns:
+    the kept pool patched with the edit, and rebuilt (``LANDBANK_PATCH=0``, as before
+    migration 0014). Times in ms: edit, match after it (p50, p95 of each way)."""
+    ours(store, req, s)  # kept
+    with store.read() as uow:
+        code = uow.execute(
+            text(
+                "SELECT code FROM parcel WHERE category = 'approved_not_supplied' "
+                "AND NOT retired ORDER BY code LIMIT 1"
+            )
+        ).scalar_one()
+    times: dict[str, list[float]] = {"edit": [], "patched": [], "rebuilt": []}
+    for k in range(2 * args_n("edits")):
+        way = ("patched", "rebuilt")[k % 2]
+        os.environ["LANDBANK_PATCH"] = "1" if way == "patched" else "0"
+        start = time.perf_counter()
+        parcel_service.set_fields(
+            store, code, {"holder": f"bench edit {k}"}, by="bench", reason="bench: one edit"
+        )
+        times["edit"].append((time.perf_counter() - start) * 1000)
+        times[way].append(ours(store, req, s)[0])
+    os.environ.pop("LANDBANK_PATCH", None)
+    return {f"{k}{q}": pct(v, q) for k, v in times.items() for q in (50, 95)}
+
+
+COUNTS = {"cold": N_COLD, "edits": N_EDITS}
+
+
+def args_n(name: str) -> int:
+    """How many cold requests / edits each way this run makes (--cold, --edits)."""
+    return COUNTS[name]
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far (MB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
@@ -405,9 +453,12 @@ def bench_engine(kind: str, url: str, land, floor, s, n_base: int) -> tuple[list
         timed = [ours(store, req, s) for req in reqs]
         t_ours = [t for t, _ in timed]
         t_cold = []
-        for req in reqs[:N_COLD]:  # the first request after a change: nothing kept
+        for req in reqs[: args_n("cold")]:  # the first request after a change: nothing kept
             prepared.forget()
             t_cold.append(ours(store, req, s)[0])
+        if label == "land":
+            notes["edit"] = after_edits(store, reqs[0], s)
+            notes["rss_mb"] = peak_rss_mb()  # before the baseline's full reads
         base = [baseline(kind, url, engine, req, s) for req in reqs[:n_base]]
         t_base = [t for t, _ in base]
         answers = [found for _, found in base]
@@ -458,8 +509,11 @@ def main() -> None:
     ap.add_argument("--requirements", type=int, default=100)
     ap.add_argument("--baseline", type=int, default=100, help="timed baseline runs per kind")
     ap.add_argument("--engine", choices=["SpatiaLite", "PostGIS"], action="append")
+    ap.add_argument("--cold", type=int, default=N_COLD, help="cold requests per kind")
+    ap.add_argument("--edits", type=int, default=N_EDITS, help="edits then a match, each way")
     ap.add_argument("--record", action="store_true")
     args = ap.parse_args()
+    COUNTS.update(cold=args.cold, edits=args.edits)
     OUT.mkdir(parents=True, exist_ok=True)
     s = m.settings_from_profile(load_profile(PROFILE).data)
     land, floor = requirements(args.requirements)
@@ -479,7 +533,7 @@ def main() -> None:
         "(the pool kept by the process while the database's stamp stays put, then the "
         f"domain's filters and scoring; a pooled connection per request) after {WARM_UP} "
         "warm-up requests; cold: the same on the first "
-        f"{N_COLD} requirements with nothing kept (the first request after any change, and "
+        f"{args.cold} requirements with nothing kept (the first request after any change, and "
         "every `landbank match` command); baseline: a full read of the tables with "
         "geopandas + the same domain functions, "
         + (
@@ -511,6 +565,27 @@ def main() -> None:
             + ", ".join(f"{v[0]} {v[1]:,.0f} ms" for k, v in n.items() if k.startswith("slowest"))
             + "."
         )
+    lines += [
+        "",
+        f"Match after one edit: a pool parcel's holder set through the service "
+        f"(`parcels set`), then a land requirement matched; {args.edits} times each way in "
+        "turns: the kept pool patched with what changed (migration 0014) against rebuilt "
+        "(`LANDBANK_PATCH=0`, the baseline: every edit rebuilt the pool before). Peak "
+        "memory: the process's peak resident set before the baseline's full reads.",
+        "",
+        "| engine | edit p50 / p95 ms | match after, patched p50 / p95 ms | "
+        "match after, rebuilt p50 / p95 ms | speed-up p50 | peak RSS MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind, n in notes.items():
+        e = n["edit"]
+        lines.append(
+            f"| {kind} | {e['edit50']:.0f} / {e['edit95']:.0f} | {e['patched50']:.0f} / "
+            f"{e['patched95']:.0f} | {e['rebuilt50']:.0f} / {e['rebuilt95']:.0f} | "
+            f"{e['rebuilt50'] / e['patched50']:.1f}× | {n['rss_mb']:,.0f} |"
+        )
+    lines.append(f"\nLoad (1, 5, 15 min) at the end: {os.getloadavg()[0]:.2f}, "
+                 f"{os.getloadavg()[1]:.2f}, {os.getloadavg()[2]:.2f}.")  # fmt: skip
     differ = sum(len(r["differ"]) for r in rows)
     order = sum(len(r["order"]) for r in rows)
     lines.append(
@@ -525,7 +600,11 @@ def main() -> None:
             else ""
         )
     )
-    lines.append("Reproduce: `.venv/bin/python bench/bench_match.py --record`.")
+    lines.append(
+        f"Reproduce: `.venv/bin/python bench/bench_match.py --parcels {args.parcels} "
+        f"--requirements {args.requirements} --baseline {n_base} --cold {args.cold} "
+        f"--edits {args.edits} --record`."
+    )
     report("\n".join(lines) + "\n", args.record)
 
 

@@ -480,14 +480,25 @@ def test_the_land_stamp_watches_every_column_the_pool_reads():
 def test_every_stamp_trigger_is_there_at_head(db_url):
     # a later migration rebuilding a watched table (SQLite) would drop them silently
     watched = _stamp_migration().WATCHED
+    logged = ("parcel", "disposal")  # migration 0014: what changed in the land pool
+    events = ("insert", "delete", "update")
     engine = make_engine(db_url)
     with engine.connect() as conn:
         if db_url.startswith("sqlite"):
-            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%restamp%'"
-            expected = {f"{t}_restamp_{e}" for t in watched for e in ("insert", "delete", "update")}
+            sql = (
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND "
+                "(name LIKE '%restamp%' OR name LIKE 'land_change%')"
+            )
+            expected = {f"{t}_restamp_{e}" for t in watched for e in events}
+            expected |= {f"{t}_restamp_log_{e}" for t in logged for e in events}
+            expected |= {"land_change_prune"}
         else:
-            sql = "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%restamp%'"
+            sql = (
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%restamp%' "
+                "OR tgname LIKE '%land%'"
+            )
             expected = {f"{t}_restamp" for t in watched} | {"data_stamp_pending_restamp"}
+            expected |= {f"{t}_land_{e}" for t in logged for e in ("touch", "gone", "truncated")}
         found = set(conn.execute(text(sql)).scalars())
     engine.dispose()
     assert found == expected

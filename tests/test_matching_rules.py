@@ -143,7 +143,7 @@ def test_every_assembled_site_is_connected_within_the_gap_and_in_range(layout):
     geoms, lo, hi = layout
     area = shapely.area(geoms) / (10_000 / 15)
     need = LandNeed(lo, hi)
-    for site in lm.assemble(*lm.neighbours(geoms, S.gap_m), area, need, S):
+    for site in lm.assemble(lm.neighbours(geoms, S.gap_m), lm.centres(geoms), area, need, S):
         assert 2 <= len(site) <= S.max_site_parcels
         assert lo <= area[site].sum() <= hi
         # connected: the parts grown by half the gap form one piece
@@ -154,9 +154,11 @@ def test_every_assembled_site_is_connected_within_the_gap_and_in_range(layout):
 def test_no_site_spans_a_gap_wider_than_the_limit():
     geoms = np.array([shapely.box(0, 0, 150, 100), shapely.box(190, 0, 340, 100)], dtype=object)
     area = shapely.area(geoms) / (10_000 / 15)
-    assert lm.assemble(*lm.neighbours(geoms, S.gap_m), area, LandNeed(40, 50), S) == []
+    need = LandNeed(40, 50)
+    assert lm.assemble(lm.neighbours(geoms, S.gap_m), lm.centres(geoms), area, need, S) == []
     close = np.array([shapely.box(0, 0, 150, 100), shapely.box(175, 0, 325, 100)], dtype=object)
-    assert lm.assemble(*lm.neighbours(close, S.gap_m), area, LandNeed(40, 50), S) == [[0, 1]]
+    found = lm.assemble(lm.neighbours(close, S.gap_m), lm.centres(close), area, need, S)
+    assert found == [[0, 1]]
 
 
 def test_requirements_name_the_field_at_fault():

@@ -120,6 +120,17 @@ class EngineSql:
         on (call it before the insert)."""
         raise NotImplementedError
 
+    def land_seq(self, conn: Connection) -> int:
+        """The land change counter: grows with every committed write that touches the
+        land pool's parcels (migration 0014); 0 before any."""
+        raise NotImplementedError
+
+    def land_changes(self, conn: Connection, since: int, limit: int) -> set[str] | None:
+        """The parcel codes touched by writes counted after ``since`` (migration 0014);
+        None when they cannot be told (more than ``limit``, a bulk change, a counter
+        behind ``since`` or its rows pruned): the caller reads everything again."""
+        raise NotImplementedError
+
     staging_geometry = ""  # the column type of a geometry in a temporary table
 
     def loading(self, conn: Connection):
@@ -192,6 +203,19 @@ class SpatiaLiteSql(EngineSql):
         else:
             first = func.MbrIntersects(geom, envelope) == 1
         return [first, func.ST_Intersects(geom, envelope) == 1] if exact else [first]
+
+    def land_seq(self, conn):
+        return conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM land_change").scalar()
+
+    def land_changes(self, conn, since, limit):
+        # one writer at a time: a row's seq, taken when written, is in commit order
+        first = conn.exec_driver_sql("SELECT min(seq) FROM land_change").scalar()
+        if first is not None and first > since + 1:
+            return None  # pruned (migration 0014 keeps the last rows)
+        rows = conn.exec_driver_sql(
+            "SELECT DISTINCT code FROM land_change WHERE seq > ? LIMIT ?", (since, limit + 1)
+        ).scalars()
+        return _codes(list(rows), limit)
 
     def insert(self, tbl):
         return sqlite.insert(tbl)
@@ -316,6 +340,28 @@ class PostGISSql(EngineSql):
             "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
             "ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint"
         ).scalar()
+
+    def land_seq(self, conn):
+        return conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM land_commit").scalar()
+
+    def land_changes(self, conn, since, limit):
+        # the rows carry their transaction; land_commit numbers transactions at commit
+        txs = conn.exec_driver_sql(
+            "SELECT tx FROM land_commit WHERE seq > %(s)s LIMIT %(n)s",
+            {"s": since, "n": limit + 1},
+        ).scalars()
+        txs = list(txs)
+        if len(txs) > limit:
+            return None
+        if not txs:
+            return set()
+        rows = conn.exec_driver_sql(
+            "SELECT code FROM parcel WHERE land_tx = ANY(%(t)s) "
+            "UNION SELECT parcel_code FROM disposal WHERE land_tx = ANY(%(t)s) "
+            "UNION SELECT code FROM land_gone WHERE tx = ANY(%(t)s) LIMIT %(n)s",
+            {"t": txs, "n": limit + 1},
+        ).scalars()
+        return _codes(list(rows), limit)
 
     def lock(self, stmt, of=None, skip_locked=False):
         return stmt.with_for_update(of=of, skip_locked=skip_locked)
@@ -489,6 +535,13 @@ def _arrow_type(kind):
 
 
 ENGINES: dict[str, EngineSql] = {e.name: e for e in (SpatiaLiteSql(), PostGISSql())}
+
+
+def _codes(rows: list, limit: int) -> set[str] | None:
+    """The codes ``rows`` as a set; None for more than ``limit`` or a NULL (everything)."""
+    if len(rows) > limit or any(code is None for code in rows):
+        return None
+    return set(rows)
 
 
 def sql_of(conn: Connection | Engine) -> EngineSql:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, String, func, or_, select, text, union
 
 from landbank.db import buildings as building_rows
+from landbank.db.dialects import sql_of
 from landbank.db.models import Building, DataStamp, Disposal, Parcel, Project, Vacancy
-from landbank.db.rows import frame_of
+from landbank.db.rows import frame_of, raw_frame_of
 
 P, D, PR = Parcel.__table__, Disposal.__table__, Project.__table__
 B, V = Building.__table__, Vacancy.__table__
@@ -41,15 +42,36 @@ FLOOR_SPACE_COLUMNS = [
 ]  # fmt: skip
 
 
+CODES_AT_ONCE = 5000  # codes bound in one IN (...) list
+
+
 def pool_rows(
-    conn: Connection, recovery_methods: tuple[str, ...], reserve_holders: tuple[str, ...]
+    conn: Connection,
+    recovery_methods: tuple[str, ...],
+    reserve_holders: tuple[str, ...],
+    codes: set[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the parcels that may be supplied, their latest recovery disposals). Parcels:
     current ones approved and not supplied, split from a parent, under a recovery
     disposal or held by one of ``reserve_holders`` (a part of the holder's name), with
     POOL_COLUMNS and ``geometry`` (shapely), by code; empty without ``geometry`` when
     there is none. Disposals: parcel_code, method, status, planned_on, done_on of each
-    parcel's latest disposal when its method is one of ``recovery_methods``."""
+    parcel's latest disposal when its method is one of ``recovery_methods``. With
+    ``codes``, only the parcels (and their disposals) of those codes."""
+    if codes is None:
+        return _pool_rows(conn, recovery_methods, reserve_holders, None)
+    ordered = sorted(codes)
+    chunks = [ordered[i : i + CODES_AT_ONCE] for i in range(0, len(ordered), CODES_AT_ONCE)]
+    parts = [_pool_rows(conn, recovery_methods, reserve_holders, c) for c in chunks or [[]]]
+    if len(parts) == 1:
+        return parts[0]
+    return tuple(  # type: ignore[return-value]
+        pd.concat([p[k] for p in parts if len(p[k])] or [parts[0][k]], ignore_index=True)
+        for k in (0, 1)
+    )
+
+
+def _pool_rows(conn, recovery_methods, reserve_holders, codes: list[str] | None):
     later = D.alias("later")  # a later disposal of the same parcel supersedes this one
     superseded = (
         select(later.c.id)
@@ -60,18 +82,59 @@ def pool_rows(
     recovery = recovery.where(
         D.c.subject == "parcel", D.c.method.in_(recovery_methods), ~superseded
     )
+    if codes is not None:
+        recovery = recovery.where(D.c.parcel_code.in_(codes))
     disposals = frame_of(conn.execute(recovery))
-    maybe = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
-    if len(disposals):
-        maybe.append(P.c.code.in_(select(recovery.subquery().c.parcel_code)))
-    maybe += [P.c.holder.contains(h, autoescape=True) for h in reserve_holders]
-    stmt = select(*[P.c[c] for c in POOL_COLUMNS], func.ST_AsBinary(P.c.geom).label("wkb"))
-    stmt = stmt.where(P.c.retired.is_(False), or_(*maybe)).order_by(P.c.code)
-    parcels = frame_of(conn.execute(stmt))
+    recovered = select(recovery.subquery().c.parcel_code) if len(disposals) else None
+    read = [P.c[c] for c in POOL_COLUMNS if c != "retired"]
+    stmt = select(*read, func.ST_AsBinary(P.c.geom).label("wkb"))
+    if codes is None:
+        # each way into the pool through an index: a scan of every row (a holder's
+        # name matched anywhere in it) read the whole table, geometries included
+        ways = [
+            select(P.c.id).where(P.c.category == "approved_not_supplied"),
+            select(P.c.id).where(P.c.parent_code.is_not(None)),
+        ]
+        if recovered is not None:
+            ways.append(select(P.c.id).where(P.c.code.in_(recovered)))
+        held = _reserve_holders(conn, reserve_holders)
+        if held:
+            ways.append(select(P.c.id).where(P.c.holder.in_(held)))
+        stmt = stmt.where(P.c.retired.is_(False), P.c.id.in_(union(*ways)))
+    else:
+        maybe = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
+        if recovered is not None:
+            maybe.append(P.c.code.in_(recovered))
+        maybe += [P.c.holder.contains(h, autoescape=True) for h in reserve_holders]
+        stmt = stmt.where(P.c.retired.is_(False), or_(*maybe), P.c.code.in_(codes))
+    parcels = raw_frame_of(conn.execute(stmt))
     if parcels.empty:
         return parcels, disposals
+    parcels["retired"] = False  # read only where it is (SQLite says 0)
+    # by code, ordered here (the database would sort the geometries with the rows)
+    parcels = parcels.sort_values("code", kind="stable", ignore_index=True)
     parcels["geometry"] = shapely.from_wkb([bytes(b) for b in parcels.pop("wkb")])
     return parcels, disposals
+
+
+# every distinct holder, one index probe each (a loose index scan: there are a few
+# hundred names among a million parcels)
+DISTINCT_HOLDERS = text(
+    "WITH RECURSIVE h(v) AS (SELECT min(holder) FROM parcel UNION ALL "
+    "SELECT (SELECT min(holder) FROM parcel WHERE holder > h.v) FROM h WHERE h.v IS NOT NULL) "
+    "SELECT v FROM h WHERE v IS NOT NULL"
+).columns(v=String)
+
+
+def _reserve_holders(conn: Connection, reserve_holders: tuple[str, ...]) -> list[str]:
+    """The distinct holder names that contain one of ``reserve_holders``."""
+    if not reserve_holders:
+        return []
+    names = DISTINCT_HOLDERS.subquery("names")
+    found = select(names.c.v).where(
+        or_(*[names.c.v.contains(h, autoescape=True) for h in reserve_holders])
+    )
+    return list(conn.execute(found).scalars())
 
 
 def floor_space_rows(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -89,6 +152,19 @@ def stamp(conn: Connection, name: str) -> int:
     """The database's current data stamp ``name`` (``land`` or ``floor``): triggers move
     it on every write that changes what matching reads (migration 0007)."""
     return conn.execute(select(STAMP.c.stamp).where(STAMP.c.name == name)).scalar_one()
+
+
+def land_seq(conn: Connection) -> int:
+    """The land change counter (migration 0014): read with the land stamp, before the
+    pool, it is where the next ``land_changes`` starts."""
+    return sql_of(conn).land_seq(conn)
+
+
+def land_changes(conn: Connection, since: int, limit: int) -> set[str] | None:
+    """The codes of the parcels whose pool rows (the parcel or its disposals) were
+    written after the land change counter stood at ``since``; None when they cannot be
+    told or are more than ``limit``."""
+    return sql_of(conn).land_changes(conn, since, limit)
 
 
 def stored_requirement(conn: Connection, name: str) -> dict | None:

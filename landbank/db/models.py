@@ -48,7 +48,8 @@ class Parcel(Base):
     park: Mapped[str | None] = mapped_column(Text)
     land_use: Mapped[str | None] = mapped_column(Text)
     land_use_class: Mapped[str | None] = mapped_column(Text)
-    holder: Mapped[str | None] = mapped_column(Text)
+    # indexed (migration 0014): the land pool finds the reserve's holders in it
+    holder: Mapped[str | None] = mapped_column(Text, index=True)
     # the holder's unified social credit code (enterprise.credit_code), migration 0011
     holder_credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
     approved_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -85,7 +86,7 @@ class Parcel(Base):
     category_flags: Mapped[str | None] = mapped_column(Text)  # JSON list
     classified_as_of: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
-    parent_code: Mapped[str | None] = mapped_column(String(64))
+    parent_code: Mapped[str | None] = mapped_column(String(64), index=True)  # 0014
     retired: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default="0"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, delete, func, select, tuple_
 
 from landbank.db.bulk import insert_frame
 from landbank.db.models import Performance
@@ -13,11 +13,16 @@ T = Performance.__table__
 COLUMNS = [c.name for c in T.c if c.name not in ("id",)]
 
 
-def load_performance(conn: Connection, years: list[int] | None = None) -> pd.DataFrame:
-    """Returns performance rows (all, or of ``years``) with ``code`` for parcel_code."""
+def load_performance(
+    conn: Connection, years: list[int] | None = None, codes: list[str] | None = None
+) -> pd.DataFrame:
+    """Returns performance rows (all, or of ``years``, or of the parcels ``codes``) with
+    ``code`` for parcel_code."""
     stmt = select(*[T.c[c] for c in COLUMNS])
     if years is not None:
         stmt = stmt.where(T.c.year.in_(years))
+    if codes is not None:
+        stmt = stmt.where(T.c.parcel_code.in_(codes))
     result = conn.execute(stmt)
     frame = frame_of(result)
     return frame.rename(columns={"parcel_code": "code"})
@@ -36,3 +41,8 @@ def replace_performance(conn: Connection, frame: pd.DataFrame) -> tuple[int, int
     data = frame.rename(columns={"code": "parcel_code"})[COLUMNS]
     insert_frame(conn, "performance", data)
     return len(frame) - replaced, replaced
+
+
+def latest_year(conn: Connection, up_to: int) -> int | None:
+    """The latest year up to ``up_to`` that any parcel has figures for; None if none."""
+    return conn.execute(select(func.max(T.c.year)).where(T.c.year <= up_to)).scalar()

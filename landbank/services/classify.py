@@ -13,7 +13,7 @@ from landbank.config import Profile, load_profile
 from landbank.db import history
 from landbank.db import parcels as rows
 from landbank.db.evaluations import latest_grades
-from landbank.db.performance import load_performance
+from landbank.db.performance import latest_year, load_performance
 from landbank.db.store import Store, Unit
 from landbank.domain.categories import CATEGORIES, MISSING, UNCLASSIFIED
 from landbank.domain.classify import Rules, classify
@@ -33,21 +33,28 @@ def parse_as_of(text: str | None, today: dt.date | None = None) -> pd.Timestamp:
         raise InputError(f'--as-of "{text}" is not a date; write YYYY-MM-DD') from None
 
 
+FEW_PARCELS = 1000  # parcels whose figures are read by their codes
+
+
 def evaluated(uow: Unit, parcels: pd.DataFrame, year: int, profile: Profile) -> pd.DataFrame:
     """Parcels joined with their latest figures up to ``year``: per-mu figures,
     intensity, score and grade. The grades are those of the latest year with figures
     (on or before ``year``), among the firms with figures for that year, benchmarked on
     the year before where it has figures."""
-    perf = load_performance(uow)
+    # a few parcels (one edited) read their own figures, not every parcel's: only
+    # the year graded is the whole table's
+    few = len(parcels) <= FEW_PARCELS
+    perf = load_performance(uow, codes=parcels["code"].tolist() if few else None)
     perf = perf[perf["year"] <= year]
     latest = perf.sort_values("year").drop_duplicates("code", keep="last")
     frame = parcels.merge(latest, on="code", how="left", suffixes=("", "_perf"))
     frame = per_mu(frame)
     frame["score"] = np.nan
     frame["grade"] = None
-    if perf.empty:
+    top = latest_year(uow, year) if few else (None if perf.empty else perf["year"].max())
+    if top is None:
         return frame
-    graded_year = int(perf["year"].max())
+    graded_year = int(top)
     year_end = pd.Timestamp(year=graded_year, month=12, day=31)
     frame["years_operating"] = (year_end - pd.to_datetime(frame["operating_on"])).dt.days / 365.25
     this_year = frame["year"].eq(graded_year).to_numpy()

@@ -49,10 +49,12 @@ WEIGHTS = {"area_fit": 25, "standard": 20, "readiness": 15, "shape": 15,
 class LandIndex:
     """``land_pool``'s frame prepared for matching, once for many requirements.
 
-    ``frame``: the pool (index 0..n-1) with lon, lat of a point on each parcel;
-    ``geoms_m``: the parcels on a plane about the pool's centre (metres); ``cx``, ``cy``:
-    their centroids there; ``pairs``: the (i, j), i < j, of parcels within ``gap_m`` of
-    each other (sharing an edge or across a road)."""
+    ``frame``: the pool (index 0..n-1, by code) with lon, lat of a point on each parcel;
+    ``geoms_m``: the parcels on a plane about ``origin`` (lon, lat: the pool's centre
+    rounded to ORIGIN_STEP_DEG), in metres; ``cx``, ``cy``: their centroids there;
+    ``pairs``: the (i, j), i < j, in order, of parcels within ``gap_m`` of each other
+    (sharing an edge or across a road). ``land_patch.patch_land`` makes the index of
+    a pool with some parcels changed from it, equal to this one made afresh."""
 
     frame: pd.DataFrame
     geoms_m: np.ndarray
@@ -60,6 +62,13 @@ class LandIndex:
     cy: np.ndarray
     pairs: np.ndarray
     gap_m: float
+    origin: tuple[float, float] = (0.0, 0.0)
+
+
+# The plane's origin, rounded so that a few parcels more or less leave it where it was
+# (a kept index is then patched, not made again): 0.01° is about 1 km, nothing to a
+# plane that is within 0.5 % over a city.
+ORIGIN_STEP_DEG = 0.01
 
 
 def index_land(pool: pd.DataFrame, gap_m: float) -> LandIndex:
@@ -68,22 +77,53 @@ def index_land(pool: pd.DataFrame, gap_m: float) -> LandIndex:
     if f.empty:  # nothing can be supplied (the frame may lack columns then)
         none = np.zeros(0)
         return LandIndex(f, none.astype(object), none, none, np.zeros((0, 2), int), gap_m)
+    if not f["code"].is_monotonic_increasing:  # a database's collation may order otherwise
+        f = f.sort_values("code", kind="stable", ignore_index=True)
+    plain_text(f)
     add_points(f)
-    geoms = f["geometry"].to_numpy()
-    geoms_m = shapely.transform(geoms, _plane(float(f["lon"].mean()), float(f["lat"].mean())))
-    pairs, (cx, cy) = neighbours(geoms_m, gap_m)
-    return LandIndex(f, geoms_m, cx, cy, pairs, gap_m)
+    origin = plane_origin(f)
+    geoms_m = shapely.transform(f["geometry"].to_numpy(), _plane(*origin))
+    pairs = neighbours(geoms_m, gap_m)
+    cx, cy = centres(geoms_m)
+    return LandIndex(f, geoms_m, cx, cy, pairs, gap_m, origin)
 
 
-def neighbours(geoms_m: np.ndarray, gap_m: float) -> tuple[np.ndarray, tuple]:
-    """(the (i, j), i < j, of shapes within ``gap_m`` of each other, the shapes'
-    centroids (x, y)), for ``assemble``; shapes in metres, a gap measured to within
-    GAP_TOLERANCE_M."""
+def plain_text(frame: pd.DataFrame) -> None:
+    """Makes ``frame``'s text columns plain objects, None where missing: read as
+    arrays, taken and patched at C speed, and alike however they were read."""
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column].dtype):
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
+
+
+def plane_origin(frame: pd.DataFrame) -> tuple[float, float]:
+    """The mean lon, lat of ``frame``'s points, rounded to ORIGIN_STEP_DEG."""
+    return tuple(  # type: ignore[return-value]
+        round(float(frame[c].mean()) / ORIGIN_STEP_DEG) * ORIGIN_STEP_DEG for c in ("lon", "lat")
+    )
+
+
+def centres(geoms_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The centroids (x, y) of shapes."""
+    points = shapely.centroid(geoms_m)
+    return shapely.get_x(points), shapely.get_y(points)
+
+
+def neighbours(geoms_m: np.ndarray, gap_m: float) -> np.ndarray:
+    """The (i, j), i < j, ordered by i then j, of shapes (in metres) within ``gap_m``
+    of each other, a gap measured to within GAP_TOLERANCE_M: for ``assemble``."""
     reach = gap_m + GAP_TOLERANCE_M
     i, j = shapely.STRtree(geoms_m).query(geoms_m, predicate="dwithin", distance=reach)
     keep = i < j
-    centres = shapely.centroid(geoms_m)
-    return np.column_stack([i[keep], j[keep]]), (shapely.get_x(centres), shapely.get_y(centres))
+    return ordered_pairs(i[keep], j[keep], len(geoms_m))
+
+
+def ordered_pairs(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """The distinct pairs (i, j) of indices < ``n``, ordered by i then j: one order
+    for a fresh index and a patched one (``assemble`` visits neighbours in it)."""
+    key = np.unique(i.astype(np.int64) * n + j)
+    return np.column_stack([key // n, key % n])
 
 
 def match_land(

@@ -19,6 +19,7 @@ from landbank.domain import matching as m
 from landbank.domain.matching.common import MatchSettings
 from landbank.domain.matching.floor import match_floor_space
 from landbank.domain.matching.land import LandIndex, index_land, match_land
+from landbank.domain.matching.land_patch import patch_land, patch_limit
 from landbank.domain.matching.requirements import Requirement, RequirementError, read_requirement
 from landbank.errors import InputError, NotFoundError
 from landbank.services.matching import prepared
@@ -61,10 +62,26 @@ def load_land_pool(uow: Unit, today: dt.date, s: MatchSettings) -> pd.DataFrame:
 
 def land_index(store: Store, uow: Unit, today: dt.date, s: MatchSettings) -> LandIndex:
     """The suppliable parcels prepared for matching: kept by the process while the
-    database's land stamp stays put (see services.matching.prepared)."""
+    database's land stamp stays put, patched with the parcels written since when it
+    moves (see services.matching.prepared)."""
     key = (today, s.recovery_methods, s.reserve_holders, s.gap_m)
+
+    def patch(index: LandIndex, since: int) -> LandIndex | None:
+        codes = rows.land_changes(uow, since, patch_limit(index))
+        if not codes:
+            return None if codes is None else index
+        parcels, disposals = rows.pool_rows(uow, s.recovery_methods, s.reserve_holders, codes)
+        pool = m.land_pool(parcels, disposals, today, s) if len(parcels) else parcels
+        return patch_land(index, codes, pool)
+
     return prepared.kept(
-        store, uow, "land", key, lambda: index_land(load_land_pool(uow, today, s), s.gap_m)
+        store,
+        uow,
+        "land",
+        key,
+        lambda: index_land(load_land_pool(uow, today, s), s.gap_m),
+        counter=lambda: rows.land_seq(uow),
+        patch=patch,
     )
 
 
