@@ -21,6 +21,7 @@ from landbank.domain.categories import CATEGORIES
 from landbank.domain.rights import User
 from landbank.errors import NotFoundError
 from landbank.services import disposal as disposal_service
+from landbank.services import parcel_maps
 from landbank.services import parcels as parcel_service
 from landbank.services.buildings import list_buildings
 from landbank.services.users import add_user
@@ -529,13 +530,28 @@ def test_errors_are_pages_with_the_message_and_status(city):
     assert r.status_code == 422 and "page" in r.text and "<html" in r.text
 
 
-def test_the_dashboard_shows_progress_by_district_and_the_progress_map(city):
+def test_the_dashboard_shows_progress_by_district_and_the_tiled_map(city):
     client = _client(city, VIEWER)
     html = client.get("/").text
     for district in ("市中区", "薛城区", "滕州市"):
         assert district in html
-    assert '<iframe class="map" src="/maps/progress?lang=zh"' in html
+    assert '<iframe class="map" src="/map?lang=zh"' in html
+    assert 'href="/maps/progress?lang=zh"' in html  # a city: the one-file maps too
     assert "处置率" in html and "合计" in html
+    framed = client.get("/map")  # the overview frames it
+    assert framed.headers["x-frame-options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in framed.headers["content-security-policy"]
+
+
+def test_beyond_one_files_parcels_the_one_file_maps_give_way_to_the_tiled_map(city, monkeypatch):
+    monkeypatch.setattr(parcel_maps, "ONE_FILE_MOST", 10)
+    client = _client(city, VIEWER)
+    html = client.get("/?lang=en").text
+    assert '<iframe class="map" src="/map?lang=en"' in html
+    assert "/maps/progress" not in html and "too many parcels for the one-file maps" in html
+    for path in ("/maps/progress", "/maps/idle?category=supplied_not_used"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/map?lang=en", path
 
 
 def test_the_parcel_list_filters_and_pages(city):

@@ -84,3 +84,10 @@ def current_parcel_shape(conn: Connection, code: str):
         select(func.ST_AsBinary(P.c.geom)).where(P.c.code == code, P.c.retired.is_(False))
     ).scalar()
     return None if wkb is None else shapely.from_wkb(bytes(wkb))
+
+
+def has_more_parcels_than(conn: Connection, most: int) -> bool:
+    """Whether more than ``most`` current parcels are stored (reads ``most`` + 1 rows
+    at most, not the whole table)."""
+    found = select(Parcel.id).where(Parcel.retired.is_(False)).limit(most + 1).subquery()
+    return conn.execute(select(func.count()).select_from(found)).scalar() > most

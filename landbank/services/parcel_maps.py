@@ -22,6 +22,15 @@ from landbank.services.disposal_progress import progress_in
 
 DEFAULT_OUT = Path("maps/idle_land.html")
 DEFAULT_PROGRESS_OUT = Path("maps/disposal_progress.html")
+# the most current parcels the service draws as one HTML map (a city: at 10⁵ such a
+# map is 12 MB, built in 13–19 s); beyond, its pages draw the tiled map (``/map``)
+ONE_FILE_MOST = 50_000
+
+
+def fits_one_file(store: Store) -> bool:
+    """Whether the current parcels are few enough (ONE_FILE_MOST) for the service to
+    draw them as one HTML map; one statement reading that many rows at most."""
+    return not store.glance(rows.has_more_parcels_than, ONE_FILE_MOST)
 
 
 def check_map_out(out: Path) -> None:

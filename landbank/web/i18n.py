@@ -99,6 +99,11 @@ TEXT: dict[str, tuple[str, str]] = {
     # dashboard
     "progress_title": ("各区处置进度", "Disposal progress by district"),
     "progress_map": ("处置进度图", "Progress map"),
+    "parcel_map": ("地块分布图（按类别或处置状态着色）", "Parcels by category or disposal status"),
+    "one_file_maps_too_big": (
+        "地块过多，单文件地图（处置进度图、闲置土地图）不再提供，请用上方的矢量瓦片地图",
+        "too many parcels for the one-file maps (progress, idle land): use the tiled map above",
+    ),
     "district": ("行政区", "District"),
     # the figures' column heads: figure_name (domain.progress)
     "total": ("合计", "Total"),

@@ -47,8 +47,12 @@ PAGE_POLICY = (
     "frame-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'"
 )
-# the tiled map: the page's own policy, and MapLibre's workers start from blob: URLs
-TILED_POLICY = PAGE_POLICY + "; worker-src 'self' blob:; child-src 'self' blob:"
+# the tiled map: the page's own policy, and MapLibre's workers start from
+# blob: URLs; the overview frames it
+TILED_POLICY = (
+    PAGE_POLICY.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+    + "; worker-src 'self' blob:; child-src 'self' blob:"
+)
 # a map carries Leaflet inline and may load base-map tiles; it may only be framed here
 MAP_POLICY = "frame-ancestors 'self'; base-uri 'none'; object-src 'none'; form-action 'none'"
 

@@ -19,6 +19,7 @@ from landbank.domain.progress import totals as progress_totals
 from landbank.domain.rights import User
 from landbank.services import buildings as building_service
 from landbank.services.disposal_progress import progress
+from landbank.services.parcel_maps import fits_one_file
 from landbank.services.parcels import page_parcels
 from landbank.services.users import authenticate, end_tokens
 from landbank.web import pages_evaluation, pages_maps, pages_match, pages_parcel
@@ -141,13 +142,15 @@ def sign_out(
 
 @router.get("/")
 def dashboard(request: Request, user: User = Depends(page_member), svc: Service = Depends(service)):
-    """Disposal progress per district (the unclassified apart) and the progress map; a
-    surveyor goes on to their task list."""
+    """Disposal progress per district (the unclassified apart) and the tiled map of the
+    parcels (any number of them); the one-file maps are linked where the city is small
+    enough for them. A surveyor goes on to their task list."""
     if user.is_surveyor:
         return RedirectResponse("/survey", status_code=303)
     rows = progress(svc.store, "district")
     totals = progress_totals(rows)
-    return render(request, "dashboard.html", user=user, rows=rows, totals=totals)
+    one_file = fits_one_file(svc.store)
+    return render(request, "dashboard.html", user=user, rows=rows, totals=totals, one_file=one_file)
 
 
 @router.get("/parcels")

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from landbank.domain.rights import User
 from landbank.errors import InputError
 from landbank.services import tiles
 from landbank.services.matching import match
-from landbank.services.parcel_maps import idle_land_html, parcel_map_html
+from landbank.services.parcel_maps import fits_one_file, idle_land_html, parcel_map_html
 from landbank.web.deps import Service, service
 from landbank.web.pagekit import MAP_POLICY, TILED_POLICY, PageRoute, page_lang, page_user
 from landbank.web.pages_match import FORM_KEYS, requirement_of
@@ -45,7 +45,14 @@ def tiled_map(request: Request, user: User = Depends(page_user), svc: Service = 
         # beyond z16 MapLibre overzooms: a parcel holds every vertex by then
         sources[name] = {"tiles": [template], "minzoom": 0, "maxzoom": 16}
     html = tiles.map_page(svc.store, lang, sources, "/parcels/{code}")
-    return HTMLResponse(html, headers={"Content-Security-Policy": TILED_POLICY})
+    # the overview frames it (its links open the parcel's page in the whole window)
+    headers = {"Content-Security-Policy": TILED_POLICY, "X-Frame-Options": "SAMEORIGIN"}
+    return HTMLResponse(html, headers=headers)
+
+
+def _tiled_instead(request: Request) -> RedirectResponse:
+    """The tiled map, where the one-file map would hold too many parcels."""
+    return RedirectResponse(f"/map?lang={page_lang(request)}", status_code=303)
 
 
 @router.get("/maps/idle")
@@ -57,7 +64,10 @@ def idle_map(
     user: User = Depends(page_user),
     svc: Service = Depends(service),
 ):
-    """The idle-land map: parcels by category, idle buildings."""
+    """The idle-land map: parcels by category, idle buildings; the tiled map where
+    there are more parcels than one file holds."""
+    if not fits_one_file(svc.store):
+        return _tiled_instead(request)
     return map_response(
         idle_land_html(
             svc.store, category or None, district or None, basemap, lang=page_lang(request)
@@ -72,7 +82,10 @@ def progress_map(
     user: User = Depends(page_user),
     svc: Service = Depends(service),
 ):
-    """The disposal-progress map: districts coloured by their disposal rate."""
+    """The disposal-progress map: districts coloured by their disposal rate; the
+    tiled map where there are more parcels than one file holds."""
+    if not fits_one_file(svc.store):
+        return _tiled_instead(request)
     return map_response(
         idle_land_html(svc.store, basemap=basemap, lang=page_lang(request), progress=True)
     )
