@@ -95,6 +95,11 @@ class TileCache:
         return len(self._tiles)
 
 
+_NONE = object()  # no bounds kept
+_EXTENTS: LRUCache = LRUCache(maxsize=64)  # bounds by (database, layer, data stamp)
+_EXTENTS_LOCK = threading.Lock()
+
+
 def stamp(store: Store, collection_id: str) -> int:
     """The layer's current data stamp (one statement on the store's kept connection):
     the tiles' version, for ETags. Read where the tile would be read (a replica that
@@ -140,10 +145,20 @@ def tile(
 
 def extent(store: Store, collection_id: str) -> list[float] | None:
     """The lon/lat bounds [west, south, east, north] of the layer's features, None
-    when it has none."""
+    when it has none. Kept while the layer's data stamp stays put (at 10⁶ parcels the
+    bounds take seconds to read, and every /map and TileJSON asks for them)."""
     lay = layer(collection_id)
-    with store.read() as uow:
-        return feature_rows.extent(uow, lay.table)
+    now = stamp(store, lay.id)
+    with _EXTENTS_LOCK:
+        kept = _EXTENTS.get((str(store.url), lay.id, now), _NONE)
+    if kept is not _NONE:
+        return kept
+    with store.read() as uow:  # the stamp and the bounds from one snapshot
+        drawn_at = rows.data_stamp(uow, lay.id)
+        bounds = feature_rows.extent(uow, lay.table)
+    with _EXTENTS_LOCK:
+        _EXTENTS[(str(store.url), lay.id, drawn_at)] = bounds
+    return bounds
 
 
 def tilejson(store: Store, collection_id: str, tiles_url: str) -> dict:
