@@ -20,6 +20,7 @@ from landbank.db.store import Store, Unit
 from landbank.domain import buildings as bld
 from landbank.domain.categories import category_label
 from landbank.errors import InputError, NotFoundError
+from landbank.services import tiles
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 MAX_LIMIT = 10_000
@@ -79,10 +80,9 @@ def layer(collection_id: str) -> Layer:
 
 def extent(store: Store, collection_id: str) -> list[float] | None:
     """The lon/lat bounds [west, south, east, north] of the layer's features, None when
-    it has none."""
-    lay = layer(collection_id)
-    with store.read() as uow:
-        box = rows.extent(uow, lay.table)
+    it has none: the tiled layer's, kept while the data stamp stays put."""
+    layer(collection_id)
+    box = tiles.extent(store, collection_id)
     return None if box is None else [round(v, DECIMALS) for v in box]
 
 
