@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from landbank.domain.rights import User
+from landbank.domain.tiles import ARCHIVE_ZOOMS
 from landbank.errors import InputError
 from landbank.services import tiles
 from landbank.services.matching import match
@@ -42,8 +43,9 @@ def tiled_map(request: Request, user: User = Depends(page_user), svc: Service = 
     for name in tiles.LAYERS:
         template = str(request.url_for("tile", collection_id=name, z=0, x=0, y=0))
         template = template.replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
-        # beyond z16 MapLibre overzooms: a parcel holds every vertex by then
-        sources[name] = {"tiles": [template], "minzoom": 0, "maxzoom": 16}
+        # beyond z16 MapLibre overzooms: a parcel holds every vertex by then; below z8
+        # (the archive's least zoom too) a province's parcels are under half a pixel
+        sources[name] = {"tiles": [template], "minzoom": ARCHIVE_ZOOMS[0], "maxzoom": 16}
     html = tiles.map_page(svc.store, lang, sources, "/parcels/{code}")
     # the overview frames it (its links open the parcel's page in the whole window)
     headers = {"Content-Security-Policy": TILED_POLICY, "X-Frame-Options": "SAMEORIGIN"}

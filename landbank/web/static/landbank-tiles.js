@@ -170,9 +170,11 @@
       attributionControl: false,
       maxZoom: 20
     };
-    // an archive holds no tile below its least zoom: never zoom out past it (a
-    // province's bounds would fit at z7 and show nothing)
-    if (cfg.sources.archive && cfg.sources.archive.minzoom) options.minZoom = cfg.sources.archive.minzoom;
+    // an archive (and the service) draws no tile below its least zoom: never zoom out
+    // past it (a province's bounds would fit at z7 and show nothing)
+    var least = 0;
+    Object.keys(cfg.sources).forEach(function (k) { least = Math.max(least, cfg.sources[k].minzoom || 0); });
+    if (least) options.minZoom = least;
     if (cfg.bounds) {
       options.bounds = [[cfg.bounds[0], cfg.bounds[1]], [cfg.bounds[2], cfg.bounds[3]]];
       options.fitBoundsOptions = { padding: 20 };
