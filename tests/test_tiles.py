@@ -16,10 +16,12 @@ import shapely.geometry
 from fastapi.testclient import TestClient
 from pmtiles.reader import MmapSource, Reader, all_tiles
 from pmtiles.tile import Compression, TileType
+from sqlalchemy import text
 
 from landbank.domain import tiles as grid
 from landbank.domain.tiles import EXTENT, HALF_WORLD_M, Tile, tile_of
 from landbank.web.app import create_app
+from tests.helpers import store_of
 from tests.test_web_ogc import (
     BUILDINGS,
     CURRENT,
@@ -266,3 +268,19 @@ def test_pmtiles_refuses_the_options_of_the_single_file_map(cli, layout, tmp_pat
     r = cli("map", "--pmtiles", tmp_path / "m", "--category", "supplied_not_used", db=layout)
     assert r.exit_code == 1 and "--category" in r.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_the_layers_bounds_are_kept_until_an_edit_moves_them(cli, db_url, tmp_path):
+    load_layout(cli, db_url, tmp_path)
+    client = TestClient(create_app(db_url), headers=_basic(READER, PASSWORD))
+    before = client.get("/tiles/parcels").json()["bounds"]
+    shift = (
+        "ST_Translate(geom, 0.5, 0)"
+        if db_url.startswith("postgresql")
+        else ("ShiftCoords(geom, 0.5, 0)")
+    )
+    with store_of(db_url).write(by="test") as uow:
+        uow.execute(text(f"UPDATE parcel SET geom = {shift} WHERE code = 'A-02'"))
+    after = client.get("/tiles/parcels").json()["bounds"]
+    assert after[2] > before[2] + 0.3 and after[0] == pytest.approx(before[0])
+    assert client.get("/tiles/parcels").json()["bounds"] == after
