@@ -272,11 +272,13 @@ class SpatiaLiteSql(EngineSql):
         conn.exec_driver_sql(f'DROP TABLE IF EXISTS "idx_{name}_{col}"')
         # of the data stamp's triggers (migration 0007) only the insert's goes, its
         # statement run once after the load (``_restore_spatial_triggers``): the stamp
-        # moves in this transaction all the same, and matching sees the load
+        # moves in this transaction all the same, and matching sees the load; so does
+        # the change log's insert trigger (0014), one "everything" mark logged instead
+        # of a row per row
         found = conn.exec_driver_sql(
             "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') "
-            "AND tbl_name = ? AND sql IS NOT NULL AND (name NOT LIKE ? OR name = ?)",
-            (name, f"{name}_restamp_%", f"{name}_restamp_insert"),
+            "AND tbl_name = ? AND sql IS NOT NULL AND (name NOT LIKE ? OR name IN (?, ?))",
+            (name, f"{name}_restamp_%", f"{name}_restamp_insert", f"{name}_restamp_log_insert"),
         ).all()
         for kind, found_name, _ in found:
             conn.exec_driver_sql(f'DROP {kind.upper()} "{found_name}"')
@@ -291,6 +293,9 @@ class SpatiaLiteSql(EngineSql):
             )
             if restamp:
                 conn.exec_driver_sql(restamp.group(1).strip())
+            if sql.startswith(f"CREATE TRIGGER {name}_restamp_log_insert "):
+                # NULL: the rows of this load are not listed, whoever patches reads afresh
+                conn.exec_driver_sql("INSERT INTO land_change (code) VALUES (NULL)")
         conn.exec_driver_sql(f"SELECT CreateSpatialIndex('{name}', '{col}')")
 
 
