@@ -175,7 +175,10 @@ def test_a_patched_land_pool_equals_one_built_afresh(city, monkeypatch):
         assert _found(patched) == _found(fresh)
 
     edits()
-    assert sum(patches) >= 15  # the pool was patched, not built again each time
+    # the pool was patched, not built again each time (an example whose edits move
+    # the pool's plane origin, e.g. deleting its westmost parcel, is built afresh;
+    # how many do depends on the examples hypothesis draws)
+    assert sum(patches) >= len(patches) // 3
 
 
 def test_an_edit_through_the_service_is_patched_in(city, monkeypatch):
