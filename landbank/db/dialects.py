@@ -138,6 +138,13 @@ class EngineSql:
         the reads of what it wrote): what the engine does differently meanwhile."""
         return contextlib.nullcontext()
 
+    def rewriting(self, conn: Connection):
+        """A context for an UPDATE of many parcels' derived columns in ``conn``'s
+        transaction (a whole-city classify): the change log's row-by-row work for the
+        land pool is lifted meanwhile and one "everything" mark is logged after it
+        (migrations 0014, 0015): whoever keeps the pool reads it afresh."""
+        raise NotImplementedError
+
     def bulk_insert(self, conn, name, frame, geom_column, progress, staging) -> None:
         """Writes every row of ``frame`` into table ``name`` in bulk (see
         ``db.bulk.insert_frame``)."""
@@ -248,6 +255,31 @@ class SpatiaLiteSql(EngineSql):
                     progress(len(rows))
             if large:
                 self._restore_spatial_triggers(conn, name, geom_column, saved)
+
+    # the parcel's row triggers an UPDATE of derived columns fires: the data stamp's
+    # (0007), the change log's (0014) and SpatiaLite's time of the last update
+    REWRITE_LIFTED = ("parcel_restamp_update", "parcel_restamp_log_update", "tmu_parcel_geom")
+
+    @contextlib.contextmanager
+    def rewriting(self, conn):
+        # one writer holds the file: the triggers are gone for this transaction only,
+        # and what they do per row is done once after (the log: one "everything" mark)
+        names = self.REWRITE_LIFTED
+        saved = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            f"AND name IN ({', '.join('?' * len(names))})",
+            names,
+        ).all()
+        for name, _ in saved:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        yield
+        for name, sql in saved:
+            conn.exec_driver_sql(sql)
+            if name == "parcel_restamp_log_update":
+                conn.exec_driver_sql("INSERT INTO land_change (code) VALUES (NULL)")
+            else:
+                body = re.search(r"\bBEGIN\b(.*?);?\s*END\s*$", sql, re.S | re.I)
+                conn.exec_driver_sql(body.group(1).strip())
 
     @contextlib.contextmanager
     def loading(self, conn):
@@ -370,6 +402,16 @@ class PostGISSql(EngineSql):
 
     def lock(self, stmt, of=None, skip_locked=False):
         return stmt.with_for_update(of=of, skip_locked=skip_locked)
+
+    @contextlib.contextmanager
+    def rewriting(self, conn):
+        # the setting lasts to the transaction's end at most (set_config's is_local):
+        # parcel_land_touch's condition reads it (0015), and a row keeping its land_tx
+        # and every indexed column stays on its page without new index entries
+        conn.exec_driver_sql("SELECT set_config('landbank.land_bulk', 'on', true)")
+        yield
+        conn.exec_driver_sql("SELECT set_config('landbank.land_bulk', 'off', true)")
+        conn.exec_driver_sql("INSERT INTO land_gone (tx, code) VALUES (txid_current(), NULL)")
 
     def lock_table(self, conn, name):
         conn.exec_driver_sql(f'LOCK TABLE "{name}" IN SHARE ROW EXCLUSIVE MODE')

@@ -80,7 +80,7 @@ class Parcel(Base):
     contract_number: Mapped[str | None] = mapped_column(Text)
     boundaries: Mapped[str | None] = mapped_column(Text)
     delivered_on: Mapped[dt.date | None] = mapped_column(Date)
-    category: Mapped[str | None] = mapped_column(String(32), index=True)
+    category: Mapped[str | None] = mapped_column(String(32))  # unindexed: 0015
     category_reasons: Mapped[str | None] = mapped_column(Text)  # JSON list
     category_override: Mapped[str | None] = mapped_column(String(32))
     category_flags: Mapped[str | None] = mapped_column(Text)  # JSON list

@@ -228,6 +228,21 @@ def update_parcels(
     return written
 
 
+MANY = 1000  # rows rewritten at once beyond which the land pool is read afresh
+
+
+def rewrite_derived(conn: Connection, frame: pd.DataFrame, fields: list[str], now) -> int:
+    """Writes derived ``fields`` (a classify's category, reasons, flags, as-of) of the
+    parcels in ``frame`` (by code), the version kept. Beyond MANY rows, as one rewrite
+    (``EngineSql.rewriting``): no change-log row per parcel, one mark that the land
+    pool is to be read afresh, and on PostgreSQL each row rewritten on its own page
+    without index entries (migration 0015). Returns the number of rows written."""
+    if len(frame) <= MANY:
+        return update_parcels(conn, frame, fields, None, now, bump=False)
+    with sql_of(conn).rewriting(conn):
+        return update_parcels(conn, frame, fields, None, now, bump=False)
+
+
 def _update_one(conn: Connection, frame: pd.DataFrame, fields, versions, now, bump) -> int:
     """``update_parcels`` of one parcel without geometry (a clerk's edit): one UPDATE with
     bound values, no staging table. The values are converted as the staging table gets

@@ -156,9 +156,7 @@ def classify_all(
             update[col] = result[col].to_numpy()
         # a row is rewritten only where something derived differs: rewriting a million
         # unchanged rows is most of a re-run's time on PostgreSQL
-        rows.update_parcels(
-            uow, update[_differs(parcels, update)], DERIVED, None, uow.now, bump=False
-        )
+        rows.rewrite_derived(uow, update[_differs(parcels, update)], DERIVED, uow.now)
         if changed.any():
             events = pd.DataFrame(
                 {
