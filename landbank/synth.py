@@ -238,6 +238,38 @@ def synthetic_parcels(n: int, seed: int = 1, reference: dt.date = REFERENCE) -> 
     return frame
 
 
+CITY_MOST = 1_000_000  # parcels of one synthetic city; more make a province of cities
+GRID = 4  # the province's cities in rows of four, west to east, then north
+MARGIN = 1.15  # a city's cell: its first city's extent, this much larger
+
+
+def synthetic_province(n: int, seed: int = 1, city_most: int = CITY_MOST):
+    """Yields the parcels of ``n`` (frames as ``synthetic_parcels``), a city at a time so
+    that no more than one city's parcels are in memory: up to ``city_most`` one city
+    (``synthetic_parcels(n, seed)`` itself), beyond it ``ceil(n / city_most)`` cities of
+    near equal size side by side, the k-th (from 0) made with seed ``seed + k`` and put
+    in cell k of a grid ``GRID`` wide whose cells are the first city's extent times
+    ``MARGIN``; from the second on, codes begin with ``C<k>-`` and districts and parks
+    end with ``·<k+1>``."""
+    cities = -(-n // city_most)
+    sizes = np.diff(np.linspace(0, n, cities + 1).round().astype(int))
+    cell = None
+    for k, size in enumerate(sizes):
+        frame = synthetic_parcels(int(size), seed=seed + k)
+        if cell is None:
+            x0, y0, x1, y1 = shapely.total_bounds(frame["geometry"].to_numpy())
+            cell = np.array([x1 - x0, y1 - y0]) * MARGIN
+        if k:
+            step = cell * (k % GRID, k // GRID)
+            frame["geometry"] = shapely.transform(
+                frame["geometry"].to_numpy(), lambda xy, step=step: xy + step
+            )
+            frame["code"] = f"C{k}-" + frame["code"]
+            for column in ("district", "park"):
+                frame[column] = frame[column] + f"·{k + 1}"
+        yield frame
+
+
 def _attributes(rng, f: pd.DataFrame, area: np.ndarray, ref: dt.date) -> None:
     n = len(f)
     cats = rng.choice(list(CATEGORY_SHARES), size=n, p=list(CATEGORY_SHARES.values()))

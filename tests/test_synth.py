@@ -85,3 +85,37 @@ def test_synth_command_writes_a_file_that_imports(cli, tmp_path, spatialite_temp
     shutil.copy(spatialite_template, db)
     result = cli("import", "parcels", out, "--json", db=f"sqlite:///{db}")
     assert json.loads(result.stdout)["imported"] == 250
+
+
+def test_a_province_is_written_a_city_at_a_time_and_imports(
+    cli, tmp_path, spatialite_template, monkeypatch
+):
+    """Beyond CITY_MOST parcels ``synth`` makes a province of cities side by side, one
+    city in memory at a time, appended to the file: every parcel comes back on import,
+    codes unique, the cities apart (no parcel of one meets another's), the first city
+    the same as a city of its size alone."""
+    import json
+    import shutil
+
+    import pyogrio
+    import shapely
+
+    from landbank.services import synth_files
+    from landbank.synth import synthetic_parcels
+
+    monkeypatch.setattr(synth_files, "CITY_MOST", 120)
+    out = tmp_path / "province.gpkg"
+    result = cli("synth", "--parcels", "300", "--seed", "4", "--out", out, "--json")
+    assert json.loads(result.stdout)["parcels"] == 300
+    written = pyogrio.read_dataframe(out)
+    assert len(written) == 300 and written["地块编号"].is_unique
+    cities = written["地块编号"].str.extract(r"^(C\d+)-")[0].fillna("C0")
+    assert cities.value_counts().sort_index().tolist() == [100, 100, 100]
+    boxes = [shapely.box(*written[cities == c].total_bounds) for c in ("C0", "C1", "C2")]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    alone = synthetic_parcels(100, seed=4)
+    assert written[cities == "C0"]["地块编号"].tolist() == alone["code"].tolist()
+    db = tmp_path / "p.sqlite"
+    shutil.copy(spatialite_template, db)
+    result = cli("import", "parcels", out, "--json", db=f"sqlite:///{db}")
+    assert json.loads(result.stdout)["imported"] == 300

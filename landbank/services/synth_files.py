@@ -10,7 +10,13 @@ import pandas as pd
 from landbank.domain.dates import iso_dates
 from landbank.domain.fields import PARCEL_FIELDS
 from landbank.errors import InputError
-from landbank.synth import synthetic_buildings, synthetic_parcels, synthetic_performance
+from landbank.synth import (
+    CITY_MOST,
+    synthetic_buildings,
+    synthetic_parcels,
+    synthetic_performance,
+    synthetic_province,
+)
 
 VECTOR_DRIVERS = {
     ".gpkg": "GPKG",
@@ -38,12 +44,20 @@ def write_synthetic_city(path: Path, parcels: int, seed: int) -> dict:
         raise InputError(f"--out {path.name}: use one of {', '.join(VECTOR_DRIVERS)}")
     if parcels < 1:
         raise InputError("--parcels must be at least 1")
-    frame = synthetic_parcels(parcels, seed=seed)
     if path.exists():
         path.unlink()
-    extra = {"layer": "parcels", "dataset_options": {"VERSION": "1.2"}} if driver == "GPKG" else {}
-    _as_bureau_layer(frame).to_file(path, driver=driver, engine="pyogrio", **extra)
-    return {"file": str(path), "parcels": len(frame), "seed": seed}
+    written = 0
+    # a province is written a city at a time, appended to the file (a million parcels
+    # take ~4 GB in memory while made)
+    for frame in synthetic_province(parcels, seed=seed, city_most=CITY_MOST):
+        extra = {"layer": "parcels"} if driver == "GPKG" else {}
+        if written:
+            extra["append"] = True
+        elif driver == "GPKG":
+            extra["dataset_options"] = {"VERSION": "1.2"}
+        _as_bureau_layer(frame).to_file(path, driver=driver, engine="pyogrio", **extra)
+        written += len(frame)
+    return {"file": str(path), "parcels": written, "seed": seed}
 
 
 GIS_FIELDS = ["code", "name", "district", "park", "land_use"]
