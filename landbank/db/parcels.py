@@ -271,20 +271,9 @@ def _update_one(conn: Connection, frame: pd.DataFrame, fields, versions, now, bu
     return written
 
 
-def page(
-    conn: Connection,
-    columns: list[str],
-    category: str | None = None,
-    district: str | None = None,
-    park: str | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[int, list[dict]]:
-    """One page of the current parcels by code: ``(total, rows)``, the count of every
-    current parcel the filters keep and ``limit`` of them from ``offset`` as dicts of
-    ``columns``. ``q`` keeps a code, name or holder containing it (``%`` and ``_``
-    taken literally). Every value reaches the database as a bound parameter."""
+def _kept(category: str | None, district: str | None, park: str | None, q: str | None) -> list:
+    """The clauses keeping the current parcels the filters keep (``q``: a code, name or
+    holder containing it, ``%`` and ``_`` taken literally)."""
     where = [T.c.retired.is_(False)]
     if category:
         where.append(T.c.category == category)
@@ -296,15 +285,43 @@ def page(
         where.append(
             or_(*(T.c[c].contains(q, autoescape=True) for c in ("code", "name", "holder")))
         )
-    total = conn.execute(select(func.count()).select_from(T).where(*where)).scalar_one()
+    return where
+
+
+def count(
+    conn: Connection,
+    category: str | None = None,
+    district: str | None = None,
+    park: str | None = None,
+    q: str | None = None,
+) -> int:
+    """How many current parcels the filters keep (as ``page``'s)."""
+    where = _kept(category, district, park, q)
+    return conn.execute(select(func.count()).select_from(T).where(*where)).scalar_one()
+
+
+def page(
+    conn: Connection,
+    columns: list[str],
+    category: str | None = None,
+    district: str | None = None,
+    park: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict]:
+    """One page of the current parcels by code: ``limit`` of those the filters keep
+    (``q`` keeps a code, name or holder containing it, ``%`` and ``_`` taken
+    literally) from ``offset``, as dicts of ``columns``. Every value reaches the
+    database as a bound parameter."""
     found = conn.execute(
         select(*(T.c[c] for c in columns))
-        .where(*where)
+        .where(*_kept(category, district, park, q))
         .order_by(T.c.code)
         .limit(limit)
         .offset(offset)
     ).mappings()
-    return total, [dict(r) for r in found]
+    return [dict(r) for r in found]
 
 
 def place_names(conn: Connection) -> dict[str, list[str]]:

@@ -29,6 +29,7 @@ from landbank.errors import (
     NotFoundError,
 )
 from landbank.io import values
+from landbank.services.kept import Kept
 
 LIST_COLUMNS = [
     "code",
@@ -69,6 +70,11 @@ MAX_PAGE = 500
 MAX_OFFSET = 10**9  # beyond any city's parcels, well inside a 64-bit integer
 
 
+# the count a filter keeps and the pickers' names, found once per land stamp (a
+# count of a million parcels is a scan)
+_KEPT = Kept("land")
+
+
 def page_parcels(
     store: Store,
     category: str | None = None,
@@ -91,8 +97,13 @@ def page_parcels(
         raise InputError(f"offset {offset}: give 0 to {MAX_OFFSET}")
     columns = [*LIST_COLUMNS, "version", "holder"]
     with store.read() as uow:
-        total, found = rows.page(uow, columns, category, district, park, q, limit, offset)
-        places = rows.place_names(uow) if with_places else None
+        filters = (category, district, park, q)
+        total = _KEPT.get(store, uow, filters, lambda: rows.count(uow, *filters))
+        found = rows.page(uow, columns, *filters, limit, offset)
+        places = None
+        if with_places:
+            kept = _KEPT.get(store, uow, "places", lambda: rows.place_names(uow))
+            places = {key: list(names) for key, names in kept.items()}
     items = [_jsonable(r) for r in found]
     for item in items:
         item["category_is_override"] = item.pop("category_override") is not None
