@@ -445,7 +445,8 @@ class PostGISSql(EngineSql):
         UTC, like the driver's rows in a frame."""
         import pyarrow as pa
 
-        compiled = stmt.compile(dialect=conn.dialect)
+        # IN lists of values rendered as one bind each (a COPY takes no expanding binds)
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         types, stamps, binary = {}, [], []
         for col in stmt.selected_columns:
             kind = _arrow_type(col.type)
@@ -547,12 +548,14 @@ def unhex(column):
     n = len(arr)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
     start, end = int(offsets[0]), int(offsets[-1])
-    text = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[start:end] if end > start else []
+    text = np.zeros(0, dtype=np.uint8)
+    if end > start:
+        text = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[start:end]
     lengths = np.diff(offsets)
     keep = np.ones(end - start, dtype=bool)
     heads = offsets[:-1][lengths >= 2] - start
     keep[heads], keep[heads + 1] = False, False  # each value's "\\x"
-    digits = _NIBBLE[np.asarray(text)[keep]]
+    digits = _NIBBLE[text[keep]]
     data = ((digits[0::2] << 4) | digits[1::2]).astype(np.uint8)
     sizes = np.where(lengths >= 2, (lengths - 2) // 2, 0)
     new_offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 from landbank.domain.matching.common import (
     SUPPLY_BASES,
@@ -396,8 +394,7 @@ def assemble(
     n = len(area)
     i, j = pairs[:, 0], pairs[:, 1]
     # connected groups; only groups that can reach the minimum matter
-    graph = coo_array((np.ones(len(i)), (i, j)), shape=(n, n))
-    _, group = connected_components(graph, directed=False)
+    group = components(i, j, n)
     group_area = np.bincount(group, weights=area)[group]
     # each parcel's neighbours, as slices of one list
     src, dst = np.concatenate([i, j]), np.concatenate([j, i])
@@ -436,6 +433,26 @@ def assemble(
             if len(sites) >= MAX_SITES:
                 return sites
     return sites
+
+
+def components(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """The connected group of each of ``n`` nodes joined by the edges (i, j), as the
+    least node of its group: every edge hooks the greater of its ends' labels under
+    the lesser, then labels jump to their label's label until they stand, and again
+    until every edge's ends agree (a few rounds; numpy, no graph library to import)."""
+    label = np.arange(n)
+    while True:
+        li, lj = label[i], label[j]
+        apart = li != lj
+        if not apart.any():
+            return label
+        lo, hi = np.minimum(li[apart], lj[apart]), np.maximum(li[apart], lj[apart])
+        np.minimum.at(label, hi, lo)
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
 
 
 STANDARD_FIGURES = (
