@@ -244,7 +244,7 @@ def _rank(c: dict, shapes, codes: list, s: MatchSettings, top: int):
     upper = scores(weights, {**c["comps"], "shape": np.ones(n)})
     by_upper = np.argsort(-upper, kind="stable")
     shape, width = np.full(n, np.nan), np.full(n, np.nan)
-    first = [x[0] for x in codes]
+    first = c["first"]  # ties go to the first code (rows stand in code order)
     reach = 5 * top
     while True:
         todo = by_upper[:reach][np.isnan(shape[by_upper[:reach]])]
@@ -278,6 +278,7 @@ def _candidates(f, flat, sizes, req: Requirement, today, s: MatchSettings) -> di
     parks = f["park"].to_numpy(dtype=object)[flat[starts]]
     unparked = pd.isna(parks)  # a park is a name or missing (None, NaN)
     nparts = sizes
+    first = np.minimum.reduceat(flat, starts)  # the row of each candidate's first code
     comps = {
         "area_fit": area_fit(area, need.area_mu_min, need.area_mu_max, need.area_mu_preferred),
         "standard": np.full(n, np.nan),
@@ -299,7 +300,7 @@ def _candidates(f, flat, sizes, req: Requirement, today, s: MatchSettings) -> di
         comps["standard"][here] = _standard_ratio(need, area[here], s.standard_of(park))
     if unparked.any():
         comps["standard"][unparked] = _standard_ratio(need, area[unparked], s.standard_of(None))
-    return {"comps": comps, "area": area, "ready": ready, "dist": dist}
+    return {"comps": comps, "area": area, "ready": ready, "dist": dist, "first": first}
 
 
 def _standard_ratio(need: LandNeed, area: np.ndarray, standard: dict) -> np.ndarray:
