@@ -1,6 +1,6 @@
 """A cold land match (nothing kept: every command, the first request of a service) reads
 the pool in one pass over the table (the ways into it OR-ed; on PostGIS by COPY with the
-WKB decoded from hex in numpy): the pool it reads equals every parcel read and put
+WKB decoded from hex in one call): the pool it reads equals every parcel read and put
 through ``land_pool``, and the matches made on it equal those made on that, on both
 engines. The assembly's connected groups (numpy, no scipy) and its seeds are checked
 against plain Python."""
