@@ -4,6 +4,11 @@ smaller: how each job grows, and its peak memory (target ≤ 4 GB for every job 
 
     .venv/bin/python bench/bench_province.py [--sizes 100000 1000000]
         [--engines postgis spatialite] [--record]
+    .venv/bin/python bench/bench_province.py --only match --url URL [--label TEXT]
+
+``--only match`` runs the match parts alone on a database already imported and
+classified (``--url``), nothing made again: run it twice in turns, once with
+``PYTHONPATH`` on another checkout (the baseline), for figures side by side.
 
 Per size and engine, on a fresh database:
 
@@ -147,25 +152,16 @@ def timed(call) -> tuple[float, httpx.Response]:
 
 def in_service(url: str, codes: list[str]) -> dict[str, float]:
     """Match and edit through ``landbank serve`` (one worker): ms per request, peak MB."""
+    clerk = f"bench_clerk_{os.getpid()}"  # a run of its own on a database used before
     run(
-        [
-            LANDBANK,
-            "--db",
-            url,
-            "users",
-            "add",
-            "bench_clerk",
-            "--role",
-            "clerk",
-            "--password-stdin",
-        ],
+        [LANDBANK, "--db", url, "users", "add", clerk, "--role", "clerk", "--password-stdin"],
         stdin=PASSWORD,
     )
     proc, base = serve(url, 1)
     try:
         with httpx.Client(base_url=base, timeout=120) as client:
             token = client.post(
-                "/api/v1/auth/token", data={"username": "bench_clerk", "password": PASSWORD}
+                "/api/v1/auth/token", data={"username": clerk, "password": PASSWORD}
             ).json()["access_token"]
             client.headers["Authorization"] = f"Bearer {token}"
 
@@ -181,7 +177,7 @@ def in_service(url: str, codes: list[str]) -> dict[str, float]:
             for i, code in enumerate(codes[:20]):
                 version = client.get(f"/api/v1/parcels/{code}").json()["version"]
                 body = {
-                    "fields": {"holder": f"省级测试{i}"},
+                    "fields": {"holder": f"省级测试{i} {time.time():.0f}"},
                     "reason": "province bench",
                     "expected_version": version,
                 }
@@ -233,10 +229,20 @@ def bench(engine: str, parcels: int) -> dict[str, tuple[float, float]]:
     got["map --pmtiles"] = run([*lb, "map", "--pmtiles", str(tiles)])
     if parcels <= 100_000:
         got["map (one HTML)"] = run([*lb, "map", "--out", str(OUT / f"province_{engine}.html")])
+    got.update(match_jobs(url))
+    return got
+
+
+def match_jobs(url: str) -> dict[str, tuple[float, float]]:
+    """The match parts on an imported, classified database: the command (cold), then
+    the service's cold, warm and after-edit matches and its edits."""
     land = REQUIREMENT["land"]
+    got: dict[str, tuple[float, float]] = {}
     got["match (command)"] = run(
         [
-            *lb,
+            LANDBANK,
+            "--db",
+            url,
             "match",
             "--area-mu",
             f"{land['area_mu_min']}:{land['area_mu_max']}",
@@ -252,6 +258,19 @@ def bench(engine: str, parcels: int) -> dict[str, tuple[float, float]]:
     for job, ms in service.items():
         got[f"serve: {job}"] = (ms, mb)
     return got
+
+
+def only_match(url: str, label: str) -> None:
+    """``--only match``: the match parts on ``url``, printed as a table's rows."""
+    load = " ".join(open("/proc/loadavg").read().split()[:3])
+    got = match_jobs(url)
+    print(
+        f"{label}: load before {load}, after {' '.join(open('/proc/loadavg').read().split()[:3])}"
+    )
+    for job, (value, mb) in got.items():
+        unit = "ms" if job.startswith("serve: ") else "s"
+        name = LABELS.get(job.removeprefix("serve: "), job)
+        print(f"| {label} | {name} | {value:.2f} {unit} ({mb:.0f} MB) |")
 
 
 LABELS = {
@@ -293,7 +312,15 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--engines", nargs="+", default=["postgis", "spatialite"])
     ap.add_argument("--record", action="store_true")
+    ap.add_argument("--only", choices=["match"], help="only these jobs, on --url")
+    ap.add_argument("--url", help="with --only: an imported, classified database")
+    ap.add_argument("--label", default="", help="with --only: the rows' label")
     args = ap.parse_args()
+    if args.only:
+        if not args.url:
+            raise SystemExit("--only needs --url")
+        only_match(args.url, args.label or os.environ.get("PYTHONPATH", "ours"))
+        return
     results = {}
     for engine in args.engines:
         for n in args.sizes:

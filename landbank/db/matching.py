@@ -4,9 +4,10 @@ whether either changed, and a stored project's requirement."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, String, func, or_, select, text, union
+from sqlalchemy import Connection, LargeBinary, String, func, or_, select, text
 
 from landbank.db import buildings as building_rows
 from landbank.db.dialects import sql_of
@@ -85,36 +86,54 @@ def _pool_rows(conn, recovery_methods, reserve_holders, codes: list[str] | None)
     if codes is not None:
         recovery = recovery.where(D.c.parcel_code.in_(codes))
     disposals = frame_of(conn.execute(recovery))
-    recovered = select(recovery.subquery().c.parcel_code) if len(disposals) else None
     read = [P.c[c] for c in POOL_COLUMNS if c != "retired"]
-    stmt = select(*read, func.ST_AsBinary(P.c.geom).label("wkb"))
+    stmt = select(*read, func.ST_AsBinary(P.c.geom, type_=LargeBinary).label("wkb"))
     if codes is None:
-        # each way into the pool through an index: a scan of every row (a holder's
-        # name matched anywhere in it) read the whole table, geometries included
-        ways = [
-            select(P.c.id).where(P.c.category == "approved_not_supplied"),
-            select(P.c.id).where(P.c.parent_code.is_not(None)),
-        ]
-        if recovered is not None:
-            ways.append(select(P.c.id).where(P.c.code.in_(recovered)))
-        held = _reserve_holders(conn, reserve_holders)
-        if held:
-            ways.append(select(P.c.id).where(P.c.holder.in_(held)))
-        stmt = stmt.where(P.c.retired.is_(False), P.c.id.in_(union(*ways)))
+        stmt = stmt.where(P.c.retired.is_(False), or_(*_ways_in(conn, disposals, reserve_holders)))
+        # one pass over the table's pages, the rows streamed by the engine's fastest way
+        parcels = sql_of(conn).read_frame(conn, stmt)
+        if parcels is None:
+            parcels = raw_frame_of(conn.execute(stmt))
     else:
+        recovered = select(recovery.subquery().c.parcel_code) if len(disposals) else None
         maybe = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
         if recovered is not None:
             maybe.append(P.c.code.in_(recovered))
         maybe += [P.c.holder.contains(h, autoescape=True) for h in reserve_holders]
         stmt = stmt.where(P.c.retired.is_(False), or_(*maybe), P.c.code.in_(codes))
-    parcels = raw_frame_of(conn.execute(stmt))
+        parcels = raw_frame_of(conn.execute(stmt))
     if parcels.empty:
         return parcels, disposals
     parcels["retired"] = False  # read only where it is (SQLite says 0)
     # by code, ordered here (the database would sort the geometries with the rows)
     parcels = parcels.sort_values("code", kind="stable", ignore_index=True)
-    parcels["geometry"] = shapely.from_wkb([bytes(b) for b in parcels.pop("wkb")])
+    parcels["geometry"] = _shapes(parcels.pop("wkb"))
     return parcels, disposals
+
+
+def _ways_in(conn: Connection, disposals: pd.DataFrame, reserve_holders: tuple[str, ...]):
+    """The conditions of the ways into the pool, each an index's: the category, a
+    parent, the codes of ``disposals`` (the recovery disposals read), the holders that
+    contain one of ``reserve_holders``. OR-ed, the engine reads the rows of the indexes'
+    matches in one pass over the table (PostgreSQL: a BitmapOr, SQLite: a multi-index
+    OR); as ``id IN (a UNION of the ways)`` PostgreSQL hashed the ways and scanned every
+    row of the table to join them (4 s of a cold match at 10⁶ parcels, 1.3 s this way)."""
+    ways = [P.c.category == "approved_not_supplied", P.c.parent_code.is_not(None)]
+    recovered = sorted(set(disposals["parcel_code"].dropna())) if len(disposals) else []
+    for at in range(0, len(recovered), CODES_AT_ONCE):
+        ways.append(P.c.code.in_(recovered[at : at + CODES_AT_ONCE]))
+    held = _reserve_holders(conn, reserve_holders)
+    if held:
+        ways.append(P.c.holder.in_(held))
+    return ways
+
+
+def _shapes(wkb: pd.Series) -> np.ndarray:
+    """Shapely geometries of a column of WKB (bytes, or a driver's memoryviews)."""
+    values = wkb.to_numpy(dtype=object)
+    if len(values) and isinstance(values[0], bytes):
+        return shapely.from_wkb(values)
+    return shapely.from_wkb([bytes(b) for b in values])
 
 
 # every distinct holder, one index probe each (a loose index scan: there are a few

@@ -9,13 +9,12 @@ cos(latitude)), which at a city's extent is within 0.5 % of the true metres."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 from landbank.domain.matching.common import (
     SUPPLY_BASES,
@@ -36,6 +35,11 @@ from landbank.domain.matching.requirements import LandNeed, Requirement
 
 DETAIL_COLUMNS = ["park", "supply_basis", "land_price_wan", "lon", "lat", "geometry", "district",
                   "land_use"]  # fmt: skip
+# what the matcher reads of the parcels that pass (taking the pool's other columns cost
+# a tenth of a warm match at 10⁶ parcels)
+PASSING_COLUMNS = list(
+    dict.fromkeys(["code", "area_mu", "ready_on", "distance_km", *DETAIL_COLUMNS])
+)
 SITE_SEEDS = 8  # seeds tried per group of neighbouring parcels
 MAX_SITES = 400  # sites scored per request, the most promising first
 # A road as wide as the gap allowed joins its two sides: the local plane is within
@@ -83,8 +87,11 @@ def index_land(pool: pd.DataFrame, gap_m: float) -> LandIndex:
     add_points(f)
     origin = plane_origin(f)
     geoms_m = shapely.transform(f["geometry"].to_numpy(), _plane(*origin))
-    pairs = neighbours(geoms_m, gap_m)
-    cx, cy = centres(geoms_m)
+    # GEOS lets go of the GIL: the centroids are found on the other core meanwhile
+    with ThreadPoolExecutor(1) as other:
+        centroids = other.submit(centres, geoms_m)
+        pairs = neighbours(geoms_m, gap_m)
+        cx, cy = centroids.result()
     return LandIndex(f, geoms_m, cx, cy, pairs, gap_m, origin)
 
 
@@ -93,8 +100,12 @@ def plain_text(frame: pd.DataFrame) -> None:
     arrays, taken and patched at C speed, and alike however they were read."""
     for column in frame.columns:
         if pd.api.types.is_string_dtype(frame[column].dtype):
-            values = frame[column].astype(object)
-            frame[column] = values.where(values.notna(), None)
+            values = frame[column].to_numpy(dtype=object)
+            missing = pd.isna(values)
+            if missing.any():
+                values = values.copy()
+                values[missing] = None
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
 
 
 def plane_origin(frame: pd.DataFrame) -> tuple[float, float]:
@@ -151,19 +162,27 @@ def match_land(
     geoms_m = index.geoms_m[rows]
     area = f["area_mu"].to_numpy(float)
     singles = np.flatnonzero(area >= need.area_mu_min)
-    members = [np.array([i]) for i in singles]
     parts = np.flatnonzero(area < need.area_mu_min)
+    sites = []
     if len(parts) > 1:
         pairs = _pairs_within(index.pairs, rows[parts], len(index.frame))
         centres = (index.cx[rows[parts]], index.cy[rows[parts]])
-        members += [parts[site] for site in assemble(pairs, centres, area[parts], need, s)]
-    if not members:
+        sites = [parts[site] for site in assemble(pairs, centres, area[parts], need, s)]
+    if not len(singles) and not sites:
         return []
-    c = _candidates(f, members, req, today, s)
+
+    def members(k: int) -> np.ndarray:
+        """The rows of candidate ``k``: the single parcels first, then the sites."""
+        return singles[k : k + 1] if k < len(singles) else sites[k - len(singles)]
+
+    sizes = np.concatenate(
+        [np.ones(len(singles), dtype=np.int64), np.array([len(x) for x in sites], dtype=np.int64)]
+    )
+    c = _candidates(f, np.concatenate([singles, *sites]), sizes, req, today, s)
     code_of = f["code"].to_numpy(dtype=object)
     codes = [[code] for code in code_of[singles].tolist()]
-    codes += [sorted(code_of[m].tolist()) for m in members[len(singles) :]]
-    closed = np.empty(len(members), dtype=object)
+    codes += [sorted(code_of[m].tolist()) for m in sites]
+    closed = np.empty(len(sizes), dtype=object)
     closed[: len(singles)] = geoms_m[singles]
 
     def shapes(todo: np.ndarray) -> np.ndarray:
@@ -171,13 +190,13 @@ def match_land(
         (only those that can make the shortlist are)."""
         for k in todo:
             if closed[k] is None:
-                closed[k] = _closed_union(geoms_m[members[k]], s.gap_m)
+                closed[k] = _closed_union(geoms_m[members(k)], s.gap_m)
         return closed[todo]
 
     score, chosen = _rank(c, shapes, codes, s, top)
     shown_columns = f[DETAIL_COLUMNS]  # rows of every column cost more than the scoring
     return [
-        _detail(shown_columns, members[k], codes[k], k, c, score[k], rank, req, today, s, lang)
+        _detail(shown_columns, members(k), codes[k], k, c, score[k], rank, req, today, s, lang)
         for rank, k in enumerate(chosen, start=1)
     ]
 
@@ -201,7 +220,7 @@ def _passing(pool: pd.DataFrame, req: Requirement, reserved) -> tuple[np.ndarray
         ok &= (held.isna() | (held == req.name)).to_numpy()
     ok &= (f["area_mu"] <= need.area_mu_max).to_numpy()
     rows = np.flatnonzero(ok)
-    return rows, f.iloc[rows].reset_index(drop=True)
+    return rows, f[PASSING_COLUMNS].iloc[rows].reset_index(drop=True)
 
 
 def _pairs_within(pairs: np.ndarray, chosen: np.ndarray, n: int) -> np.ndarray:
@@ -225,7 +244,7 @@ def _rank(c: dict, shapes, codes: list, s: MatchSettings, top: int):
     upper = scores(weights, {**c["comps"], "shape": np.ones(n)})
     by_upper = np.argsort(-upper, kind="stable")
     shape, width = np.full(n, np.nan), np.full(n, np.nan)
-    first = [x[0] for x in codes]
+    first = c["first"]  # ties go to the first code (rows stand in code order)
     reach = 5 * top
     while True:
         todo = by_upper[:reach][np.isnan(shape[by_upper[:reach]])]
@@ -245,19 +264,21 @@ def _rank(c: dict, shapes, codes: list, s: MatchSettings, top: int):
         reach *= 4
 
 
-def _candidates(f, members, req: Requirement, today, s: MatchSettings) -> dict:
+def _candidates(f, flat, sizes, req: Requirement, today, s: MatchSettings) -> dict:
     """Every candidate's figures and score components as arrays (NaN: not applicable),
-    all but the shape (see ``_rank``)."""
+    all but the shape (see ``_rank``). Candidate k is the rows ``flat[starts[k]:
+    starts[k] + sizes[k]]`` of ``f``."""
     need: LandNeed = req.land
-    n = len(members)
-    starts = np.cumsum([0] + [len(m) for m in members[:-1]])
-    flat = np.concatenate(members)
+    n = len(sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     area = np.add.reduceat(f["area_mu"].to_numpy(float)[flat], starts)
     ready_days = f["ready_on"].to_numpy().astype("datetime64[D]").astype("int64")
     ready = np.maximum.reduceat(ready_days[flat], starts).astype("datetime64[D]")
     dist = np.minimum.reduceat(f["distance_km"].to_numpy(float)[flat], starts)
     parks = f["park"].to_numpy(dtype=object)[flat[starts]]
-    nparts = np.array([len(m) for m in members])
+    unparked = pd.isna(parks)  # a park is a name or missing (None, NaN)
+    nparts = sizes
+    first = np.minimum.reduceat(flat, starts)  # the row of each candidate's first code
     comps = {
         "area_fit": area_fit(area, need.area_mu_min, need.area_mu_max, need.area_mu_preferred),
         "standard": np.full(n, np.nan),
@@ -271,16 +292,15 @@ def _candidates(f, members, req: Requirement, today, s: MatchSettings) -> dict:
         "park_industry": np.full(n, np.nan),
         "assembly": np.maximum(0.0, 1 - 0.25 * (nparts - 1)),
     }
-    for park in set(p for p in parks if isinstance(p, str)):
+    for park in pd.unique(parks[~unparked]).tolist():
         here = parks == park
         prefixes = s.park_industries.get(park)
         if req.industry and prefixes:
             comps["park_industry"][here] = float(any(req.industry.startswith(p) for p in prefixes))
         comps["standard"][here] = _standard_ratio(need, area[here], s.standard_of(park))
-    unparked = np.array([not isinstance(p, str) for p in parks], dtype=bool)
     if unparked.any():
         comps["standard"][unparked] = _standard_ratio(need, area[unparked], s.standard_of(None))
-    return {"comps": comps, "area": area, "ready": ready, "dist": dist}
+    return {"comps": comps, "area": area, "ready": ready, "dist": dist, "first": first}
 
 
 def _standard_ratio(need: LandNeed, area: np.ndarray, standard: dict) -> np.ndarray:
@@ -396,8 +416,7 @@ def assemble(
     n = len(area)
     i, j = pairs[:, 0], pairs[:, 1]
     # connected groups; only groups that can reach the minimum matter
-    graph = coo_array((np.ones(len(i)), (i, j)), shape=(n, n))
-    _, group = connected_components(graph, directed=False)
+    group = components(i, j, n)
     group_area = np.bincount(group, weights=area)[group]
     # each parcel's neighbours, as slices of one list
     src, dst = np.concatenate([i, j]), np.concatenate([j, i])
@@ -409,33 +428,63 @@ def assemble(
     sites: list[list[int]] = []
     has_neighbour = np.diff(start) > 0
     eligible = np.flatnonzero((group_area >= need.area_mu_min) & has_neighbour)
-    by_group: dict[int, list[int]] = {}
-    for x in eligible[np.argsort(-area[eligible], kind="stable")]:
-        by_group.setdefault(int(group[x]), []).append(int(x))
-    for members in by_group.values():
-        for seed in members[:SITE_SEEDS]:
-            site = [seed]
-            total = area[seed]
-            # the area-weighted centre, summed as parcels join (in the order
-            # np.average would sum them)
-            sx, sy = cx[seed] * area[seed], cy[seed] * area[seed]
-            while total < need.area_mu_min and len(site) < s.max_site_parcels:
-                frontier = {k for m in site for k in dst[start[m] : start[m + 1]] if k not in site}
-                frontier = [k for k in frontier if total + area[k] <= need.area_mu_max]
-                if not frontier:
-                    break
-                mx, my = sx / total, sy / total
-                nxt = min(frontier, key=lambda k: (cx[k] - mx) ** 2 + (cy[k] - my) ** 2)
-                site.append(nxt)
-                total += area[nxt]
-                sx, sy = sx + cx[nxt] * area[nxt], sy + cy[nxt] * area[nxt]
-            key = frozenset(site)
-            if need.area_mu_min <= total <= need.area_mu_max and len(site) > 1 and key not in seen:
-                seen.add(key)
-                sites.append(sorted(site))
-            if len(sites) >= MAX_SITES:
-                return sites
+    for seed in _seeds(eligible[np.argsort(-area[eligible], kind="stable")], group).tolist():
+        site = [seed]
+        total = area[seed]
+        # the area-weighted centre, summed as parcels join (in the order
+        # np.average would sum them)
+        sx, sy = cx[seed] * area[seed], cy[seed] * area[seed]
+        while total < need.area_mu_min and len(site) < s.max_site_parcels:
+            frontier = {k for m in site for k in dst[start[m] : start[m + 1]] if k not in site}
+            frontier = [k for k in frontier if total + area[k] <= need.area_mu_max]
+            if not frontier:
+                break
+            mx, my = sx / total, sy / total
+            nxt = min(frontier, key=lambda k: (cx[k] - mx) ** 2 + (cy[k] - my) ** 2)
+            site.append(nxt)
+            total += area[nxt]
+            sx, sy = sx + cx[nxt] * area[nxt], sy + cy[nxt] * area[nxt]
+        key = frozenset(site)
+        if need.area_mu_min <= total <= need.area_mu_max and len(site) > 1 and key not in seen:
+            seen.add(key)
+            sites.append(sorted(site))
+        if len(sites) >= MAX_SITES:
+            return sites
     return sites
+
+
+def _seeds(by_area: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The parcels ``by_area`` (largest first) each group's sites grow from: the groups
+    in the order their largest parcel comes, each with its SITE_SEEDS largest."""
+    g = group[by_area]
+    at = np.argsort(g, kind="stable")  # places in by_area, group by group, largest first
+    gs = g[at]
+    first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
+    head = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0))
+    keep = np.arange(len(gs)) - head < SITE_SEEDS
+    # the group's place is where its largest parcel stands in by_area
+    order = np.lexsort((at[keep], at[head][keep]))
+    return by_area[at[keep][order]]
+
+
+def components(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """The connected group of each of ``n`` nodes joined by the edges (i, j), as the
+    least node of its group: every edge hooks the greater of its ends' labels under
+    the lesser, then labels jump to their label's label until they stand, and again
+    until every edge's ends agree (a few rounds; numpy, no graph library to import)."""
+    label = np.arange(n)
+    while True:
+        li, lj = label[i], label[j]
+        apart = li != lj
+        if not apart.any():
+            return label
+        lo, hi = np.minimum(li[apart], lj[apart]), np.maximum(li[apart], lj[apart])
+        np.minimum.at(label, hi, lo)
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
 
 
 STANDARD_FIGURES = (
