@@ -412,6 +412,9 @@ class PostGISSql(EngineSql):
         yield
         conn.exec_driver_sql("SELECT set_config('landbank.land_bulk', 'off', true)")
         conn.exec_driver_sql("INSERT INTO land_gone (tx, code) VALUES (txid_current(), NULL)")
+        # the planner's figures of the categories follow at once (autovacuum's come a
+        # minute or more later): the land pool's read plans by them
+        conn.exec_driver_sql("ANALYZE parcel")
 
     def lock_table(self, conn, name):
         conn.exec_driver_sql(f'LOCK TABLE "{name}" IN SHARE ROW EXCLUSIVE MODE')
