@@ -1,0 +1,132 @@
+"""The tile overview's rows (migration 0015): what it is built from (every current
+parcel's box and area, in code order), writing it zoom by zoom with each shape
+simplified for its zoom, what it was built from, and how many parcels changed shape or
+are new since. What a tile reads from it is in ``db.tiles``."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import column, func, select, table, text
+
+from landbank.db.bulk import insert_frame
+from landbank.db.models import Parcel
+from landbank.db.rows import read_frame
+from landbank.domain.tiles import Tile
+
+P = Parcel.__table__
+OVERVIEW = table("tile_overview", *(column(c) for c in ("z", "x", "y", "parcel_id", "geom")))
+MOVED = table("tile_moved", column("parcel_id"))
+
+
+def boxes(uow) -> pd.DataFrame:
+    """Every current parcel's ``id``, ``area_mu`` and lon/lat box (``minx``, ``miny``,
+    ``maxx``, ``maxy``), in code order (the database's: the tie-break of the tiles'
+    choice). The box the spatial index holds, which a tile's box is tested against:
+    PostGIS's float box (rounded outwards), SpatiaLite's R*Tree box (float32,
+    rounded outwards)."""
+    g = P.c.geom
+    names = ("minx", "miny", "maxx", "maxy")
+    kept = [P.c.retired.is_(False), P.c.geom.is_not(None)]
+    if uow.sql.name == "postgresql":
+        cached = func.postgis_getbbox(g)
+        box = [
+            func.ST_XMin(cached),
+            func.ST_YMin(cached),
+            func.ST_XMax(cached),
+            func.ST_YMax(cached),
+        ]
+        stmt = select(P.c.id, P.c.area_mu, *(b.label(n) for b, n in zip(box, names, strict=True)))
+    elif uow.conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'idx_parcel_geom'"
+    ).scalar():
+        idx = table(
+            "idx_parcel_geom", *(column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax"))
+        )
+        box = [idx.c.xmin, idx.c.ymin, idx.c.xmax, idx.c.ymax]
+        stmt = select(P.c.id, P.c.area_mu, *(b.label(n) for b, n in zip(box, names, strict=True)))
+        stmt = stmt.join_from(P, idx, idx.c.pkid == P.c.id)
+    else:
+        box = [func.MbrMinX(g), func.MbrMinY(g), func.MbrMaxX(g), func.MbrMaxY(g)]
+        stmt = select(P.c.id, P.c.area_mu, *(b.label(n) for b, n in zip(box, names, strict=True)))
+    return read_frame(uow.conn, stmt.where(*kept).order_by(P.c.code))
+
+
+def float_boxes(uow) -> bool:
+    """Whether the spatial index tests a tile's box rounded outwards to float32
+    (PostGIS's &&) rather than as it is (SpatiaLite's R*Tree query)."""
+    return uow.sql.name == "postgresql"
+
+
+def simplified(uow, geom, z: int):
+    """``geom`` simplified by one tile unit of zoom ``z`` (a polygon kept from
+    collapsing: PostGIS's ST_Simplify preserving collapsed shapes, SpatiaLite's
+    topology-preserving simplification, as ``maps.vector_tiles`` simplifies)."""
+    tolerance = Tile(z, 0, 0).tolerance_deg()
+    if uow.sql.name == "postgresql":
+        return func.ST_Simplify(geom, tolerance, True)
+    return func.coalesce(func.ST_SimplifyPreserveTopology(geom, tolerance), geom)
+
+
+def write(uow, picked: pd.DataFrame, parcels: int, last_parcel_id: int) -> int:
+    """Replaces the overview with ``picked`` (``z``, ``x``, ``y``, ``parcel_id``, in
+    key order), each parcel's shape simplified for its zoom, notes what it was built
+    from (``parcels`` current parcels, the last parcel id) and empties the list of
+    moved shapes. Returns the rows written."""
+    conn = uow.conn
+    conn.exec_driver_sql("DELETE FROM tile_overview")
+    conn.exec_driver_sql("DELETE FROM tile_overview_state")
+    conn.exec_driver_sql("DELETE FROM tile_moved")
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _tile_pick")
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE _tile_pick (z INTEGER NOT NULL, x INTEGER NOT NULL, "
+        "y INTEGER NOT NULL, parcel_id INTEGER NOT NULL)"
+    )
+    insert_frame(conn, "_tile_pick", picked, staging=True)
+    pick = table("_tile_pick", *(column(c) for c in ("z", "x", "y", "parcel_id")))
+    for z in sorted(set(picked["z"].tolist())):
+        shape = simplified(uow, P.c.geom, int(z))
+        rows = (
+            select(pick.c.z, pick.c.x, pick.c.y, pick.c.parcel_id, shape)
+            .join_from(pick, P, P.c.id == pick.c.parcel_id)
+            .where(pick.c.z == int(z))
+            .order_by(pick.c.x, pick.c.y, pick.c.parcel_id)
+        )
+        insert = OVERVIEW.insert().from_select(["z", "x", "y", "parcel_id", "geom"], rows)
+        conn.execute(insert)
+    conn.exec_driver_sql("DROP TABLE _tile_pick")
+    conn.execute(
+        text(
+            "INSERT INTO tile_overview_state (id, parcels, last_parcel_id) "
+            "VALUES (1, :parcels, :last)"
+        ),
+        {"parcels": parcels, "last": last_parcel_id},
+    )
+    if uow.sql.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE tile_overview")
+    return conn.exec_driver_sql("SELECT count(*) FROM tile_overview").scalar()
+
+
+def last_parcel_id(uow) -> int:
+    """The highest parcel id (0 when there is none): a parcel above it is new."""
+    return uow.execute(select(func.coalesce(func.max(P.c.id), 0))).scalar_one()
+
+
+def state(uow) -> dict | None:
+    """What the overview was built from (``parcels``, ``last_parcel_id``); None when
+    there is none."""
+    found = uow.conn.exec_driver_sql(
+        "SELECT parcels, last_parcel_id FROM tile_overview_state WHERE id = 1"
+    )
+    row = found.mappings().first()
+    return dict(row) if row is not None else None
+
+
+def changed(uow, built: dict, limit: int) -> int:
+    """How many parcels got a new shape (each change counted) or were added since the
+    overview ``built`` was built, counted to ``limit`` + 1 at most (two index reads)."""
+    moved = select(MOVED.c.parcel_id).limit(limit + 1).subquery()
+    added = select(P.c.id).where(P.c.id > built["last_parcel_id"]).limit(limit + 1).subquery()
+    n_moved = uow.execute(select(func.count()).select_from(moved)).scalar_one()
+    if n_moved > limit:
+        return n_moved
+    return n_moved + uow.execute(select(func.count()).select_from(added)).scalar_one()
