@@ -125,7 +125,15 @@ def changed(uow, built: dict, limit: int) -> int:
     """How many parcels got a new shape (each change counted) or were added since the
     overview ``built`` was built, counted to ``limit`` + 1 at most (two index reads)."""
     moved = select(MOVED.c.parcel_id).limit(limit + 1).subquery()
-    added = select(P.c.id).where(P.c.id > built["last_parcel_id"]).limit(limit + 1).subquery()
+    # in id order: the planner walks the key's index from the last id (unordered, it may
+    # scan the table for rows that are not there)
+    added = (
+        select(P.c.id)
+        .where(P.c.id > built["last_parcel_id"])
+        .order_by(P.c.id)
+        .limit(limit + 1)
+        .subquery()
+    )
     n_moved = uow.execute(select(func.count()).select_from(moved)).scalar_one()
     if n_moved > limit:
         return n_moved

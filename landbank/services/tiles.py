@@ -215,14 +215,18 @@ def tile(
         kept = cache.get((lay.id, now, z, x, y))
         if kept is not None:
             return kept, now
-    if _wants_overview(lay.id, t) and not store.glance(overview_fresh, as_read=True):
-        # the first low-zoom tile since the shapes changed builds it (another request
-        # of this process building it meanwhile draws the way before)
-        refresh_overview(store, wait=False)
-    with store.read() as uow:  # the stamp and the tile from one snapshot
-        drawn_at = rows.data_stamp(uow, lay.id)
-        overview = _wants_overview(lay.id, t) and overview_fresh(uow)
-        data = render(uow, lay.id, t, overview)
+    wants = _wants_overview(lay.id, t)
+    data = None
+    while data is None:
+        with store.read() as uow:  # the stamp and the tile from one snapshot
+            drawn_at = rows.data_stamp(uow, lay.id)
+            overview = wants and overview_fresh(uow)
+            if overview or not wants:
+                data = render(uow, lay.id, t, overview)
+        if data is None:
+            # the first low-zoom tile since the shapes changed builds it, then reads it;
+            # while another request of this process builds it, the way before
+            wants = refresh_overview(store, wait=False) is not None
     if cache is not None:
         cache.put((lay.id, drawn_at, z, x, y), data)
     return data, drawn_at
