@@ -11,7 +11,7 @@ from sqlalchemy import column, func, select, table, text
 from landbank.db.bulk import insert_frame
 from landbank.db.models import Parcel
 from landbank.db.rows import read_frame
-from landbank.domain.tiles import Tile
+from landbank.domain.tiles import BUFFER, EXTENT, Tile
 
 P = Parcel.__table__
 OVERVIEW = table("tile_overview", *(column(c) for c in ("z", "x", "y", "parcel_id", "geom")))
@@ -67,11 +67,19 @@ def simplified(uow, geom, z: int):
     return func.coalesce(func.ST_SimplifyPreserveTopology(geom, tolerance), geom)
 
 
+def on_grid(geom, z, x, y):
+    """PostGIS: ``geom`` (lon/lat) on the tile z/x/y's grid as ST_AsMVT takes it:
+    transformed to Web Mercator, clipped to the buffered tile and snapped to its units
+    (NULL when nothing is left)."""
+    envelope = func.ST_TileEnvelope(z, x, y)
+    return func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), envelope, EXTENT, BUFFER, True)
+
+
 def write(uow, picked: pd.DataFrame, parcels: int, last_parcel_id: int) -> int:
     """Replaces the overview with ``picked`` (``z``, ``x``, ``y``, ``parcel_id``, in
-    key order), each parcel's shape simplified for its zoom, notes what it was built
-    from (``parcels`` current parcels, the last parcel id) and empties the list of
-    moved shapes. Returns the rows written."""
+    key order), each parcel's shape simplified for its zoom (on PostGIS: and put on
+    its tile's grid), notes what it was built from (``parcels`` current parcels, the
+    last parcel id) and empties the list of moved shapes. Returns the rows written."""
     conn = uow.conn
     conn.exec_driver_sql("DELETE FROM tile_overview")
     conn.exec_driver_sql("DELETE FROM tile_overview_state")
@@ -85,14 +93,15 @@ def write(uow, picked: pd.DataFrame, parcels: int, last_parcel_id: int) -> int:
     pick = table("_tile_pick", *(column(c) for c in ("z", "x", "y", "parcel_id")))
     for z in sorted(set(picked["z"].tolist())):
         shape = simplified(uow, P.c.geom, int(z))
+        if uow.sql.mvt_in_sql:
+            shape = on_grid(shape, pick.c.z, pick.c.x, pick.c.y)
         rows = (
             select(pick.c.z, pick.c.x, pick.c.y, pick.c.parcel_id, shape)
             .join_from(pick, P, P.c.id == pick.c.parcel_id)
             .where(pick.c.z == int(z))
             .order_by(pick.c.x, pick.c.y, pick.c.parcel_id)
         )
-        insert = OVERVIEW.insert().from_select(["z", "x", "y", "parcel_id", "geom"], rows)
-        conn.execute(insert)
+        conn.execute(OVERVIEW.insert().from_select(["z", "x", "y", "parcel_id", "geom"], rows))
     conn.exec_driver_sql("DROP TABLE _tile_pick")
     conn.execute(
         text(

@@ -21,10 +21,10 @@ from sqlalchemy import case, func, literal_column, select
 
 from landbank.db.matching import stamp
 from landbank.db.models import Building, Disposal, Parcel
-from landbank.db.tile_overview import MOVED, OVERVIEW, simplified
+from landbank.db.tile_overview import MOVED, OVERVIEW, on_grid, simplified
 from landbank.domain import tiles as grid
 from landbank.domain.area import M2_PER_MU
-from landbank.domain.tiles import BUFFER, EXTENT, Tile
+from landbank.domain.tiles import EXTENT, Tile
 
 P, B, D = Parcel.__table__, Building.__table__, Disposal.__table__
 
@@ -123,17 +123,14 @@ def tile_rows(uow, layer: str, tile: Tile, overview: bool = False) -> list[dict]
 def mvt(uow, layer: str, tile: Tile, overview: bool = False) -> bytes:
     """The tile of ``layer`` encoded by PostGIS in one statement (ST_AsMVT): the same
     features as ``tile_rows``, simplified by one tile unit, clipped to the buffered
-    tile and snapped to its grid; b"" when it holds none."""
+    tile and snapped to its grid (from the overview: as it keeps them); b"" when it
+    holds none."""
     tbl = TABLES[layer][0]
-    envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
-
-    def on_grid(geom):
-        return func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), envelope, EXTENT, BUFFER, True)
-
-    if overview:  # the kept shapes are simplified for the zoom already
-        o, shape, where = _from_overview(tile, simplified(uow, P.c.geom, tile.z))
+    if overview:  # the kept shapes are on the tile's grid already
+        live = on_grid(simplified(uow, P.c.geom, tile.z), tile.z, tile.x, tile.y)
+        o, shape, where = _from_overview(tile, live)
         rows = (
-            select(*_columns(layer, tile), on_grid(shape).label("geom"))
+            select(*_columns(layer, tile), shape.label("geom"))
             .join_from(o, P, P.c.id == o.c.parcel_id)
             .where(*where)
             .subquery("q")
@@ -144,7 +141,7 @@ def mvt(uow, layer: str, tile: Tile, overview: bool = False) -> bytes:
             geom = func.ST_Simplify(geom, tile.tolerance_deg(), True)
         picked = _picked(uow, layer, tile).subquery("picked")
         rows = (
-            select(*_columns(layer, tile), on_grid(geom).label("geom"))
+            select(*_columns(layer, tile), on_grid(geom, tile.z, tile.x, tile.y).label("geom"))
             .join_from(tbl, picked, tbl.c.id == picked.c.id)
             .subquery("q")
         )

@@ -7,6 +7,9 @@ retirement shows at once without building anything.
 
 ``tile_overview`` (z, x, y, parcel_id, geom): the rows of one tile together (SQLite:
 WITHOUT ROWID on the key; PostgreSQL: the key's index, rows written in key order).
+``geom`` is the shape as the tile draws it: on PostgreSQL already on the tile's grid
+(ST_AsMVTGeom done when built: the tile's ST_AsMVT only encodes), elsewhere in lon/lat
+simplified for the zoom (the Python encoder clips and snaps it).
 ``tile_overview_state``: one row while an overview is built, what it was built from
 (``parcels`` current parcels, the last parcel id then: a parcel of a higher id is new
 since). ``tile_moved`` (parcel_id): a parcel whose shape changed since, one row per
@@ -47,7 +50,7 @@ SQLITE = [
 
 POSTGRES = [
     "CREATE TABLE tile_overview (z smallint NOT NULL, x integer NOT NULL, "
-    "y integer NOT NULL, parcel_id integer NOT NULL, geom geometry(Geometry, 4490), "
+    "y integer NOT NULL, parcel_id integer NOT NULL, geom geometry, "
     "PRIMARY KEY (z, x, y, parcel_id))",
     STATE,
     MOVED,
