@@ -58,6 +58,12 @@ def _float_up(v: np.ndarray) -> np.ndarray:
     return np.where(f < v, np.nextafter(f, np.float32(np.inf)), f).astype(float)
 
 
+def largest_first(area_mu: np.ndarray) -> np.ndarray:
+    """The rows of parcels given in code order, largest first and ties in code order:
+    the order in which a tile keeps them."""
+    return np.lexsort((np.arange(len(area_mu)), -area_mu))
+
+
 def picks(
     minx: np.ndarray,
     miny: np.ndarray,
@@ -67,53 +73,65 @@ def picks(
     z: int,
     most: int | None = None,
     float_query: bool = False,
+    order: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tiles of zoom ``z`` and the parcels each shows: parcels given by their
-    lon/lat boxes and areas, in code order (a tie of areas goes to the earlier).
-    ``float_query``: the tile's box is rounded outwards to float32 before the test (as
-    PostGIS's && rounds it). Returns (x, y, row) arrays, one entry per tile and parcel
-    it shows, at most ``most`` (MAX_FEATURES) per tile, ordered by x, y and then
-    largest first."""
+    lon/lat boxes and areas, in code order (a tie of areas goes to the earlier;
+    ``order``: their ``largest_first``, if known). ``float_query``: the tile's box is
+    rounded outwards to float32 before the test (as PostGIS's && rounds it). Returns
+    (x, y, row) arrays, one entry per tile and parcel it shows, at most ``most``
+    (MAX_FEATURES) per tile, ordered by x, y and then largest first."""
     most = grid.MAX_FEATURES if most is None else most
+    order = largest_first(area_mu) if order is None else order
     n = 2**z
     size = 2 * HALF_WORLD_M / n
     pad = size * BUFFER / EXTENT
-    mx0, mx1 = minx * (HALF_WORLD_M / 180.0), maxx * (HALF_WORLD_M / 180.0)
-    my0, my1 = _mercator_y(miny), _mercator_y(maxy)
-    # the tiles whose buffered box the parcel's box may meet (one more on each side for
-    # rounding; checked exactly below)
-    x_lo = np.floor((mx0 + HALF_WORLD_M - pad) / size) - 1
-    x_hi = np.floor((mx1 + HALF_WORLD_M + pad) / size) + 1
-    y_lo = np.floor((HALF_WORLD_M - pad - my1) / size) - 1
-    y_hi = np.floor((HALF_WORLD_M + pad - my0) / size) + 1
-    x_lo, y_lo = np.clip(x_lo, 0, n - 1).astype(np.int64), np.clip(y_lo, 0, n - 1).astype(np.int64)
-    x_hi, y_hi = np.clip(x_hi, 0, n - 1).astype(np.int64), np.clip(y_hi, 0, n - 1).astype(np.int64)
-    nx, ny = x_hi - x_lo + 1, y_hi - y_lo + 1
+    # the tiles whose buffered box a parcel's box may meet (widened by a thousandth of
+    # a tile for rounding, float32's included; checked exactly below)
+    slack = 1e-3
+
+    def span(lo, hi):
+        first = np.clip(np.floor(lo / size - slack), 0, n - 1).astype(np.int64)
+        return first, np.clip(np.floor(hi / size + slack), 0, n - 1).astype(np.int64)
+
+    x_lo, x_hi = span(
+        minx * (HALF_WORLD_M / 180.0) + HALF_WORLD_M - pad,
+        maxx * (HALF_WORLD_M / 180.0) + HALF_WORLD_M + pad,
+    )
+    y_lo, y_hi = span(
+        HALF_WORLD_M - pad - _mercator_y(maxy), HALF_WORLD_M + pad - _mercator_y(miny)
+    )
+    # a tile's smallest parcel depends on its latitude: none below the least of them
+    ys = np.arange(y_lo.min(), y_hi.max() + 1) if len(y_lo) else np.zeros(0, np.int64)
+    least = np.array([Tile(z, 0, int(t)).min_area_m2() / M2_PER_MU for t in ys])
+    if len(ys):
+        order = order[area_mu[order] >= least.min()]
+    nx, ny = (x_hi - x_lo + 1)[order], (y_hi - y_lo + 1)[order]
     count = nx * ny
-    row = np.repeat(np.arange(len(minx)), count)
+    row = np.repeat(order, count)  # largest first
     k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    x = x_lo[row] + k % nx[row]
-    y = y_lo[row] + k // nx[row]
+    x = x_lo[row] + k % np.repeat(nx, count)
+    y = y_lo[row] + k // np.repeat(nx, count)
     # the exact test of db.tiles: the parcel's box meets the tile's buffered lon/lat box
-    west = -HALF_WORLD_M + x * size
-    north = HALF_WORLD_M - y * size
+    xs = np.arange(x.min(), x.max() + 1) if len(x) else np.zeros(0, np.int64)
+    west = -HALF_WORLD_M + xs * size
     b_west, b_east = (west - pad) / HALF_WORLD_M * 180.0, (west + size + pad) / HALF_WORLD_M * 180.0
+    north = HALF_WORLD_M - ys * size
     b_south, b_north = _lat(north - size - pad), _lat(north + pad)
     if float_query:
         b_west, b_south = _float_down(b_west), _float_down(b_south)
         b_east, b_north = _float_up(b_east), _float_up(b_north)
-    meets = (minx[row] <= b_east) & (maxx[row] >= b_west)
-    meets &= (miny[row] <= b_north) & (maxy[row] >= b_south)
-    # and reaches the tile's smallest parcel (which depends on the tile's latitude)
-    least = {int(t): Tile(z, 0, int(t)).min_area_m2() / M2_PER_MU for t in np.unique(y)}
-    smallest = np.vectorize(least.__getitem__, otypes=[float])(y) if len(y) else y
-    meets &= area_mu[row] >= smallest
+    i, j = (x - xs[0], y - ys[0]) if len(x) else (x, y)
+    meets = (minx[row] <= b_east[i]) & (maxx[row] >= b_west[i])
+    meets &= (miny[row] <= b_north[j]) & (maxy[row] >= b_south[j])
+    # and reaches the tile's smallest parcel
+    meets &= area_mu[row] >= least[j]
     x, y, row = x[meets], y[meets], row[meets]
-    # per tile, largest first, ties in code order; the first ``most`` of each tile
-    order = np.lexsort((row, -area_mu[row], y, x))
-    x, y, row = x[order], y[order], row[order]
+    # per tile (stable: largest first within it); the first ``most`` of each tile
     key = x * n + y
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    by_tile = np.argsort(key, kind="stable")
+    x, y, row, key = x[by_tile], y[by_tile], row[by_tile], key[by_tile]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key
     rank = np.arange(len(key)) - np.repeat(starts, np.diff(np.r_[starts, len(key)]))
     kept = rank < most
     return x[kept], y[kept], row[kept]

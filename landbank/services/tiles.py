@@ -175,9 +175,10 @@ def build_overview(uow: Unit) -> dict:
     arrays = [boxes[c].to_numpy(dtype=float) for c in ("minx", "miny", "maxx", "maxy")]
     area = boxes["area_mu"].to_numpy(dtype=float)
     parts = []
+    order = overview_rule.largest_first(area)
     for z in overview_rule.OVERVIEW_ZOOMS:
         x, y, row = overview_rule.picks(
-            *arrays, area, z, float_query=overview_rows.float_boxes(uow)
+            *arrays, area, z, float_query=overview_rows.float_boxes(uow), order=order
         )
         parts.append(pd.DataFrame({"z": z, "x": x, "y": y, "parcel_id": ids[row]}))
     picked = pd.concat(parts, ignore_index=True)
