@@ -21,50 +21,23 @@ MOVED = table("tile_moved", column("parcel_id"))
 def boxes(uow) -> pd.DataFrame:
     """Every current parcel's ``id``, ``area_mu`` and lon/lat box (``minx``, ``miny``,
     ``maxx``, ``maxy``), in code order (the database's: the tie-break of the tiles'
-    choice). The box the spatial index holds, which a tile's box is tested against:
-    PostGIS's float box (rounded outwards), SpatiaLite's R*Tree box (float32,
-    rounded outwards)."""
-    g = P.c.geom
-    names = ("minx", "miny", "maxx", "maxy")
+    choice). The box the spatial index holds, which a tile's box is tested against
+    (``EngineSql.index_boxes``: PostGIS's float box, SpatiaLite's R*Tree box)."""
+    stmt = uow.sql.index_boxes(uow.conn, P, "idx_parcel_geom").add_columns(P.c.area_mu)
     kept = [P.c.retired.is_(False), P.c.geom.is_not(None)]
-    if uow.sql.name == "postgresql":
-        cached = func.postgis_getbbox(g)
-        box = [
-            func.ST_XMin(cached),
-            func.ST_YMin(cached),
-            func.ST_XMax(cached),
-            func.ST_YMax(cached),
-        ]
-        stmt = select(P.c.id, P.c.area_mu, *(b.label(n) for b, n in zip(box, names, strict=True)))
-    elif uow.conn.exec_driver_sql(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'idx_parcel_geom'"
-    ).scalar():
-        idx = table(
-            "idx_parcel_geom", *(column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax"))
-        )
-        box = [idx.c.xmin, idx.c.ymin, idx.c.xmax, idx.c.ymax]
-        stmt = select(P.c.id, P.c.area_mu, *(b.label(n) for b, n in zip(box, names, strict=True)))
-        stmt = stmt.join_from(P, idx, idx.c.pkid == P.c.id)
-    else:
-        box = [func.MbrMinX(g), func.MbrMinY(g), func.MbrMaxX(g), func.MbrMaxY(g)]
-        stmt = select(P.c.id, P.c.area_mu, *(b.label(n) for b, n in zip(box, names, strict=True)))
     return read_frame(uow.conn, stmt.where(*kept).order_by(P.c.code))
 
 
 def float_boxes(uow) -> bool:
     """Whether the spatial index tests a tile's box rounded outwards to float32
     (PostGIS's &&) rather than as it is (SpatiaLite's R*Tree query)."""
-    return uow.sql.name == "postgresql"
+    return uow.sql.float_query_boxes
 
 
 def simplified(uow, geom, z: int):
     """``geom`` simplified by one tile unit of zoom ``z`` (a polygon kept from
-    collapsing: PostGIS's ST_Simplify preserving collapsed shapes, SpatiaLite's
-    topology-preserving simplification, as ``maps.vector_tiles`` simplifies)."""
-    tolerance = Tile(z, 0, 0).tolerance_deg()
-    if uow.sql.name == "postgresql":
-        return func.ST_Simplify(geom, tolerance, True)
-    return func.coalesce(func.ST_SimplifyPreserveTopology(geom, tolerance), geom)
+    collapsing, as a tile's shapes are simplified: ``EngineSql.simplified``)."""
+    return uow.sql.simplified(geom, Tile(z, 0, 0).tolerance_deg())
 
 
 def on_grid(geom, z, x, y):
@@ -110,8 +83,7 @@ def write(uow, picked: pd.DataFrame, parcels: int, last_parcel_id: int) -> int:
         ),
         {"parcels": parcels, "last": last_parcel_id},
     )
-    if uow.sql.name == "postgresql":
-        conn.exec_driver_sql("ANALYZE tile_overview")
+    uow.sql.analyze(conn, "tile_overview")
     return conn.exec_driver_sql("SELECT count(*) FROM tile_overview").scalar()
 
 
