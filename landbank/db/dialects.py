@@ -111,6 +111,23 @@ class EngineSql:
         """An INSERT into ``tbl`` that knows ``on_conflict_do_update``."""
         raise NotImplementedError
 
+    # whether the spatial index tests a query box rounded outwards to float32 (PostGIS's
+    # &&) rather than as it is (SpatiaLite's R*Tree query): the tile overview's choice
+    float_query_boxes = False
+
+    def index_boxes(self, conn: Connection, tbl, rtree: str):
+        """A SELECT of ``tbl``'s ``id`` with the box the spatial index tests for each row
+        (``minx``, ``miny``, ``maxx``, ``maxy``, lon/lat), for more to be added to."""
+        raise NotImplementedError
+
+    def simplified(self, geom, tolerance: float):
+        """``geom`` simplified by ``tolerance`` degrees, a polygon kept from collapsing
+        (as ``maps.vector_tiles`` and ``db.tiles.mvt`` simplify a tile's shapes)."""
+        raise NotImplementedError
+
+    def analyze(self, conn: Connection, name: str) -> None:
+        """Fresh planner statistics of table ``name`` after it was filled anew."""
+
     def stamp(self, moment: dt.datetime):
         """A timestamp as raw SQL (``text()``) binds it into a timestamp column."""
         return moment
@@ -210,6 +227,26 @@ class SpatiaLiteSql(EngineSql):
         else:
             first = func.MbrIntersects(geom, envelope) == 1
         return [first, func.ST_Intersects(geom, envelope) == 1] if exact else [first]
+
+    def index_boxes(self, conn, tbl, rtree):
+        names = ("minx", "miny", "maxx", "maxy")
+        has_rtree = conn.execute(
+            select(func.count())
+            .select_from(table("sqlite_master"))
+            .where(column("type") == "table", column("name") == rtree)
+        ).scalar_one()
+        if not has_rtree:
+            g = tbl.c.geom
+            box = [func.MbrMinX(g), func.MbrMinY(g), func.MbrMaxX(g), func.MbrMaxY(g)]
+            return select(tbl.c.id, *(b.label(n) for b, n in zip(box, names, strict=True)))
+        # the R*Tree's box: float32, rounded outwards
+        idx = table(rtree, *(column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax")))
+        box = [idx.c.xmin, idx.c.ymin, idx.c.xmax, idx.c.ymax]
+        stmt = select(tbl.c.id, *(b.label(n) for b, n in zip(box, names, strict=True)))
+        return stmt.join_from(tbl, idx, idx.c.pkid == tbl.c.id)
+
+    def simplified(self, geom, tolerance):
+        return func.coalesce(func.ST_SimplifyPreserveTopology(geom, tolerance), geom)
 
     def land_seq(self, conn):
         return conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM land_change").scalar()
@@ -377,6 +414,26 @@ class PostGISSql(EngineSql):
             "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
             "ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint"
         ).scalar()
+
+    float_query_boxes = True
+
+    def index_boxes(self, conn, tbl, rtree):
+        # the float box a geometry carries, rounded outwards, which && and the GiST test
+        cached = func.postgis_getbbox(tbl.c.geom)
+        box = [
+            func.ST_XMin(cached),
+            func.ST_YMin(cached),
+            func.ST_XMax(cached),
+            func.ST_YMax(cached),
+        ]
+        names = ("minx", "miny", "maxx", "maxy")
+        return select(tbl.c.id, *(b.label(n) for b, n in zip(box, names, strict=True)))
+
+    def simplified(self, geom, tolerance):
+        return func.ST_Simplify(geom, tolerance, True)
+
+    def analyze(self, conn, name):
+        conn.exec_driver_sql(f'ANALYZE "{name}"')
 
     def land_seq(self, conn):
         return conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM land_commit").scalar()

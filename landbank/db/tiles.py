@@ -7,17 +7,24 @@ and snaps each shape to the tile's grid and ST_AsMVT encodes the layer. Elsewher
 ``tile_rows`` gives the rows (geometry as WKB, lon/lat) for ``maps.vector_tiles`` to
 encode. Both keep the same features: those whose shape meets the buffered box and,
 for parcels, whose area reaches the tile's smallest kept one; below DETAIL_ZOOM, the
-MAX_FEATURES largest of them where more meet it."""
+MAX_FEATURES largest of them where more meet it.
+
+A parcels tile of the overview's zooms may instead read that choice made ahead
+(``overview=True``: migration 0016's ``tile_overview``, by the tile's key, its shapes
+simplified for the zoom), joined to the parcel's live row: its category, disposal and
+retirement as they are now; a parcel whose shape changed since the overview was built
+is drawn from its live shape."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import case, func, literal_column, select
 
 from landbank.db.matching import stamp
 from landbank.db.models import Building, Disposal, Parcel
+from landbank.db.tile_overview import MOVED, OVERVIEW, on_grid, simplified
 from landbank.domain import tiles as grid
 from landbank.domain.area import M2_PER_MU
-from landbank.domain.tiles import BUFFER, EXTENT, Tile
+from landbank.domain.tiles import EXTENT, Tile
 
 P, B, D = Parcel.__table__, Building.__table__, Disposal.__table__
 
@@ -81,13 +88,31 @@ def _picked(uow, layer: str, tile: Tile):
     return select(tbl.c.id).where(*_where(uow, layer, tile)).order_by(*order).limit(most)
 
 
-def tile_rows(uow, layer: str, tile: Tile) -> list[dict]:
+def _from_overview(tile: Tile, live_shape):
+    """The tile's parcels as the overview chose them, current ones only, joined to
+    their live rows; their shape the kept one unless the parcel's shape changed since
+    the overview was built (then ``live_shape``)."""
+    o = OVERVIEW.alias("o")
+    moved = select(MOVED.c.parcel_id).where(MOVED.c.parcel_id == o.c.parcel_id).exists()
+    shape = case((moved, live_shape), else_=o.c.geom)
+    return o, shape, [o.c.z == tile.z, o.c.x == tile.x, o.c.y == tile.y, P.c.retired.is_(False)]
+
+
+def tile_rows(uow, layer: str, tile: Tile, overview: bool = False) -> list[dict]:
     """The features of ``layer`` whose box meets ``tile``'s buffered box (for parcels,
     of at least the tile's smallest area; below DETAIL_ZOOM the MAX_FEATURES largest
-    where more do):
+    where more do; ``overview``: the parcels the overview chose for the tile):
     their fields (fewer below DETAIL_ZOOM), ``disposal`` for parcels, and ``wkb``
     (lon/lat)."""
     tbl = TABLES[layer][0]
+    if overview:
+        o, shape, where = _from_overview(tile, P.c.geom)
+        stmt = (
+            select(*_columns(layer, tile), func.ST_AsBinary(shape).label("wkb"))
+            .join_from(o, P, P.c.id == o.c.parcel_id)
+            .where(*where)
+        )
+        return [dict(r) for r in uow.execute(stmt).mappings()]
     picked = _picked(uow, layer, tile).subquery("picked")
     stmt = select(*_columns(layer, tile), func.ST_AsBinary(tbl.c.geom).label("wkb")).join_from(
         tbl, picked, tbl.c.id == picked.c.id
@@ -95,22 +120,31 @@ def tile_rows(uow, layer: str, tile: Tile) -> list[dict]:
     return [dict(r) for r in uow.execute(stmt).mappings()]
 
 
-def mvt(uow, layer: str, tile: Tile) -> bytes:
+def mvt(uow, layer: str, tile: Tile, overview: bool = False) -> bytes:
     """The tile of ``layer`` encoded by PostGIS in one statement (ST_AsMVT): the same
     features as ``tile_rows``, simplified by one tile unit, clipped to the buffered
-    tile and snapped to its grid; b"" when it holds none."""
+    tile and snapped to its grid (from the overview: as it keeps them); b"" when it
+    holds none."""
     tbl = TABLES[layer][0]
-    geom = tbl.c.geom
-    if layer == "parcels":
-        geom = func.ST_Simplify(geom, tile.tolerance_deg(), True)
-    envelope = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
-    shape = func.ST_AsMVTGeom(func.ST_Transform(geom, 3857), envelope, EXTENT, BUFFER, True)
-    picked = _picked(uow, layer, tile).subquery("picked")
-    rows = (
-        select(*_columns(layer, tile), shape.label("geom"))
-        .join_from(tbl, picked, tbl.c.id == picked.c.id)
-        .subquery("q")
-    )
+    if overview:  # the kept shapes are on the tile's grid already
+        live = on_grid(simplified(uow, P.c.geom, tile.z), tile.z, tile.x, tile.y)
+        o, shape, where = _from_overview(tile, live)
+        rows = (
+            select(*_columns(layer, tile), shape.label("geom"))
+            .join_from(o, P, P.c.id == o.c.parcel_id)
+            .where(*where)
+            .subquery("q")
+        )
+    else:
+        geom = tbl.c.geom
+        if layer == "parcels":
+            geom = func.ST_Simplify(geom, tile.tolerance_deg(), True)
+        picked = _picked(uow, layer, tile).subquery("picked")
+        rows = (
+            select(*_columns(layer, tile), on_grid(geom, tile.z, tile.x, tile.y).label("geom"))
+            .join_from(tbl, picked, tbl.c.id == picked.c.id)
+            .subquery("q")
+        )
     stmt = (
         select(func.ST_AsMVT(literal_column("q"), layer, EXTENT, "geom"))
         .select_from(rows)

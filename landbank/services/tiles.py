@@ -4,21 +4,34 @@ PMTiles archive with its offline viewer (``landbank map --pmtiles FOLDER``).
 
 A tile is encoded by the database where it can (PostGIS's ST_AsMVT, ``db.tiles.mvt``)
 and otherwise from the rows it reads through the spatial index
-(``maps.vector_tiles``); both keep the same features, generalised by zoom."""
+(``maps.vector_tiles``); both keep the same features, generalised by zoom.
+
+A parcels tile of the low zooms (``domain.tile_overview.OVERVIEW_ZOOMS``) reads the
+tile overview (migration 0016): which parcels each such tile shows, chosen ahead for
+every tile at once and kept with shapes simplified for the zoom. It is built when first
+needed (the first low-zoom tile, or ``landbank map --pmtiles``, after it went stale: see
+``overview_fresh``), never by an import; meanwhile tiles are drawn the way before (the
+box's parcels sorted by area). ``LANDBANK_TILE_OVERVIEW=0`` draws every tile that way
+(the bench's baseline)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from cachetools import LRUCache
 from pmtiles.tile import zxy_to_tileid
 
 from landbank.db import features as feature_rows
+from landbank.db import tile_overview as overview_rows
 from landbank.db import tiles as rows
 from landbank.db.store import Store, Unit
+from landbank.domain import tile_overview as overview_rule
 from landbank.domain.tiles import ARCHIVE_ZOOMS, MAX_ZOOM, Tile, check_tile, tiles_over
 from landbank.errors import InputError, NotFoundError
 from landbank.io.pmtiles import write_archive
@@ -116,11 +129,79 @@ def tile_at(z: int, x: int, y: int) -> Tile:
     return tile
 
 
-def render(uow: Unit, collection_id: str, tile: Tile) -> bytes:
-    """The tile of the layer as MVT bytes (b"" when empty), read through ``uow``."""
+def render(uow: Unit, collection_id: str, tile: Tile, overview: bool = False) -> bytes:
+    """The tile of the layer as MVT bytes (b"" when empty), read through ``uow``;
+    ``overview``: its parcels as the tile overview chose them (a parcels tile of the
+    overview's zooms, the overview fresh in ``uow``'s snapshot)."""
+    overview = overview and collection_id == "parcels" and tile.z in overview_rule.OVERVIEW_ZOOMS
     if uow.sql.mvt_in_sql:
-        return rows.mvt(uow, collection_id, tile)
-    return encode(collection_id, rows.tile_rows(uow, collection_id, tile), tile)
+        return rows.mvt(uow, collection_id, tile, overview)
+    return encode(collection_id, rows.tile_rows(uow, collection_id, tile, overview), tile)
+
+
+def overview_enabled() -> bool:
+    """Whether low-zoom tiles may read the tile overview (``LANDBANK_TILE_OVERVIEW=0``:
+    never, every tile drawn by sorting its box's parcels)."""
+    return os.environ.get("LANDBANK_TILE_OVERVIEW", "1") != "0"
+
+
+def _wants_overview(collection_id: str, tile: Tile) -> bool:
+    return (
+        overview_enabled() and collection_id == "parcels" and tile.z in overview_rule.OVERVIEW_ZOOMS
+    )
+
+
+def overview_fresh(uow: Unit) -> bool:
+    """Whether the tile overview, as ``uow`` sees it, may be served: it was built and
+    since then at most STALE_SHARE of the parcels it was built from got a new shape or
+    were added (``domain.tile_overview.is_stale``). A parcel retired since is dropped
+    by the tile's join; a new one is missing from the low zooms until the overview is
+    built again; a changed shape is drawn from the live parcel."""
+    built = overview_rows.state(uow)
+    if built is None:
+        return False
+    limit = overview_rule.stale_limit(built["parcels"])
+    return not overview_rule.is_stale(built["parcels"], overview_rows.changed(uow, built, limit))
+
+
+def build_overview(uow: Unit) -> dict:
+    """Builds the tile overview afresh in the write unit ``uow``: every current
+    parcel's box and area read in code order, the choice of every tile of each
+    OVERVIEW_ZOOMS made on them (``domain.tile_overview.picks``), written with shapes
+    simplified by zoom. Returns {parcels, rows}."""
+    boxes = overview_rows.boxes(uow)
+    last = overview_rows.last_parcel_id(uow)
+    ids = boxes["id"].to_numpy(dtype=np.int64)
+    arrays = [boxes[c].to_numpy(dtype=float) for c in ("minx", "miny", "maxx", "maxy")]
+    area = boxes["area_mu"].to_numpy(dtype=float)
+    parts = []
+    order = overview_rule.largest_first(area)
+    for z in overview_rule.OVERVIEW_ZOOMS:
+        x, y, row = overview_rule.picks(
+            *arrays, area, z, float_query=overview_rows.float_boxes(uow), order=order
+        )
+        parts.append(pd.DataFrame({"z": z, "x": x, "y": y, "parcel_id": ids[row]}))
+    picked = pd.concat(parts, ignore_index=True)
+    written = overview_rows.write(uow, picked, len(boxes), int(last))
+    return {"parcels": len(boxes), "rows": written}
+
+
+_BUILDING = threading.Lock()  # one build at a time in a process
+
+
+def refresh_overview(store: Store, wait: bool = True) -> dict | None:
+    """Builds the tile overview if it is not fresh (one write unit). ``wait=False``:
+    not when this process builds it already (the caller draws the way before
+    meanwhile). Returns build_overview's figures, None when nothing was built."""
+    if not _BUILDING.acquire(blocking=wait):
+        return None
+    try:
+        with store.write() as uow:
+            if overview_fresh(uow):
+                return None
+            return build_overview(uow)
+    finally:
+        _BUILDING.release()
 
 
 def tile(
@@ -135,9 +216,18 @@ def tile(
         kept = cache.get((lay.id, now, z, x, y))
         if kept is not None:
             return kept, now
-    with store.read() as uow:  # the stamp and the tile from one snapshot
-        drawn_at = rows.data_stamp(uow, lay.id)
-        data = render(uow, lay.id, t)
+    wants = _wants_overview(lay.id, t)
+    data = None
+    while data is None:
+        with store.read() as uow:  # the stamp and the tile from one snapshot
+            drawn_at = rows.data_stamp(uow, lay.id)
+            overview = wants and overview_fresh(uow)
+            if overview or not wants:
+                data = render(uow, lay.id, t, overview)
+        if data is None:
+            # the first low-zoom tile since the shapes changed builds it, then reads it;
+            # while another request of this process builds it, the way before
+            wants = refresh_overview(store, wait=False) is not None
     if cache is not None:
         cache.put((lay.id, drawn_at, z, x, y), data)
     return data, drawn_at
@@ -202,7 +292,10 @@ def write_pmtiles(
         raise InputError(f"zooms {low}–{high}: give 0 <= min <= max <= {MAX_ZOOM}")
     if folder.exists() and not folder.is_dir():
         raise InputError(f"--pmtiles {folder}: is a file; give a folder to write the map into")
+    if overview_enabled():
+        refresh_overview(store)
     with store.read() as uow:
+        overview = overview_enabled() and overview_fresh(uow)
         bounds = feature_rows.extent(uow, "parcel")
         if bounds is None:
             raise InputError(
@@ -215,7 +308,7 @@ def write_pmtiles(
             for z in range(low, high + 1):
                 below = []
                 for t in todo:
-                    data = _archive_tile(uow, t)
+                    data = _archive_tile(uow, t, overview)
                     if data:
                         counted["tiles"] += 1
                         yield t, gzipped(data)
@@ -243,6 +336,6 @@ def _order(t: Tile) -> int:
     return zxy_to_tileid(t.z, t.x, t.y)
 
 
-def _archive_tile(uow: Unit, t: Tile) -> bytes:
+def _archive_tile(uow: Unit, t: Tile, overview: bool) -> bytes:
     """The parcels and buildings of tile ``t`` as one MVT (two layers)."""
-    return b"".join(render(uow, name, t) for name in LAYERS)
+    return b"".join(render(uow, name, t, overview) for name in LAYERS)

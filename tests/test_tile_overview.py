@@ -1,0 +1,147 @@
+"""The tile overview (migration 0016) on a synthetic city of 400 parcels, a tile holding
+at most 20 of them: every tile of z8–11 holds the parcels the way before chose (the
+box's parcels sorted by area), read from the overview once the first low-zoom tile
+built it; an edit of a parcel's category shows at once and a retired parcel leaves,
+without building anything; a moved shape is drawn where it is now; a few new parcels
+wait for the next build, and an import of more than 1 % builds it again. Both engines."""
+
+from __future__ import annotations
+
+import mapbox_vector_tile
+import numpy as np
+import pytest
+import shapely
+from sqlalchemy import text
+
+from landbank.db import features
+from landbank.db import tile_overview as overview_rows
+from landbank.domain import tiles as grid
+from landbank.domain.tile_overview import OVERVIEW_ZOOMS
+from landbank.domain.tiles import tiles_over
+from landbank.services import tiles
+from landbank.services.parcels import set_fields
+from landbank.synth import synthetic_parcels
+from tests.helpers import store_of, write_vector
+
+PARCELS = 400
+MOST = 20
+
+
+@pytest.fixture
+def city(cli, db_url, tmp_path, monkeypatch) -> str:
+    monkeypatch.setattr(grid, "MAX_FEATURES", MOST)
+    monkeypatch.delenv("LANDBANK_TILE_OVERVIEW", raising=False)
+    path = write_vector(synthetic_parcels(PARCELS, seed=7), tmp_path / "city.gpkg")
+    assert cli("import", "parcels", path, db=db_url).exit_code == 0
+    assert cli("classify", "--as-of", "2026-06-30", db=db_url).exit_code == 0
+    return db_url
+
+
+def _low_tiles(store) -> list:
+    with store.read() as uow:
+        bounds = features.extent(uow, "parcel")
+    return [t for z in OVERVIEW_ZOOMS for t in tiles_over(bounds, z)]
+
+
+def _features(store, t) -> dict[str, dict]:
+    data, _ = tiles.tile(store, "parcels", t.z, t.x, t.y)
+    layer = mapbox_vector_tile.decode(data).get("parcels", {}) if data else {}
+    return {f["properties"]["code"]: f for f in layer.get("features", [])}
+
+
+def _built(store) -> dict | None:
+    with store.read() as uow:
+        return overview_rows.state(uow)
+
+
+def _crowded(store):
+    """The z8 tile over the city (it holds MOST parcels: the cap bites)."""
+    tile = next(t for t in _low_tiles(store) if t.z == 8 and len(_features(store, t)) == MOST)
+    return tile
+
+
+def test_low_zoom_tiles_hold_what_the_way_before_chose(city, monkeypatch):
+    store = store_of(city)
+    assert _built(store) is None  # an import does not build it
+    with store.read() as uow:  # nor do import and classify count a shape as moved
+        assert uow.execute(text("SELECT count(*) FROM tile_moved")).scalar() == 0
+    low = _low_tiles(store)
+    drawn = {t: set(_features(store, t)) for t in low}
+    # the first low-zoom tile built it, from every current parcel
+    assert _built(store)["parcels"] == PARCELS
+    with store.read() as uow:
+        assert tiles.overview_fresh(uow)
+    monkeypatch.setenv("LANDBANK_TILE_OVERVIEW", "0")
+    before = {t: set(_features(store, t)) for t in low}
+    assert drawn == before
+    sizes = [len(v) for v in drawn.values()]
+    assert max(sizes) == MOST and sum(sizes) > 2 * MOST  # the cap bites, and many tiles
+
+
+def test_an_edit_shows_at_once_and_a_retired_parcel_leaves_without_a_build(city):
+    store = store_of(city)
+    tile = _crowded(store)
+    before = _features(store, tile)
+    code = sorted(before)[0]
+    other = next(
+        c for c in ("compliant", "supplied_not_used") if c != before[code]["properties"]["category"]
+    )
+    set_fields(store, code, {"category": other}, by="测试", reason="overview test")
+    assert _features(store, tile)[code]["properties"]["category"] == other
+    gone = sorted(before)[1]
+    with store.write() as uow:
+        uow.execute(text("UPDATE parcel SET retired = :t WHERE code = :c"), {"t": True, "c": gone})
+    after = _features(store, tile)
+    assert gone not in after and set(after) == set(before) - {gone}
+    # nothing was built again: the overview stands (a build would bring in the next largest)
+    assert tiles.refresh_overview(store) is None
+
+
+def _translate(db_url: str) -> str:
+    z = ", 0" if db_url.startswith("sqlite") else ""
+    return f"UPDATE parcel SET geom = ST_Translate(geom, 0.05, 0{z}) WHERE code = :c"
+
+
+def test_a_moved_shape_is_drawn_where_it_is_now(city):
+    store = store_of(city)
+    tile = _crowded(store)
+    code = sorted(_features(store, tile))[0]
+
+    def mean_x(found: dict) -> float:
+        ring = np.asarray(found[code]["geometry"]["coordinates"][0], dtype=float)
+        return float(ring[:, 0].mean())
+
+    was = mean_x(_features(store, tile))
+    with store.write() as uow:
+        uow.execute(text(_translate(city)), {"c": code})
+    # 0.05° east at z8 (1.40625° a tile of 4096 units) is some 146 units
+    moved = mean_x(_features(store, tile)) - was
+    assert moved == pytest.approx(0.05 / (360 / 2**8) * 4096, abs=3)
+    assert tiles.refresh_overview(store) is None  # one moved shape: not built again
+
+
+def test_new_parcels_wait_for_the_next_build_which_an_import_of_more_than_1_percent_brings(
+    city, cli, tmp_path
+):
+    store = store_of(city)
+    tile = _crowded(store)
+    built = _built(store)
+    west, south, east, north = tile.bounds()
+    with store.read() as uow:
+        box = features.extent(uow, "parcel")
+    lon, lat = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    new = synthetic_parcels(11, seed=99)
+    new["code"] = [f"370402-99-{i:06d}" for i in range(11)]
+    # the first: 3 km square in the city's middle, larger than any parcel there
+    new.loc[0, "geometry"] = shapely.box(lon - 0.015, lat - 0.015, lon + 0.015, lat + 0.015)
+    assert west <= lon <= east and south <= lat <= north
+    path = write_vector(new.iloc[:1], tmp_path / "one.gpkg")
+    assert cli("import", "parcels", path, db=city).exit_code == 0
+    # one new parcel of 400 (≤ 1 %): the overview stands, the new one is not there yet
+    assert new.loc[0, "code"] not in _features(store, tile)
+    assert _built(store) == built
+    path = write_vector(new.iloc[1:], tmp_path / "more.gpkg")
+    assert cli("import", "parcels", path, db=city).exit_code == 0
+    # eleven (> 1 %): the next low-zoom tile builds it again, and the large one shows
+    assert new.loc[0, "code"] in _features(store, tile)
+    assert _built(store)["parcels"] == PARCELS + 11
