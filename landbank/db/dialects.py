@@ -139,9 +139,9 @@ class EngineSql:
         the reads of what it wrote): what the engine does differently meanwhile."""
         return contextlib.nullcontext()
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging) -> None:
+    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None) -> None:
         """Writes every row of ``frame`` into table ``name`` in bulk (see
-        ``db.bulk.insert_frame``)."""
+        ``db.bulk.insert_frame``, and its ``derive``)."""
         raise NotImplementedError
 
     def read_frame(self, conn: Connection, stmt):
@@ -229,9 +229,9 @@ class SpatiaLiteSql(EngineSql):
         last_id = conn.execute(select(func.coalesce(func.max(tbl.c.id), 0))).scalar()
         return tbl.c.id > last_id
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging):
-
-        data = frame
+    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None):
+        # SQLite writes in this process: the derived columns are made before, at once
+        data = derive(frame, 0) if derive else frame
         columns = list(data.columns)
         marks = ", ".join(f"GeomFromWKB(?, {SRID})" if c == geom_column else "?" for c in columns)
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -398,17 +398,19 @@ class PostGISSql(EngineSql):
         # rows written by this very transaction (other imports may run too)
         return text(f"{tbl.name}.xmin = pg_current_xact_id()::xid")
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging):
+    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None):
         """COPY ... FROM STDIN in PostgreSQL's binary format where every column's type
         allows (``db.pg_binary``), else in CSV; psycopg's writer thread sends a chunk to
-        the server while the next one is made."""
+        the server while the next one is made. With the binary COPY, ``derive`` is
+        called block by block as the blocks are made: its work overlaps the server's."""
         # Only a load into an empty table rebuilds its indexes afterwards: dropping them
         # takes a lock that would block every reader of a shared server until the commit.
         empty = geom_column and not staging and self._is_bulk(conn, name, len(frame), True)
         index_sql = self._drop_indexes(conn, name) if empty else []
         cursor = conn.connection.driver_connection.cursor()
-        if not self._copy_binary(conn, cursor, name, frame, geom_column, progress):
-            self._copy_csv(cursor, name, frame, geom_column, progress)
+        if not self._copy_binary(conn, cursor, name, frame, geom_column, progress, derive):
+            whole = derive(frame, 0) if derive else frame
+            self._copy_csv(cursor, name, whole, geom_column, progress)
         if index_sql:
             # the default 64 MB sorts a million rows' index on disk; for this transaction only
             conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
@@ -416,10 +418,11 @@ class PostGISSql(EngineSql):
             conn.exec_driver_sql(sql)
 
     @staticmethod
-    def _copy_binary(conn, cursor, name, frame, geom_column, progress) -> bool:
+    def _copy_binary(conn, cursor, name, frame, geom_column, progress, derive=None) -> bool:
         """COPY in PostgreSQL's binary format (``db.pg_binary``), each block's rows made
-        column-wise while psycopg's writer thread sends the previous one; False (nothing
-        sent) where a column's type is not one it encodes."""
+        (``derive``: its columns added) and encoded column-wise while psycopg's writer
+        thread sends the previous one; False (nothing sent, nothing derived) where a
+        column's type is not one it encodes."""
         import pyarrow as pa
         from psycopg.copy import QueuedLibpqWriter
 
@@ -433,24 +436,31 @@ class PostGISSql(EngineSql):
                 {"t": f'"{name}"'},
             ).all()
         )
-        plain = frame.drop(columns=[geom_column]) if geom_column else frame
-        schema = pa.Schema.from_pandas(plain.iloc[:BINARY_BLOCK], preserve_index=False)
+
+        def block(start: int):
+            part = frame.iloc[start : start + BINARY_BLOCK]
+            return derive(part, start) if derive else part
+
+        first = block(0)
+        names = list(first.columns)
+        plain = first.drop(columns=[geom_column]) if geom_column else first
+        schema = pa.Schema.from_pandas(plain, preserve_index=False)
         encoders = {f.name: pg_binary.encoder_for(types.get(f.name, ""), f.type) for f in schema}
         if None in encoders.values() or (geom_column and types.get(geom_column) != "geometry"):
             return False
-        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        columns = ", ".join(f'"{c}"' for c in names)
         sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT binary)'
         with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
             copy.write(pg_binary.SIGNATURE)
             for start in range(0, len(frame), BINARY_BLOCK):
-                part = frame.iloc[start : start + BINARY_BLOCK]
+                part = first if start == 0 else block(start)
                 table = pa.Table.from_pandas(
                     part.drop(columns=[geom_column]) if geom_column else part,
                     schema=schema,
                     preserve_index=False,
                 )
                 fields = []
-                for c in frame.columns:
+                for c in names:
                     if c == geom_column:
                         fields.append(pg_binary.geometry(part[c].to_numpy(), SRID))
                     else:
