@@ -12,7 +12,8 @@ size. ``--record`` appends the table to bench/RESULTS.md with the machine and da
 Cities come from /work/cities (or $LANDBANK_CITIES) when made there already
 (symlinked: `landbank synth` of 10⁶ parcels takes a minute), else are made under
 bench/out/. Databases are named ``import_*`` (files under bench/out/, PostgreSQL
-databases ``lb_import_*``), the big PostgreSQL ones dropped at the end.
+databases ``lb_import_*``, or ``$LANDBANK_BENCH_DB_PREFIX`` in place of ``lb_``), the big
+PostgreSQL ones dropped at the end.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ OUT = ROOT / "bench" / "out"
 LANDBANK = str(Path(sys.executable).with_name("landbank"))
 PG = os.environ.get("LANDBANK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 CITIES = Path(os.environ.get("LANDBANK_CITIES", "/work/cities"))
-DATABASES = ("lb_import_ogr", "lb_import_landbank")
+# the PostgreSQL databases' names start with $LANDBANK_BENCH_DB_PREFIX (a helper's own)
+PREFIX = os.environ.get("LANDBANK_BENCH_DB_PREFIX", "lb_")
+DATABASES = (f"{PREFIX}import_ogr", f"{PREFIX}import_landbank")
 
 
 def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:

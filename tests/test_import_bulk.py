@@ -145,3 +145,142 @@ def test_stored_rows_areas_and_geometries_are_those_read(cli, db_url, small_city
     np.testing.assert_array_equal(
         stored["recorded_area_mu"].to_numpy(), expected["recorded_area_mu"].to_numpy()
     )
+
+
+def _odd_values(n: int) -> pd.DataFrame:
+    """Rows of every type the binary COPY encodes, with the values that trip encoders:
+    NULLs, empty text, quotes, commas, line breaks, dates before 1970 and 2000, -0.0."""
+    texts = ['鲁南"机械", 有限\n公司', "", None, "a\\b", "东至空地，南至规划道路"]
+    days = ["1969-12-31", "1999-12-31", "2000-01-01", None, "2026-06-30"]
+    stamps = ["2026-01-02T03:04:05.123456+00:00", None, "1999-12-31T23:59:59+08:00"]
+    floats = [0.1, np.nan, -0.0, 1e300, -2.5]
+    return pd.DataFrame(
+        {
+            "s": [texts[i % 5] for i in range(n)],
+            "v": [None if i % 7 == 0 else f"v{i % 1000}" for i in range(n)],
+            "f": [floats[i % 5] for i in range(n)],
+            "i": pd.array([None if i % 4 == 0 else i - n // 2 for i in range(n)], dtype="Int32"),
+            "j": np.arange(n, dtype=np.int64) * 3_000_000_000,
+            "b": [i % 3 == 0 for i in range(n)],
+            "d": pd.to_datetime(pd.Series([days[i % 5] for i in range(n)])).astype("datetime64[s]"),
+            "ts": pd.to_datetime(
+                pd.Series([stamps[i % 3] for i in range(n)]), utc=True, format="ISO8601"
+            ),
+            "g": [
+                shapely.MultiPolygon([shapely.box(i * 1e-3, 30, i * 1e-3 + 1e-4, 30.5)])
+                for i in range(n)
+            ],
+        }
+    )
+
+
+TABLE_OF_ALL = (
+    "(s TEXT, v VARCHAR(8), f DOUBLE PRECISION, i INTEGER, j BIGINT, b BOOLEAN, d DATE, "
+    "ts TIMESTAMPTZ, g geometry(MULTIPOLYGON, 4490))"
+)
+READ_BACK = "SELECT s, v, f::text, i, j, b, d::text, ts, ST_AsEWKB(g) FROM {} ORDER BY j"
+
+
+def test_binary_copy_stores_what_the_csv_copy_stores(db_url, monkeypatch):
+    """PostGIS: the binary COPY (``db.pg_binary``) of a frame of every type it encodes,
+    across several blocks, stores the very rows the CSV COPY stores, and the values
+    given; a column of a type it does not encode (numeric) goes by CSV."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the binary COPY is PostGIS's")
+    from sqlalchemy import text
+
+    from landbank.db.bulk import insert_frame
+    from landbank.db.dialects import BINARY_BLOCK, PostGISSql
+
+    frame = _odd_values(2 * BINARY_BLOCK + 3)
+    csv = PostGISSql._copy_csv
+    with store_of(db_url).write(by="t") as uow:
+        for name in ("by_binary", "by_csv"):
+            uow.execute(text(f"CREATE TEMPORARY TABLE {name} {TABLE_OF_ALL}"))
+
+        def refused(*args, **kwargs):
+            raise AssertionError("the binary COPY fell back to CSV")
+
+        monkeypatch.setattr(PostGISSql, "_copy_csv", staticmethod(refused))
+        insert_frame(uow, "by_binary", frame, geom_column="g", staging=True)
+        monkeypatch.setattr(PostGISSql, "_copy_binary", staticmethod(lambda *a: False))
+        monkeypatch.setattr(PostGISSql, "_copy_csv", staticmethod(csv))
+        insert_frame(uow, "by_csv", frame, geom_column="g", staging=True)
+        binary = uow.execute(text(READ_BACK.format("by_binary"))).all()
+        by_csv = uow.execute(text(READ_BACK.format("by_csv"))).all()
+    assert len(binary) == len(frame)
+    assert binary == by_csv
+    first = binary[:5]
+    assert [r.s for r in first] == [
+        '鲁南"机械", 有限\n公司',
+        "",
+        None,
+        "a\\b",
+        "东至空地，南至规划道路",
+    ]
+    assert [r.d for r in first] == ["1969-12-31", "1999-12-31", "2000-01-01", None, "2026-06-30"]
+    assert [r.f for r in first] == ["0.1", None, "-0", "1e+300", "-2.5"]
+    assert first[0].ts == dt.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=dt.UTC)
+    assert first[1].ts is None
+    assert first[2].ts == dt.datetime(1999, 12, 31, 15, 59, 59, tzinfo=dt.UTC)
+    assert [r.i for r in first] == [
+        None,
+        1 - len(frame) // 2,
+        2 - len(frame) // 2,
+        3 - len(frame) // 2,
+        None,
+    ]
+    assert [r.b for r in first] == [True, False, False, True, False]
+    assert first[0].v is None and first[1].v == "v1"
+    assert [r.j for r in binary[-2:]] == [
+        (len(frame) - 2) * 3_000_000_000,
+        (len(frame) - 1) * 3_000_000_000,
+    ]
+    geoms = shapely.from_wkb([bytes(r[8]) for r in binary])
+    assert all(shapely.equals_exact(geoms, frame["g"].to_numpy(), tolerance=0))
+    assert set(shapely.get_srid(geoms)) == {4490}
+
+
+def test_a_column_the_binary_copy_does_not_encode_goes_by_csv(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the binary COPY is PostGIS's")
+    from sqlalchemy import text
+
+    from landbank.db.bulk import insert_frame
+
+    frame = pd.DataFrame({"code": ["a", "b"], "amount": [1.25, None]})
+    with store_of(db_url).write(by="t") as uow:
+        uow.execute(text("CREATE TEMPORARY TABLE money (code TEXT, amount NUMERIC(8, 2))"))
+        assert insert_frame(uow, "money", frame, staging=True) == 2
+        got = uow.execute(text("SELECT code, amount::text FROM money ORDER BY code")).all()
+    assert [tuple(r) for r in got] == [("a", "1.25"), ("b", None)]
+
+
+def test_areas_measured_block_by_block_while_the_rows_load(db_url, tmp_path):
+    """``insert_parcels(areas=…)``: PostGIS asks for the areas a block at a time as it
+    loads (each block's rows from its start), SpatiaLite once for all; what is stored is
+    what was answered, and equals the areas measured before the load."""
+    from landbank.db.dialects import BINARY_BLOCK
+
+    n = BINARY_BLOCK + 10
+    path = write_vector(synthetic_parcels(n, seed=8), tmp_path / "areas.gpkg")
+    frame = _canonical(path)
+    expected = dict(zip(frame["code"], frame["area_mu"], strict=True))
+    asked = []
+
+    def areas(geoms, start):
+        asked.append((start, len(geoms)))
+        return area_mu(geoms)
+
+    store = store_of(db_url)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with store.write(by="t", now=now) as uow:
+        rows.insert_parcels(uow, frame.drop(columns=["area_mu"]), "t", now, "x", areas=areas)
+    if db_url.startswith("postgresql"):
+        assert asked == [(0, BINARY_BLOCK), (BINARY_BLOCK, 10)]
+    else:
+        assert asked == [(0, n)]
+    with store.read() as uow:
+        stored = rows.load_parcels(uow, with_geometry=False)
+    got = dict(zip(stored["code"], stored["area_mu"], strict=True))
+    assert got == expected

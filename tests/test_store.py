@@ -129,3 +129,27 @@ def test_a_command_says_what_is_wrong_with_its_input_before_opening_the_database
     assert not (tmp_path / "none.sqlite").exists()
     other = cli("parcels", "list", db=missing)
     assert other.exit_code == 1 and "does not exist; create it with" in other.output
+
+
+def test_the_schema_lookup_answers_as_alembic_does(db_url, empty_db_url):
+    """Opening a store reads head and the database's revision without Alembic: the
+    same answers as Alembic's, for a database at head and for an empty one."""
+    from alembic.runtime.migration import MigrationContext
+
+    from landbank.db import migrate
+    from landbank.db.engine import make_engine
+
+    assert migrate.head_revision() == migrate._alembic_head()
+    for url in (db_url, empty_db_url):
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                expected = MigrationContext.configure(conn).get_current_revision()
+            assert migrate.current_revision(engine) == expected
+        finally:
+            engine.dispose()
+    engine = make_engine(db_url)
+    try:
+        assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()

@@ -22,17 +22,21 @@ def insert_frame(
     geom_column: str | None = None,
     progress: Callable[[int], None] | None = None,
     staging: bool = False,
+    derive: Callable[[pd.DataFrame, int], pd.DataFrame] | None = None,
 ) -> int:
     """Inserts every row of ``frame`` (columns named as the table's) into ``table``.
 
     ``geom_column`` names a column of shapely geometries stored with SRID 4490, already
     checked (type, validity, SRID) by the caller. Calls ``progress(rows)`` after each
-    chunk. ``staging``: a temporary table, no index juggling. Returns the row count.
+    chunk. ``staging``: a temporary table, no index juggling. ``derive(part, start)``
+    returns ``part`` (the rows from position ``start``) with more columns to store: on
+    PostGIS called block by block while the server loads the previous block, elsewhere
+    once with the whole frame. Returns the row count.
     """
     if frame.empty:
         return 0
     # a column with no value at all is left to the table's default (NULL): fewer binds
     empty = [c for c in frame.columns if c != geom_column and frame[c].isna().all()]
     frame = frame.drop(columns=empty)
-    sql_of(conn).bulk_insert(conn, table, frame, geom_column, progress, staging)
+    sql_of(conn).bulk_insert(conn, table, frame, geom_column, progress, staging, derive)
     return len(frame)

@@ -29,6 +29,7 @@ from landbank.db.binds import CHUNK, plain_rows
 from landbank.db.models import SRID
 from landbank.errors import EnvironmentProblem
 
+BINARY_BLOCK = 10_000  # rows a binary COPY makes at a time (its scatter indexes: ~60 MB)
 INDEX_MEMORY = "256MB"  # PostgreSQL's memory for building the indexes after a bulk load
 SPATIALITE_HINT = (
     "SpatiaLite (mod_spatialite) cannot be loaded; install it: "
@@ -162,9 +163,9 @@ class EngineSql:
         (migrations 0014, 0015): whoever keeps the pool reads it afresh."""
         raise NotImplementedError
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging) -> None:
+    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None) -> None:
         """Writes every row of ``frame`` into table ``name`` in bulk (see
-        ``db.bulk.insert_frame``)."""
+        ``db.bulk.insert_frame``, and its ``derive``)."""
         raise NotImplementedError
 
     def read_frame(self, conn: Connection, stmt):
@@ -272,9 +273,9 @@ class SpatiaLiteSql(EngineSql):
         last_id = conn.execute(select(func.coalesce(func.max(tbl.c.id), 0))).scalar()
         return tbl.c.id > last_id
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging):
-
-        data = frame
+    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None):
+        # SQLite writes in this process: the derived columns are made before, at once
+        data = derive(frame, 0) if derive else frame
         columns = list(data.columns)
         marks = ", ".join(f"GeomFromWKB(?, {SRID})" if c == geom_column else "?" for c in columns)
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -499,22 +500,90 @@ class PostGISSql(EngineSql):
         # rows written by this very transaction (other imports may run too)
         return text(f"{tbl.name}.xmin = pg_current_xact_id()::xid")
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging):
-        """COPY ... FROM STDIN in CSV, each chunk's CSV made by Arrow in one vectorised
-        step (the geometry as hex EWKB, ``db.ewkb``); psycopg's writer thread sends a
-        chunk to the server while the next one is made."""
+    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None):
+        """COPY ... FROM STDIN in PostgreSQL's binary format where every column's type
+        allows (``db.pg_binary``), else in CSV; psycopg's writer thread sends a chunk to
+        the server while the next one is made. With the binary COPY, ``derive`` is
+        called block by block as the blocks are made: its work overlaps the server's."""
+        # Only a load into an empty table rebuilds its indexes afterwards: dropping them
+        # takes a lock that would block every reader of a shared server until the commit.
+        empty = geom_column and not staging and self._is_bulk(conn, name, len(frame), True)
+        index_sql = self._drop_indexes(conn, name) if empty else []
+        cursor = conn.connection.driver_connection.cursor()
+        if not self._copy_binary(conn, cursor, name, frame, geom_column, progress, derive):
+            whole = derive(frame, 0) if derive else frame
+            self._copy_csv(cursor, name, whole, geom_column, progress)
+        if index_sql:
+            # the default 64 MB sorts a million rows' index on disk; for this transaction only
+            conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
+        for sql in index_sql:
+            conn.exec_driver_sql(sql)
+
+    @staticmethod
+    def _copy_binary(conn, cursor, name, frame, geom_column, progress, derive=None) -> bool:
+        """COPY in PostgreSQL's binary format (``db.pg_binary``), each block's rows made
+        (``derive``: its columns added) and encoded column-wise while psycopg's writer
+        thread sends the previous one; False (nothing sent, nothing derived) where a
+        column's type is not one it encodes."""
+        import pyarrow as pa
+        from psycopg.copy import QueuedLibpqWriter
+
+        from landbank.db import pg_binary
+
+        types = dict(
+            conn.exec_driver_sql(
+                "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t "
+                "ON t.oid = a.atttypid WHERE a.attrelid = %(t)s::regclass AND a.attnum > 0 "
+                "AND NOT a.attisdropped",
+                {"t": f'"{name}"'},
+            ).all()
+        )
+
+        def block(start: int):
+            part = frame.iloc[start : start + BINARY_BLOCK]
+            return derive(part, start) if derive else part
+
+        first = block(0)
+        names = list(first.columns)
+        plain = first.drop(columns=[geom_column]) if geom_column else first
+        schema = pa.Schema.from_pandas(plain, preserve_index=False)
+        encoders = {f.name: pg_binary.encoder_for(types.get(f.name, ""), f.type) for f in schema}
+        if None in encoders.values() or (geom_column and types.get(geom_column) != "geometry"):
+            return False
+        columns = ", ".join(f'"{c}"' for c in names)
+        sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT binary)'
+        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+            copy.write(pg_binary.SIGNATURE)
+            for start in range(0, len(frame), BINARY_BLOCK):
+                part = first if start == 0 else block(start)
+                table = pa.Table.from_pandas(
+                    part.drop(columns=[geom_column]) if geom_column else part,
+                    schema=schema,
+                    preserve_index=False,
+                )
+                fields = []
+                for c in names:
+                    if c == geom_column:
+                        fields.append(pg_binary.geometry(part[c].to_numpy(), SRID))
+                    else:
+                        fields.append(encoders[c](table.column(c).combine_chunks()))
+                copy.write(pg_binary.rows(fields, len(part)))
+                if progress:
+                    progress(len(part))
+            copy.write(pg_binary.TRAILER)
+        return True
+
+    @staticmethod
+    def _copy_csv(cursor, name, frame, geom_column, progress) -> None:
+        """COPY in CSV, each chunk made by Arrow in one vectorised step (the geometry as
+        hex EWKB, ``db.ewkb``)."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
         from psycopg.copy import QueuedLibpqWriter
 
         from landbank.db.ewkb import hex_ewkb
 
-        # Only a load into an empty table rebuilds its indexes afterwards: dropping them
-        # takes a lock that would block every reader of a shared server until the commit.
-        empty = geom_column and not staging and self._is_bulk(conn, name, len(frame), True)
-        index_sql = self._drop_indexes(conn, name) if empty else []
         columns = ", ".join(f'"{c}"' for c in frame.columns)
-        cursor = conn.connection.driver_connection.cursor()
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
         sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
         with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
@@ -531,11 +600,6 @@ class PostGISSql(EngineSql):
                 copy.write(memoryview(sink.getvalue()))
                 if progress:
                     progress(len(part))
-        if index_sql:
-            # the default 64 MB sorts a million rows' index on disk; for this transaction only
-            conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
-        for sql in index_sql:
-            conn.exec_driver_sql(sql)
 
     def read_frame(self, conn, stmt):
         """``COPY (stmt) TO STDOUT`` in CSV, parsed by Arrow with the columns' types: no

@@ -155,17 +155,33 @@ def write_fields(conn: Connection, code: str, values: dict, version: int, now) -
 
 
 def insert_parcels(
-    conn: Connection, frame: pd.DataFrame, by: str, at, reason: str, progress=None
+    conn: Connection, frame: pd.DataFrame, by: str, at, reason: str, progress=None, areas=None
 ) -> int:
     """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``) and one
-    ``created`` history row for each, the latter set-based in SQL. Returns the count."""
+    ``created`` history row for each, the latter set-based in SQL. Returns the count.
+
+    ``areas(geoms, start)``, when given, returns the ``area_mu`` of the geometries of
+    the rows from position ``start`` (the frame then holds no ``area_mu``): called
+    block by block while the database loads the rows (``insert_frame``'s ``derive``)."""
     ours = sql_of(conn).rows_written_here(conn, T)
     # a split's pieces carry their parent's holder's credit code; an import has none
     # no .copy(): pandas copies on write, and a million parcels' columns are ~0.3 GB
-    data = frame[[*STORED, *(c for c in ("holder_credit_code",) if c in frame)]]
+    stored = [c for c in STORED if not (areas and c == "area_mu")]
+    data = frame[[*stored, *(c for c in ("holder_credit_code",) if c in frame)]]
     data = data.assign(geom=frame["geometry"].to_numpy())
+
+    def measured(part: pd.DataFrame, start: int) -> pd.DataFrame:
+        return part.assign(area_mu=areas(part["geom"].to_numpy(), start))
+
     with sql_of(conn).loading(conn):
-        n = insert_frame(conn, "parcel", data, geom_column="geom", progress=progress)
+        n = insert_frame(
+            conn,
+            "parcel",
+            data,
+            geom_column="geom",
+            progress=progress,
+            derive=measured if areas else None,
+        )
         history.append_created(conn, ours, by, at, reason)
     return n
 

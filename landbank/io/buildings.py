@@ -190,9 +190,12 @@ def _typed(src, mapping, fields: tuple[Field, ...], name: str, label) -> pd.Data
                 "building_type=other to fill it)",
             )
         else:
-            out[f.name] = values.parse_text(series)
             if f.name != "code":  # codes: their own check, with the database's limit
-                values.check_lengths(out[f.name], name, label, shown, max_chars(f.name))
+                out[f.name] = values.parse_text_within(
+                    series, name, label, shown, max_chars(f.name)
+                )
+            else:
+                out[f.name] = values.parse_text(series)
     return out
 
 

@@ -19,7 +19,6 @@ import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-import openpyxl.utils.exceptions
 import pandas.errors
 import pyarrow.lib
 import pyogrio.errors
@@ -48,12 +47,15 @@ LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
     MemoryError,
     struct.error,
     ParseError,  # the XML inside an .xlsx
-    openpyxl.utils.exceptions.InvalidFileException,
-    openpyxl.utils.exceptions.IllegalCharacterError,
     python_calamine.CalamineError,  # .xlsx read by calamine: ZipError, XmlError are ones
     pandas.errors.ParserError,
     pyarrow.lib.ArrowException,  # text that is no UTF-8, met while a column is converted
 )
+# openpyxl's own (its import takes a fifth of a second: known by module and name)
+OPENPYXL_ERRORS = {
+    ("openpyxl.utils.exceptions", "InvalidFileException"),
+    ("openpyxl.utils.exceptions", "IllegalCharacterError"),
+}
 # Raised by a library while decoding a damaged file (openpyxl's KeyError for a member
 # missing from the zip, say), but a bug where any other code raises them (landbank's).
 DECODING_ERRORS = (KeyError, IndexError, TypeError, AttributeError)
@@ -137,7 +139,10 @@ def reading(path: Path, layer: str | None = None):
     except BaseException as exc:
         # a Rust reader's panic (calamine through pyo3) is a BaseException of a class
         # no module exports: known by its name
-        if type(exc).__name__ != "PanicException":
+        kind = type(exc)
+        if kind.__name__ != "PanicException" and (kind.__module__, kind.__name__) not in (
+            OPENPYXL_ERRORS
+        ):
             raise
         raise InputError(explain(exc, path, layer)) from exc
 

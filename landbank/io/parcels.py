@@ -175,9 +175,12 @@ def _typed(src: pd.DataFrame, mapping: dict[str, str], name: str, label) -> pd.D
         elif f.kind == "cause":
             out[f.name] = values.parse_cause(series, name, label, shown)
         else:
-            out[f.name] = values.parse_text(series)
             if f.name != "code":  # codes: their own check, with the database's limit
-                values.check_lengths(out[f.name], name, label, shown, max_chars(f.name))
+                out[f.name] = values.parse_text_within(
+                    series, name, label, shown, max_chars(f.name)
+                )
+            else:
+                out[f.name] = values.parse_text(series)
     too_long = out["code"].str.len().gt(CODE_MAX).fillna(False).to_numpy()
     if too_long.any():
         i = int(np.flatnonzero(too_long)[0])

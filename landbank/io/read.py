@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 import shapely.errors
@@ -142,7 +143,11 @@ def _read_vector(path: Path, layer: str | None, repair: bool | None = None) -> R
     if geom_name is None or not meta.get("geometry_type"):
         raise InputError(f"{path.name}: the layer has no geometry; export it with its polygons")
     wkb = table.column(geom_name)
-    frame = table.drop_columns([geom_name]).to_pandas()
+    # text stays in Arrow (pandas' string[pyarrow]): the parsers strip and check it
+    # there and make Python strings once, not a string per cell here and again there
+    text = pd.StringDtype("pyarrow")
+    mapper = {pa.string(): text, pa.large_string(): text}.get
+    frame = table.drop_columns([geom_name]).to_pandas(types_mapper=mapper)
     del table
     geoms, degenerate, unreadable = _decode(wkb)
     frame["geometry"] = geoms

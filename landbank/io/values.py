@@ -172,15 +172,32 @@ def parse_text(series: pd.Series) -> pd.Series:
         text = series.astype(object)
         text[whole] = series[whole].astype("int64").astype(str)
         text[~whole & series.notna()] = series[~whole & series.notna()].astype(str)
-    else:
-        text = series.astype("string").str.strip()
-        if _repetitive(text):
-            return pd.Series(_shared_values(text), index=series.index, dtype=object)
+        out = np.array(text.astype(object).to_numpy(), dtype=object)
+        missing = pd.isna(out)
+        out[missing] = None
+        out[~missing & (out == "")] = None
+        return pd.Series(out, index=series.index, dtype=object)
+    return _objects(series.astype("string").str.strip(), series.index)
+
+
+def parse_text_within(series: pd.Series, where: str, label, field: str, limit: int) -> pd.Series:
+    """``parse_text`` then ``check_lengths``: the lengths counted on the stripped text
+    while it is still Arrow's (counting the Python strings made them Arrow's again)."""
+    if series.dtype.kind == "f":
+        return check_lengths(parse_text(series), where, label, field, limit)
+    text = series.astype("string").str.strip()
+    check_lengths(text, where, label, field, limit)
+    return _objects(text, series.index)
+
+
+def _objects(text: pd.Series, index) -> pd.Series:
+    """Stripped ``text`` (pandas string) as Python strings, None for blanks."""
+    if _repetitive(text):
+        return pd.Series(_shared_values(text), index=index, dtype=object)
+    blank = (text.isna() | text.eq("")).fillna(True).to_numpy()  # from Arrow's mask
     out = np.array(text.astype(object).to_numpy(), dtype=object)
-    missing = pd.isna(out)
-    out[missing] = None
-    out[~missing & (out == "")] = None
-    return pd.Series(out, index=series.index, dtype=object)
+    out[blank] = None
+    return pd.Series(out, index=index, dtype=object)
 
 
 SAMPLE = 10_000  # values looked at to tell a column of few values from one of many

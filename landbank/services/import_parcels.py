@@ -119,9 +119,8 @@ def import_parcels(
             "as WKT, or pass --upsert to update the attributes of parcels already stored"
         )
     frame["land_use_class"] = land_use_class(frame["land_use"], opts.crosswalk)
-    progress.stage("measuring areas")
     if parcels.has_geometry:
-        frame["area_mu"] = area_mu(frame["geometry"].to_numpy())
+        frame["area_mu"] = np.nan  # measured in the unit (``_write``)
     summary = ImportSummary(
         file=file,
         source_crs=parcels.source_crs,
@@ -132,10 +131,7 @@ def import_parcels(
         skipped_uncoded=parcels.skipped_uncoded,
         warnings=list(parcels.warnings),
         ignored_columns=parcels.ignored_columns,
-        by_district=_by_district(frame) if parcels.has_geometry else [],
     )
-    if parcels.has_geometry:
-        _warn_mismatch(summary, frame)
     reason = reason or f"import {file}"
     meanwhile = (
         f"{file}: another import stored some of these codes meanwhile; nothing was "
@@ -146,11 +142,28 @@ def import_parcels(
     return summary
 
 
+def _measure(frame: pd.DataFrame, rows_: np.ndarray) -> None:
+    """Puts the area in mu of the rows ``rows_`` (a mask) of ``frame`` into its area_mu."""
+    if rows_.any():
+        frame.loc[rows_, "area_mu"] = area_mu(frame.loc[rows_, "geometry"].to_numpy())
+
+
+def _summarise(summary: ImportSummary, frame: pd.DataFrame) -> None:
+    """The figures of a file with geometry, once every area is measured: the areas by
+    district and the recorded areas more than 5 % off."""
+    summary.by_district = _by_district(frame)
+    _warn_mismatch(summary, frame)
+
+
 def _write(uow: Unit, parcels, summary, upsert, dry_run, reason, progress) -> None:
     """Writes the parcels read (``parcels``) in the unit: new codes inserted, with
     ``upsert`` the changed fields of stored ones updated with one history row each;
     fills the counts of ``summary``. ConflictError for stored codes without
-    ``upsert``, InputError for new codes from a file without geometry."""
+    ``upsert``, InputError for new codes from a file without geometry.
+
+    The areas of stored codes are measured first (the diff compares them); those of
+    new codes while the database loads them (``insert_parcels``' ``areas``), or first
+    on a dry run."""
     by, now = uow.by, uow.now
     frame = parcels.frame
     known = frame["code"].isin(rows.existing_codes(uow)).to_numpy()
@@ -168,6 +181,9 @@ def _write(uow: Unit, parcels, summary, upsert, dry_run, reason, progress) -> No
             f"({', '.join(codes[:5])}{' …' if len(codes) > 5 else ''}) and the file has no "
             "geometry; import them from the GIS layer first, or add a wkt column"
         )
+    progress.stage("measuring areas")
+    if parcels.has_geometry:
+        _measure(frame, known if not dry_run else np.ones(len(frame), dtype=bool))
     new, old = frame[~known], frame[known]
     fields = [f for f in parcels.fields if f != "code"]
     if "land_use" in fields:
@@ -191,11 +207,26 @@ def _write(uow: Unit, parcels, summary, upsert, dry_run, reason, progress) -> No
     summary.imported, summary.updated = len(new), len(changed)
     summary.unchanged = len(old) - len(changed)
     if dry_run:
+        if parcels.has_geometry:
+            _summarise(summary, frame)
         summary.parcels = _listing(frame, parcels.source_epsg)
         return  # only reads happened in this transaction
     progress.stage("writing", total=len(new))
     if len(new):
-        rows.insert_parcels(uow, new, by, now, reason, progress=progress.advance)
+        areas = None
+        if parcels.has_geometry:
+            measured = np.full(len(new), np.nan)
+
+            def areas(geoms: np.ndarray, start: int) -> np.ndarray:
+                measured[start : start + len(geoms)] = area_mu(geoms)
+                return measured[start : start + len(geoms)]
+
+            new = new.drop(columns=["area_mu"])
+        rows.insert_parcels(uow, new, by, now, reason, progress=progress.advance, areas=areas)
+        if parcels.has_geometry:
+            frame.loc[~known, "area_mu"] = measured
+    if parcels.has_geometry:
+        _summarise(summary, frame)
     # write only what changed somewhere: the fields in the history, the geometry (and
     # with it the area) only when a polygon moved
     touched = set(events["field"]) if len(events) else set()
