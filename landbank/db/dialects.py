@@ -156,6 +156,9 @@ class EngineSql:
         the reads of what it wrote): what the engine does differently meanwhile."""
         return contextlib.nullcontext()
 
+    def tidy(self, engine: Engine, table: str) -> None:
+        """Upkeep of ``table`` after most of its rows were rewritten (``Store.tidy``)."""
+
     def rewriting(self, conn: Connection):
         """A context for an UPDATE of many parcels' derived columns in ``conn``'s
         transaction (a whole-city classify): the change log's row-by-row work for the
@@ -460,6 +463,15 @@ class PostGISSql(EngineSql):
 
     def lock(self, stmt, of=None, skip_locked=False):
         return stmt.with_for_update(of=of, skip_locked=skip_locked)
+
+    def tidy(self, engine, table):
+        # the old versions pruned, hint bits and the visibility map set now, not by the
+        # next reader (the first progress after a whole-city classify took 4.5 s, the
+        # next 2.1 s at 10⁶) nor left for the next rewrite, whose rows then find room
+        # on their pages (HOT: 99.7 % of a classify after it, 88 % without); the
+        # indexes are left alone (heap-only versions have no entries to clean)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'VACUUM (INDEX_CLEANUP OFF) "{table}"')
 
     @contextlib.contextmanager
     def rewriting(self, conn):

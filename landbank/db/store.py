@@ -229,6 +229,12 @@ class Store:
                 pass  # the replica is down: the primary answers
         return self.engine.connect()
 
+    def tidy(self, table: str) -> None:
+        """After a unit rewrote most of ``table``'s rows: the engine's upkeep, outside
+        any transaction (PostgreSQL: a VACUUM of the table's pages, see
+        ``EngineSql.tidy``)."""
+        self.sql.tidy(self.engine, table)
+
     def glance(self, read: Callable[..., T], *args, as_read: bool = False) -> T:
         """``read(unit, *args)``, a read of one statement made on every request (the
         token check), on the one connection the store keeps for it: no pool checkout

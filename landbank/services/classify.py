@@ -156,7 +156,7 @@ def classify_all(
             update[col] = result[col].to_numpy()
         # a row is rewritten only where something derived differs: rewriting a million
         # unchanged rows is most of a re-run's time on PostgreSQL
-        rows.rewrite_derived(uow, update[_differs(parcels, update)], DERIVED, uow.now)
+        written = rows.rewrite_derived(uow, update[_differs(parcels, update)], DERIVED, uow.now)
         if changed.any():
             events = pd.DataFrame(
                 {
@@ -170,6 +170,8 @@ def classify_all(
             )
             events["at"] = pd.Series([uow.now] * len(events), dtype="datetime64[us, UTC]")
             history.append_frame(uow, events)
+    if written > rows.MANY:
+        store.tidy("parcel")  # the table's upkeep after the rewrite, once committed
     parcels["category"] = new.to_numpy()
     derived = parcels["category_override"].isna().to_numpy()
     missing = result["missing"][derived].value_counts().to_dict()
