@@ -16,13 +16,13 @@ from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
-import shapely
+
+from landbank.db.ewkb import ewkb
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # the header: flags 0, no extension
 TRAILER = b"\xff\xff"  # a field count of -1
 _EPOCH_DAYS = 10957  # 2000-01-01 (PostgreSQL's epoch) in days since 1970-01-01
 _EPOCH_US = _EPOCH_DAYS * 86_400_000_000
-_SRID_FLAG = 0x20  # EWKB: the high byte of a little-endian type word, "an SRID follows"
 TEXT_TYPES = {"text", "varchar"}
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 INT_TYPES = {"int2": ">i2", "int4": ">i4", "int8": ">i8"}
@@ -30,24 +30,6 @@ INT_TYPES = {"int2": ">i2", "int4": ">i4", "int8": ">i8"}
 # a column's fields in one block: (sizes with the length word, NULL mask, writer)
 # the writer puts the values' bytes into ``out`` at ``pos`` (each row's value start)
 Encoded = tuple[np.ndarray, np.ndarray, Callable[[np.ndarray, np.ndarray], None]]
-
-
-def ewkb(geoms: np.ndarray, srid: int) -> tuple[np.ndarray, np.ndarray]:
-    """The little-endian 2-D EWKB (with ``srid``) of each shapely geometry of ``geoms``
-    (none missing), as (bytes of all one after the other, offsets: n + 1 int64)."""
-    wkb = pa.array(shapely.to_wkb(geoms, byte_order=1, output_dimension=2), type=pa.binary())
-    if wkb.null_count:
-        raise ValueError("ewkb: a geometry is missing")
-    n = len(wkb)
-    off = np.frombuffer(wkb.buffers()[1], dtype=np.int32)[wkb.offset : wkb.offset + n + 1]
-    raw = np.frombuffer(wkb.buffers()[2], dtype=np.uint8)[off[0] : off[-1]]
-    starts = (off[:-1] - off[0]).astype(np.int64)
-    # 4 bytes of SRID after each header's byte order (1) and type word (4)
-    srid_bytes = np.frombuffer(np.int32(srid).astype("<u4").tobytes(), dtype=np.uint8)
-    spliced = np.insert(raw, np.repeat(starts + 5, 4), np.tile(srid_bytes, n))
-    new_starts = starts + 4 * np.arange(n, dtype=np.int64)
-    spliced[new_starts + 4] |= _SRID_FLAG
-    return spliced, np.append(new_starts, len(spliced))
 
 
 def _variable(data: np.ndarray, offsets: np.ndarray, null: np.ndarray) -> Encoded:
