@@ -315,12 +315,7 @@ class SpatiaLiteSql(EngineSql):
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         yield
         for name, sql in saved:
-            conn.exec_driver_sql(sql)
-            if name == "parcel_restamp_log_update":
-                conn.exec_driver_sql("INSERT INTO land_change (code) VALUES (NULL)")
-            else:
-                body = re.search(r"\bBEGIN\b(.*?);?\s*END\s*$", sql, re.S | re.I)
-                conn.exec_driver_sql(body.group(1).strip())
+            self._put_back(conn, name, sql, once=True)
 
     @contextlib.contextmanager
     def loading(self, conn):
@@ -336,11 +331,11 @@ class SpatiaLiteSql(EngineSql):
             cursor.execute(f"PRAGMA mmap_size = {int(mapped)}")
 
     @staticmethod
-    def _suspend_spatial_triggers(conn: Connection, name: str, col: str) -> list[str]:
+    def _suspend_spatial_triggers(conn: Connection, name: str, col: str) -> list[tuple[str, str]]:
         """Lifts the per-row work of a bulk insert: the R*Tree, the type-check and
         timestamp triggers (the rows were checked before) and the B-tree indexes, all
         rebuilt once afterwards, several times faster than row by row. Same transaction,
-        so a failure rolls all of it back. Returns the SQL that restores them."""
+        so a failure rolls all of it back. Returns (name, SQL) of each, to restore them."""
         conn.exec_driver_sql(f"SELECT DisableSpatialIndex('{name}', '{col}')")
         conn.exec_driver_sql(f'DROP TABLE IF EXISTS "idx_{name}_{col}"')
         # of the data stamp's triggers (migration 0007) only the insert's goes, its
@@ -355,20 +350,30 @@ class SpatiaLiteSql(EngineSql):
         ).all()
         for kind, found_name, _ in found:
             conn.exec_driver_sql(f'DROP {kind.upper()} "{found_name}"')
-        return [sql for _, _, sql in found]
+        return [(found_name, sql) for _, found_name, sql in found]
 
     @staticmethod
-    def _restore_spatial_triggers(conn: Connection, name: str, col: str, saved) -> None:
-        for sql in saved:
-            conn.exec_driver_sql(sql)
-            restamp = re.match(
-                rf"CREATE TRIGGER {name}_restamp_insert .*?BEGIN(.*?);?\s*END", sql, re.S
-            )
-            if restamp:
-                conn.exec_driver_sql(restamp.group(1).strip())
-            if sql.startswith(f"CREATE TRIGGER {name}_restamp_log_insert "):
-                # NULL: the rows of this load are not listed, whoever patches reads afresh
-                conn.exec_driver_sql("INSERT INTO land_change (code) VALUES (NULL)")
+    def _put_back(conn: Connection, name: str, sql: str, once: bool) -> None:
+        """Recreates the lifted trigger or index ``name`` from its ``sql``; with
+        ``once``, does once what the trigger did per row: a change log's trigger
+        (``*_restamp_log_*``) logs one NULL, "everything" (the rows are not listed,
+        whoever patches reads afresh), any other runs its statement."""
+        conn.exec_driver_sql(sql)
+        if not once:
+            return
+        if "_restamp_log_" in name:
+            conn.exec_driver_sql("INSERT INTO land_change (code) VALUES (NULL)")
+        else:
+            body = re.search(r"\bBEGIN\b(.*?);?\s*END\s*$", sql, re.S | re.I)
+            conn.exec_driver_sql(body.group(1).strip())
+
+    @classmethod
+    def _restore_spatial_triggers(cls, conn: Connection, name: str, col: str, saved) -> None:
+        # of the lifted ones, the data stamp's and the change log's insert triggers
+        # act once for the load (``_suspend_spatial_triggers``)
+        once = {f"{name}_restamp_insert", f"{name}_restamp_log_insert"}
+        for found_name, sql in saved:
+            cls._put_back(conn, found_name, sql, once=found_name in once)
         conn.exec_driver_sql(f"SELECT CreateSpatialIndex('{name}', '{col}')")
 
 
