@@ -4,6 +4,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from landbank.errors import InputError
 from landbank.io.values import parse_cause, parse_dates, parse_numbers, parse_text
@@ -94,3 +96,51 @@ def test_cause_accepts_ids_and_chinese_words():
     assert list(got) == ["government", "enterprise", "government", None]
     with pytest.raises(InputError, match="write government"):
         parse_cause(pd.Series(["weather"]), "f", label, "cause")
+
+
+ARROW_TEXT = pd.StringDtype("pyarrow")  # how a vector file's text columns are read
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.dates(dt.date(1950, 1, 1), dt.date(2050, 12, 31)).map(str),
+            st.dates(dt.date(1950, 1, 1), dt.date(2050, 12, 31)).map(
+                lambda d: f" {d.year}/{d.month}/{d.day} "
+            ),
+            st.sampled_from(["", "  ", None, "2023-02-30", "2023-13-01", "1800-01-01", "soon"]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_arrow_text_dates_read_as_the_general_path_reads_them(cells):
+    """A vector file's dates come as Arrow text, parsed by Arrow's strict cast where
+    every value is an ISO date: the same days, NaT and errors as the general path."""
+
+    def parsed(series):
+        try:
+            return parse_dates(series, "f.gpkg", label, "approved_on").tolist()
+        except InputError as exc:
+            return str(exc)
+
+    arrow, objects = parsed(pd.Series(cells, dtype=ARROW_TEXT)), parsed(pd.Series(cells))
+    assert arrow == objects
+
+
+def test_arrow_text_keeps_blanks_as_missing_and_becomes_python_strings():
+    from landbank.io.values import as_objects, parse_text_within
+
+    text = parse_text_within(
+        pd.Series([" 峄城区 ", "", None, "  "], dtype=ARROW_TEXT),
+        "f.gpkg",
+        label,
+        "district",
+        8,
+        arrow=True,
+    )
+    assert isinstance(text.dtype, pd.StringDtype)
+    assert text.isna().tolist() == [False, True, True, True]
+    plain = as_objects(pd.DataFrame({"district": text}))["district"]
+    assert plain.dtype == object and plain.tolist() == ["峄城区", None, None, None]

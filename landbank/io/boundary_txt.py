@@ -84,7 +84,8 @@ def looks_like_boundary_txt(path: Path) -> bool:
     """True when the file holds a ``[地块坐标]`` section, whatever its suffix, or starts
     with ``[属性描述]`` (a boundary file cut before its coordinates)."""
     try:
-        head = Path(path).read_bytes()[:65536]
+        with open(path, "rb") as f:  # the head only: a GeoPackage can be gigabytes
+            head = f.read(65536)
     except OSError:
         return False
     if any(SECTION_COORDS.encode(enc) in head for enc in ("utf-8", "gb18030")):

@@ -48,7 +48,9 @@ class ReadOptions:
 class ParcelFile:
     """The canonical parcels of one file and what was noticed on the way."""
 
-    frame: pd.DataFrame  # canonical columns + geometry (MultiPolygon, EPSG:4490, or None)
+    # canonical columns + geometry (MultiPolygon, EPSG:4490, or None); text but the code
+    # stays Arrow's (pandas ``string``, <NA> for blanks): ``values.as_objects`` for Python
+    frame: pd.DataFrame
     source_crs: str
     source_epsg: int | None
     warnings: list[str]
@@ -177,7 +179,7 @@ def _typed(src: pd.DataFrame, mapping: dict[str, str], name: str, label) -> pd.D
         else:
             if f.name != "code":  # codes: their own check, with the database's limit
                 out[f.name] = values.parse_text_within(
-                    series, name, label, shown, max_chars(f.name)
+                    series, name, label, shown, max_chars(f.name), arrow=True
                 )
             else:
                 out[f.name] = values.parse_text(series)

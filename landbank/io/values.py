@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from landbank.domain.fields import CAUSE_VALUES
 from landbank.errors import InputError
@@ -88,6 +90,9 @@ def check_lengths(text: pd.Series, where: str, label, field: str, limit: int) ->
 
 
 def _parse_dates(series: pd.Series, where: str, label, field: str) -> pd.Series:
+    iso = _iso_dates(series)
+    if iso is not None:
+        return iso
     if series.dtype.kind == "M":  # already datetimes (Arrow / Excel)
         return _days(pd.to_datetime(series))
     kind = pd.api.types.infer_dtype(series, skipna=True)
@@ -119,6 +124,23 @@ def _parse_dates(series: pd.Series, where: str, label, field: str) -> pd.Series:
     if is_dt.any():
         parsed[is_dt] = pd.to_datetime(series[is_dt].astype(object))
     return _days(parsed)
+
+
+def _iso_dates(series: pd.Series) -> pd.Series | None:
+    """Whole days (datetime64[s], NaT for blanks) of a column of Arrow text (a vector
+    file's) holding only ISO dates (YYYY-MM-DD) and blanks, parsed by Arrow's strict
+    cast in one step (a tenth of the general path's time); None for any other column,
+    or where one value is not such a date (the general path then names it)."""
+    if getattr(series.dtype, "storage", None) != "pyarrow":
+        return None
+    text = pc.utf8_trim_whitespace(pa.chunked_array(pa.array(series.array)))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+    try:
+        days = text.cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    stamps = days.cast(pa.timestamp("s")).to_numpy()
+    return pd.Series(stamps, index=series.index, dtype="datetime64[s]")
 
 
 def _days(parsed: pd.Series) -> pd.Series:
@@ -180,14 +202,30 @@ def parse_text(series: pd.Series) -> pd.Series:
     return _objects(series.astype("string").str.strip(), series.index)
 
 
-def parse_text_within(series: pd.Series, where: str, label, field: str, limit: int) -> pd.Series:
+def parse_text_within(
+    series: pd.Series, where: str, label, field: str, limit: int, arrow: bool = False
+) -> pd.Series:
     """``parse_text`` then ``check_lengths``: the lengths counted on the stripped text
-    while it is still Arrow's (counting the Python strings made them Arrow's again)."""
+    while it is still Arrow's (counting the Python strings made them Arrow's again).
+    With ``arrow`` the text stays Arrow's (pandas ``string``, <NA> for blanks): no
+    Python string a cell, for a loader that hands it to Arrow again (``as_objects``
+    makes the usual column of it)."""
     if series.dtype.kind == "f":
         return check_lengths(parse_text(series), where, label, field, limit)
     text = series.astype("string").str.strip()
     check_lengths(text, where, label, field, limit)
+    if arrow:
+        return text.where(text.str.len() > 0)
     return _objects(text, series.index)
+
+
+def as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its pandas ``string`` columns (``parse_text_within(arrow=True)``)
+    as Python strings and None for blanks, as every other parser returns them."""
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    if not text:
+        return frame
+    return frame.assign(**{c: _objects(frame[c], frame.index) for c in text})
 
 
 def _objects(text: pd.Series, index) -> pd.Series:

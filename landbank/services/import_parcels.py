@@ -20,6 +20,7 @@ from landbank.domain.landuse import land_use_class
 from landbank.errors import ConflictError, InputError
 from landbank.io.columns import parse_default_options, parse_field_options, read_mapping_file
 from landbank.io.parcels import ReadOptions, read_parcels
+from landbank.io.values import as_objects
 from landbank.services.progress_bar import NoProgress, Progress
 
 BY_MAX = 128  # the width of parcel_event.by
@@ -184,7 +185,8 @@ def _write(uow: Unit, parcels, summary, upsert, dry_run, reason, progress) -> No
     progress.stage("measuring areas")
     if parcels.has_geometry:
         _measure(frame, known if not dry_run else np.ones(len(frame), dtype=bool))
-    new, old = frame[~known], frame[known]
+    # the diff and the update compare Python values; new rows go to the loader as read
+    new, old = frame[~known], as_objects(frame[known])
     fields = [f for f in parcels.fields if f != "code"]
     if "land_use" in fields:
         fields.append("land_use_class")
@@ -262,6 +264,7 @@ def _warn_mismatch(summary: ImportSummary, frame: pd.DataFrame) -> None:
 
 
 def _listing(frame: pd.DataFrame, epsg: int | None) -> list[dict]:
+    frame = as_objects(frame)
     if frame["geometry"].isna().all():
         zones = np.zeros(len(frame), dtype=int)
         frame = frame.assign(area_mu=np.nan)
