@@ -98,12 +98,12 @@ def test_failure_in_a_late_chunk_leaves_the_database_unchanged(db_url, tmp_path)
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     with pytest.raises(Exception, match="(?i)not.null"):
         with store.write(by="t", now=now) as uow:
-            rows.insert_parcels(uow, frame, "t", now, "late failure")
+            rows.insert_parcels(uow, [frame], n, "t", now, "late failure")
     assert table_counts(db_url) == before
     # the indexes are back: the same parcels load afterwards, and are found by code
     frame.loc[n - 1, "area_mu"] = 1.0
     with store.write(by="t", now=now) as uow:
-        assert rows.insert_parcels(uow, frame, "t", now, "again") == n
+        assert rows.insert_parcels(uow, [frame], n, "t", now, "again") == n
     with store.read() as uow:
         found = rows.load_parcels(uow, codes=[frame["code"].iloc[-1]])
     assert len(found) == 1
@@ -203,7 +203,7 @@ def test_binary_copy_stores_what_the_csv_copy_stores(db_url, monkeypatch):
 
         monkeypatch.setattr(PostGISSql, "_copy_csv", staticmethod(refused))
         insert_frame(uow, "by_binary", frame, geom_column="g", staging=True)
-        monkeypatch.setattr(PostGISSql, "_copy_binary", staticmethod(lambda *a: False))
+        monkeypatch.setattr(PostGISSql, "_binary_ok", staticmethod(lambda *a: False))
         monkeypatch.setattr(PostGISSql, "_copy_csv", staticmethod(csv))
         insert_frame(uow, "by_csv", frame, geom_column="g", staging=True)
         binary = uow.execute(text(READ_BACK.format("by_binary"))).all()
@@ -256,30 +256,42 @@ def test_a_column_the_binary_copy_does_not_encode_goes_by_csv(db_url):
     assert [tuple(r) for r in got] == [("a", "1.25"), ("b", None)]
 
 
-def test_areas_measured_block_by_block_while_the_rows_load(db_url, tmp_path):
-    """``insert_parcels(areas=…)``: PostGIS asks for the areas a block at a time as it
-    loads (each block's rows from its start), SpatiaLite once for all; what is stored is
-    what was answered, and equals the areas measured before the load."""
-    from landbank.db.dialects import BINARY_BLOCK
-
-    n = BINARY_BLOCK + 10
-    path = write_vector(synthetic_parcels(n, seed=8), tmp_path / "areas.gpkg")
+def test_parts_are_taken_one_at_a_time_and_a_late_fault_undoes_them_all(db_url, tmp_path):
+    """``insert_parcels`` of parts (a file's batches as they are read): each part is
+    made only after the previous one was handed to the database (so making it overlaps
+    the load), what is stored is what the parts held, and a fault raised while the last
+    part is made leaves the database as it was."""
+    n, size = 3 * 4000, 4000
+    path = write_vector(synthetic_parcels(n, seed=8), tmp_path / "parts.gpkg")
     frame = _canonical(path)
     expected = dict(zip(frame["code"], frame["area_mu"], strict=True))
-    asked = []
+    events = []
 
-    def areas(geoms, start):
-        asked.append((start, len(geoms)))
-        return area_mu(geoms)
+    def parts(fail_at=None):
+        for k, at in enumerate(range(0, n, size)):
+            if k == fail_at:
+                raise RuntimeError("the file broke off")
+            events.append(("made", k))
+            yield frame.iloc[at : at + size]
+
+    def sent(count):
+        events.append(("sent", count))
 
     store = store_of(db_url)
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    before = table_counts(db_url)
+    with pytest.raises(RuntimeError, match="broke off"):
+        with store.write(by="t", now=now) as uow:
+            rows.insert_parcels(uow, parts(fail_at=2), n, "t", now, "x", progress=sent)
+    assert table_counts(db_url) == before
+    events.clear()
     with store.write(by="t", now=now) as uow:
-        rows.insert_parcels(uow, frame.drop(columns=["area_mu"]), "t", now, "x", areas=areas)
-    if db_url.startswith("postgresql"):
-        assert asked == [(0, BINARY_BLOCK), (BINARY_BLOCK, 10)]
-    else:
-        assert asked == [(0, n)]
+        assert rows.insert_parcels(uow, parts(), n, "t", now, "x", progress=sent) == n
+    made = [i for i, e in enumerate(events) if e[0] == "made"]
+    sends = [i for i, e in enumerate(events) if e[0] == "sent"]
+    assert len(made) == 3 and sum(events[i][1] for i in sends) == n
+    # the second part is made after the first one's rows went, not all parts up front
+    assert made[0] < sends[0] < made[1] < made[2]
     with store.read() as uow:
         stored = rows.load_parcels(uow, with_geometry=False)
     got = dict(zip(stored["code"], stored["area_mu"], strict=True))

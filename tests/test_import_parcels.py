@@ -400,9 +400,9 @@ def test_created_history_belongs_to_the_import_that_made_the_parcel(db_url, smal
     now = pd.Timestamp.now(tz="UTC")
     with engine.connect() as first, engine.connect() as second:
         t1 = first.begin()
-        rows.insert_parcels(first, a, "alice", now, "import a")
+        rows.insert_parcels(first, [a], len(a), "alice", now, "import a")
         with second.begin():
-            rows.insert_parcels(second, b, "bob", now, "import b")
+            rows.insert_parcels(second, [b], len(b), "bob", now, "import b")
         t1.commit()
     with engine.connect() as conn:
         authors = dict(

@@ -2,17 +2,18 @@
 engine's load is in ``db.dialects``).
 
 Object-per-row ORM inserts are an order of magnitude slower on a city; these write
-inside the caller's transaction, so an error still rolls everything back.
+inside the caller's transaction, so an error still rolls everything back (an error
+raised while a part is made, too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 from sqlalchemy import Connection
 
-from landbank.db.dialects import sql_of
+from landbank.db.dialects import BINARY_BLOCK, sql_of
 
 
 def insert_frame(
@@ -22,21 +23,35 @@ def insert_frame(
     geom_column: str | None = None,
     progress: Callable[[int], None] | None = None,
     staging: bool = False,
-    derive: Callable[[pd.DataFrame, int], pd.DataFrame] | None = None,
 ) -> int:
     """Inserts every row of ``frame`` (columns named as the table's) into ``table``.
 
     ``geom_column`` names a column of shapely geometries stored with SRID 4490, already
     checked (type, validity, SRID) by the caller. Calls ``progress(rows)`` after each
-    chunk. ``staging``: a temporary table, no index juggling. ``derive(part, start)``
-    returns ``part`` (the rows from position ``start``) with more columns to store: on
-    PostGIS called block by block while the server loads the previous block, elsewhere
-    once with the whole frame. Returns the row count.
+    chunk. ``staging``: a temporary table, no index juggling. Returns the row count.
     """
     if frame.empty:
         return 0
     # a column with no value at all is left to the table's default (NULL): fewer binds
     empty = [c for c in frame.columns if c != geom_column and frame[c].isna().all()]
     frame = frame.drop(columns=empty)
-    sql_of(conn).bulk_insert(conn, table, frame, geom_column, progress, staging, derive)
-    return len(frame)
+    blocks = (frame.iloc[at : at + BINARY_BLOCK] for at in range(0, len(frame), BINARY_BLOCK))
+    return insert_parts(conn, table, blocks, len(frame), geom_column, progress, staging)
+
+
+def insert_parts(
+    conn: Connection,
+    table: str,
+    parts: Iterable[pd.DataFrame],
+    rows: int,
+    geom_column: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    staging: bool = False,
+) -> int:
+    """Inserts the rows of ``parts`` (frames of the same columns, made one after the
+    other: a file read a batch at a time, say) into ``table``, as ``insert_frame``
+    does. ``rows``: about how many there will be (a large load lifts the indexes while
+    it runs). Each part is taken only when the previous one is written or, on PostGIS,
+    on its way to the server: making a part overlaps the server's work. Returns the
+    row count."""
+    return sql_of(conn).bulk_insert(conn, table, parts, rows, geom_column, progress, staging)

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import importlib
 import io
+import itertools
 import os
 import re
 import sqlite3
@@ -166,9 +167,9 @@ class EngineSql:
         (migrations 0014, 0015): whoever keeps the pool reads it afresh."""
         raise NotImplementedError
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None) -> None:
-        """Writes every row of ``frame`` into table ``name`` in bulk (see
-        ``db.bulk.insert_frame``, and its ``derive``)."""
+    def bulk_insert(self, conn, name, parts, rows, geom_column, progress, staging) -> int:
+        """Writes every row of the frames ``parts`` (about ``rows`` in all) into table
+        ``name`` in bulk (see ``db.bulk.insert_parts``); returns the count written."""
         raise NotImplementedError
 
     def read_frame(self, conn: Connection, stmt):
@@ -276,26 +277,32 @@ class SpatiaLiteSql(EngineSql):
         last_id = conn.execute(select(func.coalesce(func.max(tbl.c.id), 0))).scalar()
         return tbl.c.id > last_id
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None):
-        # SQLite writes in this process: the derived columns are made before, at once
-        data = derive(frame, 0) if derive else frame
-        columns = list(data.columns)
-        marks = ", ".join(f"GeomFromWKB(?, {SRID})" if c == geom_column else "?" for c in columns)
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        sql = f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})'
-        large = geom_column and not staging and self._is_bulk(conn, name, len(frame))
+    def bulk_insert(self, conn, name, parts, rows, geom_column, progress, staging):
+        large = geom_column and not staging and self._is_bulk(conn, name, rows)
         cursor = conn.connection.driver_connection.cursor()
+        written, sql = 0, None
         with self.loading(conn) if large else contextlib.nullcontext():
             if large:
                 saved = self._suspend_spatial_triggers(conn, name, geom_column)
             # made here, not in a thread while SQLite writes: the driver lets go of the
             # GIL at every row, and a thread waiting for it made the load a sixth slower
-            for rows in plain_rows(data, self.text_times, wkb=geom_column):
-                cursor.executemany(sql, rows)
-                if progress:
-                    progress(len(rows))
+            for part in parts:
+                if sql is None:
+                    sql = self._insert_sql(name, list(part.columns), geom_column)
+                for chunk in plain_rows(part, self.text_times, wkb=geom_column):
+                    cursor.executemany(sql, chunk)
+                    if progress:
+                        progress(len(chunk))
+                written += len(part)
             if large:
                 self._restore_spatial_triggers(conn, name, geom_column, saved)
+        return written
+
+    @staticmethod
+    def _insert_sql(name: str, columns: list[str], geom_column: str | None) -> str:
+        marks = ", ".join(f"GeomFromWKB(?, {SRID})" if c == geom_column else "?" for c in columns)
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        return f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})'
 
     # the parcel's row triggers an UPDATE of derived columns fires: the data stamp's
     # (0007), the change log's (0014) and SpatiaLite's time of the last update
@@ -517,37 +524,36 @@ class PostGISSql(EngineSql):
         # rows written by this very transaction (other imports may run too)
         return text(f"{tbl.name}.xmin = pg_current_xact_id()::xid")
 
-    def bulk_insert(self, conn, name, frame, geom_column, progress, staging, derive=None):
+    def bulk_insert(self, conn, name, parts, rows, geom_column, progress, staging):
         """COPY ... FROM STDIN in PostgreSQL's binary format where every column's type
-        allows (``db.pg_binary``), else in CSV; psycopg's writer thread sends a chunk to
-        the server while the next one is made. With the binary COPY, ``derive`` is
-        called block by block as the blocks are made: its work overlaps the server's."""
+        allows (``db.pg_binary``), else in CSV; psycopg's writer thread sends a part to
+        the server while the next one is made (and, for the binary COPY, encoded)."""
+        parts = iter(parts)
+        first = next(parts, None)
+        if first is None:
+            return 0
+        parts = itertools.chain([first], parts)
         # Only a load into an empty table rebuilds its indexes afterwards: dropping them
         # takes a lock that would block every reader of a shared server until the commit.
-        empty = geom_column and not staging and self._is_bulk(conn, name, len(frame), True)
+        empty = geom_column and not staging and self._is_bulk(conn, name, rows, True)
         index_sql = self._drop_indexes(conn, name) if empty else []
         cursor = conn.connection.driver_connection.cursor()
-        if not self._copy_binary(conn, cursor, name, frame, geom_column, progress, derive):
-            whole = derive(frame, 0) if derive else frame
-            self._copy_csv(cursor, name, whole, geom_column, progress)
+        types = self._column_types(conn, name)
+        if self._binary_ok(types, first, geom_column):
+            written = self._copy_binary(cursor, name, types, parts, geom_column, progress)
+        else:
+            written = self._copy_csv(cursor, name, parts, geom_column, progress)
         if index_sql:
             # the default 64 MB sorts a million rows' index on disk; for this transaction only
             conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
         for sql in index_sql:
             conn.exec_driver_sql(sql)
+        return written
 
     @staticmethod
-    def _copy_binary(conn, cursor, name, frame, geom_column, progress, derive=None) -> bool:
-        """COPY in PostgreSQL's binary format (``db.pg_binary``), each block's rows made
-        (``derive``: its columns added) and encoded column-wise while psycopg's writer
-        thread sends the previous one; False (nothing sent, nothing derived) where a
-        column's type is not one it encodes."""
-        import pyarrow as pa
-        from psycopg.copy import QueuedLibpqWriter
-
-        from landbank.db import pg_binary
-
-        types = dict(
+    def _column_types(conn: Connection, name: str) -> dict[str, str]:
+        """Each column of table ``name`` and its type's name (pg_type.typname)."""
+        return dict(
             conn.exec_driver_sql(
                 "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t "
                 "ON t.oid = a.atttypid WHERE a.attrelid = %(t)s::regclass AND a.attnum > 0 "
@@ -556,67 +562,95 @@ class PostGISSql(EngineSql):
             ).all()
         )
 
-        def block(start: int):
-            part = frame.iloc[start : start + BINARY_BLOCK]
-            return derive(part, start) if derive else part
+    @staticmethod
+    def _binary_ok(types: dict[str, str], first: pd.DataFrame, geom_column) -> bool:
+        """Whether ``db.pg_binary`` encodes every column of the part ``first``."""
+        from landbank.db import pg_binary
 
-        first = block(0)
-        names = list(first.columns)
-        plain = first.drop(columns=[geom_column]) if geom_column else first
-        schema = pa.Schema.from_pandas(plain, preserve_index=False)
-        encoders = {f.name: pg_binary.encoder_for(types.get(f.name, ""), f.type) for f in schema}
-        if None in encoders.values() or (geom_column and types.get(geom_column) != "geometry"):
+        if geom_column and types.get(geom_column) != "geometry":
             return False
-        columns = ", ".join(f'"{c}"' for c in names)
-        sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT binary)'
-        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-            copy.write(pg_binary.SIGNATURE)
-            for start in range(0, len(frame), BINARY_BLOCK):
-                part = first if start == 0 else block(start)
-                table = pa.Table.from_pandas(
-                    part.drop(columns=[geom_column]) if geom_column else part,
-                    schema=schema,
-                    preserve_index=False,
-                )
-                fields = []
-                for c in names:
-                    if c == geom_column:
-                        fields.append(pg_binary.geometry(part[c].to_numpy(), SRID))
-                    else:
-                        fields.append(encoders[c](table.column(c).combine_chunks()))
-                copy.write(pg_binary.rows(fields, len(part)))
-                if progress:
-                    progress(len(part))
-            copy.write(pg_binary.TRAILER)
-        return True
+        schema = _arrow_schema(first, geom_column, types)
+        return all(pg_binary.encoder_for(types.get(f.name, ""), f.type) for f in schema)
 
     @staticmethod
-    def _copy_csv(cursor, name, frame, geom_column, progress) -> None:
+    def _copy_binary(cursor, name, types, parts, geom_column, progress) -> int:
+        """COPY in PostgreSQL's binary format (``db.pg_binary``), each part encoded
+        column-wise while psycopg's writer thread sends the previous one; the columns'
+        Arrow types are the first part's (a column of none but NULLs there takes its
+        table type's). Returns the rows sent."""
+        import pyarrow as pa
+        from psycopg.copy import QueuedLibpqWriter
+
+        from landbank.db import pg_binary
+
+        written, schema = 0, None
+        with contextlib.ExitStack() as stack:
+            for whole in parts:
+                if schema is None:
+                    names = list(whole.columns)
+                    schema = _arrow_schema(whole, geom_column, types)
+                    encoders = {
+                        f.name: pg_binary.encoder_for(types[f.name], f.type) for f in schema
+                    }
+                    columns = ", ".join(f'"{c}"' for c in names)
+                    sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT binary)'
+                    copy = stack.enter_context(cursor.copy(sql, writer=QueuedLibpqWriter(cursor)))
+                    copy.write(pg_binary.SIGNATURE)
+                for start in range(0, len(whole), BINARY_BLOCK):
+                    part = whole.iloc[start : start + BINARY_BLOCK]
+                    table = pa.Table.from_pandas(
+                        part.drop(columns=[geom_column]) if geom_column else part,
+                        schema=schema,
+                        preserve_index=False,
+                    )
+                    fields = []
+                    for c in names:
+                        if c == geom_column:
+                            fields.append(pg_binary.geometry(part[c].to_numpy(), SRID))
+                        else:
+                            fields.append(encoders[c](table.column(c).combine_chunks()))
+                    copy.write(pg_binary.rows(fields, len(part)))
+                    written += len(part)
+                    if progress:
+                        progress(len(part))
+            if schema is not None:
+                copy.write(pg_binary.TRAILER)
+        return written
+
+    @staticmethod
+    def _copy_csv(cursor, name, parts, geom_column, progress) -> int:
         """COPY in CSV, each chunk made by Arrow in one vectorised step (the geometry as
-        hex EWKB, ``db.ewkb``)."""
+        hex EWKB, ``db.ewkb``). Returns the rows sent."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
         from psycopg.copy import QueuedLibpqWriter
 
         from landbank.db.ewkb import hex_ewkb
 
-        columns = ", ".join(f'"{c}"' for c in frame.columns)
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-        sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
-        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-            for start in range(0, len(frame), CHUNK * 10):
-                part = frame.iloc[start : start + CHUNK * 10]
-                plain = part.drop(columns=[geom_column]) if geom_column else part
-                table = pa.Table.from_pandas(plain, preserve_index=False)
-                if geom_column:
-                    geoms = part[geom_column].to_numpy()
-                    at = list(part.columns).index(geom_column)
-                    table = table.add_column(at, geom_column, hex_ewkb(geoms, SRID))
-                sink = pa.BufferOutputStream()
-                pacsv.write_csv(table, sink, options)
-                copy.write(memoryview(sink.getvalue()))
-                if progress:
-                    progress(len(part))
+        written = 0
+        with contextlib.ExitStack() as stack:
+            copy = None
+            for whole in parts:
+                if copy is None:
+                    columns = ", ".join(f'"{c}"' for c in whole.columns)
+                    sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
+                    copy = stack.enter_context(cursor.copy(sql, writer=QueuedLibpqWriter(cursor)))
+                for start in range(0, len(whole), CHUNK * 10):
+                    part = whole.iloc[start : start + CHUNK * 10]
+                    plain = part.drop(columns=[geom_column]) if geom_column else part
+                    table = pa.Table.from_pandas(plain, preserve_index=False)
+                    if geom_column:
+                        geoms = part[geom_column].to_numpy()
+                        at = list(part.columns).index(geom_column)
+                        table = table.add_column(at, geom_column, hex_ewkb(geoms, SRID))
+                    sink = pa.BufferOutputStream()
+                    pacsv.write_csv(table, sink, options)
+                    copy.write(memoryview(sink.getvalue()))
+                    written += len(part)
+                    if progress:
+                        progress(len(part))
+        return written
 
     def read_frame(self, conn, stmt):
         """``COPY (stmt) TO STDOUT`` in CSV, parsed by Arrow with the columns' types: no
@@ -678,6 +712,33 @@ class PostGISSql(EngineSql):
 READ_MEMORY = "64MB"  # work_mem of a whole-table read (PostgreSQL's default is 4MB)
 READ_SETTINGS_NOW = "SELECT current_setting('work_mem'), current_setting('jit')"
 SET_READ_SETTINGS = "SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)"
+
+
+# the Arrow type a column of none but NULLs is sent as, by its table type's name
+_NULL_AS = {
+    "text": "string",
+    "varchar": "string",
+    "float8": "float64",
+    "int2": "int64",
+    "int4": "int64",
+    "int8": "int64",
+    "bool": "bool_",
+    "date": "date32",
+}
+
+
+def _arrow_schema(part: pd.DataFrame, geom_column: str | None, types: dict[str, str]):
+    """The Arrow schema of ``part``'s columns but the geometry: as Arrow reads them,
+    a column of none but NULLs (no type to read) typed after its table column."""
+    import pyarrow as pa
+
+    plain = part.drop(columns=[geom_column]) if geom_column else part
+    schema = pa.Schema.from_pandas(plain, preserve_index=False)
+    for i, f in enumerate(schema):
+        kind = _NULL_AS.get(types.get(f.name, ""))
+        if pa.types.is_null(f.type) and kind:
+            schema = schema.set(i, pa.field(f.name, getattr(pa, kind)()))
+    return schema
 
 
 class _CopyReader(io.RawIOBase):

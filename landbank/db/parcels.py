@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable
 
 import numpy as np
 import orjson
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, bindparam, func, or_, select, text, update
 
 from landbank.db import history
 from landbank.db.binds import plain_rows, py_value
-from landbank.db.bulk import insert_frame
+from landbank.db.bulk import insert_frame, insert_parts
 from landbank.db.dialects import EngineSql, sql_of
 from landbank.db.models import Parcel
 from landbank.db.rows import frame_of, read_frame
@@ -155,32 +156,29 @@ def write_fields(conn: Connection, code: str, values: dict, version: int, now) -
 
 
 def insert_parcels(
-    conn: Connection, frame: pd.DataFrame, by: str, at, reason: str, progress=None, areas=None
+    conn: Connection,
+    parts: Iterable[pd.DataFrame],
+    rows: int,
+    by: str,
+    at,
+    reason: str,
+    progress=None,
 ) -> int:
-    """Inserts new parcels (canonical columns, ``area_mu``, ``geometry``) and one
-    ``created`` history row for each, the latter set-based in SQL. Returns the count.
-
-    ``areas(geoms, start)``, when given, returns the ``area_mu`` of the geometries of
-    the rows from position ``start`` (the frame then holds no ``area_mu``): called
-    block by block while the database loads the rows (``insert_frame``'s ``derive``)."""
+    """Inserts new parcels, given as frames of canonical columns with ``area_mu`` and
+    ``geometry`` (one, or a file's batches as they are read: each is taken while the
+    database loads the previous one), about ``rows`` in all, and one ``created``
+    history row for each, the latter set-based in SQL. Returns the count."""
     ours = sql_of(conn).rows_written_here(conn, T)
-    # a split's pieces carry their parent's holder's credit code; an import has none
-    # no .copy(): pandas copies on write, and a million parcels' columns are ~0.3 GB
-    stored = [c for c in STORED if not (areas and c == "area_mu")]
-    data = frame[[*stored, *(c for c in ("holder_credit_code",) if c in frame)]]
-    data = data.assign(geom=frame["geometry"].to_numpy())
 
-    def measured(part: pd.DataFrame, start: int) -> pd.DataFrame:
-        return part.assign(area_mu=areas(part["geom"].to_numpy(), start))
+    def stored(part: pd.DataFrame) -> pd.DataFrame:
+        # a split's pieces carry their parent's holder's credit code; an import has none
+        # no .copy(): pandas copies on write, and a million parcels' columns are ~0.3 GB
+        data = part[[*STORED, *(c for c in ("holder_credit_code",) if c in part)]]
+        return data.assign(geom=part["geometry"].to_numpy())
 
     with sql_of(conn).loading(conn):
-        n = insert_frame(
-            conn,
-            "parcel",
-            data,
-            geom_column="geom",
-            progress=progress,
-            derive=measured if areas else None,
+        n = insert_parts(
+            conn, "parcel", map(stored, parts), rows, geom_column="geom", progress=progress
         )
         history.append_created(conn, ours, by, at, reason)
     return n

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from landbank.db import migrate, seen
-from landbank.db.dialects import EngineSql, sql_of
+from landbank.db.dialects import EngineSql, sql_of, sqlite_module
 from landbank.db.engine import make_engine, safe_url, sql_for_url
 from landbank.db.urls import folder_must_exist, init_hint, missing_pg_database, must_exist
 from landbank.errors import ConflictError, EnvironmentProblem, InputError
@@ -336,8 +336,16 @@ def codes_taken_meanwhile(message: str) -> Iterator[None]:
     write unit in it."""
     try:
         yield
-    except IntegrityError:
+    except key_refused():
         raise ConflictError(message) from None
+
+
+def key_refused() -> tuple[type[Exception], ...]:
+    """The errors of a database refusing a duplicate key: SQLAlchemy's, and its drivers'
+    own where a bulk load writes through the driver's cursor (executemany, COPY)."""
+    import psycopg
+
+    return (IntegrityError, psycopg.IntegrityError, sqlite_module().IntegrityError)
 
 
 def _reachable(url: str, engine: Engine) -> None:

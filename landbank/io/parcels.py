@@ -7,6 +7,8 @@ written anywhere.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +20,12 @@ from pyproj import Transformer
 from landbank.domain.fields import PARCEL_FIELDS, max_chars
 from landbank.errors import InputError
 from landbank.io import values
+from landbank.io.boundary_txt import looks_like_boundary_txt
 from landbank.io.columns import apply_defaults, map_columns
 from landbank.io.crs import describe, resolve_crs
 from landbank.io.geometry import check_geometries, to_multipolygons
 from landbank.io.guard import guarded
-from landbank.io.read import read_table
+from landbank.io.read import TABLE_SUFFIXES, read_table, vector_batches
 
 STORAGE_EPSG = 4490
 CODE_MAX = 64  # the width of parcel.code
@@ -145,6 +148,103 @@ def read_parcels(path: Path, opts: ReadOptions) -> ParcelFile:
     )
 
 
+STREAM_BATCH = 100_000  # features ``stream_parcels`` reads, checks and hands on at a time
+STREAM_LEAST = 2 * STREAM_BATCH  # a smaller file is read whole
+
+
+class NotStreamed(Exception):
+    """A file's batches met what only the whole file decides: codes repeated across
+    batches, or a CRS its whole extent reads otherwise than its first batch. Nothing
+    was wrong with a batch itself; ``read_parcels`` reads the file and says what."""
+
+
+@dataclass
+class ParcelStream:
+    """The canonical parcels of a vector file, a batch at a time (``stream_parcels``)."""
+
+    rows: int  # features the file says it holds
+    source_crs: str
+    source_epsg: int | None
+    fields: list[str]  # canonical fields the file holds
+    ignored_columns: list[str]
+    # frames as ``ParcelFile.frame``, made as they are taken; once all are taken,
+    # ``warnings`` holds the file's (as ``read_parcels`` says them). A fault in a batch
+    # is the InputError ``read_parcels`` would raise, or NotStreamed
+    parts: Iterator[pd.DataFrame]
+    warnings: list[str] = field(default_factory=list)
+
+
+def stream_parcels(
+    path: Path, opts: ReadOptions, batch: int | None = None, least: int | None = None
+) -> ParcelStream | None:
+    """A large vector file's parcels read, typed, checked and turned to EPSG:4490 a
+    ``batch`` of features at a time, so a loader writes one batch while the next is
+    read; the checks across the file (codes unique, the CRS of the whole extent, the
+    jurisdiction) run when the last batch is taken. None where the file is to be read
+    whole (``read_parcels``): fewer than ``least`` features, a table, a boundary file,
+    or options that mend, fold or skip rows. By default ``STREAM_BATCH`` and
+    ``STREAM_LEAST``."""
+    path = Path(path)
+    batch, least = batch or STREAM_BATCH, least or STREAM_LEAST
+    whole = opts.repair or opts.dissolve_duplicates or opts.skip_uncoded or opts.swap_xy
+    if whole or not path.is_file() or path.suffix.lower() in TABLE_SUFFIXES:
+        return None
+    if looks_like_boundary_txt(path):
+        return None
+    rows, batches = vector_batches(path, opts.layer, batch)
+    if rows < least:
+        return None
+    first = next(batches)
+    name = path.name
+    columns = [c for c in first.frame.columns if c != "geometry"]
+    mapping = map_columns(columns, PARCEL_FIELDS, opts.fields, name)
+    if "code" not in mapping.values():
+        return None  # read_parcels names the columns
+    geoms, _ = check_geometries(first.frame["geometry"].to_numpy(), name, first.row_label, False)
+
+    def crs_of(bounds) -> tuple:
+        return resolve_crs(name, first.crs, opts.crs, bounds, opts.gk_zone, opts.jurisdiction_bbox)
+
+    crs, said = crs_of(shapely.total_bounds(geoms))
+    stream = ParcelStream(
+        rows,
+        describe(crs),
+        crs.to_epsg(),
+        [f.name for f in PARCEL_FIELDS if f.name in mapping.values()],
+        [c for c in columns if c not in mapping],
+        iter(()),
+    )
+
+    def parts() -> Iterator[pd.DataFrame]:
+        codes, notes, outside = [], [], 0
+        low, high = np.full(2, np.inf), np.full(2, -np.inf)  # the source extent
+        for raw in itertools.chain([first], batches):
+            raw.frame = apply_defaults(raw.frame, mapping, opts.defaults, PARCEL_FIELDS)
+            source, label, _ = _coded_rows(raw, mapping, False)
+            frame = _typed(source, mapping, name, label)
+            geoms, _ = check_geometries(source["geometry"].to_numpy(), name, label, False)
+            b = shapely.total_bounds(geoms)
+            low, high = np.minimum(low, b[:2]), np.maximum(high, b[2:])
+            frame["geometry"] = _to_storage(geoms, crs)
+            codes.append(frame["code"].to_numpy())
+            outside += _outside_count(frame["geometry"].to_numpy(), opts.jurisdiction_bbox)
+            notes += raw.warnings
+            yield frame
+        if pd.Series(np.concatenate(codes)).duplicated().any():
+            raise NotStreamed("codes repeat across batches")
+        again, more = crs_of((*low, *high))
+        if again != crs or more != said:
+            raise NotStreamed("the whole extent reads another CRS")
+        stream.warnings = [
+            *dict.fromkeys(notes),
+            *more,
+            *_outside_note(outside, opts.jurisdiction_bbox),
+        ]
+
+    stream.parts = parts()
+    return stream
+
+
 def _coded_rows(raw, mapping: dict[str, str], skip: bool):
     """Returns (rows to read, row-label function, rows left out). Without ``skip`` a row
     with a blank code is an error naming it; labels keep the file's own row numbers."""
@@ -224,11 +324,19 @@ def _duplicates(frame: pd.DataFrame, name: str, dissolve: bool) -> tuple[pd.Data
 
 
 def _outside(geoms: np.ndarray, bbox) -> list[str]:
+    return _outside_note(_outside_count(geoms, bbox), bbox)
+
+
+def _outside_count(geoms: np.ndarray, bbox) -> int:
+    """How many of ``geoms`` (EPSG:4490) reach beyond the jurisdiction ``bbox``."""
     if not bbox:
-        return []
+        return 0
     b = shapely.bounds(geoms)
     out = (b[:, 0] < bbox[0]) | (b[:, 1] < bbox[1]) | (b[:, 2] > bbox[2]) | (b[:, 3] > bbox[3])
-    n = int(out.sum())
+    return int(out.sum())
+
+
+def _outside_note(n: int, bbox) -> list[str]:
     if not n:
         return []
     return [f"{n} parcels lie outside the profile's jurisdiction {list(bbox)}; check the data"]

@@ -7,8 +7,10 @@ other OGR formats through pyogrio; CSV and .xlsx with a WKT column through panda
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,12 +44,13 @@ class RawTable:
     warnings: list[str] = field(default_factory=list)
     axes_swapped: bool = False  # the reader already put X and Y the right way round
     has_geometry: bool = True  # False: an attribute-only table (updates stored parcels)
+    first: int = 0  # a batch of a vector file (``vector_batches``): its first feature's place
 
     def row_label(self, i: int) -> str:
         """Names the i-th (0-based) record as a clerk would find it in the file."""
         if self.labels is not None:
             return self.labels[i]
-        return f"row {i + 2}" if self.is_spreadsheet else f"feature {i + 1}"
+        return f"row {i + 2}" if self.is_spreadsheet else f"feature {self.first + i + 1}"
 
 
 def read_table(
@@ -117,25 +120,45 @@ def _choose_layer(path: Path, layer: str | None) -> tuple[str | None, list[str]]
     )
 
 
-def _read_vector(path: Path, layer: str | None, repair: bool | None = None) -> RawTable:
+def _vector_source(path: Path, layer: str | None) -> tuple[dict, dict, list[str]]:
+    """How to read a vector file: (pyogrio's keyword arguments, its layer's info, notes
+    on the layer chosen). Raises InputError for a layer that is not there."""
     kwargs: dict = {}
     if path.suffix.lower() in (".shp", ".dbf") and not path.with_suffix(".cpg").exists():
         kwargs["encoding"] = _dbf_encoding(path.with_suffix(".dbf"))
     layer, notes = _choose_layer(path, layer)
     if layer is not None:
         kwargs["layer"] = layer
+    meta = pyogrio.read_info(path, **({"layer": layer} if layer else {}))
+    return kwargs, meta, notes
+
+
+@contextlib.contextmanager
+def _vector_errors(path: Path, layer: str | None):
+    """A reading library's refusal of a vector file as one InputError on ``path``."""
     try:
-        meta = pyogrio.read_info(path, **({"layer": layer} if layer else {}))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            _, table = pyogrio.read_arrow(path, **kwargs)
-        notes += _library_notes(path, caught)
+        yield
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(explain(exc, path, layer)) from None
     except UnicodeDecodeError:
         raise InputError(
             f"{path.name}: text is neither UTF-8 nor GBK; add a .cpg file naming the encoding"
         ) from None
+
+
+def _read_vector(path: Path, layer: str | None, repair: bool | None = None) -> RawTable:
+    with _vector_errors(path, layer):
+        kwargs, meta, notes = _vector_source(path, layer)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _, table = pyogrio.read_arrow(path, **kwargs)
+        notes += _library_notes(path, caught)
+    return _raw_of(path, table, meta, notes, repair)
+
+
+def _raw_of(path: Path, table, meta: dict, notes: list[str], repair, first: int = 0) -> RawTable:
+    """The rows of an Arrow ``table`` (or batch) read from a vector file, whose layer
+    is described by ``meta`` (pyogrio's info), its first row the file's ``first``."""
     crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
     geom_name = meta.get("geometry_name") or "wkb_geometry"
     if geom_name not in table.column_names:
@@ -147,13 +170,49 @@ def _read_vector(path: Path, layer: str | None, repair: bool | None = None) -> R
     # there and make Python strings once, not a string per cell here and again there
     text = pd.StringDtype("pyarrow")
     mapper = {pa.string(): text, pa.large_string(): text}.get
-    frame = table.drop_columns([geom_name]).to_pandas(types_mapper=mapper)
+    frame = pa.table(table.drop_columns([geom_name])).to_pandas(types_mapper=mapper)
     del table
     geoms, degenerate, unreadable = _decode(wkb)
     frame["geometry"] = geoms
-    raw = RawTable(path, frame, crs, False, warnings=notes)
+    raw = RawTable(path, frame, crs, False, warnings=notes, first=first)
     raw.warnings += _ring_faults(raw, degenerate, unreadable, repair)
     return raw
+
+
+def vector_batches(path: Path, layer: str | None, batch: int) -> tuple[int, Iterator[RawTable]]:
+    """A vector file (GeoPackage, Shapefile, FlatGeobuf …, not a table or a boundary
+    file) read ``batch`` features at a time, each batch checked as ``read_table``
+    checks a whole file (without repair). Returns (features the layer says it holds,
+    the batches, their frames' index counting from 0 in each). What the library
+    refuses is an InputError, raised where it is met."""
+    path = Path(path)
+    with reading(path, layer), _vector_errors(path, layer):
+        kwargs, meta, notes = _vector_source(path, layer)
+
+    def taken(reader):
+        # the library's warnings on this batch, not the caller's between batches
+        with reading(path, layer), _vector_errors(path, layer):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                part = next(reader, None)
+        return part, _library_notes(path, caught)
+
+    def batches() -> Iterator[RawTable]:
+        first = 0
+        with contextlib.ExitStack() as stack:
+            with reading(path, layer), _vector_errors(path, layer):
+                source = pyogrio.open_arrow(path, batch_size=batch, use_pyarrow=True, **kwargs)
+                _, reader = stack.enter_context(source)
+            while True:
+                part, said = taken(reader)
+                if part is None:
+                    break
+                yield _raw_of(path, part, meta, list(dict.fromkeys(notes + said)), False, first)
+                first += part.num_rows
+        if first == 0:
+            raise InputError(f"{path.name}: no rows; the file holds no parcels")
+
+    return int(meta.get("features") or 0), batches()
 
 
 def _decode(wkb) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -13,17 +13,18 @@ import shapely
 from landbank.config import load_profile
 from landbank.db import history
 from landbank.db import parcels as rows
-from landbank.db.store import Store, Unit, codes_taken_meanwhile
+from landbank.db.store import Store, Unit, codes_taken_meanwhile, key_refused
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
 from landbank.domain.landuse import land_use_class
 from landbank.errors import ConflictError, InputError
 from landbank.io.columns import parse_default_options, parse_field_options, read_mapping_file
-from landbank.io.parcels import ReadOptions, read_parcels
+from landbank.io.parcels import NotStreamed, ReadOptions, read_parcels, stream_parcels
 from landbank.io.values import as_objects
 from landbank.services.progress_bar import NoProgress, Progress
 
 BY_MAX = 128  # the width of parcel_event.by
+BLOCK = 10_000  # new parcels measured at a time, while the database loads the last ones
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ImportSummary:
     by_district: list[dict] = field(default_factory=list)  # district, count, area_mu
     # with dry_run: each parcel as it would be stored (code, name, areas, zone, source EPSG)
     parcels: list[dict] = field(default_factory=list)
+    batches: int = 0  # read and written a batch at a time (a large file), else 0: read whole
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,6 +112,11 @@ def import_parcels(
     progress = progress or NoProgress()
     if len(by) > BY_MAX:
         raise InputError(f"--by: at most {BY_MAX} characters")
+    reason = reason or f"import {Path(path).name}"
+    if not dry_run:
+        loaded = _import_streamed(store, Path(path), opts, by, now, reason, progress)
+        if loaded is not None:
+            return loaded
     progress.stage("reading")
     parcels = read_parcels(Path(path), opts)
     frame = parcels.frame
@@ -133,13 +140,66 @@ def import_parcels(
         warnings=list(parcels.warnings),
         ignored_columns=parcels.ignored_columns,
     )
-    reason = reason or f"import {file}"
-    meanwhile = (
+    with codes_taken_meanwhile(_meanwhile(file)), store.write(by=by, now=now) as uow:
+        _write(uow, parcels, summary, upsert, dry_run, reason, progress)
+    return summary
+
+
+def _meanwhile(file: str) -> str:
+    return (
         f"{file}: another import stored some of these codes meanwhile; nothing was "
         "written: run it again (with --upsert to update them)"
     )
-    with codes_taken_meanwhile(meanwhile), store.write(by=by, now=now) as uow:
-        _write(uow, parcels, summary, upsert, dry_run, reason, progress)
+
+
+class _Stored(Exception):
+    """A batch holds codes already stored: the whole-file import refuses or updates."""
+
+
+def _import_streamed(store, path, opts, by, now, reason, progress) -> ImportSummary | None:
+    """Imports a large vector file of new parcels a batch at a time, each batch read
+    and checked while the database writes the previous one (``stream_parcels``), in one
+    transaction. None, with nothing written, where the file is to be read whole, or
+    where a batch is refused or holds codes already stored: the whole-file import then
+    does the work, or says what is wrong as it always does."""
+    try:
+        stream = stream_parcels(path, opts)
+        if stream is None:
+            return None
+        with codes_taken_meanwhile(_meanwhile(path.name)), store.write(by=by, now=now) as uow:
+            return _load_stream(uow, stream, opts.crosswalk, path.name, reason, progress)
+    except (InputError, ConflictError, NotStreamed, _Stored, *key_refused()):
+        return None
+
+
+def _load_stream(uow: Unit, stream, crosswalk, file: str, reason: str, progress) -> ImportSummary:
+    """Writes the new parcels of ``stream`` in the unit, their land-use classes by
+    ``crosswalk`` and areas measured batch by batch; raises _Stored at a batch holding
+    a stored code. Returns the summary."""
+    known = rows.existing_codes(uow)
+    kept = []  # what the summary needs of each batch
+
+    def parts():
+        for frame in stream.parts:
+            if known and frame["code"].isin(known).any():
+                raise _Stored
+            frame["land_use_class"] = land_use_class(frame["land_use"], crosswalk)
+            frame["area_mu"] = area_mu(frame["geometry"].to_numpy())
+            kept.append(frame[["code", "district", "area_mu", "recorded_area_mu"]])
+            yield frame
+
+    progress.stage("writing", total=stream.rows)
+    n = rows.insert_parcels(uow, parts(), stream.rows, uow.by, uow.now, reason, progress.advance)
+    summary = ImportSummary(
+        file=file,
+        source_crs=stream.source_crs,
+        rows=n,
+        imported=n,
+        warnings=list(stream.warnings),
+        ignored_columns=stream.ignored_columns,
+        batches=len(kept),
+    )
+    _summarise(summary, pd.concat(kept, ignore_index=True))
     return summary
 
 
@@ -215,18 +275,17 @@ def _write(uow: Unit, parcels, summary, upsert, dry_run, reason, progress) -> No
         return  # only reads happened in this transaction
     progress.stage("writing", total=len(new))
     if len(new):
-        areas = None
-        if parcels.has_geometry:
-            measured = np.full(len(new), np.nan)
+        measured = np.full(len(new), np.nan)
 
-            def areas(geoms: np.ndarray, start: int) -> np.ndarray:
-                measured[start : start + len(geoms)] = area_mu(geoms)
-                return measured[start : start + len(geoms)]
+        def measuring():
+            # each block's areas while the database loads the previous block
+            for at in range(0, len(new), BLOCK):
+                block = new.iloc[at : at + BLOCK]
+                measured[at : at + len(block)] = area_mu(block["geometry"].to_numpy())
+                yield block.assign(area_mu=measured[at : at + len(block)])
 
-            new = new.drop(columns=["area_mu"])
-        rows.insert_parcels(uow, new, by, now, reason, progress=progress.advance, areas=areas)
-        if parcels.has_geometry:
-            frame.loc[~known, "area_mu"] = measured
+        rows.insert_parcels(uow, measuring(), len(new), by, now, reason, progress.advance)
+        frame.loc[~known, "area_mu"] = measured
     if parcels.has_geometry:
         _summarise(summary, frame)
     # write only what changed somewhere: the fields in the history, the geometry (and

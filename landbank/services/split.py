@@ -136,7 +136,7 @@ def _split(uow: Unit, code: str, reason: str, area_mu_first, geometry, prof):
     if taken:
         raise InputError(f"codes {', '.join(taken)} are taken; rename them first")
     why = f"split from {code}: {reason}"
-    rows.insert_parcels(uow, children, uow.by, uow.now, why)
+    rows.insert_parcels(uow, [children], len(children), uow.by, uow.now, why)
     rows.update_parcels(
         uow, children[["code"]].assign(parent_code=code), ["parent_code"], None, uow.now, bump=False
     )
