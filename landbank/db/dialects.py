@@ -185,8 +185,9 @@ class EngineSql:
         """A load large enough (and large against the table) to build indexes once after."""
         if adding < 10_000:
             return False
-        present = self._count(conn, name)
-        return present == 0 if only_empty else present <= adding
+        if only_empty:  # not a count of a million rows to learn there are some
+            return not conn.exec_driver_sql(f'SELECT EXISTS (SELECT 1 FROM "{name}")').scalar()
+        return self._count(conn, name) <= adding
 
 
 class SpatiaLiteSql(EngineSql):
