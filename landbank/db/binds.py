@@ -37,11 +37,12 @@ def _column(s: pd.Series, text_times: bool, whole_days: bool | None = None) -> n
             naive = _naive(s)
             if whole_days is None:
                 whole_days = _whole_days(s)
-            arr = (
-                naive.to_numpy(dtype="datetime64[D]").astype(str)
-                if whole_days
-                else naive.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy()
-            ).astype(object)
+            if whole_days:
+                # a city's dates are a few thousand days: each written once, then shared
+                codes, days = pd.factorize(naive.to_numpy(dtype="datetime64[D]"))
+                arr = np.append(days.astype(str).astype(object), None)[codes]
+            else:
+                arr = naive.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy().astype(object)
         else:
             arr = np.array(s.dt.to_pydatetime(), dtype=object)
         arr[missing] = None
