@@ -7,6 +7,8 @@ wait for the next build, and an import of more than 1 % builds it again. Both en
 
 from __future__ import annotations
 
+import threading
+
 import mapbox_vector_tile
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import text
 
 from landbank.db import features
 from landbank.db import tile_overview as overview_rows
+from landbank.db.store import Store
 from landbank.domain import tiles as grid
 from landbank.domain.tile_overview import OVERVIEW_ZOOMS
 from landbank.domain.tiles import tiles_over
@@ -55,8 +58,10 @@ def _built(store) -> dict | None:
 
 
 def _crowded(store):
-    """The z8 tile over the city (it holds MOST parcels: the cap bites)."""
+    """The z8 tile over the city (it holds MOST parcels: the cap bites), once the
+    overview its first drawing started in the background is built."""
     tile = next(t for t in _low_tiles(store) if t.z == 8 and len(_features(store, t)) == MOST)
+    assert tiles.overview_settled(timeout=120)
     return tile
 
 
@@ -66,9 +71,11 @@ def test_low_zoom_tiles_hold_what_the_way_before_chose(city, monkeypatch):
     with store.read() as uow:  # nor do import and classify count a shape as moved
         assert uow.execute(text("SELECT count(*) FROM tile_moved")).scalar() == 0
     low = _low_tiles(store)
-    drawn = {t: set(_features(store, t)) for t in low}
-    # the first low-zoom tile built it, from every current parcel
+    _features(store, low[0])  # the first low-zoom tile starts its build
+    assert tiles.overview_settled(timeout=120)
+    # built from every current parcel; the tiles now read it
     assert _built(store)["parcels"] == PARCELS
+    drawn = {t: set(_features(store, t)) for t in low}
     with store.read() as uow:
         assert tiles.overview_fresh(uow)
     monkeypatch.setenv("LANDBANK_TILE_OVERVIEW", "0")
@@ -142,6 +149,64 @@ def test_new_parcels_wait_for_the_next_build_which_an_import_of_more_than_1_perc
     assert _built(store) == built
     path = write_vector(new.iloc[1:], tmp_path / "more.gpkg")
     assert cli("import", "parcels", path, db=city).exit_code == 0
-    # eleven (> 1 %): the next low-zoom tile builds it again, and the large one shows
+    # eleven (> 1 %): the next low-zoom tile starts a build (drawn meanwhile the way
+    # before), and the large one shows, before the build and after it
     assert new.loc[0, "code"] in _features(store, tile)
+    assert tiles.overview_settled(timeout=120)
     assert _built(store)["parcels"] == PARCELS + 11
+    assert new.loc[0, "code"] in _features(store, tile)
+
+
+def test_no_tile_waits_for_a_build_which_runs_in_the_background(city, monkeypatch):
+    """A stale overview is built in a thread: the tile asked meanwhile is drawn at once
+    the way before (the same parcels), while the build is still held back."""
+    store = store_of(city)
+    tile = next(t for t in _low_tiles(store) if t.z == 8)
+    monkeypatch.setenv("LANDBANK_TILE_OVERVIEW", "0")
+    before = set(_features(store, tile))
+    monkeypatch.setenv("LANDBANK_TILE_OVERVIEW", "1")
+    started, release = threading.Event(), threading.Event()
+    build = tiles.build_overview
+
+    def held_back(uow):
+        started.set()
+        assert release.wait(timeout=120)
+        return build(uow)
+
+    monkeypatch.setattr(tiles, "build_overview", held_back)
+    try:
+        assert set(_features(store, tile)) == before
+        assert started.wait(timeout=120)  # the build runs, held back, and the tile came
+        assert _built(store) is None
+        assert set(_features(store, tile)) == before  # again at once: one build only
+    finally:
+        release.set()
+    assert tiles.overview_settled(timeout=120)
+    assert _built(store)["parcels"] == PARCELS
+    assert set(_features(store, tile)) == before
+
+
+def test_two_processes_building_at_once_build_it_once(city):
+    """Two builders on their own connections (as two service processes are) asked at
+    the same moment: one builds, the other waits for it and finds it fresh."""
+    stores = [store_of(city), Store.open(city)]
+    together = threading.Barrier(2)
+    results = [None, None]
+
+    def build(i):
+        together.wait(timeout=60)
+        try:
+            results[i] = tiles._refresh(stores[i])
+        except Exception as exc:  # noqa: BLE001 (the test says which)
+            results[i] = exc
+
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    stores[1].close()
+    assert not any(isinstance(r, Exception) for r in results), results
+    built = [r for r in results if r is not None]
+    assert len(built) == 1 and built[0]["parcels"] == PARCELS
+    assert _built(store_of(city))["parcels"] == PARCELS

@@ -8,14 +8,16 @@ and otherwise from the rows it reads through the spatial index
 
 A parcels tile of the low zooms (``domain.tile_overview.OVERVIEW_ZOOMS``) reads the
 tile overview (migration 0016): which parcels each such tile shows, chosen ahead for
-every tile at once and kept with shapes simplified for the zoom. It is built when first
-needed (the first low-zoom tile, or ``landbank map --pmtiles``, after it went stale: see
-``overview_fresh``), never by an import; meanwhile tiles are drawn the way before (the
-box's parcels sorted by area). ``LANDBANK_TILE_OVERVIEW=0`` draws every tile that way
-(the bench's baseline)."""
+every tile at once and kept with shapes simplified for the zoom. It is built in the
+background when ``landbank serve`` starts and when a low-zoom tile finds it stale (see
+``overview_fresh``; a province's takes half a minute, which no request waits for), and
+by ``landbank map --pmtiles`` before it draws; never by an import. Meanwhile tiles are
+drawn the way before (the box's parcels sorted by area: the same parcels, slower).
+``LANDBANK_TILE_OVERVIEW=0`` draws every tile that way (the bench's baseline)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -187,21 +189,64 @@ def build_overview(uow: Unit) -> dict:
 
 
 _BUILDING = threading.Lock()  # one build at a time in a process
+_STARTING = threading.Lock()
+_builder: threading.Thread | None = None
+log = logging.getLogger(__name__)
 
 
 def refresh_overview(store: Store, wait: bool = True) -> dict | None:
     """Builds the tile overview if it is not fresh (one write unit). ``wait=False``:
-    not when this process builds it already (the caller draws the way before
-    meanwhile). Returns build_overview's figures, None when nothing was built."""
+    not when this process builds it already. Another process building it at the same
+    time is waited for, and then found fresh (the unit holds the overview's state
+    table). Returns build_overview's figures, None when nothing was built."""
     if not _BUILDING.acquire(blocking=wait):
         return None
     try:
-        with store.write() as uow:
-            if overview_fresh(uow):
-                return None
-            return build_overview(uow)
+        return _refresh(store)
     finally:
         _BUILDING.release()
+
+
+def _refresh(store: Store) -> dict | None:
+    """``refresh_overview`` as any process runs it: one write unit that first holds the
+    overview's state table, so that of two processes building at once the second
+    waits and then finds the overview fresh."""
+    with store.write() as uow:
+        uow.sql.lock_table(uow.conn, "tile_overview_state")
+        if overview_fresh(uow):
+            return None
+        return build_overview(uow)
+
+
+def refresh_overview_soon(store: Store) -> None:
+    """Starts ``refresh_overview`` in a thread of this process, unless one runs already,
+    and returns at once. A failure is logged; the next stale tile starts another."""
+    global _builder
+    with _STARTING:
+        if _builder is not None and _builder.is_alive():
+            return
+        _builder = threading.Thread(
+            target=_refresh_quietly, args=(store,), name="tile-overview", daemon=True
+        )
+        _builder.start()
+
+
+def _refresh_quietly(store: Store) -> None:
+    try:
+        built = refresh_overview(store)
+        if built:
+            log.info("tile overview built: %(parcels)s parcels, %(rows)s rows", built)
+    except Exception:  # a thread of its own: nobody else would hear of it
+        log.exception("the tile overview could not be built; tiles are drawn without it")
+
+
+def overview_settled(timeout: float | None = None) -> bool:
+    """Waits for a build ``refresh_overview_soon`` started (at most ``timeout``
+    seconds); whether none runs now."""
+    builder = _builder
+    if builder is not None:
+        builder.join(timeout)
+    return builder is None or not builder.is_alive()
 
 
 def tile(
@@ -225,9 +270,9 @@ def tile(
             if overview or not wants:
                 data = render(uow, lay.id, t, overview)
         if data is None:
-            # the first low-zoom tile since the shapes changed builds it, then reads it;
-            # while another request of this process builds it, the way before
-            wants = refresh_overview(store, wait=False) is not None
+            # stale: built in the background; this tile, and any meanwhile, the way before
+            refresh_overview_soon(store)
+            wants = False
     if cache is not None:
         cache.put((lay.id, drawn_at, z, x, y), data)
     return data, drawn_at
