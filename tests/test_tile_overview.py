@@ -7,7 +7,9 @@ wait for the next build, and an import of more than 1 % builds it again. Both en
 
 from __future__ import annotations
 
+import subprocess
 import threading
+import time
 
 import mapbox_vector_tile
 import numpy as np
@@ -24,7 +26,9 @@ from landbank.domain.tiles import tiles_over
 from landbank.services import tiles
 from landbank.services.parcels import set_fields
 from landbank.synth import synthetic_parcels
+from tests.edge import LANDBANK, wait_answering
 from tests.helpers import store_of, write_vector
+from tests.replication import free_port
 
 PARCELS = 400
 MOST = 20
@@ -210,3 +214,25 @@ def test_two_processes_building_at_once_build_it_once(city):
     built = [r for r in results if r is not None]
     assert len(built) == 1 and built[0]["parcels"] == PARCELS
     assert _built(store_of(city))["parcels"] == PARCELS
+
+
+def test_serve_builds_a_stale_overview_when_it_starts(city):
+    """``landbank serve`` (a process of its own) builds the overview of an imported city
+    without any tile asked for, while it already answers."""
+    store = store_of(city)
+    assert _built(store) is None
+    port = free_port()
+    proc = subprocess.Popen(
+        [LANDBANK, "--db", city, "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_answering(f"http://127.0.0.1:{port}/login", proc)
+        deadline = time.monotonic() + 120
+        while _built(store) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert _built(store)["parcels"] == PARCELS
