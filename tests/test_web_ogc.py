@@ -258,12 +258,39 @@ def test_next_links_lead_through_every_feature_exactly_once(client):
         url = links.get("next", {}).get("href")
         if url:
             assert "unknown=kept" in url and "f=json" in url and "limit=5" in url
+            # by code, not by a growing offset: the code index finds any page at once
+            assert "after=" in url and "offset=" not in url
     assert seen == CURRENT and pages == 3  # 5 + 5 + 3, and no next link after the last
-    back = client.get("/ogc/collections/parcels/items?limit=5&offset=5").json()
-    assert "offset=0" in _links(back)["prev"]["href"]
-    beyond = client.get("/ogc/collections/parcels/items?offset=100").json()
+    # prev links lead back through the same pages, by code too
+    url, back = links["prev"]["href"], []
+    while url:
+        assert "before=" in url and "after=" not in url
+        body = client.get(url).json()
+        back = _codes(body) + back
+        assert body["numberReturned"] == 5
+        url = _links(body).get("prev", {}).get("href")
+    assert back == CURRENT[:10]
+    by_offset = client.get("/ogc/collections/parcels/items?limit=5&offset=5").json()
+    assert _codes(by_offset) == CURRENT[5:10]
+    assert _codes(client.get(_links(by_offset)["prev"]["href"]).json()) == CURRENT[:5]
+    assert _codes(client.get(_links(by_offset)["next"]["href"]).json()) == CURRENT[10:]
+    beyond = client.get("/ogc/collections/parcels/items?offset=100&limit=5").json()
     assert beyond["features"] == [] and beyond["numberMatched"] == len(CURRENT)
     assert "next" not in _links(beyond)
+    assert "offset=95" in _links(beyond)["prev"]["href"]
+
+
+@pytest.mark.parametrize(
+    ("query", "fix"),
+    [
+        ({"before": "A-03", "after": "A-01"}, "before: not with after or offset"),
+        ({"after": "x" * 65}, "after: give a code of at most 64 printable characters"),
+        ({"before": "A\n"}, "before: give a code of at most 64 printable characters"),
+    ],
+)
+def test_a_page_by_code_refuses_what_cannot_be_one(client, query, fix):
+    r = client.get("/ogc/collections/parcels/items", params=query)
+    assert r.status_code == 400 and fix in r.text
 
 
 @pytest.mark.parametrize(

@@ -34,18 +34,31 @@ def page(
     bbox: tuple[float, float, float, float] | None,
     limit: int,
     offset: int,
-) -> tuple[list[dict], int]:
+    after: str | None = None,
+    before: str | None = None,
+) -> tuple[list[dict], int, bool]:
     """(one page of the served features of table ``name`` by code, those intersecting
     the lon/lat ``bbox`` when given, as rows of ``columns`` and ``geojson``, the
-    geometry's GeoJSON text with ``decimals``; how many match in all)."""
+    geometry's GeoJSON text with ``decimals``; how many match in all; whether more lie
+    beyond the page in its direction). The page starts ``offset`` rows on from the
+    first code above ``after``, or ends just below ``before``: a page found by code
+    through the code index, as fast at the millionth feature as at the first."""
     t = TABLES[name]
     where = _served(name)
     if bbox:
         # SpatiaLite's R*Tree of the geometry column: GeoAlchemy2's idx_TABLE_geom
         where += uow.sql.bbox_filter(uow, t, f"idx_{name}_geom", bbox)
     matched = uow.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
-    stmt = _select(name, columns, decimals).where(*where).order_by(t.c.code)
-    return _rows(uow, stmt.limit(limit).offset(offset)), matched
+    stmt = _select(name, columns, decimals).where(*where)
+    if before is not None:
+        stmt = stmt.where(t.c.code < before).order_by(t.c.code.desc())
+    else:
+        stmt = stmt.where(t.c.code > after) if after is not None else stmt
+        stmt = stmt.order_by(t.c.code).offset(offset)
+    found = _rows(uow, stmt.limit(limit + 1))
+    more = len(found) > limit
+    found = found[:limit]
+    return (found[::-1] if before is not None else found), matched, more
 
 
 def one(uow: Unit, name: str, columns: tuple[str, ...], decimals: int, code: str) -> dict | None:

@@ -92,18 +92,24 @@ def page_features(
     bbox: tuple[float, float, float, float] | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> tuple[list[dict], int]:
+    after: str | None = None,
+    before: str | None = None,
+) -> tuple[list[dict], int, bool]:
     """One page of the layer's features by code, those intersecting the lon/lat
-    ``bbox`` when given, and how many match in all."""
+    ``bbox`` when given: ``offset`` on from the first code above ``after``, or the
+    last ones below ``before``; how many match in all; whether more lie beyond the
+    page in its direction (``db.features.page``)."""
     lay = layer(collection_id)
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise InputError(f"limit {limit}, offset {offset}: give 1 to {MAX_LIMIT}, and 0 or more")
+    if before is not None and (after is not None or offset):
+        raise InputError("before: not with after or offset; give one way to the page")
     with store.read() as uow:
-        found, number_matched = rows.page(
-            uow, lay.table, lay.properties, DECIMALS, bbox, limit, offset
+        found, number_matched, more = rows.page(
+            uow, lay.table, lay.properties, DECIMALS, bbox, limit, offset, after, before
         )
         features = _features(uow, lay, found)
-    return features, number_matched
+    return features, number_matched, more
 
 
 def one_feature(store: Store, collection_id: str, code: str) -> dict:
