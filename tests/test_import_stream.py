@@ -5,6 +5,7 @@ the whole-file import gives, with the database unchanged."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import geopandas as gpd
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from landbank.io import parcels as reading
 from landbank.services import import_parcels as import_service
 from landbank.synth import synthetic_parcels
-from tests.conftest import require_realdata
+from tests.conftest import REALDATA, require_realdata
 from tests.helpers import bureau_frame, table_counts, write_vector
 
 BATCH = 300
@@ -151,3 +152,48 @@ def test_real_files_stream_or_refuse_as_when_read_whole(cli, db_url, monkeypatch
     streamed = cli("import", "parcels", kastoria, "--field", "code=KAK", db=db_url)
     assert streamed.exit_code == 1 and streamed.stderr == refused.stderr
     assert "feature 392, code: empty (and 100 more rows)" in streamed.stderr
+
+
+def _garbled(src, dst, share: float = 0.5, span: int = 20_000):
+    """A copy of ``src`` with bytes overwritten from ``share`` of its length on."""
+    data = bytearray(src.read_bytes())
+    start = int(len(data) * share)
+    for i in range(start, min(len(data), start + span), 7):
+        data[i] = 0xFF
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def test_a_damaged_file_gives_the_whole_file_line_and_writes_nothing(
+    cli, db_url, tmp_path, monkeypatch
+):
+    """A GeoPackage whose 900th feature holds text that is no UTF-8, and a real
+    Shapefile with bytes overwritten in its records: the batch import gives way, and
+    the line is the whole-file import's, no traceback, nothing written."""
+    parcels = synthetic_parcels(1000, seed=23)
+    parcels.loc[899, "name"] = "MARK损坏MARK"
+    city = write_vector(parcels, tmp_path / "city.gpkg")
+    mark = "MARK损坏MARK".encode()
+    data = city.read_bytes()
+    assert data.count(mark) == 1  # the 900th feature's name: made bytes no UTF-8
+    city.write_bytes(data.replace(mark, mark[:5] + b"\xff" + mark[6:]))
+    files = [(city, [])]
+    real = REALDATA / "kastoria_cad1925"
+    if real.exists():
+        folder = tmp_path / "kastoria"
+        shutil.copytree(real, folder)
+        _garbled(real / "cad1925.dbf", folder / "cad1925.dbf", 0.6, 4_000)
+        files.append((folder / "cad1925.shp", ["--field", "code=KAK"]))
+    for path, args in files:
+        monkeypatch.setattr(reading, "STREAM_LEAST", 10**9)
+        whole = cli("import", "parcels", path, *args, db=db_url)
+        monkeypatch.setattr(reading, "STREAM_BATCH", 50)
+        monkeypatch.setattr(reading, "STREAM_LEAST", 100)
+        before = table_counts(db_url)
+        streamed = cli("import", "parcels", path, *args, db=db_url)
+        assert whole.exit_code == streamed.exit_code == 1, path
+        assert streamed.stderr == whole.stderr and "Traceback" not in streamed.stderr
+        assert len(streamed.stderr.strip().splitlines()) == 1
+        assert table_counts(db_url) == before
+        if path == city:
+            assert "city.gpkg feature 900, 地块名称: the text is not UTF-8" in whole.stderr

@@ -24,7 +24,7 @@ from landbank.io.boundary_txt import looks_like_boundary_txt
 from landbank.io.columns import apply_defaults, map_columns
 from landbank.io.crs import describe, resolve_crs
 from landbank.io.geometry import check_geometries, to_multipolygons
-from landbank.io.guard import guarded
+from landbank.io.guard import guarded, reading
 from landbank.io.read import TABLE_SUFFIXES, read_table, vector_batches
 
 STORAGE_EPSG = 4490
@@ -174,6 +174,7 @@ class ParcelStream:
     warnings: list[str] = field(default_factory=list)
 
 
+@guarded
 def stream_parcels(
     path: Path, opts: ReadOptions, batch: int | None = None, least: int | None = None
 ) -> ParcelStream | None:
@@ -219,13 +220,14 @@ def stream_parcels(
         codes, notes, outside = [], [], 0
         low, high = np.full(2, np.inf), np.full(2, -np.inf)  # the source extent
         for raw in itertools.chain([first], batches):
-            raw.frame = apply_defaults(raw.frame, mapping, opts.defaults, PARCEL_FIELDS)
-            source, label, _ = _coded_rows(raw, mapping, False)
-            frame = _typed(source, mapping, name, label)
-            geoms, _ = check_geometries(source["geometry"].to_numpy(), name, label, False)
+            with reading(path, opts.layer):  # a damaged value: one InputError, as whole
+                raw.frame = apply_defaults(raw.frame, mapping, opts.defaults, PARCEL_FIELDS)
+                source, label, _ = _coded_rows(raw, mapping, False)
+                frame = _typed(source, mapping, name, label)
+                geoms, _ = check_geometries(source["geometry"].to_numpy(), name, label, False)
+                frame["geometry"] = _to_storage(geoms, crs)
             b = shapely.total_bounds(geoms)
             low, high = np.minimum(low, b[:2]), np.maximum(high, b[2:])
-            frame["geometry"] = _to_storage(geoms, crs)
             codes.append(frame["code"].to_numpy())
             outside += _outside_count(frame["geometry"].to_numpy(), opts.jurisdiction_bbox)
             notes += raw.warnings

@@ -170,13 +170,39 @@ def _raw_of(path: Path, table, meta: dict, notes: list[str], repair, first: int 
     # there and make Python strings once, not a string per cell here and again there
     text = pd.StringDtype("pyarrow")
     mapper = {pa.string(): text, pa.large_string(): text}.get
-    frame = pa.table(table.drop_columns([geom_name])).to_pandas(types_mapper=mapper)
+    values = pa.table(table.drop_columns([geom_name]))
     del table
+    _check_utf8(path, values, first)
+    frame = values.to_pandas(types_mapper=mapper)
     geoms, degenerate, unreadable = _decode(wkb)
     frame["geometry"] = geoms
     raw = RawTable(path, frame, crs, False, warnings=notes, first=first)
     raw.warnings += _ring_faults(raw, degenerate, unreadable, repair)
     return raw
+
+
+def _check_utf8(path: Path, values, first: int) -> None:
+    """InputError naming the first feature and column whose text is not UTF-8 (a
+    damaged file, or one in another encoding without a .cpg); the text stays Arrow's
+    up to the database, which would refuse it there."""
+    for name in values.column_names:
+        column = values.column(name)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        try:
+            column.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        for i, raw in enumerate(column.cast(pa.large_binary()).to_pylist()):
+            try:
+                (raw or b"").decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"{path.name} feature {first + i + 1}, {name}: the text is not UTF-8 "
+                    f"({raw[:24]!r}); export the file again, or add a .cpg file naming "
+                    "its encoding"
+                ) from None
 
 
 def vector_batches(path: Path, layer: str | None, batch: int) -> tuple[int, Iterator[RawTable]]:
@@ -207,7 +233,9 @@ def vector_batches(path: Path, layer: str | None, batch: int) -> tuple[int, Iter
                 part, said = taken(reader)
                 if part is None:
                     break
-                yield _raw_of(path, part, meta, list(dict.fromkeys(notes + said)), False, first)
+                with reading(path, layer):
+                    raw = _raw_of(path, part, meta, list(dict.fromkeys(notes + said)), False, first)
+                yield raw
                 first += part.num_rows
         if first == 0:
             raise InputError(f"{path.name}: no rows; the file holds no parcels")
