@@ -197,3 +197,18 @@ def test_a_damaged_file_gives_the_whole_file_line_and_writes_nothing(
         assert table_counts(db_url) == before
         if path == city:
             assert "city.gpkg feature 900, 地块名称: the text is not UTF-8" in whole.stderr
+
+
+def test_defaults_fill_every_batch(cli, db_url, tmp_path, small_batches):
+    """``--default`` fills each batch as it fills a whole file (the column mapped
+    afresh for each batch): the import streams to the end, every parcel has it."""
+    path = write_vector(synthetic_parcels(1000, seed=24), tmp_path / "park.gpkg")
+    args = ["import", "parcels", path, "--field", "district=", "--default", "district=薛城区"]
+    plan = json.loads(cli(*args, "--dry-run", "--json", db=db_url).stdout)
+    result = cli(*args, "--json", db=db_url)
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["batches"] == 4
+    assert summary["by_district"] == plan["by_district"]
+    assert [d["district"] for d in summary["by_district"]] == ["薛城区"]
+    assert {p["district"] for p in _stored(cli, db_url).values()} == {"薛城区"}

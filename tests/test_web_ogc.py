@@ -284,13 +284,31 @@ def test_next_links_lead_through_every_feature_exactly_once(client):
     ("query", "fix"),
     [
         ({"before": "A-03", "after": "A-01"}, "before: not with after or offset"),
-        ({"after": "x" * 65}, "after: give a code of at most 64 printable characters"),
-        ({"before": "A\n"}, "before: give a code of at most 64 printable characters"),
+        ({"after": "x" * 65}, "after: give a code of at most 64 characters, no control"),
+        ({"before": "A\n"}, "before: give a code of at most 64 characters, no control"),
     ],
 )
 def test_a_page_by_code_refuses_what_cannot_be_one(client, query, fix):
     r = client.get("/ogc/collections/parcels/items", params=query)
     assert r.status_code == 400 and fix in r.text
+
+
+def test_pages_by_code_at_the_edges(client):
+    """A code with a space of another script is a cursor like any; an empty cursor is
+    none; an empty page after a cursor leads back before it, an empty page before the
+    first code leads on to the first page."""
+    items = "/ogc/collections/parcels/items"
+    odd = client.get(items, params={"after": "A-01\u3000x", "limit": 2}).json()
+    assert _codes(odd) == [c for c in CURRENT if c > "A-01\u3000x"][:2]
+    assert _codes(client.get(items, params={"after": "", "limit": 3}).json()) == CURRENT[:3]
+    assert "prev" not in _links(client.get(items, params={"after": "", "limit": 3}).json())
+    past = client.get(items, params={"after": CURRENT[-1], "limit": 3}).json()
+    assert past["features"] == [] and "next" not in _links(past)
+    back = client.get(_links(past)["prev"]["href"]).json()
+    assert _codes(back) == CURRENT[-4:-1]
+    below = client.get(items, params={"before": CURRENT[0], "limit": 3}).json()
+    assert below["features"] == [] and "prev" not in _links(below)
+    assert _codes(client.get(_links(below)["next"]["href"]).json()) == CURRENT[:3]
 
 
 @pytest.mark.parametrize(

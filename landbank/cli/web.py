@@ -126,21 +126,15 @@ def serve(
         raise InputError("--workers: give 1 or more")
     if workers > 1 and state.db.startswith("sqlite"):
         raise InputError("--workers above 1 needs PostgreSQL; SpatiaLite serves one process")
-    from landbank.services import tiles
     from landbank.services.database import Store, safe_url
 
     # say what is wrong with the database before listening, with the service's own
     # store: one worker runs in this process and takes it up (web.main); several run
     # in processes of their own, each with its store, and this one only watches them
     read_url = read_database_url(read_db)
-    store = Store.shared(state.db, read_url)
+    Store.shared(state.db, read_url)
     if workers > 1:
         Store.close_shared()
-        store = Store.open(state.db)  # this process's own, for the build below
-    if tiles.overview_enabled():
-        # a stale tile overview is built while the service answers (the tiles of the
-        # low zooms are drawn without it meanwhile), not by the first user's map
-        tiles.refresh_overview_soon(store)
     os.environ["LANDBANK_DB"] = state.db
     os.environ["LANDBANK_READ_DB"] = read_url or ""
     os.environ["LANDBANK_OGC_PUBLIC"] = "1" if ogc_public else ""

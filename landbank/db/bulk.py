@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 from sqlalchemy import Connection
 
-from landbank.db.dialects import BINARY_BLOCK, sql_of
+from landbank.db.dialects import sql_of
 
 
 def insert_frame(
@@ -35,8 +35,9 @@ def insert_frame(
     # a column with no value at all is left to the table's default (NULL): fewer binds
     empty = [c for c in frame.columns if c != geom_column and frame[c].isna().all()]
     frame = frame.drop(columns=empty)
-    blocks = (frame.iloc[at : at + BINARY_BLOCK] for at in range(0, len(frame), BINARY_BLOCK))
-    return insert_parts(conn, table, blocks, len(frame), geom_column, progress, staging)
+    # one part: each engine cuts it into blocks itself, and SQLite's rows decide from
+    # the whole of a date-time column whether it holds whole days
+    return insert_parts(conn, table, [frame], len(frame), geom_column, progress, staging)
 
 
 def insert_parts(
@@ -51,7 +52,9 @@ def insert_parts(
     """Inserts the rows of ``parts`` (frames of the same columns, made one after the
     other: a file read a batch at a time, say) into ``table``, as ``insert_frame``
     does. ``rows``: about how many there will be (a large load lifts the indexes while
-    it runs). Each part is taken only when the previous one is written or, on PostGIS,
-    on its way to the server: making a part overlaps the server's work. Returns the
-    row count."""
+    it runs). A date-time column is written as whole days (ISO dates) on SpatiaLite
+    where all of a part's values are midnights: parts of one load should agree (a
+    parcel's dates are whole days in every part). Each part is taken only when the
+    previous one is written or, on PostGIS, on its way to the server: making a part
+    overlaps the server's work. Returns the row count."""
     return sql_of(conn).bulk_insert(conn, table, parts, rows, geom_column, progress, staging)

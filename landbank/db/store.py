@@ -336,16 +336,25 @@ def codes_taken_meanwhile(message: str) -> Iterator[None]:
     write unit in it."""
     try:
         yield
-    except key_refused():
+    except Exception as exc:
+        if not duplicate_key(exc):
+            raise
         raise ConflictError(message) from None
 
 
-def key_refused() -> tuple[type[Exception], ...]:
-    """The errors of a database refusing a duplicate key: SQLAlchemy's, and its drivers'
-    own where a bulk load writes through the driver's cursor (executemany, COPY)."""
+def duplicate_key(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database refusing a duplicate key (a unique index), as
+    SQLAlchemy raises it or, where a bulk load writes through the driver's own cursor
+    (executemany, COPY), as the driver does; not another constraint (NOT NULL, CHECK)."""
     import psycopg
 
-    return (IntegrityError, psycopg.IntegrityError, sqlite_module().IntegrityError)
+    if isinstance(exc, IntegrityError):
+        exc = exc.orig
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        return True
+    return isinstance(exc, sqlite_module().IntegrityError) and str(exc).startswith(
+        "UNIQUE constraint failed"
+    )
 
 
 def _reachable(url: str, engine: Engine) -> None:

@@ -14,7 +14,7 @@ def land_use_class(codes: pd.Series, crosswalk: dict[str, str]) -> pd.Series:
     its first two digits (the major class), else None. Reads text codes such as 0601."""
     # a city's million parcels hold a few dozen codes: each looked up once
     keys, uniques = pd.factorize(codes)  # a missing code: key -1
-    classes = [_class_of(str(c) if isinstance(c, str) else c, crosswalk) for c in uniques]
+    classes = [_class_of(c, crosswalk) for c in uniques]
     found = np.array([*classes, None], dtype=object)[keys]
     return pd.Series(found, index=codes.index, dtype=object)
 

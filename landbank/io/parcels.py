@@ -201,37 +201,38 @@ def stream_parcels(
     mapping = map_columns(columns, PARCEL_FIELDS, opts.fields, name)
     if "code" not in mapping.values():
         return None  # read_parcels names the columns
-    geoms, _ = check_geometries(first.frame["geometry"].to_numpy(), name, first.row_label, False)
+    # the --default fields join the mapping as read_parcels' do (each batch: its copy)
+    full = dict(mapping)
+    apply_defaults(first.frame.iloc[:0], full, opts.defaults, PARCEL_FIELDS)
+    checked, _ = check_geometries(first.frame["geometry"].to_numpy(), name, first.row_label, False)
 
     def crs_of(bounds) -> tuple:
         return resolve_crs(name, first.crs, opts.crs, bounds, opts.gk_zone, opts.jurisdiction_bbox)
 
-    crs, said = crs_of(shapely.total_bounds(geoms))
+    crs, said = crs_of(shapely.total_bounds(checked))
     stream = ParcelStream(
         rows,
         describe(crs),
         crs.to_epsg(),
-        [f.name for f in PARCEL_FIELDS if f.name in mapping.values()],
-        [c for c in columns if c not in mapping],
+        [f.name for f in PARCEL_FIELDS if f.name in full.values()],
+        [c for c in columns if c not in full],
         iter(()),
     )
 
     def parts() -> Iterator[pd.DataFrame]:
         codes, notes, outside = [], [], 0
         low, high = np.full(2, np.inf), np.full(2, -np.inf)  # the source extent
-        for raw in itertools.chain([first], batches):
-            with reading(path, opts.layer):  # a damaged value: one InputError, as whole
-                raw.frame = apply_defaults(raw.frame, mapping, opts.defaults, PARCEL_FIELDS)
-                source, label, _ = _coded_rows(raw, mapping, False)
-                frame = _typed(source, mapping, name, label)
-                geoms, _ = check_geometries(source["geometry"].to_numpy(), name, label, False)
-                frame["geometry"] = _to_storage(geoms, crs)
-            b = shapely.total_bounds(geoms)
-            low, high = np.minimum(low, b[:2]), np.maximum(high, b[2:])
-            codes.append(frame["code"].to_numpy())
-            outside += _outside_count(frame["geometry"].to_numpy(), opts.jurisdiction_bbox)
-            notes += raw.warnings
-            yield frame
+        try:
+            for raw in itertools.chain([first], batches):
+                frame, geoms = _canonical(raw, raw is first)
+                b = shapely.total_bounds(geoms)
+                low, high = np.minimum(low, b[:2]), np.maximum(high, b[2:])
+                codes.append(frame["code"].to_numpy())
+                outside += _outside_count(frame["geometry"].to_numpy(), opts.jurisdiction_bbox)
+                notes += raw.warnings
+                yield frame
+        finally:
+            batches.close()  # the file is closed as soon as the stream ends or gives way
         if pd.Series(np.concatenate(codes)).duplicated().any():
             raise NotStreamed("codes repeat across batches")
         again, more = crs_of((*low, *high))
@@ -242,6 +243,19 @@ def stream_parcels(
             *more,
             *_outside_note(outside, opts.jurisdiction_bbox),
         ]
+
+    def _canonical(raw, is_first: bool) -> tuple[pd.DataFrame, np.ndarray]:
+        """A batch as ParcelFile.frame, and its geometries as read (checked)."""
+        with reading(path, opts.layer):  # a damaged value: one InputError, as whole
+            batch_mapping = dict(mapping)
+            raw.frame = apply_defaults(raw.frame, batch_mapping, opts.defaults, PARCEL_FIELDS)
+            source, label, _ = _coded_rows(raw, batch_mapping, False)
+            frame = _typed(source, batch_mapping, name, label)
+            geoms = checked if is_first else None
+            if geoms is None:
+                geoms, _ = check_geometries(source["geometry"].to_numpy(), name, label, False)
+            frame["geometry"] = _to_storage(geoms, crs)
+        return frame, geoms
 
     stream.parts = parts()
     return stream

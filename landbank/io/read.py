@@ -209,8 +209,8 @@ def vector_batches(path: Path, layer: str | None, batch: int) -> tuple[int, Iter
     """A vector file (GeoPackage, Shapefile, FlatGeobuf …, not a table or a boundary
     file) read ``batch`` features at a time, each batch checked as ``read_table``
     checks a whole file (without repair). Returns (features the layer says it holds,
-    the batches, their frames' index counting from 0 in each). What the library
-    refuses is an InputError, raised where it is met."""
+    the batches: their frames indexed from 0 each, their rows named by their place in
+    the file). What the library refuses is an InputError, raised where it is met."""
     path = Path(path)
     with reading(path, layer), _vector_errors(path, layer):
         kwargs, meta, notes = _vector_source(path, layer)

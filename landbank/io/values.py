@@ -128,9 +128,10 @@ def _parse_dates(series: pd.Series, where: str, label, field: str) -> pd.Series:
 
 def _iso_dates(series: pd.Series) -> pd.Series | None:
     """Whole days (datetime64[s], NaT for blanks) of a column of Arrow text (a vector
-    file's) holding only ISO dates (YYYY-MM-DD) and blanks, parsed by Arrow's strict
-    cast in one step (a tenth of the general path's time); None for any other column,
-    or where one value is not such a date (the general path then names it)."""
+    file's, or pandas' own text) holding only ISO dates (YYYY-MM-DD) and blanks,
+    parsed by Arrow's strict cast in one step (a tenth of the general path's time);
+    None for any other column, or where one value is not such a date (the general
+    path then names it)."""
     if getattr(series.dtype, "storage", None) != "pyarrow":
         return None
     text = pc.utf8_trim_whitespace(pa.chunked_array(pa.array(series.array)))

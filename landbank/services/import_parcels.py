@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import shapely
 from landbank.config import load_profile
 from landbank.db import history
 from landbank.db import parcels as rows
-from landbank.db.store import Store, Unit, codes_taken_meanwhile, key_refused
+from landbank.db.store import Store, Unit, codes_taken_meanwhile
 from landbank.domain.area import area_mismatch, area_mu, gk3_zone
 from landbank.domain.changes import diff_parcels
 from landbank.domain.landuse import land_use_class
@@ -23,6 +24,7 @@ from landbank.io.parcels import NotStreamed, ReadOptions, read_parcels, stream_p
 from landbank.io.values import as_objects
 from landbank.services.progress_bar import NoProgress, Progress
 
+log = logging.getLogger(__name__)
 BY_MAX = 128  # the width of parcel_event.by
 BLOCK = 10_000  # new parcels measured at a time, while the database loads the last ones
 
@@ -162,14 +164,19 @@ def _import_streamed(store, path, opts, by, now, reason, progress) -> ImportSumm
     transaction. None, with nothing written, where the file is to be read whole, or
     where a batch is refused or holds codes already stored: the whole-file import then
     does the work, or says what is wrong as it always does."""
+    stream = None
     try:
         stream = stream_parcels(path, opts)
         if stream is None:
             return None
         with codes_taken_meanwhile(_meanwhile(path.name)), store.write(by=by, now=now) as uow:
             return _load_stream(uow, stream, opts.crosswalk, path.name, reason, progress)
-    except (InputError, ConflictError, NotStreamed, _Stored, *key_refused()):
+    except (InputError, ConflictError, NotStreamed, _Stored) as exc:
+        log.info("%s: read whole instead of in batches (%s)", path.name, exc or type(exc).__name__)
         return None
+    finally:
+        if stream is not None:
+            stream.parts.close()  # the file closed and its batches let go before a whole read
 
 
 def _load_stream(uow: Unit, stream, crosswalk, file: str, reason: str, progress) -> ImportSummary:
@@ -223,8 +230,8 @@ def _write(uow: Unit, parcels, summary, upsert, dry_run, reason, progress) -> No
     ``upsert``, InputError for new codes from a file without geometry.
 
     The areas of stored codes are measured first (the diff compares them); those of
-    new codes while the database loads them (``insert_parcels``' ``areas``), or first
-    on a dry run."""
+    new codes block by block as the blocks go to the database (``insert_parcels``
+    takes the blocks as they are made), or first on a dry run."""
     by, now = uow.by, uow.now
     frame = parcels.frame
     known = frame["code"].isin(rows.existing_codes(uow)).to_numpy()

@@ -197,8 +197,8 @@ log = logging.getLogger(__name__)
 def refresh_overview(store: Store, wait: bool = True) -> dict | None:
     """Builds the tile overview if it is not fresh (one write unit). ``wait=False``:
     not when this process builds it already. Another process building it at the same
-    time is waited for, and then found fresh (the unit holds the overview's state
-    table). Returns build_overview's figures, None when nothing was built."""
+    time is waited for (``_refresh``). Returns build_overview's figures, None when
+    nothing was built."""
     if not _BUILDING.acquire(blocking=wait):
         return None
     try:
@@ -210,7 +210,9 @@ def refresh_overview(store: Store, wait: bool = True) -> dict | None:
 def _refresh(store: Store) -> dict | None:
     """``refresh_overview`` as any process runs it: one write unit that first holds the
     overview's state table, so that of two processes building at once the second
-    waits and then finds the overview fresh."""
+    waits and then finds the overview fresh (on SpatiaLite the file's one writer waits
+    for the other at most its busy timeout, 10 s, then the build fails and is asked
+    again by the next stale tile)."""
     with store.write() as uow:
         uow.sql.lock_table(uow.conn, "tile_overview_state")
         if overview_fresh(uow):

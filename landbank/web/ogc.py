@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import re
+import unicodedata
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -268,13 +269,38 @@ def _whole_number(
 
 
 def _code_param(request: Request, name: str) -> str | None:
-    """The code given as ``name`` (after, before); 400 for one no code can be."""
+    """The code given as ``name`` (after, before; empty: not given); 400 for one no
+    code can be (too long, or holding a control character)."""
     text = request.query_params.get(name)
-    if text is None:
+    if not text:
         return None
-    if len(text) > CODE_MOST or not text.isprintable():
-        raise HTTPException(400, f"{name}: give a code of at most {CODE_MOST} printable characters")
+    if len(text) > CODE_MOST or any(unicodedata.category(c) == "Cc" for c in text):
+        raise HTTPException(
+            400, f"{name}: give a code of at most {CODE_MOST} characters, no control characters"
+        )
     return text
+
+
+def _page_links(codes, more, limit, offset, after, before) -> list[tuple[str, dict]]:
+    """The next and prev links of a page of features with ``codes`` (in code order)
+    asked for by ``offset`` after ``after``, or by ``before``; ``more``: features lie
+    beyond it in the direction asked. Each as (rel, its paging parameters)."""
+    links = []
+    if before is not None:  # a page backwards: the one after it always exists
+        if more:
+            links.append(("prev", {"before": codes[0], "limit": limit}))
+        following = {"after": codes[-1]} if codes else {}  # else: the first page
+        links.append(("next", {**following, "limit": limit}))
+        return links
+    if codes and more:
+        links.append(("next", {"after": codes[-1], "limit": limit}))
+    if codes and (after is not None or offset > 0):
+        links.append(("prev", {"before": codes[0], "limit": limit}))
+    elif after is not None:  # nothing after the code any more: the page before it
+        links.append(("prev", {"before": after, "limit": limit}))
+    elif offset > 0:
+        links.append(("prev", {"offset": max(0, offset - limit), "limit": limit}))
+    return links
 
 
 def _bbox(request: Request) -> tuple[float, float, float, float] | None:
@@ -342,16 +368,10 @@ def items(collection_id: str, request: Request, svc: Service = Depends(service))
     ]
     # next and prev lead by code (after, before: the code index), not by a growing offset
     paged = request.url.remove_query_params(["offset", "after", "before"])
-    backward = before is not None
-    if found and (backward or more):
-        following = paged.include_query_params(after=found[-1]["id"], limit=limit)
-        links.append(_link(following, "next", GEOJSON, "the next page"))
-    if (backward and more) or (not backward and (after is not None or offset > 0)):
-        if found:
-            previous = paged.include_query_params(before=found[0]["id"], limit=limit)
-        else:
-            previous = paged.include_query_params(offset=max(0, offset - limit), limit=limit)
-        links.append(_link(previous, "prev", GEOJSON, "the previous page"))
+    codes = [f["id"] for f in found]
+    for rel, where in _page_links(codes, more, limit, offset, after, before):
+        title = "the next page" if rel == "next" else "the previous page"
+        links.append(_link(paged.include_query_params(**where), rel, GEOJSON, title))
     return _json(
         {
             "type": "FeatureCollection",
