@@ -236,3 +236,27 @@ def test_serve_builds_a_stale_overview_when_it_starts(city):
         proc.terminate()
         proc.wait(timeout=30)
     assert _built(store)["parcels"] == PARCELS
+
+
+def test_a_failed_build_is_not_asked_again_by_every_tile(city, monkeypatch):
+    """A build that fails (a locked database, say) is logged, tiles go on drawn the way
+    before, and the next stale tiles start no build until RETRY_AFTER_S has passed."""
+    store = store_of(city)
+    tile = next(t for t in _low_tiles(store) if t.z == 8)
+    builds = []
+
+    def failing(uow):
+        builds.append(1)
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(tiles, "build_overview", failing)
+    monkeypatch.setattr(tiles, "_failed_at", {})
+    first = set(_features(store, tile))
+    assert tiles.overview_settled(timeout=60) and builds == [1]
+    for _ in range(3):
+        assert set(_features(store, tile)) == first
+        assert tiles.overview_settled(timeout=60)
+    assert builds == [1] and _built(store) is None
+    monkeypatch.setattr(tiles, "RETRY_AFTER_S", 0.0)
+    _features(store, tile)
+    assert tiles.overview_settled(timeout=60) and builds == [1, 1]

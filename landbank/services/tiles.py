@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,6 +192,8 @@ def build_overview(uow: Unit) -> dict:
 _BUILDING = threading.Lock()  # one build at a time in a process
 _STARTING = threading.Lock()
 _builder: threading.Thread | None = None
+_failed_at: dict[str, float] = {}  # database URL → when its last build here failed
+RETRY_AFTER_S = 60.0  # a failed build is not started again sooner by a stale tile
 log = logging.getLogger(__name__)
 
 
@@ -221,11 +224,15 @@ def _refresh(store: Store) -> dict | None:
 
 
 def refresh_overview_soon(store: Store) -> None:
-    """Starts ``refresh_overview`` in a thread of this process, unless one runs already,
-    and returns at once. A failure is logged; the next stale tile starts another."""
+    """Starts ``refresh_overview`` in a thread of this process, unless one runs already
+    or the last one failed less than RETRY_AFTER_S ago (a locked or failing database
+    is not asked again by every tile), and returns at once. A failure is logged."""
     global _builder
     with _STARTING:
         if _builder is not None and _builder.is_alive():
+            return
+        failed = _failed_at.get(store.url)
+        if failed is not None and time.monotonic() - failed < RETRY_AFTER_S:
             return
         _builder = threading.Thread(
             target=_refresh_quietly, args=(store,), name="tile-overview", daemon=True
@@ -236,10 +243,16 @@ def refresh_overview_soon(store: Store) -> None:
 def _refresh_quietly(store: Store) -> None:
     try:
         built = refresh_overview(store)
+        _failed_at.pop(store.url, None)
         if built:
             log.info("tile overview built: %(parcels)s parcels, %(rows)s rows", built)
     except Exception:  # a thread of its own: nobody else would hear of it
-        log.exception("the tile overview could not be built; tiles are drawn without it")
+        _failed_at[store.url] = time.monotonic()
+        log.exception(
+            "the tile overview could not be built (asked again in %.0f s at the earliest); "
+            "tiles are drawn without it",
+            RETRY_AFTER_S,
+        )
 
 
 def overview_settled(timeout: float | None = None) -> bool:
