@@ -279,17 +279,19 @@ class SpatiaLiteSql(EngineSql):
         return tbl.c.id > last_id
 
     def bulk_insert(self, conn, name, parts, rows, geom_column, progress, staging):
+        first, parts = _peeked(parts)
+        if first is None:
+            return 0
         large = geom_column and not staging and self._is_bulk(conn, name, rows)
         cursor = conn.connection.driver_connection.cursor()
-        written, sql = 0, None
+        sql = self._insert_sql(name, list(first.columns), geom_column)
+        written = 0
         with self.loading(conn) if large else contextlib.nullcontext():
             if large:
                 saved = self._suspend_spatial_triggers(conn, name, geom_column)
             # made here, not in a thread while SQLite writes: the driver lets go of the
             # GIL at every row, and a thread waiting for it made the load a sixth slower
             for part in parts:
-                if sql is None:
-                    sql = self._insert_sql(name, list(part.columns), geom_column)
                 for chunk in plain_rows(part, self.text_times, wkb=geom_column):
                     cursor.executemany(sql, chunk)
                     if progress:
@@ -529,21 +531,23 @@ class PostGISSql(EngineSql):
         """COPY ... FROM STDIN in PostgreSQL's binary format where every column's type
         allows (``db.pg_binary``), else in CSV; psycopg's writer thread sends a part to
         the server while the next one is made (and, for the binary COPY, encoded)."""
-        parts = iter(parts)
-        first = next(parts, None)
+        first, parts = _peeked(parts)
         if first is None:
             return 0
-        parts = itertools.chain([first], parts)
         # Only a load into an empty table rebuilds its indexes afterwards: dropping them
         # takes a lock that would block every reader of a shared server until the commit.
         empty = geom_column and not staging and self._is_bulk(conn, name, rows, True)
         index_sql = self._drop_indexes(conn, name) if empty else []
         cursor = conn.connection.driver_connection.cursor()
         types = self._column_types(conn, name)
-        if self._binary_ok(types, first, geom_column):
-            written = self._copy_binary(cursor, name, types, parts, geom_column, progress)
+        names = list(first.columns)
+        schema = _arrow_schema(first, geom_column, types)
+        if self._binary_ok(types, schema, geom_column):
+            written = self._copy_binary(
+                cursor, name, names, types, schema, parts, geom_column, progress
+            )
         else:
-            written = self._copy_csv(cursor, name, parts, geom_column, progress)
+            written = self._copy_csv(cursor, name, names, parts, geom_column, progress)
         if index_sql:
             # the default 64 MB sorts a million rows' index on disk; for this transaction only
             conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
@@ -564,39 +568,33 @@ class PostGISSql(EngineSql):
         )
 
     @staticmethod
-    def _binary_ok(types: dict[str, str], first: pd.DataFrame, geom_column) -> bool:
-        """Whether ``db.pg_binary`` encodes every column of the part ``first``."""
+    def _binary_ok(types: dict[str, str], schema, geom_column) -> bool:
+        """Whether ``db.pg_binary`` encodes every column of ``schema`` (the parts' Arrow
+        schema, ``_arrow_schema``) and the geometry."""
         from landbank.db import pg_binary
 
         if geom_column and types.get(geom_column) != "geometry":
             return False
-        schema = _arrow_schema(first, geom_column, types)
         return all(pg_binary.encoder_for(types.get(f.name, ""), f.type) for f in schema)
 
     @staticmethod
-    def _copy_binary(cursor, name, types, parts, geom_column, progress) -> int:
-        """COPY in PostgreSQL's binary format (``db.pg_binary``), each part encoded
-        column-wise while psycopg's writer thread sends the previous one; the columns'
-        Arrow types are the first part's (a column of none but NULLs there takes its
-        table type's). Returns the rows sent."""
+    def _copy_binary(cursor, name, names, types, schema, parts, geom_column, progress) -> int:
+        """COPY of the columns ``names`` in PostgreSQL's binary format (``db.pg_binary``),
+        each part encoded column-wise by ``schema`` (the first part's Arrow types: a
+        column of none but NULLs there takes its table type's) while psycopg's writer
+        thread sends the previous one. Returns the rows sent."""
         import pyarrow as pa
         from psycopg.copy import QueuedLibpqWriter
 
         from landbank.db import pg_binary
 
-        written, schema = 0, None
-        with contextlib.ExitStack() as stack:
+        encoders = {f.name: pg_binary.encoder_for(types[f.name], f.type) for f in schema}
+        columns = ", ".join(f'"{c}"' for c in names)
+        sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT binary)'
+        written = 0
+        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+            copy.write(pg_binary.SIGNATURE)
             for whole in parts:
-                if schema is None:
-                    names = list(whole.columns)
-                    schema = _arrow_schema(whole, geom_column, types)
-                    encoders = {
-                        f.name: pg_binary.encoder_for(types[f.name], f.type) for f in schema
-                    }
-                    columns = ", ".join(f'"{c}"' for c in names)
-                    sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT binary)'
-                    copy = stack.enter_context(cursor.copy(sql, writer=QueuedLibpqWriter(cursor)))
-                    copy.write(pg_binary.SIGNATURE)
                 for start in range(0, len(whole), BINARY_BLOCK):
                     part = whole.iloc[start : start + BINARY_BLOCK]
                     table = pa.Table.from_pandas(
@@ -614,14 +612,13 @@ class PostGISSql(EngineSql):
                     written += len(part)
                     if progress:
                         progress(len(part))
-            if schema is not None:
-                copy.write(pg_binary.TRAILER)
+            copy.write(pg_binary.TRAILER)
         return written
 
     @staticmethod
-    def _copy_csv(cursor, name, parts, geom_column, progress) -> int:
-        """COPY in CSV, each chunk made by Arrow in one vectorised step (the geometry as
-        hex EWKB, ``db.ewkb``). Returns the rows sent."""
+    def _copy_csv(cursor, name, names, parts, geom_column, progress) -> int:
+        """COPY of the columns ``names`` in CSV, each chunk made by Arrow in one
+        vectorised step (the geometry as hex EWKB, ``db.ewkb``). Returns the rows sent."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
         from psycopg.copy import QueuedLibpqWriter
@@ -629,14 +626,11 @@ class PostGISSql(EngineSql):
         from landbank.db.ewkb import hex_ewkb
 
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        columns = ", ".join(f'"{c}"' for c in names)
+        sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
         written = 0
-        with contextlib.ExitStack() as stack:
-            copy = None
+        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
             for whole in parts:
-                if copy is None:
-                    columns = ", ".join(f'"{c}"' for c in whole.columns)
-                    sql = f'COPY "{name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
-                    copy = stack.enter_context(cursor.copy(sql, writer=QueuedLibpqWriter(cursor)))
                 for start in range(0, len(whole), CHUNK * 10):
                     part = whole.iloc[start : start + CHUNK * 10]
                     plain = part.drop(columns=[geom_column]) if geom_column else part
@@ -726,6 +720,14 @@ _NULL_AS = {
     "bool": "bool_",
     "date": "date32",
 }
+
+
+def _peeked(parts):
+    """(the first of the frames ``parts``, all of them again from the first): the first
+    part names the columns before any is written; (None, …) when there is none."""
+    parts = iter(parts)
+    first = next(parts, None)
+    return first, itertools.chain([first], parts) if first is not None else parts
 
 
 def _arrow_schema(part: pd.DataFrame, geom_column: str | None, types: dict[str, str]):
